@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { DockerPort } from '../model/port.js';
+
+/** Options every command accepts (PRODUCT.md §3, "Global options"). */
+export interface GlobalOptions {
+  /** --host, else DOCKER_HOST, else the local socket (resolved in src/docker/connect.ts). */
+  host?: string;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+  /** False with --no-color, NO_COLOR, or when stdout is not a terminal. */
+  color: boolean;
+  /** --debug: print stacks for known errors too. */
+  debug: boolean;
+}
+
+/** The process boundary. Only src/cli touches process; everything below receives this. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Asks a yes/no question on the terminal; only called when stdinIsTTY. */
+  confirm: (question: string) => Promise<boolean>;
+}
+
+/** What a command's action receives. */
+export interface CliContext {
+  io: CliIO;
+  globals(): GlobalOptions;
+  logger(): Logger;
+  /** The engine connection, opened on first use and closed by main() when the command ends. */
+  docker(): Promise<DockerPort>;
+  setExitCode(code: number): void;
+}

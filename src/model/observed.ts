@@ -1,0 +1,96 @@
+/**
+ * What the engine reports, converted from the Engine API's JSON into typed records by
+ * src/docker/convert.ts (pure, so recorded payloads of engines we cannot run are testable) and
+ * left otherwise raw: daemon defaults (the gateway it picked, the short-id alias, random MACs, an
+ * automatic IPv6 /64 ...) are still here. src/core/normalize-observed.ts decides what of it is
+ * drift. Addresses and CIDRs are already canonical (see DesiredState).
+ */
+export interface EngineInfo {
+  /** The daemon's version, e.g. `20.10.24+dfsg1`. */
+  version: string;
+  /** The API version negotiated for this session (min of the engine's and ours). */
+  apiVersion: string;
+  /** The engine's own maximum API version. */
+  engineApiVersion: string;
+  minApiVersion?: string;
+  os: string;
+  arch: string;
+  /** `inactive`, `pending`, `active`, `error` or `locked`, as /info reports LocalNodeState. */
+  swarmState: string;
+  /** True when this node is a swarm manager (overlay networks can be created). */
+  swarmControl: boolean;
+}
+
+export interface ObservedIpamPool {
+  subnet: string;
+  ipRange?: string;
+  gateway?: string;
+  auxAddresses: Record<string, string>;
+}
+
+export interface ObservedNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  attachable: boolean;
+  internal: boolean;
+  ingress: boolean;
+  configOnly: boolean;
+  configFrom?: string;
+  enableIPv6: boolean;
+  /** Only reported from API 1.48 (Engine 28); absent means IPv4 is enabled. */
+  enableIPv4?: boolean;
+  ipam: { driver: string; options: Record<string, string>; config: ObservedIpamPool[] };
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  created?: string;
+}
+
+export interface ObservedEndpoint {
+  networkId: string;
+  /** The network's name as the container's NetworkSettings key shows it. */
+  networkName: string;
+  /** As reported: may include the short id (up to API 1.44) or be null-ish (lists). */
+  aliases: string[];
+  /**
+   * False when the aliases come from a container list, which does not carry them: such an
+   * endpoint's aliases are unknown, not empty.
+   */
+  aliasesKnown: boolean;
+  /** DNS names (API 1.44+): container name, short id, aliases. Informational only. */
+  dnsNames?: string[];
+  /** Static addresses the user configured (IPAMConfig), canonical; absent when none. */
+  configuredIPv4?: string;
+  configuredIPv6?: string;
+  configuredLinkLocalIps: string[];
+  /** Addresses the daemon assigned (empty while the container is not running). */
+  ipv4Address?: string;
+  ipv6Address?: string;
+  macAddress?: string;
+  driverOpts: Record<string, string>;
+  /** GwPriority (API 1.48+). */
+  priority?: number;
+}
+
+/** `running`, `created`, `exited`, `paused`, `restarting`, `removing`, `dead`. */
+export type ContainerState = string;
+
+export interface ObservedContainer {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  state: ContainerState;
+  labels: Record<string, string>;
+  /**
+   * Keyed by network name. Taken from the container (its NetworkSettings), which carries the
+   * attachments of created and stopped containers too; a network's own Containers list does not.
+   */
+  endpoints: Record<string, ObservedEndpoint>;
+}
+
+export interface ObservedState {
+  engine: EngineInfo;
+  networks: ObservedNetwork[];
+  containers: ObservedContainer[];
+}

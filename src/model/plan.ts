@@ -1,0 +1,158 @@
+import type { DesiredNetwork, EndpointSettings } from './desired.js';
+import type { Diagnostic } from './diagnostic.js';
+
+/** Bumped whenever the JSON shape of a plan changes incompatibly (schemas/plan.schema.json). */
+export const PLAN_FORMAT_VERSION = 1;
+
+/** One field that differs: `path` in the spec's own names (`ipam.config[0].ip_range`, `labels.chapter`). */
+export interface FieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** An endpoint to disconnect, with what it had, so the plan can show it and a rollback restore it. */
+export interface EndpointRecord {
+  container: string;
+  containerId: string;
+  /** `running`, `created`, `exited`... at plan time. */
+  containerState: string;
+  settings: EndpointSettings;
+}
+
+/** An endpoint of a network being replaced. */
+export interface ReplaceEndpoint {
+  container: string;
+  containerId: string;
+  containerState: string;
+  /** What it has now; used to restore it if the replacement fails. */
+  before: EndpointSettings;
+  /** What to reconnect it with; null when the spec drops this attachment (it is not reconnected). */
+  after: EndpointSettings | null;
+}
+
+export interface CreateNetworkAction {
+  kind: 'create';
+  network: string;
+  /** The network to create; the executor adds netform's ownership labels. */
+  after: DesiredNetwork;
+  reason: string;
+}
+
+export interface RemoveNetworkAction {
+  kind: 'remove';
+  network: string;
+  networkId: string;
+  before: DesiredNetwork;
+  /** Endpoints disconnected before the removal. */
+  disconnect: EndpointRecord[];
+  reason: string;
+}
+
+export interface ReplaceNetworkAction {
+  kind: 'replace';
+  network: string;
+  networkId: string;
+  /**
+   * The network as it is, in creatable form with all its labels (netform's included), so a
+   * failed replacement can create it again exactly.
+   */
+  before: DesiredNetwork;
+  /** The network as the spec wants it; the executor adds netform's ownership labels. */
+  after: DesiredNetwork;
+  /** The fields that force the replacement (old -> new). Never empty. */
+  forcedBy: FieldChange[];
+  /** Every endpoint on the network, declared or not, running or stopped. */
+  endpoints: ReplaceEndpoint[];
+  /** True when an unmanaged network is replaced because of `--adopt`. */
+  adopt: boolean;
+  reason: string;
+}
+
+export interface ConnectAction {
+  kind: 'connect';
+  container: string;
+  containerId: string;
+  network: string;
+  /** Absent when the network is created (or replaced) by this same plan. */
+  networkId?: string;
+  after: EndpointSettings;
+  reason: string;
+}
+
+export interface DisconnectAction {
+  kind: 'disconnect';
+  container: string;
+  containerId: string;
+  network: string;
+  networkId: string;
+  before: EndpointSettings;
+  reason: string;
+}
+
+export interface ReconnectAction {
+  kind: 'reconnect';
+  container: string;
+  containerId: string;
+  network: string;
+  networkId: string;
+  before: EndpointSettings;
+  after: EndpointSettings;
+  /** The endpoint fields that differ (aliases, ipv4_address...). Never empty. */
+  changes: FieldChange[];
+  reason: string;
+}
+
+export type NetworkAction = CreateNetworkAction | RemoveNetworkAction | ReplaceNetworkAction;
+export type EndpointAction = ConnectAction | DisconnectAction | ReconnectAction;
+/** The closed set of things apply can do. Terraform's symbols: + - -/+ ~ */
+export type Action = NetworkAction | EndpointAction;
+export type ActionKind = Action['kind'];
+
+export interface PlanSummary {
+  create: number;
+  replace: number;
+  remove: number;
+  connect: number;
+  disconnect: number;
+  reconnect: number;
+}
+
+/** Something the plan wants the reader to know that is not an action (an unmanaged network used as is...). */
+export interface PlanNote {
+  network?: string;
+  container?: string;
+  message: string;
+}
+
+/**
+ * The one plan object: the text renderer, `--json`, `--out` and apply all read this. Deterministic
+ * for a given spec and observed state (no timestamps, stable order), so it can be golden-tested.
+ */
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  project: string;
+  /** In execution order: creates, replaces, endpoint actions, removes. */
+  actions: Action[];
+  /** Errors block apply; warnings (pending containers...) do not. */
+  diagnostics: Diagnostic[];
+  notes: PlanNote[];
+  summary: PlanSummary;
+}
+
+/** A plan saved with `plan --out`, for `apply PLANFILE`. */
+export interface PlanFile {
+  format: 'netform-plan';
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  netformVersion: string;
+  createdAt: string;
+  /** The engine the plan was made against (host URL and daemon id/version). */
+  engine: { host: string; version: string; apiVersion: string };
+  /** sha256 of the merged, normalised spec. */
+  specHash: string;
+  /** sha256 of the normalised observed state the plan was computed from; apply refuses a stale one. */
+  stateFingerprint: string;
+  plan: Plan;
+  /** sha256 over the file's other fields, to reject a tampered or truncated file. */
+  checksum: string;
+}

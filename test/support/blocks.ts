@@ -1,0 +1,18 @@
+/**
+ * Test subnet blocks (see testSubnet in engine.ts), one per engine test file so files running in
+ * parallel never ask for overlapping subnets. Add a line when you add an engine test file.
+ */
+export const BLOCKS = {
+  validateOnline: 0,
+  observe: 1,
+  planCli: 2,
+  exportCli: 3,
+  apply: 4,
+  replace: 5,
+  applyFailures: 6,
+  lock: 7,
+  faults: 8,
+  randomApply: 9,
+  destroy: 10,
+  examples: 11,
+} as const;

@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every resource a test creates carries this label (value: the run id) and the scope's prefix. */
+export const RUN_LABEL = 'io.netform.test';
+/** A container image made by `docker import` from Debian's busybox-static: no registry needed. */
+export const TEST_IMAGE = 'netform-test/busybox:1';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      command,
+      args,
+      {
+        env: options.env ?? process.env,
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** The docker CLI: the independent read (and the independent way to build state) for engine tests. */
+export function docker(args: string[]): Promise<CommandResult> {
+  return run('docker', args);
+}
+
+export async function dockerOk(args: string[]): Promise<string> {
+  const result = await docker(args);
+  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+export async function dockerInspect<T = unknown>(kind: 'network' | 'container', name: string): Promise<T> {
+  const out = await dockerOk([kind, 'inspect', name]);
+  const parsed = JSON.parse(out) as T[];
+  if (parsed.length !== 1) throw new Error(`docker ${kind} inspect ${name}: expected one result`);
+  return parsed[0] as T;
+}
+
+/** Builds TEST_IMAGE once per machine from /bin/busybox (Debian's busybox-static). */
+export async function ensureTestImage(): Promise<void> {
+  if ((await docker(['image', 'inspect', TEST_IMAGE])).code === 0) return;
+  const dir = await mkdtemp(join(tmpdir(), 'netform-image-'));
+  try {
+    const root = join(dir, 'rootfs');
+    await mkdir(join(root, 'bin'), { recursive: true });
+    await copyFile('/bin/busybox', join(root, 'bin', 'busybox'));
+    for (const tool of ['sh', 'sleep', 'ip', 'ping', 'cat', 'nslookup', 'ls']) {
+      await symlink('busybox', join(root, 'bin', tool));
+    }
+    const tar = await run('tar', ['-C', root, '-cf', join(dir, 'rootfs.tar'), '.']);
+    if (tar.code !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+    await dockerOk(['import', '--change', 'CMD ["/bin/sleep","3600"]', join(dir, 'rootfs.tar'), TEST_IMAGE]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes every container, then every network, carrying `label` (`key=value`). */
+export async function removeLabelled(label: string): Promise<void> {
+  const containers = (await dockerOk(['ps', '-aq', '--filter', `label=${label}`]))
+    .split('\n')
+    .filter(Boolean);
+  if (containers.length > 0) await docker(['rm', '-f', ...containers]);
+  const networks = (await dockerOk(['network', 'ls', '-q', '--filter', `label=${label}`]))
+    .split('\n')
+    .filter(Boolean);
+  if (networks.length > 0) await docker(['network', 'rm', ...networks]);
+}
+
+/**
+ * The test range 10.213.0.0/16 and fd00:213::/32 is split so concurrent test files never
+ * collide: tests get 10.213.0.0/17 in sixteen blocks of eight /24s (block b, index i ->
+ * 10.213.(8b+i).0/24 and fd00:213:0:(8b+i)::/64); the benchmark owns 10.213.128.0/17.
+ * Each test file takes its own block number: see test/support/blocks.ts.
+ */
+export function testSubnet(block: number, index: number): { v4: string; v6: string; v4Prefix: string } {
+  if (block < 0 || block > 15 || index < 0 || index > 7) throw new Error(`no test subnet ${block}/${index}`);
+  const third = block * 8 + index;
+  return {
+    v4: `10.213.${third}.0/24`,
+    v6: `fd00:213:0:${third.toString(16)}::/64`,
+    v4Prefix: `10.213.${third}`,
+  };
+}
+
+/**
+ * One test file's slice of the engine: a unique name prefix and the run label on everything it
+ * makes, and a cleanup that removes all of it (call it from afterAll; it also runs on failure).
+ */
+export class EngineScope {
+  readonly prefix: string;
+  readonly label: string;
+
+  constructor(
+    readonly runId: string,
+    readonly block: number,
+  ) {
+    this.prefix = `nft-${runId}-b${block}-`;
+    this.label = `${RUN_LABEL}=${runId}`;
+  }
+
+  name(local: string): string {
+    return `${this.prefix}${local}`;
+  }
+
+  subnet(index: number): { v4: string; v6: string; v4Prefix: string } {
+    return testSubnet(this.block, index);
+  }
+
+  /** `docker network create` with the scope's label; returns the full name. */
+  async createNetwork(local: string, args: string[] = []): Promise<string> {
+    const name = this.name(local);
+    await dockerOk(['network', 'create', '--label', this.label, ...args, name]);
+    return name;
+  }
+
+  /**
+   * A container from TEST_IMAGE. `start: false` leaves it created-but-never-started, which
+   * connect/disconnect also handle. Returns the full name.
+   */
+  async createContainer(
+    local: string,
+    options: { start?: boolean; network?: string; args?: string[] } = {},
+  ): Promise<string> {
+    const name = this.name(local);
+    const args = ['--name', name, '--label', this.label, ...(options.args ?? [])];
+    if (options.network) args.push('--network', options.network);
+    await dockerOk([
+      options.start === false ? 'create' : 'run',
+      ...(options.start === false ? [] : ['-d']),
+      ...args,
+      TEST_IMAGE,
+    ]);
+    return name;
+  }
+
+  async cleanup(): Promise<void> {
+    await removeLabelled(`${RUN_LABEL}=${this.runId}`).catch(() => undefined);
+    // Networks netform itself created for this scope carry netform's labels, not the test label:
+    // find them by the scope's exact prefix.
+    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+    const ours = names.filter((n) => n.startsWith(this.prefix));
+    if (ours.length > 0) await docker(['network', 'rm', ...ours]);
+  }
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import type {} from 'vitest';
+import { docker, ensureTestImage, removeLabelled, RUN_LABEL } from './engine.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runId: string;
+  }
+}
+
+/**
+ * Runs once before the engine tests. A missing engine fails the whole suite with a message
+ * saying what to do: it never turns into skipped tests.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const version = await docker(['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}}']);
+  if (version.code !== 0) {
+    throw new Error(
+      `No Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset, so the local socket'}): ` +
+        `${version.stderr.trim().split('\n').pop() ?? ''}\n` +
+        'The engine tests need one. Run `bash scripts/ensure-docker.sh` (it installs and starts docker.io ' +
+        'on Debian as root), or point DOCKER_HOST at a running engine.',
+    );
+  }
+  await ensureTestImage();
+  const runId = `r${randomBytes(3).toString('hex')}`;
+  project.provide('runId', runId);
+  return async () => {
+    // Every test file cleans up after itself; this catches what a crashed worker left behind.
+    await removeLabelled(`${RUN_LABEL}=${runId}`);
+  };
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is the pure core (no engine); `engine` drives the real Docker engine.
+// The engine project fails, never skips, when no engine is reachable (see test/support/global-setup.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'engine',
+          include: ['test/engine/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The engine serialises network writes; a few files at once is plenty on two cores.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
