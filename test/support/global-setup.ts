@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
-import { docker, ensureTestImage, removeLabelled, RUN_LABEL } from './engine.js';
+import { docker, ensureTestImage, removeLabelled, run, RUN_LABEL } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
         'on Debian as root), or point DOCKER_HOST at a running engine.',
     );
   }
+  // The engine tests run the real CLI, which runs from dist/: build it from the current sources.
+  const build = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  if (build.code !== 0) console.warn(`tsc reported errors while building dist/:\n${build.stdout}`);
   await ensureTestImage();
   const runId = `r${randomBytes(3).toString('hex')}`;
   project.provide('runId', runId);
