@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The main job on the bundled example: validate, plan, apply, and a second plan that is empty.
+# Works on a fresh Debian machine as root: installs what it needs and starts docker.io if no
+# engine answers. The example only uses names starting with netform-demo- and 10.213.240.0/20.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_node
+ensure_deps
+ensure_build
+ensure_engine
+
+SPEC=examples/quickstart/netform.yaml
+netform() { node bin/netform.js "$@"; }
+
+step "validating every bundled example offline"
+for f in examples/*/netform.yaml; do
+  printf '%s: ' "$f"
+  netform validate --offline -f "$f" | tail -n 1
+done
+
+step "a container for the example (image built locally with docker import: there is no registry)"
+node --input-type=module -e "import('./scripts/demo-image.mjs').then((m) => m.ensureDemoImage())"
+if ! docker container inspect netform-demo-explorer >/dev/null 2>&1; then
+  docker run -d --name netform-demo-explorer --label io.netform.demo=true netform-demo/busybox:1 >/dev/null
+  echo "started container netform-demo-explorer"
+else
+  echo "container netform-demo-explorer exists"
+fi
+
+step "netform validate -f $SPEC"
+netform validate -f "$SPEC"
+
+step "netform plan -f $SPEC"
+set +e
+netform plan -f "$SPEC" --detailed-exitcode
+code=$?
+set -e
+[ "$code" -eq 1 ] && exit 1
+
+step "netform apply -f $SPEC --auto-approve"
+netform apply -f "$SPEC" --auto-approve
+
+step "netform plan -f $SPEC   (again: the engine now matches, so nothing to do)"
+netform plan -f "$SPEC" --detailed-exitcode
+
+step "done"
+cat <<MSG
+The engine now has the networks of $SPEC with netform-demo-explorer on them:
+  docker network ls --filter label=io.netform.project=quickstart
+  docker inspect netform-demo-explorer --format '{{json .NetworkSettings.Networks}}'
+To remove them:
+  node bin/netform.js destroy -f $SPEC --auto-approve && docker rm -f netform-demo-explorer
+MSG
