@@ -18,9 +18,9 @@ for f in examples/*/netform.yaml; do
 done
 
 step "a container for the example (image built locally with docker import: there is no registry)"
-node --input-type=module -e "import('./scripts/demo-image.mjs').then((m) => m.ensureDemoImage())"
+node scripts/busybox-image.mjs netform-demo/busybox:1
 if ! docker container inspect netform-demo-explorer >/dev/null 2>&1; then
-  docker run -d --name netform-demo-explorer --label io.netform.demo=true netform-demo/busybox:1 >/dev/null
+  docker run -d --name netform-demo-explorer --label io.netform.demo=true netform-demo/busybox:1 sleep 2147483647 >/dev/null
   echo "started container netform-demo-explorer"
 else
   echo "container netform-demo-explorer exists"

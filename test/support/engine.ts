@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, symlink, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ensureBusyboxImage } from '../../scripts/busybox-image.mjs';
 
 /** Every resource a test creates carries this label (value: the run id) and the scope's prefix. */
 export const RUN_LABEL = 'io.netform.test';
@@ -58,21 +56,8 @@ export async function dockerInspect<T = unknown>(kind: 'network' | 'container', 
 
 /** Builds TEST_IMAGE once per machine from /bin/busybox (Debian's busybox-static). */
 export async function ensureTestImage(): Promise<void> {
-  if ((await docker(['image', 'inspect', TEST_IMAGE])).code === 0) return;
-  const dir = await mkdtemp(join(tmpdir(), 'netform-image-'));
-  try {
-    const root = join(dir, 'rootfs');
-    await mkdir(join(root, 'bin'), { recursive: true });
-    await copyFile('/bin/busybox', join(root, 'bin', 'busybox'));
-    for (const tool of ['sh', 'sleep', 'ip', 'ping', 'cat', 'nslookup', 'ls']) {
-      await symlink('busybox', join(root, 'bin', tool));
-    }
-    const tar = await run('tar', ['-C', root, '-cf', join(dir, 'rootfs.tar'), '.']);
-    if (tar.code !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-    await dockerOk(['import', '--change', 'CMD ["/bin/sleep","3600"]', join(dir, 'rootfs.tar'), TEST_IMAGE]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  ensureBusyboxImage(TEST_IMAGE);
+  return Promise.resolve();
 }
 
 /** Removes every container, then every network, carrying `label` (`key=value`). */
