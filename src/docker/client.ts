@@ -1,0 +1,91 @@
+import type Docker from 'dockerode';
+import type { DialOptions } from 'docker-modem';
+import { toEngineError } from './errors.js';
+
+/** Engine API calls made through one port, by kind (`GET /networks` ...); for tests and bench. */
+export interface EngineCallStats {
+  total: number;
+  byRoute: Record<string, number>;
+}
+
+export interface EngineRequest {
+  /** Says what was being done, for messages: `creating network shop_web`. */
+  operation: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path without the version prefix; end it with `?` to send `query` as the query string. */
+  path: string;
+  /** Counted under this name instead of the path (paths carry ids). */
+  route: string;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  /** Statuses that mean success. */
+  ok: number[];
+}
+
+/**
+ * Sends Engine API requests through dockerode's modem with a deadline on each, maps every failure
+ * to an EngineError, and counts calls.
+ */
+export class EngineClient {
+  private readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly docker: Docker,
+    readonly host: string,
+    private readonly timeoutMs: number,
+    private readonly unreachableHint?: string,
+  ) {}
+
+  /** Sets the `/vX.Y` prefix of every later request. */
+  useApiVersion(version: string): void {
+    modemOf(this.docker).version = `v${version}`;
+  }
+
+  async request<T>(request: EngineRequest): Promise<T> {
+    this.counts.set(request.route, (this.counts.get(request.route) ?? 0) + 1);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const statusCodes: Record<number, boolean> = {};
+    for (const status of request.ok) statusCodes[status] = true;
+    const options: DialOptions = {
+      path: request.path,
+      method: request.method,
+      statusCodes,
+      abortSignal: controller.signal,
+      options:
+        request.body !== undefined ? { _body: request.body } : request.query ? { _query: request.query } : {},
+    };
+    if (request.body !== undefined) options.allowEmpty = true;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        modemOf(this.docker).dial(options, (error, result) => {
+          if (error) reject(error);
+          else resolve(result as T);
+        });
+      });
+    } catch (error) {
+      throw toEngineError(
+        error,
+        request.operation,
+        this.host,
+        timedOut ? this.timeoutMs : undefined,
+        this.unreachableHint,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stats(): EngineCallStats {
+    const byRoute = Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+    return { total: [...this.counts.values()].reduce((a, b) => a + b, 0), byRoute };
+  }
+}
+
+function modemOf(docker: Docker): Docker['modem'] & { version?: string } {
+  return docker.modem;
+}

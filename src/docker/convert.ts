@@ -1,0 +1,155 @@
+import { canonicalAddress, canonicalCidr } from '../core/cidr.js';
+import type {
+  ContainerState,
+  EngineInfo,
+  ObservedContainer,
+  ObservedEndpoint,
+  ObservedIpamPool,
+  ObservedNetwork,
+} from '../model/observed.js';
+import type {
+  ApiContainerInspect,
+  ApiContainerSummary,
+  ApiEndpointSettings,
+  ApiInfo,
+  ApiNetwork,
+  ApiVersion,
+} from './engine-api.js';
+
+/*
+ * Pure conversion from the Engine API's JSON to the observed model: no I/O, no dockerode, so
+ * recorded payloads of every engine version are testable without an engine. Values are kept as
+ * the engine reports them (daemon defaults included) except that addresses and CIDRs are made
+ * canonical and null-ish maps and lists become empty ones.
+ */
+
+export function engineInfoFrom(version: ApiVersion, info: ApiInfo, apiVersion: string): EngineInfo {
+  return {
+    version: version.Version ?? 'unknown',
+    apiVersion,
+    engineApiVersion: version.ApiVersion ?? apiVersion,
+    ...(version.MinAPIVersion ? { minApiVersion: version.MinAPIVersion } : {}),
+    os: version.Os ?? 'unknown',
+    arch: version.Arch ?? 'unknown',
+    swarmState: info.Swarm?.LocalNodeState || 'inactive',
+    swarmControl: info.Swarm?.ControlAvailable === true,
+  };
+}
+
+export function networkFrom(api: ApiNetwork): ObservedNetwork {
+  const configFrom = api.ConfigFrom?.Network;
+  return {
+    id: api.Id,
+    name: api.Name,
+    driver: api.Driver ?? '',
+    scope: api.Scope ?? 'local',
+    attachable: api.Attachable === true,
+    internal: api.Internal === true,
+    ingress: api.Ingress === true,
+    configOnly: api.ConfigOnly === true,
+    ...(configFrom ? { configFrom } : {}),
+    enableIPv6: api.EnableIPv6 === true,
+    ...(typeof api.EnableIPv4 === 'boolean' ? { enableIPv4: api.EnableIPv4 } : {}),
+    ipam: {
+      driver: api.IPAM?.Driver || 'default',
+      options: stringMap(api.IPAM?.Options),
+      config: (api.IPAM?.Config ?? []).filter((pool) => pool.Subnet).map(poolFrom),
+    },
+    options: stringMap(api.Options),
+    labels: stringMap(api.Labels),
+    ...(api.Created ? { created: api.Created } : {}),
+  };
+}
+
+function poolFrom(pool: NonNullable<NonNullable<ApiNetwork['IPAM']>['Config']>[number]): ObservedIpamPool {
+  const auxAddresses: Record<string, string> = {};
+  for (const [name, address] of Object.entries(pool.AuxiliaryAddresses ?? {})) {
+    auxAddresses[name] = canonicalAddress(address);
+  }
+  return {
+    subnet: canonicalCidr(pool.Subnet ?? ''),
+    ...(pool.IPRange ? { ipRange: canonicalCidr(pool.IPRange) } : {}),
+    ...(pool.Gateway ? { gateway: canonicalAddress(stripPrefix(pool.Gateway)) } : {}),
+    auxAddresses,
+  };
+}
+
+/**
+ * A container from the list (GET /containers/json?all=1): its endpoints' aliases are not in the
+ * list, so they are marked unknown (`aliasesKnown: false`).
+ */
+export function containerFromSummary(api: ApiContainerSummary): ObservedContainer {
+  return {
+    id: api.Id,
+    name: containerName(api.Names ?? []),
+    state: api.State ?? 'unknown',
+    labels: stringMap(api.Labels),
+    endpoints: endpointsFrom(api.NetworkSettings?.Networks, false),
+  };
+}
+
+/** A container from its inspect (GET /containers/{id}/json), which carries everything. */
+export function containerFromInspect(api: ApiContainerInspect): ObservedContainer {
+  return {
+    id: api.Id,
+    name: (api.Name ?? '').replace(/^\//, ''),
+    state: (api.State?.Status ?? 'unknown') satisfies ContainerState,
+    labels: stringMap(api.Config?.Labels),
+    endpoints: endpointsFrom(api.NetworkSettings?.Networks, true),
+  };
+}
+
+/**
+ * The container's own name from a list entry's `Names`: links add `/other/alias` entries beside
+ * the real `/name`, so the one without an inner slash is taken.
+ */
+export function containerName(names: string[]): string {
+  const own = names.find((n) => !n.slice(1).includes('/')) ?? names[0] ?? '';
+  return own.replace(/^\//, '');
+}
+
+function endpointsFrom(
+  networks: Record<string, ApiEndpointSettings> | null | undefined,
+  aliasesKnown: boolean,
+): Record<string, ObservedEndpoint> {
+  const endpoints: Record<string, ObservedEndpoint> = {};
+  for (const [networkName, settings] of Object.entries(networks ?? {})) {
+    endpoints[networkName] = endpointFrom(networkName, settings, aliasesKnown);
+  }
+  return endpoints;
+}
+
+export function endpointFrom(
+  networkName: string,
+  api: ApiEndpointSettings,
+  aliasesKnown: boolean,
+): ObservedEndpoint {
+  const ipam = api.IPAMConfig ?? {};
+  return {
+    networkId: api.NetworkID ?? '',
+    networkName,
+    aliases: [...(api.Aliases ?? [])],
+    aliasesKnown,
+    ...(api.DNSNames ? { dnsNames: [...api.DNSNames] } : {}),
+    ...(ipam.IPv4Address ? { configuredIPv4: canonicalAddress(ipam.IPv4Address) } : {}),
+    ...(ipam.IPv6Address ? { configuredIPv6: canonicalAddress(ipam.IPv6Address) } : {}),
+    configuredLinkLocalIps: (ipam.LinkLocalIPs ?? []).map(canonicalAddress),
+    ...(api.IPAddress ? { ipv4Address: canonicalAddress(api.IPAddress) } : {}),
+    ...(api.GlobalIPv6Address ? { ipv6Address: canonicalAddress(api.GlobalIPv6Address) } : {}),
+    ...(api.MacAddress ? { macAddress: api.MacAddress.toLowerCase() } : {}),
+    driverOpts: stringMap(api.DriverOpts),
+    ...(typeof api.GwPriority === 'number' ? { priority: api.GwPriority } : {}),
+  };
+}
+
+function stringMap(map: Record<string, unknown> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map ?? {})) out[key] = String(value);
+  return out;
+}
+
+/** Some engines and IPAM drivers report a gateway as `10.0.0.1/24`. */
+function stripPrefix(address: string): string {
+  const slash = address.indexOf('/');
+  return slash < 0 ? address : address.slice(0, slash);
+}

@@ -1,0 +1,110 @@
+import { EngineError } from '../model/errors.js';
+
+/** An error the engine answered with: its HTTP status and its own words are kept. */
+export class EngineRequestError extends EngineError {
+  constructor(
+    message: string,
+    /** The engine's HTTP status (404 not found, 409 conflict, ...). */
+    readonly statusCode: number,
+    /** The engine's own message, from the JSON body's `message`. */
+    readonly engineMessage: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** What to do when the engine cannot be reached, by kind of address. */
+export const LOCAL_HINT =
+  'start dockerd (on Debian: bash scripts/ensure-docker.sh), or point --host / DOCKER_HOST at a running engine';
+export const TCP_HINT = 'check that dockerd listens on that address and port, or fix --host / DOCKER_HOST';
+export const SSH_HINT =
+  'check that `ssh USER@HOST docker version` works (key in ssh-agent or ~/.ssh), or fix --host / DOCKER_HOST';
+
+const UNREACHABLE_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+interface ModemError extends Error {
+  statusCode?: number;
+  json?: unknown;
+  code?: string;
+  level?: string;
+}
+
+/**
+ * Turns whatever a request failed with into one clear EngineError: the engine's own message when
+ * it answered, the address and what to do when it could not be reached.
+ */
+export function toEngineError(
+  error: unknown,
+  operation: string,
+  host: string,
+  timeoutMs?: number,
+  unreachableHint: string = LOCAL_HINT,
+): EngineError {
+  if (error instanceof EngineError) return error;
+  const e = (error instanceof Error ? error : new Error(String(error))) as ModemError;
+  if (timeoutMs !== undefined) {
+    return new EngineError(
+      `${operation}: the engine at ${host} did not answer within ${timeoutMs / 1000} s`,
+      {
+        hint: 'check that the engine is running and reachable, or raise the timeout',
+        cause: error,
+      },
+    );
+  }
+  if (typeof e.statusCode === 'number') {
+    const engineMessage = engineWords(e);
+    return new EngineRequestError(`${operation}: ${engineMessage}`, e.statusCode, engineMessage, {
+      cause: error,
+    });
+  }
+  if (e.code === 'EACCES') {
+    return new EngineError(`cannot reach the Docker engine at ${host}: permission denied`, {
+      hint: 'run as a user in the docker group (or root), or point --host / DOCKER_HOST at an engine you may use',
+      cause: error,
+    });
+  }
+  if (
+    (e.code && UNREACHABLE_CODES.has(e.code)) ||
+    e.level === 'client-socket' ||
+    e.level === 'client-authentication'
+  ) {
+    return new EngineError(`cannot reach the Docker engine at ${host}: ${describe(e)}`, {
+      hint: unreachableHint,
+      cause: error,
+    });
+  }
+  return new EngineError(`${operation}: ${describe(e)} (engine at ${host})`, { cause: error });
+}
+
+function engineWords(e: ModemError): string {
+  const json = e.json;
+  if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') {
+    return json.message;
+  }
+  if (typeof json === 'string' && json.trim()) return json.trim();
+  if (Buffer.isBuffer(json) && json.length > 0) return json.toString().trim();
+  return `the engine answered HTTP ${e.statusCode} without a message`;
+}
+
+function describe(e: ModemError): string {
+  const text = e.message || e.code || 'unknown error';
+  switch (e.code) {
+    case 'ENOENT':
+      return `no such socket (${text})`;
+    case 'ECONNREFUSED':
+      return `connection refused (${text})`;
+    default:
+      return text;
+  }
+}
