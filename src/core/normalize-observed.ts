@@ -1,0 +1,295 @@
+import type { DesiredIpamPool, DesiredNetwork, EndpointSettings } from '../model/desired.js';
+import type {
+  ObservedContainer,
+  ObservedEndpoint,
+  ObservedIpamPool,
+  ObservedNetwork,
+  ObservedState,
+} from '../model/observed.js';
+import { canonicalAddress, canonicalCidr, compareCidrText, parseAddress, parseCidr } from './cidr.js';
+import { userLabels } from './ownership.js';
+
+/**
+ * The one definition of "default vs drift" (PRODUCT.md §2, §5). Diff, plan-file fingerprints
+ * and export all compare networks and endpoints only through the functions in this file.
+ */
+
+/**
+ * The parts of a network Docker cannot change in place, in a form where equal means "no drift".
+ * Built from the spec by `comparableDesiredNetwork` and from the engine by
+ * `normalizeObservedNetwork`.
+ */
+export interface ComparableNetwork {
+  driver: string;
+  /** Undefined: the driver's default (not compared). */
+  scope?: string;
+  attachable: boolean;
+  internal: boolean;
+  enableIPv6: boolean;
+  ipam: { driver: string; options: Record<string, string>; config: DesiredIpamPool[] };
+  /** The user's labels only (no `io.netform.*`). */
+  labels: Record<string, string>;
+  /** Without options the daemon sets by itself to their default values. */
+  driverOpts: Record<string, string>;
+}
+
+/**
+ * Options some engines add to every network by themselves (Engine 28 records enable_ipv4 and
+ * enable_ipv6; some drivers record their defaults). An option with exactly this value means the
+ * same as the option being absent, on either side.
+ */
+const DAEMON_OPTION_DEFAULTS: Record<string, (ipv6: boolean, ipv4: boolean) => string> = {
+  'com.docker.network.enable_ipv4': (_v6, v4) => String(v4),
+  'com.docker.network.enable_ipv6': (v6) => String(v6),
+  'com.docker.network.bridge.enable_icc': () => 'true',
+  'com.docker.network.bridge.enable_ip_masquerade': () => 'true',
+  'com.docker.network.bridge.host_binding_ipv4': () => '0.0.0.0',
+  'com.docker.network.driver.mtu': () => '1500',
+  'com.docker.network.bridge.gateway_mode_ipv4': () => 'nat',
+  'com.docker.network.bridge.gateway_mode_ipv6': () => 'nat',
+};
+
+/** Removes options whose value is what the daemon would have set by itself. */
+export function withoutDaemonDefaultOptions(
+  options: Record<string, string>,
+  enableIPv6: boolean,
+  enableIPv4 = true,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const daemonValue = DAEMON_OPTION_DEFAULTS[key]?.(enableIPv6, enableIPv4);
+    if (daemonValue === undefined || daemonValue !== value) out[key] = value;
+  }
+  return out;
+}
+
+/** The scope a driver gets when none is asked for. */
+export function defaultScopeOf(driver: string): string {
+  return driver === 'overlay' ? 'swarm' : 'local';
+}
+
+const familyOf = (cidr: string): 4 | 6 | undefined => parseCidr(cidr)?.family;
+
+/** The address the daemon picks as gateway when none is given: the subnet's first host. */
+export function isDaemonDefaultGateway(subnet: string, gateway: string): boolean {
+  const block = parseCidr(subnet);
+  const address = parseAddress(gateway);
+  return block !== undefined && address !== undefined && address.value === block.first + 1n;
+}
+
+const sortPools = (pools: DesiredIpamPool[]): DesiredIpamPool[] =>
+  [...pools].sort((a, b) => compareCidrText(a.subnet, b.subnet));
+
+function canonicalPool(pool: ObservedIpamPool | DesiredIpamPool): DesiredIpamPool {
+  const aux: Record<string, string> = {};
+  for (const [name, address] of Object.entries(pool.auxAddresses)) aux[name] = canonicalAddress(address);
+  return {
+    subnet: canonicalCidr(pool.subnet),
+    ...(pool.ipRange !== undefined && { ipRange: canonicalCidr(pool.ipRange) }),
+    ...(pool.gateway !== undefined && { gateway: canonicalAddress(pool.gateway) }),
+    auxAddresses: aux,
+  };
+}
+
+/**
+ * The observed pools with the daemon's choices taken out, relative to what the spec says:
+ * - an address family the spec gives no subnet of is the daemon's to pick (its default pools, the
+ *   IPv4 pool Engine 20.10 adds beside a lone IPv6 subnet, the IPv6 /64 of Engine 27+), so the
+ *   observed pools of that family are dropped;
+ * - a gateway the spec does not give is the daemon's pick.
+ * Without a spec (export), every pool is kept and a gateway is dropped when it is the subnet's
+ * first host, the daemon's own pick.
+ */
+function normalizeObservedPools(
+  observed: ObservedIpamPool[],
+  desired?: DesiredIpamPool[],
+): DesiredIpamPool[] {
+  const pools = observed.map(canonicalPool);
+  if (desired === undefined) {
+    return sortPools(
+      pools.map((pool) => {
+        if (pool.gateway !== undefined && isDaemonDefaultGateway(pool.subnet, pool.gateway)) {
+          const { gateway: _gateway, ...rest } = pool;
+          return rest;
+        }
+        return pool;
+      }),
+    );
+  }
+  const wanted = desired.map(canonicalPool);
+  const families = new Set(wanted.map((pool) => familyOf(pool.subnet)));
+  return sortPools(
+    pools
+      .filter((pool) => families.has(familyOf(pool.subnet)))
+      .map((pool) => {
+        const match = wanted.find((w) => sameCidr(w.subnet, pool.subnet));
+        const gatewayIsDaemons =
+          pool.gateway !== undefined &&
+          (match ? match.gateway === undefined : isDaemonDefaultGateway(pool.subnet, pool.gateway));
+        if (gatewayIsDaemons) {
+          const { gateway: _gateway, ...rest } = pool;
+          return rest;
+        }
+        return pool;
+      }),
+  );
+}
+
+/** True when two CIDRs are the same block written the same way up to zero compression and case. */
+export function sameCidr(a: string, b: string): boolean {
+  return canonicalCidr(a) === canonicalCidr(b);
+}
+
+/** The spec's network in comparable form (defaults the daemon fills are left open). */
+export function comparableDesiredNetwork(desired: DesiredNetwork): ComparableNetwork {
+  return {
+    driver: desired.driver,
+    ...(desired.scope !== undefined && { scope: desired.scope }),
+    attachable: desired.attachable,
+    internal: desired.internal,
+    enableIPv6: desired.enableIPv6,
+    ipam: {
+      driver: desired.ipam.driver,
+      options: { ...desired.ipam.options },
+      config: sortPools(desired.ipam.config.map(canonicalPool)),
+    },
+    labels: userLabels(desired.labels),
+    driverOpts: withoutDaemonDefaultOptions(desired.driverOpts, desired.enableIPv6),
+  };
+}
+
+/**
+ * The engine's network in comparable form. With `desired`, whatever the daemon filled in where
+ * the spec is silent is taken out (see normalizeObservedPools); a scope the spec does not name
+ * is not compared. Without it (export), only what is the daemon's by rule is taken out.
+ */
+export function normalizeObservedNetwork(
+  observed: ObservedNetwork,
+  desired?: DesiredNetwork,
+): ComparableNetwork {
+  const scopeIsDefault = desired
+    ? desired.scope === undefined
+    : observed.scope === defaultScopeOf(observed.driver);
+  return {
+    driver: observed.driver,
+    ...(!scopeIsDefault && { scope: observed.scope }),
+    attachable: observed.attachable,
+    internal: observed.internal,
+    enableIPv6: observed.enableIPv6,
+    ipam: {
+      driver: observed.ipam.driver === '' ? 'default' : observed.ipam.driver,
+      options: { ...observed.ipam.options },
+      config: normalizeObservedPools(observed.ipam.config, desired?.ipam.config),
+    },
+    labels: userLabels(observed.labels),
+    driverOpts: withoutDaemonDefaultOptions(
+      observed.options,
+      observed.enableIPv6,
+      observed.enableIPv4 ?? true,
+    ),
+  };
+}
+
+/**
+ * The network exactly as it is, in creatable form with all its labels (netform's included) and
+ * every pool and gateway, so that a failed replacement or a rollback can create it again.
+ */
+export function observedNetworkAsCreatable(observed: ObservedNetwork): DesiredNetwork {
+  return {
+    name: observed.name,
+    driver: observed.driver,
+    external: false,
+    exclusive: false,
+    attachable: observed.attachable,
+    internal: observed.internal,
+    enableIPv6: observed.enableIPv6,
+    scope: observed.scope,
+    ipam: {
+      driver: observed.ipam.driver === '' ? 'default' : observed.ipam.driver,
+      options: { ...observed.ipam.options },
+      config: sortPools(observed.ipam.config.map(canonicalPool)),
+    },
+    labels: { ...observed.labels },
+    driverOpts: { ...observed.options },
+  };
+}
+
+const uniqueSorted = (values: string[]): string[] => [...new Set(values)].sort();
+
+/** The short id Docker (up to API 1.44) lists among a container's aliases. */
+export const shortIdOf = (containerId: string): string => containerId.slice(0, 12);
+
+/**
+ * What the user configured on an endpoint, with the daemon's additions taken out: the short-id
+ * and container-name aliases, assigned (not configured) addresses, DNSNames, and the MAC address
+ * unless `compareMac` (the spec sets one: only a MAC the user set is compared). Aliases the
+ * engine did not report (`aliasesKnown: false`) are taken to be `assumedAliases`.
+ */
+export function normalizeObservedEndpoint(
+  endpoint: ObservedEndpoint,
+  container: Pick<ObservedContainer, 'id' | 'name'>,
+  options: { compareMac?: boolean; assumedAliases?: string[] } = {},
+): EndpointSettings {
+  const own = new Set([shortIdOf(container.id), container.id, container.name]);
+  const aliases = endpoint.aliasesKnown
+    ? uniqueSorted(endpoint.aliases.filter((alias) => alias !== '' && !own.has(alias)))
+    : uniqueSorted(options.assumedAliases ?? []);
+  const settings: EndpointSettings = {
+    aliases,
+    linkLocalIps: uniqueSorted(endpoint.configuredLinkLocalIps.map(canonicalAddress)),
+    driverOpts: { ...endpoint.driverOpts },
+  };
+  if (endpoint.configuredIPv4) settings.ipv4Address = canonicalAddress(endpoint.configuredIPv4);
+  if (endpoint.configuredIPv6) settings.ipv6Address = canonicalAddress(endpoint.configuredIPv6);
+  if (options.compareMac === true && endpoint.macAddress)
+    settings.macAddress = endpoint.macAddress.toLowerCase();
+  if (endpoint.priority !== undefined && endpoint.priority !== 0) settings.priority = endpoint.priority;
+  return settings;
+}
+
+/** The spec's endpoint settings in the form normalizeObservedEndpoint produces. */
+export function comparableDesiredEndpoint(settings: EndpointSettings): EndpointSettings {
+  const out: EndpointSettings = {
+    aliases: uniqueSorted(settings.aliases),
+    linkLocalIps: uniqueSorted(settings.linkLocalIps.map(canonicalAddress)),
+    driverOpts: { ...settings.driverOpts },
+  };
+  if (settings.ipv4Address !== undefined) out.ipv4Address = canonicalAddress(settings.ipv4Address);
+  if (settings.ipv6Address !== undefined) out.ipv6Address = canonicalAddress(settings.ipv6Address);
+  if (settings.macAddress !== undefined) out.macAddress = settings.macAddress.toLowerCase();
+  if (settings.priority !== undefined && settings.priority !== 0) out.priority = settings.priority;
+  return out;
+}
+
+/** A container's endpoint on `network`, matched by network id (by name only when no id is recorded). */
+export function endpointOn(
+  container: ObservedContainer,
+  network: ObservedNetwork,
+): ObservedEndpoint | undefined {
+  for (const endpoint of Object.values(container.endpoints)) {
+    if (
+      endpoint.networkId !== '' ? endpoint.networkId === network.id : endpoint.networkName === network.name
+    ) {
+      return endpoint;
+    }
+  }
+  return undefined;
+}
+
+/** Every container with an endpoint on `network` (running, created or stopped), by container name. */
+export function containersOn(
+  observed: ObservedState,
+  network: ObservedNetwork,
+): { container: ObservedContainer; endpoint: ObservedEndpoint }[] {
+  const out: { container: ObservedContainer; endpoint: ObservedEndpoint }[] = [];
+  for (const container of observed.containers) {
+    const endpoint = endpointOn(container, network);
+    if (endpoint) out.push({ container, endpoint });
+  }
+  return out.sort((a, b) => compareText(a.container.name, b.container.name));
+}
+
+/** Plain code-unit order: deterministic and independent of the locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

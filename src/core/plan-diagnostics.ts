@@ -1,0 +1,106 @@
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
+import type { FieldChange } from '../model/plan.js';
+import { describeChange } from './describe.js';
+
+/**
+ * Diagnostics raised while planning. Codes NF2xx belong to the plan step and are stable: a code
+ * is never reused for another problem.
+ */
+export const PLAN_CODES = {
+  externalMissing: 'NF201',
+  unmanagedDiffers: 'NF202',
+  otherProject: 'NF203',
+  pendingContainer: 'NF204',
+  unknownTarget: 'NF205',
+  adoptNothing: 'NF206',
+  duplicateNetworkName: 'NF207',
+} as const;
+
+const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
+  position ? { position } : {};
+
+export function externalNetworkMissing(name: string, position?: SourcePosition): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.externalMissing,
+    path: `networks.${name}`,
+    message: `external network ${name} does not exist on the engine`,
+    hint: `create it first (netform never creates an external network), or drop \`external: true\` to let netform manage it`,
+    ...at(position),
+  };
+}
+
+export function unmanagedNetworkDiffers(
+  name: string,
+  changes: FieldChange[],
+  position?: SourcePosition,
+): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.unmanagedDiffers,
+    path: `networks.${name}`,
+    message:
+      `network ${name} exists without netform's labels and differs from the spec: ` +
+      changes.map(describeChange).join('; '),
+    hint: `change the spec to match it, or run with --adopt ${name} to replace it with a network netform manages`,
+    ...at(position),
+  };
+}
+
+export function networkOfOtherProject(
+  name: string,
+  owner: string,
+  project: string,
+  position?: SourcePosition,
+): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.otherProject,
+    path: `networks.${name}`,
+    message: `network ${name} belongs to netform project ${owner}, not ${project}; netform will not change it`,
+    hint: `rename the network in this spec, or remove it from project ${owner}'s spec first`,
+    ...at(position),
+  };
+}
+
+export function pendingContainer(name: string, strict: boolean, position?: SourcePosition): Diagnostic {
+  return {
+    severity: strict ? 'error' : 'warning',
+    code: PLAN_CODES.pendingContainer,
+    path: `containers.${name}`,
+    message: `container ${name} does not exist (pending): its attachments are not planned`,
+    hint: strict
+      ? 'create the container first, or run without --strict to plan the rest'
+      : 'a later apply connects it once it exists; --strict makes this an error',
+    ...at(position),
+  };
+}
+
+export function unknownTarget(name: string, suggestion?: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.unknownTarget,
+    path: '',
+    message: `--target ${name} names no network or container of this spec or project`,
+    ...(suggestion !== undefined && { hint: `did you mean ${suggestion}?` }),
+  };
+}
+
+export function adoptNothing(name: string, why: string): Diagnostic {
+  return {
+    severity: 'warning',
+    code: PLAN_CODES.adoptNothing,
+    path: `networks.${name}`,
+    message: `--adopt ${name}: ${why}, so there is nothing to adopt`,
+  };
+}
+
+export function duplicateNetworkName(name: string, ids: string[]): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.duplicateNetworkName,
+    path: `networks.${name}`,
+    message: `the engine has ${ids.length} networks named ${name} (${ids.map((id) => id.slice(0, 12)).join(', ')})`,
+    hint: 'remove all but one with `docker network rm <id>`: netform cannot tell which one the spec means',
+  };
+}

@@ -1,0 +1,184 @@
+import type { DesiredAttachment, DesiredState, EndpointSettings } from '../model/desired.js';
+import { PREDEFINED_NETWORKS } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ObservedContainer, ObservedNetwork, ObservedState } from '../model/observed.js';
+import type { EndpointAction, EndpointRecord, ReplaceEndpoint } from '../model/plan.js';
+import type { NetworkDecision } from './decide-networks.js';
+import { diffEndpoint } from './diff-endpoint.js';
+import {
+  comparableDesiredEndpoint,
+  compareText,
+  containersOn,
+  endpointOn,
+  normalizeObservedEndpoint,
+} from './normalize-observed.js';
+import { pendingContainer } from './plan-diagnostics.js';
+import { coversPair, type TargetScope } from './targets.js';
+
+/** The endpoint settings a spec attachment asks for. */
+export function settingsOfAttachment(attachment: DesiredAttachment): EndpointSettings {
+  return comparableDesiredEndpoint(attachment);
+}
+
+/** What an observed endpoint has, in the same form as the spec's settings. */
+function currentSettings(
+  container: ObservedContainer,
+  network: ObservedNetwork,
+  wanted?: EndpointSettings,
+): EndpointSettings | undefined {
+  const endpoint = endpointOn(container, network);
+  if (!endpoint) return undefined;
+  return normalizeObservedEndpoint(endpoint, container, {
+    compareMac: wanted?.macAddress !== undefined,
+    ...(wanted && { assumedAliases: wanted.aliases }),
+  });
+}
+
+/** Every endpoint of a network being removed, with what it has. */
+export function recordEndpoints(observed: ObservedState, network: ObservedNetwork): EndpointRecord[] {
+  return containersOn(observed, network).map(({ container, endpoint }) => ({
+    container: container.name,
+    containerId: container.id,
+    containerState: container.state,
+    settings: normalizeObservedEndpoint(endpoint, container),
+  }));
+}
+
+/**
+ * planReplacementEndpoints: every endpoint of a network being replaced, running or stopped,
+ * declared or not. `after` is the spec's settings for a listed container's declared attachment,
+ * the current settings for a container the spec does not list (unless the network is exclusive),
+ * and null when the spec drops the attachment.
+ */
+export function planReplacementEndpoints(
+  desired: DesiredState,
+  observed: ObservedState,
+  decision: NetworkDecision,
+): ReplaceEndpoint[] {
+  const network = decision.observed as ObservedNetwork;
+  return containersOn(observed, network).map(({ container, endpoint }) => {
+    const listed = desired.containers[container.name];
+    const attachment = listed?.attachments[decision.name];
+    const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
+    const before = normalizeObservedEndpoint(endpoint, container, {
+      compareMac: wanted?.macAddress !== undefined,
+    });
+    const after = listed ? (wanted ?? null) : decision.desired?.exclusive ? null : before;
+    return {
+      container: container.name,
+      containerId: container.id,
+      containerState: container.state,
+      before,
+      after,
+    };
+  });
+}
+
+/**
+ * planAttachmentChanges: connect, disconnect and reconnect for the containers the spec lists
+ * (on the networks it declares) and for unlisted containers on exclusive networks. Attachments to
+ * a network being created or replaced are connected without a network id (it does not exist yet);
+ * endpoints of a replaced network are carried by the replace itself.
+ */
+export function planAttachmentChanges(
+  desired: DesiredState,
+  observed: ObservedState,
+  decisions: ReadonlyMap<string, NetworkDecision>,
+  scope: TargetScope,
+  strict: boolean,
+): { actions: EndpointAction[]; diagnostics: Diagnostic[] } {
+  const actions: EndpointAction[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const containersByName = new Map(observed.containers.map((c) => [c.name, c]));
+  const predefined = new Map(
+    observed.networks.filter((n) => PREDEFINED_NETWORKS.includes(n.name)).map((n) => [n.name, n]),
+  );
+
+  for (const name of Object.keys(desired.containers).sort(compareText)) {
+    const spec = desired.containers[name];
+    if (!spec) continue;
+    const networkNames = [
+      ...new Set([...Object.keys(desired.networks), ...Object.keys(spec.attachments)]),
+    ].sort(compareText);
+    const inScope = networkNames.filter((network) => coversPair(scope, name, network));
+    if (inScope.length === 0) continue;
+    const container = containersByName.get(name);
+    if (!container) {
+      diagnostics.push(pendingContainer(name, strict, spec.source));
+      continue;
+    }
+    for (const networkName of inScope) {
+      const attachment = spec.attachments[networkName];
+      const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
+      const decision = decisions.get(networkName);
+      const status = decision?.status ?? (predefined.has(networkName) ? 'keep' : undefined);
+      const network = decision?.observed ?? predefined.get(networkName);
+      if (status === undefined || status === 'missing' || status === 'remove') continue;
+      const base = { container: name, containerId: container.id, network: networkName };
+      if (status === 'create' || (status === 'replace' && network && !endpointOn(container, network))) {
+        if (wanted) {
+          const why = status === 'create' ? 'created' : 'replaced';
+          actions.push({
+            kind: 'connect',
+            ...base,
+            after: wanted,
+            reason: `listed for ${networkName} in the spec; the network is ${why} by this plan`,
+          });
+        }
+        continue;
+      }
+      if (status === 'replace' || !network) continue;
+      const current = currentSettings(container, network, wanted);
+      if (wanted && !current) {
+        actions.push({
+          kind: 'connect',
+          ...base,
+          networkId: network.id,
+          after: wanted,
+          reason: `listed for ${networkName} in the spec and not connected`,
+        });
+      } else if (!wanted && current && decision?.desired) {
+        actions.push({
+          kind: 'disconnect',
+          ...base,
+          networkId: network.id,
+          before: current,
+          reason: `connected, but the spec does not list ${networkName} for ${name}`,
+        });
+      } else if (wanted && current) {
+        const changes = diffEndpoint(current, wanted);
+        if (changes.length > 0) {
+          actions.push({
+            kind: 'reconnect',
+            ...base,
+            networkId: network.id,
+            before: current,
+            after: wanted,
+            changes,
+            reason: `${changes.map((c) => c.path).join(', ')} differ from the spec`,
+          });
+        }
+      }
+    }
+  }
+
+  for (const decision of decisions.values()) {
+    const network = decision.observed;
+    if (!decision.desired?.exclusive || !network) continue;
+    if (decision.status !== 'keep' && decision.status !== 'blocked') continue;
+    if (!scope.all && !scope.networks.has(decision.name)) continue;
+    for (const { container, endpoint } of containersOn(observed, network)) {
+      if (container.name in desired.containers) continue;
+      actions.push({
+        kind: 'disconnect',
+        container: container.name,
+        containerId: container.id,
+        network: decision.name,
+        networkId: network.id,
+        before: normalizeObservedEndpoint(endpoint, container),
+        reason: `${decision.name} is exclusive and the spec does not list ${container.name}`,
+      });
+    }
+  }
+  return { actions, diagnostics };
+}

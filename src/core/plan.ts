@@ -1,0 +1,149 @@
+import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import type {
+  Action,
+  CreateNetworkAction,
+  Plan,
+  PlanNote,
+  RemoveNetworkAction,
+  ReplaceNetworkAction,
+} from '../model/plan.js';
+import { PLAN_FORMAT_VERSION } from '../model/plan.js';
+import { decideNetworks, type NetworkDecision } from './decide-networks.js';
+import { observedNetworkAsCreatable } from './normalize-observed.js';
+import { orderActions, summarizeActions } from './order.js';
+import { planAttachmentChanges, planReplacementEndpoints, recordEndpoints } from './plan-endpoints.js';
+import { resolveTargets, type TargetScope } from './targets.js';
+
+/** What `plan` was asked for beyond the spec: `--adopt`, `--strict`, `--target`. */
+export interface PlanOptions {
+  /** Unmanaged networks to take over (replace with a managed one) when they differ. */
+  adopt?: string[];
+  /** Pending (missing) containers are errors instead of warnings. */
+  strict?: boolean;
+  /** Limit the plan to these networks or containers and what they depend on. */
+  targets?: string[];
+}
+
+/**
+ * The minimal set of actions that makes the engine match the spec (PRODUCT.md §2), with every
+ * problem found as a diagnostic beside it. Pure and deterministic: the same inputs give the same
+ * plan, byte for byte.
+ */
+export function planChanges(desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
+  const diagnostics: Diagnostic[] = [];
+  const notes: PlanNote[] = [];
+  const { scope, diagnostics: targetProblems } = resolveTargets(options.targets, desired, observed);
+  diagnostics.push(...targetProblems);
+  const { decisions, diagnostics: networkProblems } = decideNetworks(
+    desired,
+    observed,
+    new Set(options.adopt ?? []),
+  );
+  diagnostics.push(...networkProblems);
+
+  const neededByTargets = networksNeededByTargets(desired, observed, scope);
+  const actions: Action[] = [];
+  const effective = new Map<string, NetworkDecision>();
+  for (const decision of decisions) {
+    const inScope = scope.all || scope.networks.has(decision.name);
+    const needed = inScope || neededByTargets.has(decision.name);
+    if (needed) {
+      diagnostics.push(...decision.diagnostics);
+      notes.push(...decision.notes);
+    }
+    if (decision.status === 'remove') {
+      if (inScope) actions.push(planNetworkRemoval(desired, observed, decision));
+      continue;
+    }
+    if (decision.status === 'create' && !needed) continue;
+    // A replace outside the targets is not carried out: its endpoints are planned against the network as it is.
+    const status = decision.status === 'replace' && !inScope ? 'keep' : decision.status;
+    effective.set(decision.name, { ...decision, status });
+    if (status === 'create') actions.push(planNetworkCreation(decision.desired as DesiredNetwork));
+    if (status === 'replace') actions.push(planNetworkReplacement(desired, observed, decision));
+  }
+
+  const endpoints = planAttachmentChanges(desired, observed, effective, scope, options.strict === true);
+  actions.push(...endpoints.actions);
+  diagnostics.push(...endpoints.diagnostics);
+
+  const ordered = orderActions(actions);
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    project: desired.project,
+    actions: ordered,
+    diagnostics,
+    notes,
+    summary: summarizeActions(ordered),
+  };
+}
+
+function networksNeededByTargets(
+  desired: DesiredState,
+  observed: ObservedState,
+  scope: TargetScope,
+): Set<string> {
+  const needed = new Set<string>();
+  if (scope.all) return needed;
+  const existing = new Set(observed.containers.map((c) => c.name));
+  for (const name of scope.containers) {
+    if (!existing.has(name)) continue;
+    for (const network of Object.keys(desired.containers[name]?.attachments ?? {})) needed.add(network);
+  }
+  return needed;
+}
+
+/** Strips the source position: a plan says what to do, not where the spec said it. */
+function withoutSource(network: DesiredNetwork): DesiredNetwork {
+  const { source: _source, ...rest } = network;
+  return rest;
+}
+
+export function planNetworkCreation(network: DesiredNetwork): CreateNetworkAction {
+  return {
+    kind: 'create',
+    network: network.name,
+    after: withoutSource(network),
+    reason: 'declared in the spec and absent from the engine',
+  };
+}
+
+export function planNetworkReplacement(
+  desired: DesiredState,
+  observed: ObservedState,
+  decision: NetworkDecision,
+): ReplaceNetworkAction {
+  const current = decision.observed as ObservedNetwork;
+  const paths = decision.changes.map((c) => c.path).join(', ');
+  return {
+    kind: 'replace',
+    network: decision.name,
+    networkId: current.id,
+    before: observedNetworkAsCreatable(current),
+    after: withoutSource(decision.desired as DesiredNetwork),
+    forcedBy: decision.changes,
+    endpoints: planReplacementEndpoints(desired, observed, decision),
+    adopt: decision.adopt,
+    reason: decision.adopt
+      ? `--adopt: exists without netform's labels; recreated as a managed network (${paths})`
+      : `${paths} cannot be changed in place`,
+  };
+}
+
+export function planNetworkRemoval(
+  desired: DesiredState,
+  observed: ObservedState,
+  decision: NetworkDecision,
+): RemoveNetworkAction {
+  const current = decision.observed as ObservedNetwork;
+  return {
+    kind: 'remove',
+    network: decision.name,
+    networkId: current.id,
+    before: observedNetworkAsCreatable(current),
+    disconnect: recordEndpoints(observed, current),
+    reason: `managed by project ${desired.project} and no longer declared in the spec`,
+  };
+}

@@ -1,0 +1,51 @@
+import { closest } from 'fastest-levenshtein';
+import type { DesiredState } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ObservedState } from '../model/observed.js';
+import { isManagedBy } from './ownership.js';
+import { unknownTarget } from './plan-diagnostics.js';
+
+/**
+ * What `--target` limits a plan to. `all` when no target is given. A network target covers the
+ * network and every endpoint on it; a container target covers the container's attachments and
+ * the creation of networks they need.
+ */
+export interface TargetScope {
+  all: boolean;
+  networks: ReadonlySet<string>;
+  containers: ReadonlySet<string>;
+}
+
+/** Resolves target names exactly against the spec's networks and containers and the project's networks. */
+export function resolveTargets(
+  targets: readonly string[] | undefined,
+  desired: DesiredState,
+  observed: ObservedState,
+): { scope: TargetScope; diagnostics: Diagnostic[] } {
+  if (!targets || targets.length === 0) {
+    return { scope: { all: true, networks: new Set(), containers: new Set() }, diagnostics: [] };
+  }
+  const networkNames = new Set(Object.keys(desired.networks));
+  for (const network of observed.networks) {
+    if (isManagedBy(network, desired.project)) networkNames.add(network.name);
+  }
+  const containerNames = new Set(Object.keys(desired.containers));
+  const networks = new Set<string>();
+  const containers = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const target of targets) {
+    const isNetwork = networkNames.has(target);
+    const isContainer = containerNames.has(target);
+    if (isNetwork) networks.add(target);
+    if (isContainer) containers.add(target);
+    if (!isNetwork && !isContainer) {
+      const known = [...networkNames, ...containerNames];
+      diagnostics.push(unknownTarget(target, known.length > 0 ? closest(target, known) : undefined));
+    }
+  }
+  return { scope: { all: false, networks, containers }, diagnostics };
+}
+
+export function coversPair(scope: TargetScope, container: string, network: string): boolean {
+  return scope.all || scope.containers.has(container) || scope.networks.has(network);
+}

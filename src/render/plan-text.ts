@@ -1,0 +1,212 @@
+import { diffArrays } from 'diff';
+import pc from 'picocolors';
+import { formatValue } from '../core/describe.js';
+import { endpointInSpecForm, poolInSpecForm } from '../core/spec-form.js';
+import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type {
+  Action,
+  ConnectAction,
+  CreateNetworkAction,
+  DisconnectAction,
+  FieldChange,
+  Plan,
+  ReconnectAction,
+  RemoveNetworkAction,
+  ReplaceNetworkAction,
+} from '../model/plan.js';
+
+export interface PlanTextOptions {
+  /** ANSI colour (picocolors); the caller decides (terminal, --no-color, NO_COLOR). */
+  color: boolean;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/**
+ * The plan for people, in Terraform's manner: `+` create, `-` remove, `-/+` replace (with the
+ * fields that force it), `~` connect/disconnect/reconnect, then notes, diagnostics and a summary
+ * line. Rendered from the same Plan object `--json` prints.
+ */
+export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
+  const c = pc.createColors(options.color);
+  const lines: string[] = [];
+  if (plan.actions.length > 0) {
+    lines.push(`netform will perform these actions for project ${plan.project}:`, '');
+    for (const action of plan.actions) lines.push(...renderAction(action, c), '');
+  }
+  if (plan.notes.length > 0) {
+    lines.push('Notes:');
+    for (const note of plan.notes) lines.push(`  ${c.dim('•')} ${note.message}`);
+    lines.push('');
+  }
+  const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  if (warnings.length > 0) {
+    lines.push('Warnings:');
+    for (const d of warnings) lines.push(...renderDiagnostic(d, c));
+    lines.push('');
+  }
+  if (errors.length > 0) {
+    lines.push('Errors:');
+    for (const d of errors) lines.push(...renderDiagnostic(d, c));
+    lines.push('');
+  }
+  lines.push(renderSummary(plan, c));
+  if (errors.length > 0) {
+    lines.push(
+      c.red(`The plan has ${errors.length} error${errors.length === 1 ? '' : 's'}: apply will not run it.`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderSummary(plan: Plan, c: Colors = pc.createColors(false)): string {
+  const s = plan.summary;
+  if (plan.actions.length === 0) return c.bold('No changes. The engine matches the spec.');
+  return c.bold(
+    `Plan: ${s.create} to create, ${s.replace} to replace, ${s.remove} to remove; ` +
+      `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect.`,
+  );
+}
+
+function renderDiagnostic(d: Diagnostic, c: Colors): string[] {
+  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column} ` : '';
+  const mark = d.severity === 'error' ? c.red('✗') : c.yellow('!');
+  const path = d.path ? `${d.path}: ` : '';
+  const lines = [`  ${mark} ${where}${d.code} ${path}${d.message}`];
+  if (d.hint) lines.push(`      ${c.dim(d.hint)}`);
+  return lines;
+}
+
+function renderAction(action: Action, c: Colors): string[] {
+  switch (action.kind) {
+    case 'create':
+      return renderCreate(action, c);
+    case 'replace':
+      return renderReplace(action, c);
+    case 'remove':
+      return renderRemove(action, c);
+    case 'connect':
+      return renderConnect(action, c);
+    case 'disconnect':
+      return renderDisconnect(action, c);
+    case 'reconnect':
+      return renderReconnect(action, c);
+  }
+}
+
+/** A network's settings worth showing: what differs from `docker network create NAME`. */
+function describeNetwork(network: DesiredNetwork): string[] {
+  const lines = [`driver: ${network.driver}`];
+  if (network.scope !== undefined) lines.push(`scope: ${network.scope}`);
+  if (network.attachable) lines.push('attachable: true');
+  if (network.internal) lines.push('internal: true');
+  if (network.enableIPv6) lines.push('enable_ipv6: true');
+  if (network.exclusive) lines.push('exclusive: true');
+  if (network.ipam.driver !== 'default') lines.push(`ipam.driver: ${network.ipam.driver}`);
+  if (Object.keys(network.ipam.options).length > 0)
+    lines.push(`ipam.options: ${formatValue(network.ipam.options)}`);
+  for (const pool of network.ipam.config) lines.push(`ipam.config: ${formatValue(poolInSpecForm(pool))}`);
+  if (Object.keys(network.labels).length > 0) lines.push(`labels: ${formatValue(network.labels)}`);
+  if (Object.keys(network.driverOpts).length > 0)
+    lines.push(`driver_opts: ${formatValue(network.driverOpts)}`);
+  return lines;
+}
+
+function renderCreate(action: CreateNetworkAction, c: Colors): string[] {
+  return [
+    `${c.green('+')} create network ${c.bold(action.network)}`,
+    ...describeNetwork(action.after).map((line) => `      ${c.green(line)}`),
+  ];
+}
+
+/** One endpoint's settings on one line: `aliases [a, b], ipv4_address 10.0.0.5`. */
+export function describeEndpoint(settings: EndpointSettings): string {
+  const form = endpointInSpecForm(settings);
+  const parts = Object.entries(form).map(([key, value]) => `${key} ${formatValue(value)}`);
+  return parts.length > 0 ? parts.join(', ') : 'no aliases or static addresses';
+}
+
+/** A value on one line, or (maps and lists) one line per member so the diff package can mark them. */
+function linesOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(formatValue);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${formatValue(v)}`);
+  }
+  return [formatValue(value)];
+}
+
+const isCompound = (value: unknown): boolean => value !== null && typeof value === 'object';
+
+/** `path: old → new`, or for maps and lists a line diff of their members. */
+export function renderFieldChange(change: FieldChange, c: Colors, indent: string): string[] {
+  if (!isCompound(change.before) && !isCompound(change.after)) {
+    return [
+      `${indent}${c.yellow('~')} ${change.path}: ${c.red(formatValue(change.before))} → ${c.green(formatValue(change.after))}`,
+    ];
+  }
+  const lines = [`${indent}${c.yellow('~')} ${change.path}:`];
+  const before = change.before === null ? [] : linesOf(change.before);
+  const after = change.after === null ? [] : linesOf(change.after);
+  for (const part of diffArrays(before, after)) {
+    for (const value of part.value) {
+      if (part.added) lines.push(`${indent}    ${c.green(`+ ${value}`)}`);
+      else if (part.removed) lines.push(`${indent}    ${c.red(`- ${value}`)}`);
+      else lines.push(`${indent}      ${c.dim(value)}`);
+    }
+  }
+  return lines;
+}
+
+function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
+  const forced = action.forcedBy.map((f) => f.path).join(', ');
+  const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(action.network)}${action.adopt ? ' (adopt)' : ''} (forced by ${forced})`;
+  const lines = [head];
+  for (const change of action.forcedBy) lines.push(...renderFieldChange(change, c, '      '));
+  if (action.endpoints.length > 0) {
+    lines.push('      endpoints (disconnected first, then reconnected to the new network):');
+    for (const endpoint of action.endpoints) {
+      const who = `${endpoint.container} (${endpoint.containerState})`;
+      const after = endpoint.after === null ? c.red('not reconnected') : describeEndpoint(endpoint.after);
+      const same =
+        endpoint.after !== null && describeEndpoint(endpoint.after) === describeEndpoint(endpoint.before);
+      lines.push(
+        same
+          ? `        ${who}: ${describeEndpoint(endpoint.before)}`
+          : `        ${who}: ${describeEndpoint(endpoint.before)} → ${after}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function renderRemove(action: RemoveNetworkAction, c: Colors): string[] {
+  const lines = [`${c.red('-')} remove network ${c.bold(action.network)} (${action.reason})`];
+  for (const endpoint of action.disconnect) {
+    lines.push(
+      `      ${c.red('disconnect')} ${endpoint.container} (${endpoint.containerState}): ${describeEndpoint(endpoint.settings)}`,
+    );
+  }
+  return lines;
+}
+
+function renderConnect(action: ConnectAction, c: Colors): string[] {
+  return [
+    `${c.yellow('~')} connect ${c.bold(action.container)} to ${c.bold(action.network)}: ${describeEndpoint(action.after)}`,
+  ];
+}
+
+function renderDisconnect(action: DisconnectAction, c: Colors): string[] {
+  return [
+    `${c.yellow('~')} disconnect ${c.bold(action.container)} from ${c.bold(action.network)} (${action.reason})`,
+    `      had: ${describeEndpoint(action.before)}`,
+  ];
+}
+
+function renderReconnect(action: ReconnectAction, c: Colors): string[] {
+  return [
+    `${c.yellow('~')} reconnect ${c.bold(action.container)} to ${c.bold(action.network)}`,
+    ...action.changes.flatMap((change) => renderFieldChange(change, c, '      ')),
+  ];
+}
