@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { EndpointSettings } from '../model/desired.js';
 import type { EngineInfo, ObservedState } from '../model/observed.js';
-import type { DockerPort, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
-import type { EngineCallStats, EngineClient } from './client.js';
+import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
 import { observeEngine } from './observe.js';

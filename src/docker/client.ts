@@ -1,12 +1,7 @@
 import type Docker from 'dockerode';
 import type { DialOptions } from 'docker-modem';
+import type { EngineCallStats } from '../model/port.js';
 import { toEngineError } from './errors.js';
-
-/** Engine API calls made through one port, by kind (`GET /networks` ...); for tests and bench. */
-export interface EngineCallStats {
-  total: number;
-  byRoute: Record<string, number>;
-}
 
 export interface EngineRequest {
   /** Says what was being done, for messages: `creating network shop_web`. */

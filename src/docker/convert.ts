@@ -1,4 +1,5 @@
 import { canonicalAddress, canonicalCidr } from '../core/cidr.js';
+import { PREDEFINED_NETWORKS } from '../model/desired.js';
 import type {
   ContainerState,
   EngineInfo,
@@ -6,7 +7,9 @@ import type {
   ObservedEndpoint,
   ObservedIpamPool,
   ObservedNetwork,
+  ObservedState,
 } from '../model/observed.js';
+import type { ObserveOptions } from '../model/port.js';
 import type {
   ApiContainerInspect,
   ApiContainerSummary,
@@ -22,6 +25,68 @@ import type {
  * the engine reports them (daemon defaults included) except that addresses and CIDRs are made
  * canonical and null-ish maps and lists become empty ones.
  */
+
+/** The engine's answers one observe() is made of. */
+export interface ObservePayloads {
+  /** GET /networks. */
+  networks: ApiNetwork[];
+  /** GET /containers/json?all=1. */
+  containers: ApiContainerSummary[];
+  /** GET /containers/{id}/json of the containers `containersToInspect` chose. */
+  inspects: ApiContainerInspect[];
+  /** Ids of chosen containers whose inspect answered 404: removed since the list was read. */
+  vanished?: string[];
+}
+
+/**
+ * The ObservedState of one observe(): networks from the list, containers from their inspect when
+ * there is one, else from the list (aliases unknown). Sorted by name. An endpoint of a container
+ * that never ran reports no NetworkID; it is filled in from the network of that name.
+ */
+export function observedStateFrom(engine: EngineInfo, payloads: ObservePayloads): ObservedState {
+  const networks = payloads.networks.map(networkFrom).sort((a, b) => compareText(a.name, b.name));
+  const idByName = new Map(networks.map((n) => [n.name, n.id]));
+  const inspected = new Map(payloads.inspects.map((c) => [c.Id, c]));
+  const vanished = new Set(payloads.vanished ?? []);
+  const containers = payloads.containers
+    .filter((summary) => !vanished.has(summary.Id))
+    .map((summary) => {
+      const inspect = inspected.get(summary.Id);
+      return inspect ? containerFromInspect(inspect) : containerFromSummary(summary);
+    })
+    .sort((a, b) => compareText(a.name, b.name));
+  for (const container of containers) {
+    for (const endpoint of Object.values(container.endpoints)) {
+      if (!endpoint.networkId) endpoint.networkId = idByName.get(endpoint.networkName) ?? '';
+    }
+  }
+  return { engine, networks, containers };
+}
+
+/**
+ * The ids of the listed containers whose inspect observe() needs (the list lacks aliases): those
+ * named in `options.containers` or with an endpoint on one of `options.networks` (name or id);
+ * without `options.networks`, every container with an endpoint on a network other than the
+ * predefined ones (which take no aliases).
+ */
+export function containersToInspect(
+  summaries: ApiContainerSummary[],
+  options: ObserveOptions = {},
+): string[] {
+  const names = new Set(options.containers ?? []);
+  const networks = options.networks === undefined ? undefined : new Set(options.networks);
+  const predefined = new Set(PREDEFINED_NETWORKS);
+  return summaries
+    .filter((summary) => {
+      if (names.has(containerName(summary.Names ?? []))) return true;
+      return Object.entries(summary.NetworkSettings?.Networks ?? {}).some(([name, endpoint]) =>
+        networks
+          ? networks.has(name) || (endpoint.NetworkID !== undefined && networks.has(endpoint.NetworkID))
+          : !predefined.has(name),
+      );
+    })
+    .map((summary) => summary.Id);
+}
 
 export function engineInfoFrom(version: ApiVersion, info: ApiInfo, apiVersion: string): EngineInfo {
   return {
@@ -140,6 +205,10 @@ export function endpointFrom(
     driverOpts: stringMap(api.DriverOpts),
     ...(typeof api.GwPriority === 'number' ? { priority: api.GwPriority } : {}),
   };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function stringMap(map: Record<string, unknown> | null | undefined): Record<string, string> {

@@ -1,13 +1,12 @@
 import pLimit from 'p-limit';
-import { PREDEFINED_NETWORKS } from '../model/desired.js';
-import type { EngineInfo, ObservedContainer, ObservedState } from '../model/observed.js';
+import type { EngineInfo, ObservedState } from '../model/observed.js';
 import type { ObserveOptions } from '../model/port.js';
 import type { EngineClient } from './client.js';
-import { containerFromInspect, containerFromSummary, networkFrom } from './convert.js';
+import { containersToInspect, observedStateFrom } from './convert.js';
 import type { ApiContainerInspect, ApiContainerSummary, ApiNetwork } from './engine-api.js';
 import { EngineRequestError } from './errors.js';
 
-/** Concurrent container inspects; the agent keeps as many sockets open. */
+/** Concurrent container inspects; the keep-alive agent holds as many sockets. */
 export const INSPECT_CONCURRENCY = 16;
 
 /**
@@ -21,7 +20,7 @@ export async function observeEngine(
   engine: EngineInfo,
   options: ObserveOptions = {},
 ): Promise<ObservedState> {
-  const [apiNetworks, summaries] = await Promise.all([
+  const [networks, containers] = await Promise.all([
     client.request<ApiNetwork[]>({
       operation: 'listing networks',
       method: 'GET',
@@ -38,56 +37,33 @@ export async function observeEngine(
       ok: [200],
     }),
   ]);
-  const networks = apiNetworks.map(networkFrom).sort((a, b) => compareText(a.name, b.name));
-  const listed = summaries.map(containerFromSummary);
-  const wanted = needsInspect(options);
   const limit = pLimit(INSPECT_CONCURRENCY);
-  const containers = await Promise.all(
-    listed.map((container) =>
-      wanted(container) ? limit(() => inspectContainer(client, container)) : Promise.resolve(container),
+  const inspects: ApiContainerInspect[] = [];
+  const vanished: string[] = [];
+  await Promise.all(
+    containersToInspect(containers, options).map((id) =>
+      limit(async () => {
+        const inspect = await inspectContainer(client, id);
+        if (inspect) inspects.push(inspect);
+        else vanished.push(id);
+      }),
     ),
   );
-  return {
-    engine,
-    networks,
-    containers: containers
-      .filter((c): c is ObservedContainer => c !== undefined)
-      .sort((a, b) => compareText(a.name, b.name)),
-  };
+  return observedStateFrom(engine, { networks, containers, inspects, vanished });
 }
 
-function needsInspect(options: ObserveOptions): (container: ObservedContainer) => boolean {
-  const names = new Set(options.containers ?? []);
-  if (options.networks === undefined) {
-    const predefined = new Set(PREDEFINED_NETWORKS);
-    return (c) => names.has(c.name) || Object.keys(c.endpoints).some((network) => !predefined.has(network));
-  }
-  const networks = new Set(options.networks);
-  return (c) =>
-    names.has(c.name) ||
-    Object.values(c.endpoints).some((e) => networks.has(e.networkName) || networks.has(e.networkId));
-}
-
-/** The container's full record, or undefined when it was removed since the list was read. */
-async function inspectContainer(
-  client: EngineClient,
-  listed: ObservedContainer,
-): Promise<ObservedContainer | undefined> {
+/** The container's inspect, or undefined when it was removed since the list was read. */
+async function inspectContainer(client: EngineClient, id: string): Promise<ApiContainerInspect | undefined> {
   try {
-    const api = await client.request<ApiContainerInspect>({
-      operation: `inspecting container ${listed.name}`,
+    return await client.request<ApiContainerInspect>({
+      operation: `inspecting container ${id.slice(0, 12)}`,
       method: 'GET',
-      path: `/containers/${encodeURIComponent(listed.id)}/json`,
+      path: `/containers/${encodeURIComponent(id)}/json`,
       route: 'GET /containers/{id}/json',
       ok: [200],
     });
-    return containerFromInspect(api);
   } catch (error) {
     if (error instanceof EngineRequestError && error.statusCode === 404) return undefined;
     throw error;
   }
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -48,4 +48,12 @@ export interface DockerPort {
   disconnect(networkId: string, containerId: string, options?: { force?: boolean }): Promise<void>;
   /** Releases sockets (keep-alive agents, ssh sessions). */
   close(): Promise<void>;
+  /** Engine API calls made through this port so far, for tests and benchmarks (optional). */
+  stats?(): EngineCallStats;
+}
+
+/** Counts of Engine API calls, in total and by route (`GET /networks`, `GET /containers/{id}/json` ...). */
+export interface EngineCallStats {
+  total: number;
+  byRoute: Record<string, number>;
 }
