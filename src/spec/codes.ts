@@ -1,0 +1,117 @@
+/**
+ * The registry of diagnostic codes. A code is stable: scripts and docs/diagnostics.md rely on it,
+ * so a code is never renumbered or reused for another problem. Add new ones at the end.
+ */
+export interface CodeDefinition {
+  code: string;
+  /** One line: what the problem is. */
+  meaning: string;
+}
+
+const def = (code: string, meaning: string): CodeDefinition => ({ code, meaning });
+
+export const CODES = {
+  fileUnreadable: def('NF001', 'A spec file cannot be read (missing, a directory, no permission).'),
+  notUtf8: def('NF002', 'A spec file is not valid UTF-8.'),
+  fileTooLarge: def('NF003', 'A spec file is larger than netform reads (4 MiB).'),
+  yamlSyntax: def('NF004', 'The file is not valid YAML.'),
+  duplicateKey: def('NF005', 'A mapping has the same key twice.'),
+  aliasLimit: def('NF006', 'YAML aliases expand too much (an alias bomb).'),
+  nestingTooDeep: def('NF007', 'YAML nesting is deeper than netform reads (64 levels).'),
+  multipleDocuments: def('NF008', 'A spec file holds more than one YAML document.'),
+  emptySpec: def('NF009', 'A spec file is empty.'),
+  notAMapping: def('NF010', 'The top level of a spec file is not a mapping.'),
+  invalidCidr: def('NF011', 'A subnet or ip_range is not a valid CIDR.'),
+  ipRangeOutsideSubnet: def('NF012', 'An ip_range is not inside its subnet.'),
+  hostBitsSet: def('NF013', 'A subnet has host bits set (10.0.42.1/24 instead of 10.0.42.0/24).'),
+  invalidAddress: def(
+    'NF014',
+    'An address (gateway, aux address, static or link-local address) is not a valid IP address of the expected family.',
+  ),
+  gatewayOutsideSubnet: def('NF015', 'A gateway is not inside its subnet.'),
+  auxOutsideSubnet: def('NF016', 'An aux address is not inside its subnet.'),
+  poolAddressConflict: def(
+    'NF017',
+    'Two reserved addresses of a pool are equal (gateway and aux address, or two aux addresses).',
+  ),
+  reservedV4Address: def(
+    'NF018',
+    'An IPv4 gateway, aux or static address is the network or broadcast address of its subnet.',
+  ),
+  subnetOverlap: def('NF019', 'Two declared subnets overlap (in two networks or within one).'),
+  ipv6WithoutEnable: def('NF020', 'An IPv6 subnet is declared on a network without enable_ipv6: true.'),
+  staticOutsideSubnets: def('NF021', 'A static address is not inside any declared subnet of its network.'),
+  staticIsReserved: def('NF022', "A static address equals its network's gateway or an aux address."),
+  duplicateStatic: def('NF023', 'Two containers ask for the same static address on one network.'),
+  staticWithoutSubnet: def(
+    'NF024',
+    'A static address is given on a network that declares no subnet of that family.',
+  ),
+  staticV6WithoutEnable: def(
+    'NF025',
+    'A static IPv6 address is given on a network without enable_ipv6: true.',
+  ),
+  predefinedNetworkSettings: def(
+    'NF026',
+    'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
+  ),
+  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  invalidName: def(
+    'NF028',
+    "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
+  ),
+  parentOnWrongDriver: def(
+    'NF029',
+    'parent is given for a driver that takes none (only macvlan and ipvlan do).',
+  ),
+  bridgeNameDocker0: def('NF030', 'com.docker.network.bridge.name is docker0, the default bridge.'),
+  bridgeNameTooLong: def('NF031', 'A bridge name is longer than 15 characters, which Linux refuses.'),
+  bridgeNameShared: def('NF032', 'Two declared networks use the same bridge name.'),
+  externalWithSettings: def('NF033', 'An external network has keys other than name.'),
+  exclusiveExternal: def('NF034', 'exclusive is set on an external network, which netform never changes.'),
+  unsupportedVersion: def('NF035', 'The spec version is not one this netform reads.'),
+  unknownKey: def('NF036', 'A key the spec format does not have (often a typo).'),
+  wrongType: def(
+    'NF037',
+    'A value of the wrong type (a list where a mapping belongs, a string where true/false belongs...).',
+  ),
+  valueNotAllowed: def('NF038', 'A value outside the allowed set (scope: local, swarm or global...).'),
+  missingKey: def('NF039', 'A required key is missing.'),
+  shorthandWithIpam: def(
+    'NF040',
+    'The subnet/ip_range/gateway/aux_addresses shorthand is combined with ipam.',
+  ),
+  schemaViolation: def('NF041', 'Any other violation of the JSON Schema.'),
+  duplicateDockerName: def('NF042', 'Two declared networks have the same Docker name.'),
+  poolKeyWithoutSubnet: def('NF043', 'ip_range, gateway or aux_addresses is given without a subnet.'),
+  yamlWarning: def('NF044', 'The YAML parser warns about something (an unknown tag...).'),
+  staticInsideIpRange: def(
+    'NF045',
+    'A static address lies inside the dynamic ip_range, where the daemon may already have given it to another container.',
+  ),
+  invalidMacAddress: def('NF046', 'A mac_address is not six colon-separated hex bytes.'),
+  reservedLabel: def('NF047', 'A label under io.netform., which netform writes itself.'),
+  parentMissing: def(
+    'NF048',
+    'A macvlan or ipvlan network has no parent: Docker creates a dummy interface with no outside connectivity.',
+  ),
+  invalidLabel: def('NF049', 'A label in list form is not KEY=VALUE, or a label key is empty.'),
+  ipRangeFamily: def('NF050', 'An ip_range or gateway is of another address family than its subnet.'),
+  invalidAlias: def('NF051', 'An alias is empty or not a valid DNS name.'),
+  engineSubnetOverlap: def(
+    'NF070',
+    'A declared subnet overlaps a subnet of a network that already exists on the engine.',
+  ),
+  engineBridgeNameUsed: def(
+    'NF071',
+    'A declared bridge name is already used by another network on the engine.',
+  ),
+  engineNotSwarmManager: def(
+    'NF072',
+    'An overlay network is declared but the engine is not a swarm manager.',
+  ),
+  engineApiTooOld: def('NF073', 'The engine API version is older than 1.41 (Docker Engine 20.10).'),
+  engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
+} as const satisfies Record<string, CodeDefinition>;
+
+export type CodeName = keyof typeof CODES;

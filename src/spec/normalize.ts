@@ -1,0 +1,162 @@
+import { canonicalAddress, canonicalCidr, compareCidrText } from '../core/cidr.js';
+import type {
+  DesiredAttachment,
+  DesiredContainer,
+  DesiredIpamPool,
+  DesiredNetwork,
+  DesiredState,
+  EndpointSettings,
+} from '../model/desired.js';
+import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
+
+/** The Docker name a declared network gets: `external: {name}` (legacy), then `name:`, then its key. */
+export function dockerNetworkName(key: string, network: NetworkSpec | null | undefined): string {
+  if (network && typeof network.external === 'object' && network.external.name) return network.external.name;
+  return network?.name ?? key;
+}
+
+/** The shorthand (subnet, ip_range, gateway, aux_addresses) as one pool, or the ipam.config list. */
+export function poolsOf(network: NetworkSpec): { pools: IpamPoolSpec[]; path: (index: number) => SpecPath } {
+  if (network.ipam) {
+    return { pools: network.ipam.config ?? [], path: (index) => ['ipam', 'config', index] };
+  }
+  const { subnet, ip_range, gateway, aux_addresses } = network;
+  if (subnet === undefined) return { pools: [], path: () => [] };
+  const pool: IpamPoolSpec = { subnet };
+  if (ip_range !== undefined) pool.ip_range = ip_range;
+  if (gateway !== undefined) pool.gateway = gateway;
+  if (aux_addresses !== undefined) pool.aux_addresses = aux_addresses;
+  return { pools: [pool], path: () => [] };
+}
+
+/** One attachment as the spec wrote it; `segment` leads from `networks` to it (a key or a list index). */
+export interface SpecAttachment {
+  network: string;
+  endpoint: EndpointSpec;
+  segment: string | number;
+}
+
+/** A container's attachments, whichever form (list or map) the spec used. */
+export function attachmentsOf(
+  networks: string[] | Record<string, EndpointSpec | null> | undefined,
+): SpecAttachment[] {
+  if (!networks) return [];
+  if (Array.isArray(networks))
+    return networks.map((network, index) => ({ network, endpoint: {}, segment: index }));
+  return Object.entries(networks).map(([network, endpoint]) => ({
+    network,
+    endpoint: endpoint ?? {},
+    segment: network,
+  }));
+}
+
+const sortedUnique = (items: string[]): string[] => [...new Set(items)].sort();
+
+/**
+ * Turns a validated spec into the canonical DesiredState (see src/model/desired.ts for the
+ * canonical forms). Assumes checkStructure passed; tolerates whatever the semantic checks reject
+ * (an invalid CIDR is passed through unchanged), so it never throws on a schema-valid spec.
+ */
+export function normalizeSpec(
+  spec: NetformSpec,
+  options: { project: string; source?: SourceNode },
+): DesiredState {
+  const { source } = options;
+  const strings = (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(map ?? {})) {
+      out[key] =
+        typeof value === 'string' ? value : ((source && rawScalar(source, [...path, key])) ?? String(value));
+    }
+    return out;
+  };
+  const labelsOf = (labels: NetworkSpec['labels'], path: SpecPath): Record<string, string> => {
+    if (!Array.isArray(labels)) return strings(labels, path);
+    const out: Record<string, string> = {};
+    for (const item of labels) {
+      const eq = item.indexOf('=');
+      if (eq < 0) out[item] = '';
+      else out[item.slice(0, eq)] = item.slice(eq + 1);
+    }
+    return out;
+  };
+
+  const networks: Record<string, DesiredNetwork> = {};
+  const dockerNames = new Map<string, string>();
+  for (const [key, declared] of Object.entries(spec.networks ?? {})) {
+    const network = declared ?? {};
+    const path = ['networks', key];
+    const name = dockerNetworkName(key, network);
+    dockerNames.set(key, name);
+    const driverOpts = strings(network.driver_opts, [...path, 'driver_opts']);
+    if (network.parent !== undefined) driverOpts.parent = network.parent;
+    const { pools } = poolsOf(network);
+    const config: DesiredIpamPool[] = pools
+      .map((pool) => {
+        const out: DesiredIpamPool = {
+          subnet: canonicalCidr(pool.subnet),
+          auxAddresses: Object.fromEntries(
+            Object.entries(pool.aux_addresses ?? {}).map(([k, v]) => [k, canonicalAddress(v)]),
+          ),
+        };
+        if (pool.ip_range !== undefined) out.ipRange = canonicalCidr(pool.ip_range);
+        if (pool.gateway !== undefined) out.gateway = canonicalAddress(pool.gateway);
+        return out;
+      })
+      .sort((a, b) => compareCidrText(a.subnet, b.subnet));
+    const result: DesiredNetwork = {
+      name,
+      driver: network.driver ?? 'bridge',
+      external: network.external !== undefined && network.external !== false,
+      exclusive: network.exclusive ?? false,
+      attachable: network.attachable ?? false,
+      internal: network.internal ?? false,
+      enableIPv6: network.enable_ipv6 ?? false,
+      ipam: {
+        driver: network.ipam?.driver ?? 'default',
+        options: strings(network.ipam?.options, [...path, 'ipam', 'options']),
+        config,
+      },
+      labels: labelsOf(network.labels, [...path, 'labels']),
+      driverOpts,
+    };
+    if (network.scope !== undefined) result.scope = network.scope;
+    if (source) result.source = keyPosition(source, path);
+    networks[name] = result;
+  }
+
+  const containers: Record<string, DesiredContainer> = {};
+  for (const [name, declared] of Object.entries(spec.containers ?? {})) {
+    const container: DesiredContainer = { name, attachments: {} };
+    if (source) container.source = keyPosition(source, ['containers', name]);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(declared?.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const path = ['containers', name, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...path, 'driver_opts']));
+      const attachment: DesiredAttachment = { container: name, network, ...settings };
+      if (source) attachment.source = keyPosition(source, path);
+      container.attachments[network] = attachment;
+    }
+    containers[name] = container;
+  }
+  return { project: options.project, networks, containers };
+}
+
+function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {
+  const settings: EndpointSettings = {
+    aliases: sortedUnique(endpoint.aliases ?? []),
+    linkLocalIps: sortedUnique((endpoint.link_local_ips ?? []).map(canonicalAddress)),
+    driverOpts,
+  };
+  if (endpoint.ipv4_address !== undefined) settings.ipv4Address = canonicalAddress(endpoint.ipv4_address);
+  if (endpoint.ipv6_address !== undefined) settings.ipv6Address = canonicalAddress(endpoint.ipv6_address);
+  if (endpoint.mac_address !== undefined)
+    settings.macAddress = endpoint.mac_address.toLowerCase().replace(/-/g, ':');
+  if (endpoint.priority !== undefined) settings.priority = endpoint.priority;
+  return settings;
+}

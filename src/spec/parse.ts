@@ -1,0 +1,224 @@
+import {
+  Composer,
+  LineCounter,
+  Parser,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type Node,
+} from 'yaml';
+import type { CST } from 'yaml';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
+import { CODES } from './codes.js';
+import { diagnosticAt } from './diagnose.js';
+import type { SourceNode } from './source-map.js';
+
+/** Larger files are refused before parsing: a spec of 2,000 networks is well under 1 MiB. */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+/** Deeper YAML is refused before composing: the composer recurses and would overflow the stack. */
+export const MAX_NESTING = 64;
+/** yaml's guard against alias bombs: resolved alias expansions allowed per document. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** One spec file, parsed: its plain value and where each node was written. */
+export interface ParsedSpecFile {
+  file: string;
+  value: Record<string, unknown>;
+  source: SourceNode;
+}
+
+export type ParseResult =
+  { ok: true; parsed: ParsedSpecFile; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Parses one spec file's text into plain data with source positions. Never throws: every way a
+ * file can be unusable (too large, too deep, an alias bomb, duplicate keys, several documents, not
+ * a mapping, empty) is an error diagnostic.
+ */
+export function parseSpecText(file: string, text: string): ParseResult {
+  const at = (line = 1, column = 1): SourcePosition => ({ file, line, column });
+  const fail = (diagnostic: Diagnostic): ParseResult => ({ ok: false, diagnostics: [diagnostic] });
+
+  // Bytes as UTF-8 is what the cap means; text.length is a cheap lower bound to skip the count.
+  if (text.length > MAX_SPEC_BYTES || Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
+    return fail(
+      diagnosticAt(CODES.fileTooLarge, [], at(), {
+        message: `the file is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
+        hint: 'a spec of thousands of networks fits well below this; check that this is the right file',
+      }),
+    );
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+
+  const lineCounter = new LineCounter();
+  const position = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return at(Math.max(line, 1), Math.max(col, 1));
+  };
+
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deep = findExcessiveNesting(tokens);
+  if (deep !== undefined) {
+    return fail(
+      diagnosticAt(CODES.nestingTooDeep, [], position(deep), {
+        message: `YAML nesting is deeper than ${MAX_NESTING} levels`,
+        hint: 'a spec needs a handful of levels; this file is not a netform spec',
+      }),
+    );
+  }
+
+  const documents: Document.Parsed[] = Array.from(
+    new Composer({ uniqueKeys: true, merge: true, prettyErrors: false, version: '1.2' }).compose(tokens),
+  );
+
+  if (documents.length > 1) {
+    const second = documents[1]!;
+    return fail(
+      diagnosticAt(CODES.multipleDocuments, [], position(second.range[0]), {
+        message: `the file holds ${documents.length} YAML documents; a spec file is one document`,
+        hint: 'put each spec in its own file and pass them with -f (later files override earlier ones)',
+      }),
+    );
+  }
+  const document = documents[0];
+  const diagnostics: Diagnostic[] = [];
+  if (document) {
+    for (const error of document.errors) {
+      const duplicate = error.code === 'DUPLICATE_KEY';
+      diagnostics.push(
+        diagnosticAt(duplicate ? CODES.duplicateKey : CODES.yamlSyntax, [], position(error.pos[0]), {
+          message: duplicate ? 'this key appears twice in the same mapping' : yamlMessage(error.message),
+          hint: duplicate ? 'remove one of the two; YAML keeps neither silently' : undefined,
+        }),
+      );
+    }
+    for (const warning of document.warnings) {
+      diagnostics.push(
+        diagnosticAt(CODES.yamlWarning, [], position(warning.pos[0]), {
+          message: yamlMessage(warning.message),
+          severity: 'warning',
+        }),
+      );
+    }
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
+
+  const contents = document?.contents;
+  if (
+    !document ||
+    contents === null ||
+    contents === undefined ||
+    (isScalar(contents) && contents.value === null)
+  ) {
+    return fail(
+      diagnosticAt(CODES.emptySpec, [], at(), {
+        message: 'the spec file is empty',
+        hint: 'start with `version: 1` and a `networks:` mapping (see examples/)',
+      }),
+    );
+  }
+  if (!isMap(contents)) {
+    const kind = isSeq(contents) ? 'a list' : isScalar(contents) ? 'a single value' : 'not a mapping';
+    return fail(
+      diagnosticAt(CODES.notAMapping, [], position(contents.range[0]), {
+        message: `the top level of the file is ${kind}, not a mapping`,
+        hint: 'a spec is a mapping with the keys version, project, networks and containers',
+      }),
+    );
+  }
+
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const bomb = /alias/i.test(message);
+    return fail(
+      diagnosticAt(bomb ? CODES.aliasLimit : CODES.yamlSyntax, [], at(), {
+        message: bomb
+          ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?)`
+          : yamlMessage(message),
+        hint: bomb ? 'write the values out, or use fewer nested aliases' : undefined,
+      }),
+    );
+  }
+  return {
+    ok: true,
+    parsed: { file, value: value as Record<string, unknown>, source: sourceTree(contents, position) },
+    diagnostics,
+  };
+}
+
+function yamlMessage(message: string): string {
+  // yaml's messages end with a position and a code excerpt when prettified; we print our own.
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** The offset of the first CST token nested deeper than MAX_NESTING, found without recursion. */
+function findExcessiveNesting(tokens: CST.Token[]): number | undefined {
+  const stack: { token: CST.Token | undefined; depth: number }[] = tokens.map((token) => ({
+    token,
+    depth: 0,
+  }));
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (depth > MAX_NESTING) return 'offset' in token ? token.offset : 0;
+    switch (token.type) {
+      case 'document':
+        stack.push({ token: token.value, depth });
+        break;
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection':
+        for (const item of token.items) {
+          if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
+          stack.push({ token: item.value, depth: depth + 1 });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** Builds the SourceNode tree for a composed document (depth is already bounded). */
+function sourceTree(root: Node, position: (offset: number) => SourcePosition): SourceNode {
+  const build = (node: Node, key?: SourcePosition): SourceNode => {
+    const result: SourceNode = { value: position(node.range?.[0] ?? 0) };
+    if (key) result.key = key;
+    if (isScalar(node)) {
+      if (typeof node.value !== 'string' && typeof node.source === 'string') result.raw = node.source;
+    } else if (isMap(node)) {
+      result.children = new Map();
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        const keyPos = keyNode?.range ? position(keyNode.range[0]) : result.value;
+        const valueNode = pair.value as Node | null;
+        result.children.set(
+          name,
+          valueNode && !isAlias(valueNode)
+            ? build(valueNode, keyPos)
+            : { key: keyPos, value: valuePos(valueNode, keyPos) },
+        );
+      }
+    } else if (isSeq(node)) {
+      result.children = new Map();
+      node.items.forEach((item, index) => {
+        const itemNode = item as Node | null;
+        result.children!.set(
+          String(index),
+          itemNode && !isAlias(itemNode) ? build(itemNode) : { value: valuePos(itemNode, result.value) },
+        );
+      });
+    }
+    return result;
+  };
+  const valuePos = (node: Node | null, fallback: SourcePosition): SourcePosition =>
+    node?.range ? position(node.range[0]) : fallback;
+  return build(root);
+}
