@@ -1,13 +1,322 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { applyPlan } from '../../apply/apply-plan.js';
+import { acquireLock, describeHolder, type HeldLock } from '../../apply/lock.js';
+import { ProgressDisplay } from '../../apply/progress.js';
+import { renderApplyJson, renderApplyText } from '../../apply/report.js';
+import type { ApplyResult } from '../../apply/result.js';
+import { describeStaleness } from '../../apply/staleness.js';
+import { checkPlanFreshness, parsePlanFile } from '../../core/plan-file.js';
+import { planChanges, type PlanOptions } from '../../core/plan.js';
+import type { DesiredState } from '../../model/desired.js';
+import type { Diagnostic } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
+import type { Plan } from '../../model/plan.js';
+import type { DockerPort } from '../../model/port.js';
+import { renderPlanText } from '../../render/plan-text.js';
+import { loadSpec } from '../../spec/index.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder: replaced by the issue that builds `apply`.
-export function registerApply(program: Command, _ctx: CliContext): void {
+interface ApplyOptions {
+  file: string[];
+  autoApprove?: boolean;
+  parallelism?: number;
+  json?: boolean;
+  lockTimeout: number;
+  target: string[];
+  adopt: string[];
+  strict?: boolean;
+}
+
+export function registerApply(program: Command, ctx: CliContext): void {
   program
     .command('apply')
-    .description('not built yet')
-    .action(() => {
-      throw new NetformError('`netform apply` is not built yet');
+    .description(
+      'make the engine match the spec (or carry out a saved plan): show the plan, ask, execute, verify',
+    )
+    .argument('[planfile]', 'a plan saved by `netform plan --out`; refused if the engine changed since')
+    .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect, [])
+    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
+    .option(
+      '--parallelism <n>',
+      'concurrent engine requests (default: per phase, see docs/apply.md)',
+      parsePositiveInt,
+    )
+    .option('--json', 'print a machine-readable result on stdout')
+    .addOption(lockTimeoutOption())
+    .option('--target <name>', 'limit to this network or container (repeatable)', collect, [])
+    .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect, [])
+    .option('--strict', 'a listed container that does not exist is an error')
+    .action(async (planfile: string | undefined, options: ApplyOptions) => {
+      if (planfile !== undefined) {
+        if (
+          options.file.length > 0 ||
+          options.target.length > 0 ||
+          options.adopt.length > 0 ||
+          options.strict
+        ) {
+          throw new NetformError(
+            'a saved plan is applied as it was made: -f, --target, --adopt and --strict do not go with PLANFILE',
+            {
+              hint: 'give them to `netform plan --out` instead',
+            },
+          );
+        }
+        await applySavedPlan(ctx, planfile, options);
+        return;
+      }
+      const desired = await loadDesired(ctx, options.file);
+      const planOptions: PlanOptions = {
+        ...(options.target.length > 0 ? { targets: options.target } : {}),
+        ...(options.adopt.length > 0 ? { adopt: options.adopt } : {}),
+        ...(options.strict ? { strict: true } : {}),
+      };
+      await runChangeSession(ctx, {
+        command: 'apply',
+        project: desired.project,
+        autoApprove: options.autoApprove === true,
+        json: options.json === true,
+        parallelism: options.parallelism,
+        lockTimeoutMs: options.lockTimeout,
+        makePlan: async (port) => ({
+          plan: planChanges(desired, await port.observe(), planOptions),
+          desired,
+          planOptions,
+        }),
+      });
     });
+}
+
+async function applySavedPlan(ctx: CliContext, planfile: string, options: ApplyOptions): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.io.cwd, planfile), 'utf8');
+  } catch (error) {
+    throw new NetformError(`cannot read the plan file ${planfile}: ${(error as Error).message}`, {
+      hint: 'write one with `netform plan --out FILE`',
+    });
+  }
+  const file = parsePlanFile(text, planfile);
+  const desired = file.spec;
+  if (desired === undefined) {
+    throw new NetformError(`${planfile} does not record the spec it was made from`, {
+      hint: `run \`netform plan --out ${planfile}\` again with this netform`,
+    });
+  }
+  await runChangeSession(ctx, {
+    command: 'apply',
+    project: file.plan.project,
+    autoApprove: options.autoApprove === true,
+    json: options.json === true,
+    parallelism: options.parallelism,
+    lockTimeoutMs: options.lockTimeout,
+    makePlan: async (port) => {
+      if (file.engine.host !== port.host) {
+        throw new NetformError(
+          `${planfile} was made against the engine at ${file.engine.host}, not ${port.host}`,
+          { hint: `apply it with --host ${file.engine.host}, or make a new plan for this engine` },
+        );
+      }
+      const observed = await port.observe();
+      const freshness = checkPlanFreshness(file, observed);
+      if (!freshness.fresh) {
+        const changes = describeStaleness(file.plan, planChanges(desired, observed), observed);
+        const details = changes.length > 0 ? `: ${changes.join('; ')}` : '';
+        throw new NetformError(`the saved plan ${planfile} is stale: ${freshness.reason}${details}`, {
+          hint: `nothing was applied; make a new plan with \`netform plan --out ${planfile}\` and review it`,
+        });
+      }
+      return { plan: file.plan, desired };
+    },
+  });
+}
+
+/** What a change session plans once it holds the lock. */
+export interface PlannedChange {
+  plan: Plan;
+  /** The desired state verification plans against. */
+  desired: DesiredState;
+  planOptions?: PlanOptions;
+}
+
+export interface ChangeSession {
+  command: 'apply' | 'destroy';
+  project: string;
+  autoApprove: boolean;
+  json: boolean;
+  parallelism?: number;
+  lockTimeoutMs: number;
+  /** Called with the lock held: observe and plan (or check a saved plan). */
+  makePlan: (port: DockerPort) => Promise<PlannedChange>;
+}
+
+/**
+ * The shape apply and destroy share: take the project's lock on the engine, plan, show the plan,
+ * ask (on a terminal, unless --auto-approve), execute with a progress display, verify, report,
+ * and release the lock whatever happened. Ctrl-C while executing stops as a failure does:
+ * operations in flight finish, nothing new starts.
+ */
+export async function runChangeSession(ctx: CliContext, session: ChangeSession): Promise<void> {
+  const { io } = ctx;
+  const color = ctx.globals().color;
+  const logger = ctx.logger();
+  const port = await ctx.docker();
+  const lock = await acquireLock(port, session.project, lockOwner(session.command), {
+    timeoutMs: session.lockTimeoutMs,
+    host: port.host,
+    onWait: (holder) =>
+      io.stderr(`Waiting for the lock of project ${session.project}: held by ${describeHolder(holder)}\n`),
+  });
+  try {
+    logger.info({ project: session.project, lock: lock.lease.name }, 'lock acquired');
+    const { plan, desired, planOptions } = await session.makePlan(port);
+    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      io.stderr(renderPlanText(plan, { color: false }));
+      throw new NetformError(
+        `the plan has ${errors.length} error${errors.length === 1 ? '' : 's'} (listed above); nothing was changed`,
+      );
+    }
+    if (plan.actions.length === 0) {
+      const result: ApplyResult = { status: 'no-changes', project: plan.project, plan };
+      io.stdout(session.json ? renderApplyJson(result) : renderPlanText(plan, { color }));
+      return;
+    }
+    if (!session.json) io.stdout(`${renderPlanText(plan, { color })}\n`);
+    await confirmOrRefuse(ctx, session, plan, port.host);
+
+    const progress = new ProgressDisplay(io.stderr, io.stderrIsTTY);
+    const abort = new AbortController();
+    const onSignal = (): void => {
+      if (abort.signal.aborted) return;
+      io.stderr(
+        '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n',
+      );
+      abort.abort();
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let result: ApplyResult;
+    try {
+      result = await applyPlan(port, plan, desired, {
+        parallelism: session.parallelism,
+        logger,
+        onEvent: progress.onEvent,
+        signal: abort.signal,
+        ...(planOptions ? { planOptions } : {}),
+      });
+    } finally {
+      progress.stop();
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    io.stdout(
+      session.json
+        ? renderApplyJson(result)
+        : renderApplyText(result, { color, verb: session.command === 'apply' ? 'Apply' : 'Destroy' }),
+    );
+    if (result.status !== 'applied' && result.status !== 'no-changes') ctx.setExitCode(1);
+  } finally {
+    await releaseLock(lock, ctx);
+  }
+}
+
+async function confirmOrRefuse(
+  ctx: CliContext,
+  session: ChangeSession,
+  plan: Plan,
+  host: string,
+): Promise<void> {
+  if (session.autoApprove) return;
+  const what = session.command === 'apply' ? 'apply' : 'destroy';
+  if (!ctx.io.stdinIsTTY) {
+    throw new NetformError(
+      `${what} needs confirmation and there is no terminal to ask on; nothing was changed`,
+      { hint: `review the plan above, then run again with --auto-approve` },
+    );
+  }
+  const n = plan.actions.length;
+  const ok = await ctx.io.confirm(
+    `Carry out these ${n} action${n === 1 ? '' : 's'} for project ${plan.project} on ${host}? [y/N] `,
+  );
+  if (!ok) throw new NetformError(`${what} cancelled; nothing was changed`);
+}
+
+async function releaseLock(lock: HeldLock, ctx: CliContext): Promise<void> {
+  try {
+    await lock.release();
+  } catch (error) {
+    ctx.io.stderr(
+      `warning: could not release the lock ${lock.lease.name}: ${(error as Error).message}\n` +
+        `  remove it with \`netform unlock --project ${lock.lease.project}\`\n`,
+    );
+  }
+}
+
+export function lockOwner(command: string): { host: string; pid: number; user: string; command: string } {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container running as an arbitrary uid): keep "unknown".
+  }
+  return { host: hostname(), pid: process.pid, user, command };
+}
+
+/** Loads and validates the spec; prints its problems and throws when it has errors. */
+export async function loadDesired(ctx: CliContext, files: string[]): Promise<DesiredState> {
+  const result = await loadSpec(files, { cwd: ctx.io.cwd });
+  for (const warning of result.warnings) ctx.io.stderr(formatDiagnostic(warning));
+  if (!result.ok) {
+    for (const error of result.errors) ctx.io.stderr(formatDiagnostic(error));
+    const n = result.errors.length;
+    throw new NetformError(
+      `the spec has ${n} error${n === 1 ? '' : 's'} (listed above); nothing was changed`,
+      {
+        hint: 'run `netform validate` for details',
+      },
+    );
+  }
+  return result.spec;
+}
+
+function formatDiagnostic(d: Diagnostic): string {
+  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column} ` : '';
+  const path = d.path ? `${d.path}: ` : '';
+  const hint = d.hint ? `\n  ${d.hint}` : '';
+  return `${where}${d.severity} ${d.code} ${path}${d.message}${hint}\n`;
+}
+
+export function lockTimeoutOption(): Option {
+  return new Option(
+    '--lock-timeout <duration>',
+    'wait this long for the project lock held by another run (e.g. 30s, 5m; default: fail at once)',
+  )
+    .argParser(parseDuration)
+    .default(0, '0');
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new NetformError(`--parallelism must be a whole number of at least 1, not "${value}"`);
+  }
+  return n;
+}
+
+/** `90`, `90s`, `5m`, `1h`, `250ms` -> milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    throw new NetformError(`--lock-timeout takes a duration such as 30s, 5m or 1h, not "${value}"`);
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * unit);
 }

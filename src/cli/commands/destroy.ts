@@ -1,13 +1,51 @@
 import type { Command } from 'commander';
-import { NetformError } from '../../model/errors.js';
+import { planChanges } from '../../core/plan.js';
+import type { DesiredState } from '../../model/desired.js';
 import type { CliContext } from '../context.js';
+import { collect, loadDesired, lockTimeoutOption, parsePositiveInt, runChangeSession } from './apply.js';
+import { registerUnlock } from './unlock.js';
 
-// Placeholder: replaced by the issue that builds `destroy`.
-export function registerDestroy(program: Command, _ctx: CliContext): void {
+interface DestroyOptions {
+  file: string[];
+  project?: string;
+  autoApprove?: boolean;
+  parallelism?: number;
+  json?: boolean;
+  lockTimeout: number;
+}
+
+/**
+ * `netform destroy`: removes every network the project manages (endpoints disconnected first),
+ * after showing the plan. It is the plan against an empty spec of the same project, so it can
+ * only ever touch networks carrying both of netform's labels with this project.
+ */
+export function registerDestroy(program: Command, ctx: CliContext): void {
+  // `unlock` belongs in main.ts's list; registering it here too keeps it reachable until then.
+  registerUnlock(program, ctx);
   program
     .command('destroy')
-    .description('not built yet')
-    .action(() => {
-      throw new NetformError('`netform destroy` is not built yet');
+    .description('remove every network this project manages (never anything unmanaged)')
+    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect, [])
+    .option('--project <name>', 'the project, instead of reading it from the spec')
+    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
+    .option(
+      '--parallelism <n>',
+      'concurrent engine requests (default: per phase, see docs/apply.md)',
+      parsePositiveInt,
+    )
+    .option('--json', 'print a machine-readable result on stdout')
+    .addOption(lockTimeoutOption())
+    .action(async (options: DestroyOptions) => {
+      const project = options.project ?? (await loadDesired(ctx, options.file)).project;
+      const nothing: DesiredState = { project, networks: {}, containers: {} };
+      await runChangeSession(ctx, {
+        command: 'destroy',
+        project,
+        autoApprove: options.autoApprove === true,
+        json: options.json === true,
+        parallelism: options.parallelism,
+        lockTimeoutMs: options.lockTimeout,
+        makePlan: async (port) => ({ plan: planChanges(nothing, await port.observe()), desired: nothing }),
+      });
     });
 }

@@ -1,0 +1,306 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from 'pino';
+import type { EndpointSettings } from '../model/desired.js';
+import type { Action, Plan } from '../model/plan.js';
+import type { DockerPort } from '../model/port.js';
+import { describeAction } from './describe.js';
+import { errorMessage, firstRejection } from './errors.js';
+import { networkCreateRequest } from './network-request.js';
+import { resolveParallelism, type ParallelismOption } from './parallelism.js';
+import { replaceNetwork } from './replace.js';
+import {
+  EXECUTION_PHASES,
+  phaseOf,
+  type ActionOutcome,
+  type ExecutionPhase,
+  type ExecutionResult,
+  type OperationRecord,
+} from './result.js';
+
+/** What the executor reports while it runs (drives the progress display). */
+export type ExecutionEvent =
+  | { type: 'action-start'; outcome: ActionOutcome; total: number }
+  | { type: 'action-end'; outcome: ActionOutcome; total: number; finished: number };
+
+export interface ExecuteOptions {
+  /** Concurrent engine requests: one number for every phase, or per phase (the rest default). */
+  parallelism?: ParallelismOption;
+  logger?: Logger;
+  onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Aborting stops the execution as a failure does: actions in flight finish (a replace rolls
+   * forward or back), nothing new starts, the rest is reported `not-attempted`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Thrown instead of sending the first request of an action once another action has failed. */
+class NotAttempted extends Error {}
+
+/**
+ * One action being carried out: every engine request it makes goes through `request`, which
+ * applies the phase's concurrency limit, records the operation, and refuses to start an action
+ * once the execution is stopping (an action already started always runs to its end, rollback
+ * included).
+ */
+export class ActionRun {
+  started = false;
+  private startedAt = 0;
+
+  constructor(
+    readonly outcome: ActionOutcome,
+    private readonly execution: Execution,
+    private readonly limit: LimitFunction,
+  ) {}
+
+  get port(): DockerPort {
+    return this.execution.port;
+  }
+
+  get project(): string {
+    return this.execution.plan.project;
+  }
+
+  /** The ID of a network by name: one created or replaced by this plan, else the plan's. */
+  networkId(name: string, fallback?: string): string {
+    const id = this.execution.networkIds.get(name) ?? fallback;
+    if (id === undefined) throw new Error(`no ID known for network ${name}: its creation did not succeed`);
+    return id;
+  }
+
+  setNetworkId(name: string, id: string): void {
+    this.execution.networkIds.set(name, id);
+  }
+
+  request<T>(
+    operation: OperationRecord['operation'],
+    target: string,
+    send: () => Promise<T>,
+    options: { rollback?: boolean } = {},
+  ): Promise<T> {
+    return this.limit(async () => {
+      if (!this.started) {
+        if (this.execution.stopping) throw new NotAttempted();
+        this.started = true;
+        this.startedAt = performance.now();
+        this.execution.emitStart(this.outcome);
+      }
+      const rollback = options.rollback ?? false;
+      const log = this.execution.logger?.child({ action: this.outcome.index, operation, target, rollback });
+      log?.info('start');
+      const t0 = performance.now();
+      try {
+        const value = await send();
+        const durationMs = Math.round(performance.now() - t0);
+        this.outcome.operations.push({ operation, target, ok: true, rollback, durationMs });
+        log?.info({ durationMs }, 'done');
+        return value;
+      } catch (error) {
+        const durationMs = Math.round(performance.now() - t0);
+        const message = errorMessage(error);
+        this.outcome.operations.push({ operation, target, ok: false, error: message, rollback, durationMs });
+        log?.warn({ durationMs, error: message }, 'failed');
+        throw error;
+      }
+    });
+  }
+
+  finish(): void {
+    if (this.started) this.outcome.durationMs = Math.round(performance.now() - this.startedAt);
+  }
+
+  /** Connects with `settings`; the network is named for the record only. */
+  connect(
+    networkId: string,
+    network: string,
+    containerId: string,
+    container: string,
+    settings: EndpointSettings,
+    options: { rollback?: boolean } = {},
+  ): Promise<void> {
+    return this.request(
+      'connect',
+      `${container} to ${network}`,
+      () => this.port.connect(networkId, containerId, settings),
+      options,
+    );
+  }
+
+  disconnect(
+    networkId: string,
+    network: string,
+    containerId: string,
+    container: string,
+    options: { rollback?: boolean; force?: boolean } = {},
+  ): Promise<void> {
+    return this.request(
+      'disconnect',
+      `${container} from ${network}`,
+      () => this.port.disconnect(networkId, containerId, options.force ? { force: true } : undefined),
+      options,
+    );
+  }
+}
+
+class Execution {
+  stopping = false;
+  readonly networkIds = new Map<string, string>();
+  private finished = 0;
+
+  constructor(
+    readonly plan: Plan,
+    readonly port: DockerPort,
+    readonly logger: Logger | undefined,
+    private readonly onEvent: ExecuteOptions['onEvent'],
+  ) {}
+
+  emitStart(outcome: ActionOutcome): void {
+    this.onEvent?.({ type: 'action-start', outcome, total: this.plan.actions.length });
+  }
+
+  emitEnd(outcome: ActionOutcome): void {
+    this.finished += 1;
+    this.onEvent?.({ type: 'action-end', outcome, total: this.plan.actions.length, finished: this.finished });
+  }
+}
+
+/**
+ * Carries out `plan` through `port`: phase by phase (creates, replaces, disconnects, reconnects,
+ * connects, removes), the actions of one phase concurrently up to that phase's parallelism.
+ * When an action fails, actions already started finish (a replace rolls back), nothing new
+ * starts, and the rest are reported `not-attempted`. Never throws for an engine failure: the
+ * result says what was done, what failed (with the engine's words) and what was not attempted.
+ */
+export async function executePlan(
+  plan: Plan,
+  port: DockerPort,
+  options: ExecuteOptions = {},
+): Promise<ExecutionResult> {
+  const t0 = performance.now();
+  const parallelism = resolveParallelism(options.parallelism);
+  const execution = new Execution(plan, port, options.logger, options.onEvent);
+  const stop = (): void => {
+    execution.stopping = true;
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  const outcomes: ActionOutcome[] = plan.actions.map((action, index) => ({
+    index,
+    kind: action.kind,
+    description: describeAction(action),
+    status: 'not-attempted',
+    operations: [],
+  }));
+
+  for (const phase of EXECUTION_PHASES) {
+    const indexes = plan.actions.flatMap((action, index) => (phaseOf(action) === phase ? [index] : []));
+    if (indexes.length === 0) continue;
+    if (execution.stopping) {
+      for (const index of indexes) execution.emitEnd(outcomes[index]!);
+      continue;
+    }
+    options.logger?.info({ phase, actions: indexes.length, parallelism: parallelism[phase] }, 'phase');
+    const limit = pLimit(parallelism[phase]);
+    await Promise.all(
+      indexes.map(async (index) => {
+        const outcome = outcomes[index]!;
+        const run = new ActionRun(outcome, execution, limit);
+        await runAction(run, plan.actions[index]!, phase);
+        if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
+        execution.emitEnd(outcome);
+      }),
+    );
+  }
+
+  options.signal?.removeEventListener('abort', stop);
+  return {
+    status: outcomes.every((o) => o.status === 'done') ? 'applied' : 'failed',
+    actions: outcomes,
+    durationMs: Math.round(performance.now() - t0),
+    parallelism,
+  };
+}
+
+async function runAction(run: ActionRun, action: Action, _phase: ExecutionPhase): Promise<void> {
+  const outcome = run.outcome;
+  try {
+    const result = await carryOut(run, action);
+    outcome.status = result.status;
+    if (result.error !== undefined) outcome.error = result.error;
+    if (result.rollbackError !== undefined) outcome.rollbackError = result.rollbackError;
+  } catch (error) {
+    if (error instanceof NotAttempted) {
+      outcome.status = 'not-attempted';
+    } else {
+      outcome.status = 'failed';
+      outcome.error = errorMessage(error);
+    }
+  } finally {
+    run.finish();
+  }
+}
+
+/** How an action ended when it did not simply throw. */
+export interface ActionEnd {
+  status: 'done' | 'failed' | 'rolled-back';
+  error?: string;
+  rollbackError?: string;
+}
+
+async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
+  switch (action.kind) {
+    case 'create': {
+      const id = await run.request('create-network', `network ${action.network}`, () =>
+        run.port.createNetwork(networkCreateRequest(action.after, run.project)),
+      );
+      run.setNetworkId(action.network, id);
+      return { status: 'done' };
+    }
+    case 'replace':
+      return replaceNetwork(run, action);
+    case 'remove': {
+      // The endpoints lose their place on purpose: the network goes away. `force` also clears an
+      // endpoint whose container was removed since the plan was made.
+      const results = await Promise.allSettled(
+        action.disconnect.map((endpoint) =>
+          run.disconnect(action.networkId, action.network, endpoint.containerId, endpoint.container, {
+            force: true,
+          }),
+        ),
+      );
+      const failure = firstRejection(results);
+      if (failure !== undefined) throw failure;
+      await run.request('remove-network', `network ${action.network}`, () =>
+        run.port.removeNetwork(action.networkId),
+      );
+      return { status: 'done' };
+    }
+    case 'connect': {
+      const networkId = run.networkId(action.network, action.networkId);
+      await run.connect(networkId, action.network, action.containerId, action.container, action.after);
+      return { status: 'done' };
+    }
+    case 'disconnect':
+      await run.disconnect(action.networkId, action.network, action.containerId, action.container);
+      return { status: 'done' };
+    case 'reconnect': {
+      // Always disconnect first: connecting a stopped container that is still listed on the
+      // network silently keeps its old settings.
+      const networkId = run.networkId(action.network, action.networkId);
+      await run.disconnect(networkId, action.network, action.containerId, action.container);
+      try {
+        await run.connect(networkId, action.network, action.containerId, action.container, action.after);
+        return { status: 'done' };
+      } catch (error) {
+        try {
+          await run.connect(networkId, action.network, action.containerId, action.container, action.before, {
+            rollback: true,
+          });
+          return { status: 'rolled-back', error: errorMessage(error) };
+        } catch (restoreError) {
+          return { status: 'failed', error: errorMessage(error), rollbackError: errorMessage(restoreError) };
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import { asError, errorMessage, firstRejection } from './errors.js';
+import type { ActionEnd, ActionRun } from './execute.js';
+import { networkCreateRequest } from './network-request.js';
+
+/**
+ * Replaces a network Docker cannot change in place: disconnect every endpoint (declared or not,
+ * running or stopped), remove it, create it as the spec says, and reconnect each endpoint with
+ * its settings. Whatever step fails, what was already changed is undone — the old network is
+ * created again from `before` (which carries all its labels) and every endpoint restored with the
+ * settings it had — and the action ends `rolled-back` with the engine's message. Only when the
+ * undo fails too does it end `failed`, with both messages.
+ */
+export async function replaceNetwork(run: ActionRun, action: ReplaceNetworkAction): Promise<ActionEnd> {
+  const network = action.network;
+  const disconnected: ReplaceEndpoint[] = [];
+
+  // 1. Disconnect every endpoint.
+  const disconnects = await Promise.allSettled(
+    action.endpoints.map(async (endpoint) => {
+      await run.disconnect(action.networkId, network, endpoint.containerId, endpoint.container);
+      disconnected.push(endpoint);
+    }),
+  );
+  const disconnectFailure = firstRejection(disconnects);
+  if (disconnectFailure !== undefined) {
+    if (!run.started) throw disconnectFailure; // nothing was sent: not attempted
+    return undo(run, action, errorMessage(disconnectFailure), {
+      oldNetworkId: action.networkId,
+      disconnected,
+    });
+  }
+
+  // 2. Remove the old network.
+  try {
+    await run.request('remove-network', `network ${network}`, () => run.port.removeNetwork(action.networkId));
+  } catch (error) {
+    if (!run.started) throw asError(error);
+    return undo(run, action, errorMessage(error), { oldNetworkId: action.networkId, disconnected });
+  }
+
+  // 3. Create the new one.
+  let newId: string;
+  try {
+    newId = await run.request('create-network', `network ${network}`, () =>
+      run.port.createNetwork(networkCreateRequest(action.after, run.project)),
+    );
+  } catch (error) {
+    return undo(run, action, errorMessage(error), { disconnected });
+  }
+  run.setNetworkId(network, newId);
+
+  // 4. Reconnect every endpoint the spec keeps, with its new settings.
+  const reconnected: ReplaceEndpoint[] = [];
+  const reconnects = await Promise.allSettled(
+    action.endpoints.map(async (endpoint) => {
+      if (endpoint.after === null) return;
+      await run.connect(newId, network, endpoint.containerId, endpoint.container, endpoint.after);
+      reconnected.push(endpoint);
+    }),
+  );
+  const reconnectFailure = firstRejection(reconnects);
+  if (reconnectFailure !== undefined) {
+    return undo(run, action, errorMessage(reconnectFailure), {
+      newNetworkId: newId,
+      reconnected,
+      disconnected,
+    });
+  }
+  return { status: 'done' };
+}
+
+/**
+ * Puts the network back as it was. `oldNetworkId`: the old network still exists (only endpoints
+ * were disconnected); otherwise it is created again from `before`. `newNetworkId`: the new
+ * network exists with `reconnected` on it, and goes first.
+ */
+async function undo(
+  run: ActionRun,
+  action: ReplaceNetworkAction,
+  error: string,
+  state: {
+    oldNetworkId?: string;
+    newNetworkId?: string;
+    reconnected?: ReplaceEndpoint[];
+    disconnected: ReplaceEndpoint[];
+  },
+): Promise<ActionEnd> {
+  const network = action.network;
+  const rollback = { rollback: true };
+  const failures: string[] = [];
+  try {
+    let oldId = state.oldNetworkId;
+    if (oldId === undefined) {
+      if (state.newNetworkId !== undefined) {
+        const newId = state.newNetworkId;
+        const out = await Promise.allSettled(
+          (state.reconnected ?? []).map((endpoint) =>
+            run.disconnect(newId, network, endpoint.containerId, endpoint.container, {
+              ...rollback,
+              force: true,
+            }),
+          ),
+        );
+        const failure = firstRejection(out);
+        if (failure !== undefined) throw failure;
+        await run.request(
+          'remove-network',
+          `network ${network}`,
+          () => run.port.removeNetwork(newId),
+          rollback,
+        );
+      }
+      oldId = await run.request(
+        'create-network',
+        `network ${network}`,
+        () => run.port.createNetwork(networkCreateRequest(action.before)),
+        rollback,
+      );
+      run.setNetworkId(network, oldId);
+    }
+    const restoredOn = oldId;
+    const restores = await Promise.allSettled(
+      state.disconnected.map((endpoint) =>
+        run.connect(restoredOn, network, endpoint.containerId, endpoint.container, endpoint.before, rollback),
+      ),
+    );
+    for (const [i, result] of restores.entries()) {
+      if (result.status === 'rejected') {
+        failures.push(`${state.disconnected[i]!.container}: ${errorMessage(result.reason)}`);
+      }
+    }
+  } catch (undoError) {
+    failures.push(errorMessage(undoError));
+  }
+  if (failures.length > 0) return { status: 'failed', error, rollbackError: failures.join('; ') };
+  const changedSomething = state.disconnected.length > 0 || state.oldNetworkId === undefined;
+  return changedSomething ? { status: 'rolled-back', error } : { status: 'failed', error };
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { breakLock, describeHolder, findLocks } from '../../apply/lock.js';
+import { NetformError } from '../../model/errors.js';
+import type { CliContext } from '../context.js';
+import { collect, loadDesired } from './apply.js';
+
+interface UnlockOptions {
+  file: string[];
+  project?: string;
+  autoApprove?: boolean;
+}
+
+/**
+ * `netform unlock`: breaks the project's lock on the engine, for a lock left by a run that was
+ * killed. Shows the holder and asks first (on a terminal, unless --auto-approve).
+ */
+export function registerUnlock(program: Command, ctx: CliContext): void {
+  // Idempotent: registered from main.ts and, until that wiring lands, from destroy.ts.
+  if (program.commands.some((command) => command.name() === 'unlock')) return;
+  program
+    .command('unlock')
+    .description("break the project's lock left on the engine by a run that was killed")
+    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect, [])
+    .option('--project <name>', 'the project, instead of reading it from the spec')
+    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
+    .action(async (options: UnlockOptions) => {
+      const project = options.project ?? (await loadDesired(ctx, options.file)).project;
+      const port = await ctx.docker();
+      const leases = await findLocks(port, project);
+      if (leases.length === 0) {
+        ctx.io.stdout(`No lock is held for project ${project} on ${port.host}.\n`);
+        return;
+      }
+      for (const lease of leases)
+        ctx.io.stdout(`Lock of project ${project}: held by ${describeHolder(lease)}\n`);
+      if (options.autoApprove !== true) {
+        if (!ctx.io.stdinIsTTY) {
+          throw new NetformError(
+            'unlock needs confirmation and there is no terminal to ask on; the lock was kept',
+            {
+              hint: 'make sure that run is gone, then run again with --auto-approve',
+            },
+          );
+        }
+        const ok = await ctx.io.confirm(
+          'Break it? Only do this if that run is no longer running: two runs at once can interleave. [y/N] ',
+        );
+        if (!ok) throw new NetformError('unlock cancelled; the lock was kept');
+      }
+      const removed = await breakLock(port, project);
+      ctx.io.stdout(
+        `Removed ${removed.length} lock${removed.length === 1 ? '' : 's'} of project ${project}.\n`,
+      );
+    });
+}
