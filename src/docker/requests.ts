@@ -33,8 +33,10 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
 }
 
 /**
- * The POST /networks/{id}/connect body. GwPriority exists from API 1.48 (Engine 28): a priority
- * asked of an older engine, which would silently ignore the field, is an error instead.
+ * The POST /networks/{id}/connect body. Older engines silently ignore what they do not know, so
+ * settings they cannot honour are an error instead: GwPriority needs API 1.48 (Engine 28), and a
+ * per-endpoint MacAddress is honoured from API 1.44 (Engine 25; Engine 20.10 derives the MAC from
+ * the IP address whatever is sent, as observed on 20.10.24).
  */
 export function networkConnectBody(
   containerId: string,
@@ -51,6 +53,12 @@ export function networkConnectBody(
     throw new EngineError(
       `connecting container ${containerId}: a gateway priority (${priority}) needs Engine API 1.48 (Docker 28), this engine speaks ${apiVersion}`,
       { hint: 'remove `priority` from the spec or upgrade the engine' },
+    );
+  }
+  if (settings.macAddress && !apiAtLeast(apiVersion, '1.44')) {
+    throw new EngineError(
+      `connecting container ${containerId}: a MAC address per network (${settings.macAddress}) needs Engine API 1.44 (Docker 25), this engine speaks ${apiVersion} and would ignore it`,
+      { hint: 'remove `mac_address` from the spec or upgrade the engine' },
     );
   }
   return {
