@@ -221,19 +221,21 @@ export const shortIdOf = (containerId: string): string => containerId.slice(0, 1
 
 /**
  * What the user configured on an endpoint, with the daemon's additions taken out: the short-id
- * and container-name aliases, assigned (not configured) addresses, DNSNames, and the MAC address
- * unless `compareMac` (the spec sets one: only a MAC the user set is compared). Aliases the
- * engine did not report (`aliasesKnown: false`) are taken to be `assumedAliases`.
+ * alias, the container-name alias (unless the spec asks for it), assigned (not configured)
+ * addresses, DNSNames, and the MAC address unless the spec sets one (only a MAC the user set is
+ * compared). Aliases the engine did not report (`aliasesKnown: false`) are taken to be the ones
+ * the spec wants: unknown is not a difference.
  */
 export function normalizeObservedEndpoint(
   endpoint: ObservedEndpoint,
   container: Pick<ObservedContainer, 'id' | 'name'>,
-  options: { compareMac?: boolean; assumedAliases?: string[] } = {},
+  wanted?: EndpointSettings,
 ): EndpointSettings {
-  const own = new Set([shortIdOf(container.id), container.id, container.name]);
+  const daemons = new Set([shortIdOf(container.id), container.id]);
+  if (!wanted?.aliases.includes(container.name)) daemons.add(container.name);
   const aliases = endpoint.aliasesKnown
-    ? uniqueSorted(endpoint.aliases.filter((alias) => alias !== '' && !own.has(alias)))
-    : uniqueSorted(options.assumedAliases ?? []);
+    ? uniqueSorted(endpoint.aliases.filter((alias) => alias !== '' && !daemons.has(alias)))
+    : uniqueSorted(wanted?.aliases ?? []);
   const settings: EndpointSettings = {
     aliases,
     linkLocalIps: uniqueSorted(endpoint.configuredLinkLocalIps.map(canonicalAddress)),
@@ -241,7 +243,7 @@ export function normalizeObservedEndpoint(
   };
   if (endpoint.configuredIPv4) settings.ipv4Address = canonicalAddress(endpoint.configuredIPv4);
   if (endpoint.configuredIPv6) settings.ipv6Address = canonicalAddress(endpoint.configuredIPv6);
-  if (options.compareMac === true && endpoint.macAddress)
+  if (wanted?.macAddress !== undefined && endpoint.macAddress)
     settings.macAddress = endpoint.macAddress.toLowerCase();
   if (endpoint.priority !== undefined && endpoint.priority !== 0) settings.priority = endpoint.priority;
   return settings;

@@ -28,10 +28,7 @@ function currentSettings(
 ): EndpointSettings | undefined {
   const endpoint = endpointOn(container, network);
   if (!endpoint) return undefined;
-  return normalizeObservedEndpoint(endpoint, container, {
-    compareMac: wanted?.macAddress !== undefined,
-    ...(wanted && { assumedAliases: wanted.aliases }),
-  });
+  return normalizeObservedEndpoint(endpoint, container, wanted);
 }
 
 /** Every endpoint of a network being removed, with what it has. */
@@ -60,9 +57,7 @@ export function planReplacementEndpoints(
     const listed = desired.containers[container.name];
     const attachment = listed?.attachments[decision.name];
     const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
-    const before = normalizeObservedEndpoint(endpoint, container, {
-      compareMac: wanted?.macAddress !== undefined,
-    });
+    const before = normalizeObservedEndpoint(endpoint, container, wanted);
     const after = listed ? (wanted ?? null) : decision.desired?.exclusive ? null : before;
     return {
       container: container.name,

@@ -1,4 +1,4 @@
-import type { DesiredNetwork, EndpointSettings } from './desired.js';
+import type { DesiredNetwork, DesiredState, EndpointSettings } from './desired.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** Bumped whenever the JSON shape of a plan changes incompatibly (schemas/plan.schema.json). */
@@ -153,6 +153,12 @@ export interface PlanFile {
   /** sha256 of the normalised observed state the plan was computed from; apply refuses a stale one. */
   stateFingerprint: string;
   plan: Plan;
+  /**
+   * The desired state the plan was made from (source positions left out). Optional addition:
+   * apply needs it to recompute `stateFingerprint` (normalisation is relative to the spec) for a
+   * saved plan; `specHash` is its hash.
+   */
+  spec?: DesiredState;
   /** sha256 over the file's other fields, to reject a tampered or truncated file. */
   checksum: string;
 }

@@ -63,7 +63,9 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
 
 export function renderSummary(plan: Plan, c: Colors = pc.createColors(false)): string {
   const s = plan.summary;
-  if (plan.actions.length === 0) return c.bold('No changes. The engine matches the spec.');
+  if (plan.actions.length === 0 && !plan.diagnostics.some((d) => d.severity === 'error')) {
+    return c.bold('No changes. The engine matches the spec.');
+  }
   return c.bold(
     `Plan: ${s.create} to create, ${s.replace} to replace, ${s.remove} to remove; ` +
       `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect.`,
@@ -71,12 +73,23 @@ export function renderSummary(plan: Plan, c: Colors = pc.createColors(false)): s
 }
 
 function renderDiagnostic(d: Diagnostic, c: Colors): string[] {
+  return renderDiagnosticLine(d, c).map((line, index) => (index === 0 ? `  ${line}` : `    ${line}`));
+}
+
+/** `file:line:col error NF201 path: message`, then the hint indented (PRODUCT.md §3, validate). */
+function renderDiagnosticLine(d: Diagnostic, c: Colors): string[] {
   const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column} ` : '';
-  const mark = d.severity === 'error' ? c.red('✗') : c.yellow('!');
+  const severity = d.severity === 'error' ? c.red('error') : c.yellow('warning');
   const path = d.path ? `${d.path}: ` : '';
-  const lines = [`  ${mark} ${where}${d.code} ${path}${d.message}`];
-  if (d.hint) lines.push(`      ${c.dim(d.hint)}`);
+  const lines = [`${where}${severity} ${d.code} ${path}${d.message}`];
+  if (d.hint) lines.push(`  ${c.dim(d.hint)}`);
   return lines;
+}
+
+/** Diagnostics one per line (with hints), for stderr. */
+export function renderDiagnosticLines(diagnostics: readonly Diagnostic[], color: boolean): string[] {
+  const c = pc.createColors(color);
+  return diagnostics.flatMap((d) => renderDiagnosticLine(d, c));
 }
 
 function renderAction(action: Action, c: Colors): string[] {

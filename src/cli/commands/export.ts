@@ -1,13 +1,30 @@
 import type { Command } from 'commander';
-import { NetformError } from '../../model/errors.js';
+import { exportSpec, renderExportYaml } from '../../core/export.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder: replaced by the issue that builds `export`.
-export function registerExport(program: Command, _ctx: CliContext): void {
+interface ExportCommandOptions {
+  project?: string;
+  network: string[];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('not built yet')
-    .action(() => {
-      throw new NetformError('`netform export` is not built yet');
+    .description("write the live engine's networks and their attachments as a spec (YAML on stdout)")
+    .option('--project <project>', "only this project's managed networks")
+    .option('--network <name>', 'only this network, by exact name (repeatable)', collect, [])
+    .action(async (options: ExportCommandOptions) => {
+      const docker = await ctx.docker();
+      const observed = await docker.observe();
+      const spec = exportSpec(observed, {
+        ...(options.project !== undefined && { project: options.project }),
+        networks: options.network,
+      });
+      const header =
+        `Exported by netform from ${docker.host} (Docker ${observed.engine.version}, API ${observed.engine.apiVersion}).\n` +
+        '`netform plan` with this file against the same engine shows no change.';
+      ctx.io.stdout(renderExportYaml(spec, header));
     });
 }

@@ -1,13 +1,99 @@
 import type { Command } from 'commander';
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildPlanFile, serializePlanFile } from '../../core/plan-file.js';
+import { planChanges } from '../../core/plan.js';
+import { isError } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
+import { renderDiagnosticLines } from '../../render/plan-text.js';
+import { renderPlanJson } from '../../render/plan-json.js';
+import { renderPlanText } from '../../render/plan-text.js';
+import { loadSpec } from '../../spec/index.js';
+import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder: replaced by the issue that builds `plan`.
-export function registerPlan(program: Command, _ctx: CliContext): void {
+interface PlanCommandOptions {
+  file: string[];
+  out?: string;
+  json?: boolean;
+  detailedExitcode?: boolean;
+  target: string[];
+  adopt: string[];
+  strict?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Exit code of `plan --detailed-exitcode` when the plan has changes (PRODUCT.md §3). */
+export const EXIT_CHANGES = 2;
+
+export function registerPlan(program: Command, ctx: CliContext): void {
   program
     .command('plan')
-    .description('not built yet')
-    .action(() => {
-      throw new NetformError('`netform plan` is not built yet');
+    .description('show what apply would change to make the engine match the spec')
+    .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect, [])
+    .option('--out <planfile>', 'save the plan for `netform apply PLANFILE`')
+    .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
+    .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
+    .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect, [])
+    .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect, [])
+    .option('--strict', 'a listed container that does not exist is an error, not a warning')
+    .action(async (options: PlanCommandOptions) => {
+      const { io } = ctx;
+      const color = ctx.globals().color;
+      const loaded = await loadSpec(options.file, { cwd: io.cwd });
+      for (const line of renderDiagnosticLines(
+        [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings],
+        color,
+      )) {
+        io.stderr(`${line}\n`);
+      }
+      if (!loaded.ok) {
+        ctx.setExitCode(1);
+        return;
+      }
+      const docker = await ctx.docker();
+      const observed = await docker.observe();
+      const plan = planChanges(loaded.spec, observed, {
+        adopt: options.adopt,
+        strict: options.strict === true,
+        targets: options.target,
+      });
+      io.stdout(options.json === true ? renderPlanJson(plan) : renderPlanText(plan, { color }));
+      const failed = plan.diagnostics.some(isError);
+      if (options.out !== undefined) {
+        if (failed) {
+          io.stderr(`error: the plan has errors, so it was not saved to ${options.out}\n`);
+        } else {
+          const file = buildPlanFile({
+            plan,
+            desired: loaded.spec,
+            observed,
+            host: docker.host,
+            netformVersion: NETFORM_VERSION,
+            createdAt: new Date().toISOString(),
+          });
+          await writePlanFile(resolve(io.cwd, options.out), serializePlanFile(file));
+          ctx.logger().info({ file: options.out }, 'plan saved');
+          if (options.json !== true)
+            io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
+        }
+      }
+      if (failed) ctx.setExitCode(1);
+      else if (options.detailedExitcode === true && plan.actions.length > 0) ctx.setExitCode(EXIT_CHANGES);
     });
+}
+
+/** Writes beside the target, then renames, so a crash never leaves a half-written plan. */
+async function writePlanFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, { mode: 0o600 });
+    await rename(temporary, path);
+  } catch (error) {
+    throw new NetformError(`cannot write the plan file ${path}: ${(error as Error).message}`, {
+      hint: 'check that the directory exists and is writable',
+      cause: error,
+    });
+  }
 }

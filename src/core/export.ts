@@ -1,0 +1,139 @@
+import { stringify } from 'yaml';
+import { NetformError } from '../model/errors.js';
+import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import {
+  compareText,
+  containersOn,
+  normalizeObservedEndpoint,
+  normalizeObservedNetwork,
+} from './normalize-observed.js';
+import { ownershipOf } from './ownership.js';
+import { endpointInSpecForm, poolInSpecForm, sortedRecord } from './spec-form.js';
+
+/** Which networks `export` writes. */
+export interface ExportOptions {
+  /** Only this project's managed networks (and the project name written to the spec). */
+  project?: string;
+  /** Only these networks, by exact name. */
+  networks?: string[];
+}
+
+/** A spec document in the spec's own key names, ready for YAML (see schemas/netform.schema.json). */
+export interface ExportedSpec {
+  version: 1;
+  project?: string;
+  networks: Record<string, Record<string, unknown>>;
+  containers?: Record<string, { networks: Record<string, Record<string, unknown>> }>;
+}
+
+/** The networks an export covers: named ones, one project's, or every non-predefined one. */
+export function selectExportedNetworks(observed: ObservedState, options: ExportOptions): ObservedNetwork[] {
+  let selected: ObservedNetwork[];
+  if (options.networks && options.networks.length > 0) {
+    const names = new Set(options.networks);
+    selected = observed.networks.filter((n) => names.has(n.name));
+    const missing = [...names].filter((name) => !selected.some((n) => n.name === name));
+    if (missing.length > 0) {
+      throw new NetformError(`no network named ${missing.join(', ')} on the engine`, {
+        hint: 'names are exact: `docker network ls` lists them',
+      });
+    }
+    const predefined = selected.filter((n) => ownershipOf(n).kind === 'predefined');
+    if (predefined.length > 0) {
+      throw new NetformError(
+        `${predefined.map((n) => n.name).join(', ')} is predefined by Docker and cannot be exported as a declared network`,
+      );
+    }
+  } else {
+    selected = observed.networks.filter((n) => {
+      const owner = ownershipOf(n);
+      if (owner.kind === 'predefined' || n.ingress || n.configOnly) return false;
+      return options.project === undefined || (owner.kind === 'managed' && owner.project === options.project);
+    });
+  }
+  if (options.project !== undefined) {
+    const foreign = selected.filter((n) => {
+      const owner = ownershipOf(n);
+      return owner.kind === 'managed' && owner.project !== options.project;
+    });
+    if (foreign.length > 0) {
+      throw new NetformError(
+        `${foreign.map((n) => n.name).join(', ')} belongs to another netform project than ${options.project}`,
+      );
+    }
+  }
+  return selected.sort((a, b) => compareText(a.name, b.name));
+}
+
+function projectOf(networks: ObservedNetwork[], requested: string | undefined): string | undefined {
+  if (requested !== undefined) return requested;
+  const projects = new Set<string>();
+  for (const network of networks) {
+    const owner = ownershipOf(network);
+    if (owner.kind === 'managed') projects.add(owner.project);
+  }
+  if (projects.size > 1) {
+    throw new NetformError(
+      `the networks to export belong to several netform projects (${[...projects].sort().join(', ')})`,
+      { hint: 'export one project at a time with --project P' },
+    );
+  }
+  return [...projects][0];
+}
+
+/** One network in spec form, with the daemon's defaults left out (normalizeObservedNetwork without a spec). */
+export function exportNetwork(network: ObservedNetwork): Record<string, unknown> {
+  const comparable = normalizeObservedNetwork(network);
+  const out: Record<string, unknown> = {};
+  if (comparable.driver !== 'bridge') out.driver = comparable.driver;
+  if (comparable.scope !== undefined) out.scope = comparable.scope;
+  if (comparable.attachable) out.attachable = true;
+  if (comparable.internal) out.internal = true;
+  if (comparable.enableIPv6) out.enable_ipv6 = true;
+  const pools = comparable.ipam.config.map(poolInSpecForm);
+  const plainIpam = comparable.ipam.driver === 'default' && Object.keys(comparable.ipam.options).length === 0;
+  if (plainIpam && pools.length === 1) Object.assign(out, pools[0]);
+  else if (!plainIpam || pools.length > 1) {
+    out.ipam = {
+      ...(comparable.ipam.driver !== 'default' && { driver: comparable.ipam.driver }),
+      ...(Object.keys(comparable.ipam.options).length > 0 && {
+        options: sortedRecord(comparable.ipam.options),
+      }),
+      ...(pools.length > 0 && { config: pools }),
+    };
+  }
+  if (Object.keys(comparable.labels).length > 0) out.labels = sortedRecord(comparable.labels);
+  if (Object.keys(comparable.driverOpts).length > 0) out.driver_opts = sortedRecord(comparable.driverOpts);
+  return out;
+}
+
+/**
+ * The live engine as a spec: the selected networks and, for every container on them, its
+ * attachments to them. netform's own labels, the daemon's defaults and random MACs are left
+ * out, so that `plan` with this spec against the same engine shows no change.
+ */
+export function exportSpec(observed: ObservedState, options: ExportOptions = {}): ExportedSpec {
+  const networks = selectExportedNetworks(observed, options);
+  const project = projectOf(networks, options.project);
+  const spec: ExportedSpec = { version: 1, ...(project !== undefined && { project }), networks: {} };
+  const containers: NonNullable<ExportedSpec['containers']> = {};
+  for (const network of networks) {
+    spec.networks[network.name] = exportNetwork(network);
+    for (const { container, endpoint } of containersOn(observed, network)) {
+      const entry = (containers[container.name] ??= { networks: {} });
+      entry.networks[network.name] = endpointInSpecForm(normalizeObservedEndpoint(endpoint, container));
+    }
+  }
+  const names = Object.keys(containers).sort(compareText);
+  if (names.length > 0) spec.containers = Object.fromEntries(names.map((name) => [name, containers[name]!]));
+  return spec;
+}
+
+/** The export as YAML, with a header saying where it came from. */
+export function renderExportYaml(spec: ExportedSpec, header: string): string {
+  const comment = header
+    .split('\n')
+    .map((line) => `# ${line}`.trimEnd())
+    .join('\n');
+  return `${comment}\n${stringify(spec, { lineWidth: 0 })}`;
+}

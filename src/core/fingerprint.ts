@@ -1,0 +1,69 @@
+import type { DesiredState } from '../model/desired.js';
+import type { ObservedState } from '../model/observed.js';
+import { canonicalJson, sha256 } from './canonical-json.js';
+import {
+  comparableDesiredEndpoint,
+  compareText,
+  containersOn,
+  normalizeObservedEndpoint,
+  normalizeObservedNetwork,
+} from './normalize-observed.js';
+import { isManagedBy } from './ownership.js';
+
+/** sha256 of the canonical desired state, source positions left out (a comment line moves them). */
+export function hashSpec(desired: DesiredState): string {
+  return sha256(canonicalJson(withoutSourcePositions(desired)));
+}
+
+/** The desired state without source positions: what it means, not where it was written. */
+export function withoutSourcePositions(desired: DesiredState): DesiredState {
+  const networks: DesiredState['networks'] = {};
+  for (const [name, { source: _source, ...network }] of Object.entries(desired.networks))
+    networks[name] = network;
+  const containers: DesiredState['containers'] = {};
+  for (const [name, { source: _source, ...container }] of Object.entries(desired.containers)) {
+    const attachments: (typeof container)['attachments'] = {};
+    for (const [network, { source: _s, ...attachment }] of Object.entries(container.attachments)) {
+      attachments[network] = attachment;
+    }
+    containers[name] = { ...container, attachments };
+  }
+  return { project: desired.project, networks, containers };
+}
+
+/**
+ * sha256 of the part of the engine the plan depends on, normalised exactly as the diff
+ * normalises it (normalize-observed.ts): the declared networks and this project's managed ones
+ * (id and comparable settings), the endpoints on them and the listed containers' endpoints
+ * (container id and configured settings). A change that is not drift (a new MAC, an assigned
+ * address, an engine upgrade that reports more defaults, a container restarting) keeps the
+ * fingerprint; a network or endpoint that came, went or changed alters it.
+ */
+export function fingerprintState(desired: DesiredState, observed: ObservedState): string {
+  const relevant = observed.networks
+    .filter((n) => n.name in desired.networks || isManagedBy(n, desired.project))
+    .sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
+  const networks = relevant.map((network) => {
+    const spec = desired.networks[network.name];
+    return {
+      name: network.name,
+      id: network.id,
+      settings: spec?.external ? null : normalizeObservedNetwork(network, spec),
+      labels: network.labels,
+      endpoints: containersOn(observed, network).map(({ container, endpoint }) => {
+        const wanted = desired.containers[container.name]?.attachments[network.name];
+        const comparable = wanted ? comparableDesiredEndpoint(wanted) : undefined;
+        return {
+          container: container.name,
+          id: container.id,
+          settings: normalizeObservedEndpoint(endpoint, container, comparable),
+        };
+      }),
+    };
+  });
+  const listed = observed.containers
+    .filter((c) => c.name in desired.containers)
+    .map((c) => ({ name: c.name, id: c.id }))
+    .sort((a, b) => compareText(a.name, b.name));
+  return sha256(canonicalJson({ networks, containers: listed }));
+}
