@@ -98,6 +98,15 @@ export const CODES = {
   invalidLabel: def('NF049', 'A label in list form is not KEY=VALUE, or a label key is empty.'),
   ipRangeFamily: def('NF050', 'An ip_range or gateway is of another address family than its subnet.'),
   invalidAlias: def('NF051', 'An alias is empty or not a valid DNS name.'),
+  predefinedDeclared: def(
+    'NF053',
+    'A predefined network (bridge, host, none) is declared without external: true.',
+  ),
+  parentConflict: def('NF054', 'parent and driver_opts.parent are both given, with different values.'),
+  hostOrNoneWithOthers: def(
+    'NF055',
+    'A container on the host or none network is also attached to other networks, which Docker refuses.',
+  ),
   engineSubnetOverlap: def(
     'NF070',
     'A declared subnet overlaps a subnet of a network that already exists on the engine.',

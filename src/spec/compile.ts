@@ -1,7 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { DesiredState } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { NetformSpec } from '../model/spec.generated.js';
 import { checkSemantics } from './checks/index.js';
 import { CODES } from './codes.js';
 import { diagnosticAt, sortDiagnostics } from './diagnose.js';
@@ -64,11 +63,11 @@ export function compileSpec(sources: readonly SpecSource[], options: CompileOpti
   if (parsed.length !== sources.length) return toResult(diagnostics, undefined, files);
 
   const merged = mergeSpecs(parsed);
-  const structural = checkStructure(merged.value, merged.source);
-  diagnostics.push(...structural);
-  if (structural.some((d) => d.severity === 'error')) return toResult(diagnostics, undefined, files);
-
-  const spec = merged.value as NetformSpec;
+  const structure = checkStructure(merged.value, merged.source);
+  diagnostics.push(...structure.diagnostics);
+  // The semantic checks run on what passed the schema, so one run reports every problem.
+  const spec = structure.valid;
+  if (!spec) return toResult(diagnostics, undefined, files);
   const project = spec.project ?? options.defaultProject ?? projectFromPath(sources[0]!.file);
   diagnostics.push(
     ...checkSemantics(spec, merged.source, { project, projectFromSpec: spec.project !== undefined }),

@@ -27,12 +27,51 @@ export function specValidator(): ValidateFunction<NetformSpec> {
  * offending key or value. ajv reports every failed branch of an `anyOf`; only the branch that
  * fits the value's type is kept, so `labels: 5` says "must be a mapping or a list" once.
  */
-export function checkStructure(value: unknown, source: SourceNode): Diagnostic[] {
+export function checkStructure(
+  value: unknown,
+  source: SourceNode,
+): { diagnostics: Diagnostic[]; valid?: NetformSpec } {
   const validate = specValidator();
-  if (validate(value)) return [];
+  if (validate(value)) return { diagnostics: [], valid: value };
   const sink = new DiagnosticSink(source);
-  for (const error of relevantErrors(validate.errors ?? [])) reportError(error, value, sink);
-  return sink.diagnostics;
+  const errors = relevantErrors(validate.errors ?? []);
+  for (const error of errors) reportError(error, value, sink);
+  // Cut the offending parts out, so the semantic checks can still report everything else.
+  const pruned = pruneInvalid(value, errors);
+  return validate(pruned)
+    ? { diagnostics: sink.diagnostics, valid: pruned }
+    : { diagnostics: sink.diagnostics };
+}
+
+/** Entries whose removal would cause false "not declared" reports: emptied (null) instead. */
+const isEntry = (path: SpecPath): boolean =>
+  (path.length === 2 && (path[0] === 'networks' || path[0] === 'containers')) ||
+  (path.length === 4 && path[0] === 'containers' && path[2] === 'networks' && typeof path[3] === 'string');
+
+/**
+ * A copy of `value` without the parts ajv rejected: unknown keys removed, wrongly typed values
+ * removed (a whole list when one of its items is wrong, so indices stay as written), a network's
+ * or container's own entry emptied instead, ipam dropped when it clashes with the shorthand.
+ */
+function pruneInvalid(value: unknown, errors: ErrorObject[]): unknown {
+  const copy = structuredClone(value);
+  for (const error of errors) {
+    let path: (string | number)[] = [...pathOf(error.instancePath)];
+    if (error.keyword === 'additionalProperties') {
+      path.push((error.params as { additionalProperty: string }).additionalProperty);
+    } else if (error.keyword === 'not') {
+      path.push('ipam');
+    }
+    const listAt = path.findIndex((segment) => typeof segment === 'number');
+    if (listAt >= 0) path = path.slice(0, listAt);
+    if (path.length === 0) return undefined;
+    const parent = valueAt(copy, path.slice(0, -1));
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
+    const key = path[path.length - 1] as string;
+    if (isEntry(path)) (parent as Record<string, unknown>)[key] = null;
+    else delete (parent as Record<string, unknown>)[key];
+  }
+  return copy;
 }
 
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {

@@ -1,13 +1,70 @@
-import type { Command } from 'commander';
-import { NetformError } from '../../model/errors.js';
+import { Option, type Command } from 'commander';
+import type { Diagnostic } from '../../model/diagnostic.js';
+import {
+  REPORTERS,
+  REPORT_FORMATS,
+  type DiagnosticReport,
+  type ReportFormat,
+} from '../../render/diagnostics.js';
+import { sortDiagnostics } from '../../spec/diagnose.js';
+import { DEFAULT_SPEC_FILE, loadSpec } from '../../spec/index.js';
+import { checkAgainstEngine } from '../../spec/online.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder: replaced by the issue that builds `validate`.
-export function registerValidate(program: Command, _ctx: CliContext): void {
+interface ValidateOptions {
+  file: string[];
+  offline?: boolean;
+  format: ReportFormat;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * `netform validate`: the spec checks (no engine needed with --offline), then, with an engine,
+ * the checks against what exists there. Exit 0 when there is no error, 1 otherwise.
+ */
+export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
-    .description('not built yet')
-    .action(() => {
-      throw new NetformError('`netform validate` is not built yet');
+    .description(
+      'check the spec: schema, addresses, names, references; and against the engine unless --offline',
+    )
+    .option(
+      '-f, --file <file>',
+      `spec file (repeatable; later files override earlier ones; default ${DEFAULT_SPEC_FILE})`,
+      collect,
+      [],
+    )
+    .option('--offline', 'do not contact the engine; check the spec alone')
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .action(async (options: ValidateOptions) => {
+      const { io } = ctx;
+      const files = options.file.length > 0 ? options.file : [DEFAULT_SPEC_FILE];
+      const loaded = await loadSpec(files, { cwd: io.cwd });
+      let diagnostics: Diagnostic[] = loaded.ok ? loaded.warnings : [...loaded.errors, ...loaded.warnings];
+      const report: DiagnosticReport = { valid: loaded.ok, files, diagnostics: [] };
+
+      if (loaded.ok && options.offline !== true) {
+        const docker = await ctx.docker();
+        const engine = await docker.engineInfo();
+        const observed = await docker.observe({ networks: [], containers: [] });
+        report.engine = { host: docker.host, version: engine.version, apiVersion: engine.apiVersion };
+        if (options.format !== 'json') {
+          io.stdout(`engine: Docker ${engine.version} (API ${engine.apiVersion}) at ${docker.host}\n`);
+        }
+        diagnostics = [...diagnostics, ...checkAgainstEngine(loaded.spec, { ...observed, engine })];
+      }
+
+      report.diagnostics = sortDiagnostics(diagnostics, files);
+      report.valid = !report.diagnostics.some((d) => d.severity === 'error');
+      if (loaded.ok) {
+        report.spec = {
+          project: loaded.spec.project,
+          networks: Object.keys(loaded.spec.networks).length,
+          containers: Object.keys(loaded.spec.containers).length,
+        };
+      }
+      io.stdout(REPORTERS[options.format](report, { color: ctx.globals().color }));
+      ctx.setExitCode(report.valid ? 0 : 1);
     });
 }

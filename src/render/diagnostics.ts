@@ -1,0 +1,119 @@
+import pc from 'picocolors';
+import type { Diagnostic } from '../model/diagnostic.js';
+
+/** Bumped when the JSON shape below changes incompatibly (documented in docs/diagnostics.md). */
+export const DIAGNOSTICS_FORMAT_VERSION = 1;
+
+/** What a validation run found, as every reporter receives it. */
+export interface DiagnosticReport {
+  /** True when there is no error (warnings allowed). */
+  valid: boolean;
+  /** The spec files, in the order given. */
+  files: string[];
+  /** Errors and warnings together, in output order. */
+  diagnostics: Diagnostic[];
+  /** The engine checked against; absent with --offline or when the spec was invalid. */
+  engine?: { host: string; version: string; apiVersion: string };
+  /** What the valid spec declares. */
+  spec?: { project: string; networks: number; containers: number };
+}
+
+export interface ReportOptions {
+  color: boolean;
+}
+
+export type Reporter = (report: DiagnosticReport, options: ReportOptions) => string;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `2 errors, 1 warning`, or `no problems`. */
+export function summaryLine(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  if (errors === 0 && warnings === 0) return 'no problems';
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}
+
+/** One diagnostic as the text reporter prints it (plus an indented hint line when there is one). */
+export function formatDiagnostic(d: Diagnostic, color = false): string {
+  const c = color ? pc : pc.createColors(false);
+  const parts: string[] = [];
+  if (d.position) parts.push(c.bold(`${d.position.file}:${d.position.line}:${d.position.column}`));
+  parts.push(d.severity === 'error' ? c.red('error') : c.yellow('warning'));
+  parts.push(c.dim(d.code));
+  parts.push(d.path ? `${d.path}: ${d.message}` : d.message);
+  const line = parts.join(' ');
+  return d.hint ? `${line}\n  ${c.dim(d.hint)}` : line;
+}
+
+const text: Reporter = (report, { color }) => {
+  const c = color ? pc : pc.createColors(false);
+  const lines = report.diagnostics.map((d) => formatDiagnostic(d, color));
+  const summary = summaryLine(report.diagnostics);
+  if (report.valid && report.spec) {
+    const { project, networks, containers } = report.spec;
+    lines.push(
+      `${c.green('valid')}: project ${project}, ${plural(networks, 'network')}, ${plural(containers, 'container')} (${summary})`,
+    );
+  } else {
+    lines.push(report.valid ? summary : c.red(summary));
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/**
+ * The documented, stable JSON shape (docs/diagnostics.md): positions flattened into file, line
+ * and column; optional fields omitted rather than null.
+ */
+const json: Reporter = (report) => {
+  const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
+  const out = {
+    format: 'netform-diagnostics',
+    formatVersion: DIAGNOSTICS_FORMAT_VERSION,
+    valid: report.valid,
+    files: report.files,
+    errorCount: errors,
+    warningCount: report.diagnostics.length - errors,
+    ...(report.spec ? { spec: report.spec } : {}),
+    ...(report.engine ? { engine: report.engine } : {}),
+    diagnostics: report.diagnostics.map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      path: d.path,
+      message: d.message,
+      ...(d.hint !== undefined ? { hint: d.hint } : {}),
+      ...(d.position ? { file: d.position.file, line: d.position.line, column: d.position.column } : {}),
+    })),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+};
+
+/** GitHub's workflow-command escaping: data escapes % CR LF; property values also : and ,. */
+export function escapeGithubData(value: string): string {
+  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+export function escapeGithubProperty(value: string): string {
+  return escapeGithubData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** GitHub Actions annotations: one `::error …::` or `::warning …::` line per diagnostic. */
+const github: Reporter = (report) => {
+  const lines = report.diagnostics.map((d) => {
+    const properties: string[] = [];
+    if (d.position) {
+      properties.push(`file=${escapeGithubProperty(d.position.file)}`);
+      properties.push(`line=${d.position.line}`);
+      properties.push(`col=${d.position.column}`);
+    }
+    properties.push(`title=${escapeGithubProperty(d.code)}`);
+    const body = `${d.path ? `${d.path}: ` : ''}${d.message}${d.hint ? `\n${d.hint}` : ''}`;
+    return `::${d.severity} ${properties.join(',')}::${escapeGithubData(body)}`;
+  });
+  lines.push(summaryLine(report.diagnostics));
+  return `${lines.join('\n')}\n`;
+};
+
+/** Reporters by format name: `text`, `json` and `github` are peers. */
+export const REPORTERS = { text, json, github } as const satisfies Record<string, Reporter>;
+export type ReportFormat = keyof typeof REPORTERS;
+export const REPORT_FORMATS = Object.keys(REPORTERS) as ReportFormat[];

@@ -1,0 +1,112 @@
+import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
+import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import { CODES } from './codes.js';
+import { diagnosticAt } from './diagnose.js';
+
+/** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
+export const MIN_ENGINE_API_VERSION = '1.41';
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
+/**
+ * The checks `validate` runs against a live engine: declared subnets overlapping existing
+ * networks, bridge names already in use, overlay without swarm, external networks that do not
+ * exist, and the engine's API version. Pure: the caller observes the engine. Existing networks
+ * that are the declared network itself (same name) or are managed by this same project are not
+ * conflicts: apply replaces or removes those.
+ */
+export function checkAgainstEngine(spec: DesiredState, observed: ObservedState): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const { engine } = observed;
+  if (compareApiVersions(engine.engineApiVersion, MIN_ENGINE_API_VERSION) < 0) {
+    diagnostics.push(
+      diagnosticAt(CODES.engineApiTooOld, [], undefined, {
+        message: `the engine speaks API ${engine.engineApiVersion} (Docker ${engine.version}); netform needs API ${MIN_ENGINE_API_VERSION} (Docker Engine 20.10) or newer`,
+        hint: 'upgrade the Docker engine',
+      }),
+    );
+  }
+  const others = observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+  const existingNames = new Set(observed.networks.map((n) => n.name));
+
+  for (const network of Object.values(spec.networks)) {
+    const path = ['networks', network.name];
+    if (network.external) {
+      if (!existingNames.has(network.name)) {
+        diagnostics.push(
+          diagnosticAt(CODES.engineExternalMissing, path, network.source, {
+            message: `external network ${network.name} does not exist on the engine`,
+            hint: `create it first (docker network create ${network.name}), or drop external: true to let netform create it`,
+          }),
+        );
+      }
+      continue;
+    }
+    if (network.driver === 'overlay' && !engine.swarmControl) {
+      diagnostics.push(
+        diagnosticAt(CODES.engineNotSwarmManager, path, network.source, {
+          message: `overlay network ${network.name} needs a swarm manager, but this engine's swarm state is ${engine.swarmState}`,
+          hint: 'run docker swarm init on this engine (or point --host at a manager), or use another driver',
+        }),
+      );
+    }
+    const candidates = others.filter((n) => n.name !== network.name);
+    checkSubnets(network, candidates, path, diagnostics);
+    checkBridgeName(network, candidates, path, diagnostics);
+  }
+  return diagnostics;
+}
+
+function checkSubnets(
+  network: DesiredNetwork,
+  existing: ObservedNetwork[],
+  path: string[],
+  out: Diagnostic[],
+): void {
+  for (const pool of network.ipam.config) {
+    const declared = parseCidr(pool.subnet);
+    if (!declared) continue;
+    for (const other of existing) {
+      const clash = other.ipam.config
+        .map((p) => parseCidr(p.subnet))
+        .find((cidr): cidr is Cidr => cidr !== undefined && overlaps(cidr, declared));
+      if (!clash) continue;
+      out.push(
+        diagnosticAt(CODES.engineSubnetOverlap, path, network.source, {
+          message: `subnet ${declared.text} of network ${network.name} overlaps subnet ${clash.text} of the existing network ${other.name}`,
+          hint: 'choose a subnet that no existing network uses (docker network inspect shows theirs)',
+        }),
+      );
+    }
+  }
+}
+
+function checkBridgeName(
+  network: DesiredNetwork,
+  existing: ObservedNetwork[],
+  path: string[],
+  out: Diagnostic[],
+): void {
+  const bridge = network.driverOpts[BRIDGE_NAME_OPTION];
+  if (bridge === undefined) return;
+  const user = existing.find((n) => n.options[BRIDGE_NAME_OPTION] === bridge);
+  if (!user) return;
+  out.push(
+    diagnosticAt(CODES.engineBridgeNameUsed, [...path, 'driver_opts', BRIDGE_NAME_OPTION], network.source, {
+      message: `bridge name ${bridge} is already used by the existing network ${user.name}`,
+      hint: 'choose another bridge name',
+    }),
+  );
+}
+
+function isOwnedBy(network: ObservedNetwork, project: string): boolean {
+  return network.labels[MANAGED_LABEL] === 'true' && network.labels[PROJECT_LABEL] === project;
+}
+
+/** Compares `major.minor` API versions numerically (1.9 < 1.41). */
+export function compareApiVersions(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am !== bm ? am - bm : an - bn;
+}
