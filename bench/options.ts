@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import type { ScenarioSize } from './scenario.js';
+
+export interface BenchOptions {
+  sizeName: string;
+  size: ScenarioSize;
+  repeats: number;
+  /** Peer ids to run, in order. */
+  peers: string[];
+  /** Send every peer through the counting proxy (the default), or straight to the engine. */
+  proxy: boolean;
+  /**
+   * Networks for the plan-only figures. `engine`: built on the engine (networks plus created
+   * containers with 3 attachments each) and planned by netform; otherwise only the pure plan and
+   * a CLI plan of that spec against an engine without it.
+   */
+  planNetworks: number;
+  planOnEngine: boolean;
+  /** Write netform's CPU profiles (node --cpu-prof) for every timed netform phase. */
+  profile: boolean;
+  /** Also run the start-up and plan-only figures (skipped with --only-phases). */
+  extras: boolean;
+  engineSocket: string;
+}
+
+export const SIZES: Record<string, { size: ScenarioSize; planNetworks: number; planOnEngine: boolean }> = {
+  // Runs in about five minutes on two cores with Ansible, under three without.
+  default: {
+    size: { networks: 20, containers: 40, attachments: 3 },
+    planNetworks: 1000,
+    planOnEngine: false,
+  },
+  // What the issue's known figures were measured on.
+  medium: { size: { networks: 40, containers: 80, attachments: 3 }, planNetworks: 1000, planOnEngine: false },
+  large: { size: { networks: 200, containers: 300, attachments: 3 }, planNetworks: 1000, planOnEngine: true },
+};
+
+export const ALL_PEERS = ['raw-1', 'raw-8', 'cli', 'ansible', 'netform'];
+
+export const USAGE = `usage: npm run bench -- [options]
+  --size default|medium|large   scenario size (default: 20 networks, 40 containers, 3 attachments each;
+                                medium: 40/80/3; large: 200/300/3 plus a 1,000-network plan on the engine)
+  --networks N --containers M --attachments K    override the size
+  --repeats R                   runs of each phase per peer (default 3); medians are reported
+  --peers a,b,...               among ${ALL_PEERS.join(', ')} (default: all)
+  --plan-networks N             networks for the plan-only figures (default 1000)
+  --plan-on-engine              build the plan-only scenario on the engine (default only with --size large)
+  --no-extras                   skip the start-up and plan-only figures
+  --no-proxy                    talk to the engine directly (no API call counts)
+  --profile                     write netform CPU profiles to bench/results/tmp/<run>/profiles
+`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: 'string', default: 'default' },
+      networks: { type: 'string' },
+      containers: { type: 'string' },
+      attachments: { type: 'string' },
+      repeats: { type: 'string', default: '3' },
+      peers: { type: 'string' },
+      'plan-networks': { type: 'string' },
+      'plan-on-engine': { type: 'boolean' },
+      'no-extras': { type: 'boolean', default: false },
+      'no-proxy': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const preset = SIZES[values.size];
+  if (!preset) throw new Error(`unknown size ${values.size}: one of ${Object.keys(SIZES).join(', ')}`);
+  const int = (text: string | undefined, fallback: number, name: string): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, not ${text}`);
+    return n;
+  };
+  const peers = values.peers ? values.peers.split(',').map((p) => p.trim()) : ALL_PEERS;
+  const unknown = peers.filter((p) => !ALL_PEERS.includes(p));
+  if (unknown.length > 0)
+    throw new Error(`unknown peer ${unknown.join(', ')}: among ${ALL_PEERS.join(', ')}`);
+  const custom = values.networks ?? values.containers ?? values.attachments;
+  const engineHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (!engineHost.startsWith('unix://'))
+    throw new Error(`the benchmark needs a local engine socket, not ${engineHost}`);
+  return {
+    sizeName: custom ? 'custom' : values.size,
+    size: {
+      networks: int(values.networks, preset.size.networks, 'networks'),
+      containers: int(values.containers, preset.size.containers, 'containers'),
+      attachments: int(values.attachments, preset.size.attachments, 'attachments'),
+    },
+    repeats: int(values.repeats, 3, 'repeats'),
+    peers,
+    proxy: !values['no-proxy'],
+    planNetworks: int(values['plan-networks'], preset.planNetworks, 'plan-networks'),
+    planOnEngine: values['plan-on-engine'] ?? preset.planOnEngine,
+    profile: values.profile,
+    extras: !values['no-extras'],
+    engineSocket: engineHost.slice('unix://'.length),
+  };
+}

@@ -1,0 +1,76 @@
+import type { PhaseName } from './peer.js';
+import type { CallCounts } from './proxy.js';
+import type { ProblemKind } from './check.js';
+import type { ScenarioSize } from './scenario.js';
+
+/** One timed run of one phase by one peer, with the checker's verdict. */
+export interface PhaseSample {
+  repeat: number;
+  wallMs: number;
+  maxRssKb?: number;
+  cpuMs?: number;
+  /** API calls the peer made, through the counting proxy. */
+  calls?: CallCounts;
+  /** Did the engine match the desired state afterwards (aliases included)? */
+  checkOk: boolean;
+  problems: Partial<Record<ProblemKind, number>>;
+  examples: string[];
+  error?: string;
+  /** The 1-minute load average when the phase started: other engineers' tests share the engine. */
+  loadavg: number;
+}
+
+export interface PeerPhaseResult {
+  samples: PhaseSample[];
+  unsupported?: string;
+  /** Median wall time over the samples that ran without error. */
+  medianMs?: number;
+  /** Median to the faster of the two raw floors for this phase. */
+  ratio?: number;
+  medianCalls?: number;
+  maxRssKb?: number;
+  /** Every sample left the engine exactly as desired. */
+  complete: boolean;
+}
+
+/** A repeated measurement of one command, outside the phases. */
+export interface CommandFigure {
+  command: string;
+  samplesMs: number[];
+  medianMs: number;
+  maxRssKb?: number;
+  calls?: number;
+  note?: string;
+}
+
+export interface BenchResults {
+  format: 'netform-bench';
+  formatVersion: 1;
+  run: string;
+  startedAt: string;
+  finishedAt?: string;
+  sizeName: string;
+  size: ScenarioSize;
+  repeats: number;
+  proxy: boolean;
+  host: { cpus: number; memoryMb: number; node: string; engine: string; apiVersion: string };
+  netform: { version?: string; commit: string; built: boolean };
+  delta: { added: number; removed: number; moved: number; attachments: number };
+  /** Writes per phase (the floor's op counts). */
+  ops: Record<PhaseName, Record<string, number>>;
+  peers: { id: string; title: string; floor: boolean; unavailable?: string }[];
+  phases: Record<PhaseName, Record<string, PeerPhaseResult>>;
+  startup: CommandFigure[];
+  planOnly: {
+    networks: number;
+    attachments: number;
+    onEngine: boolean;
+    figures: CommandFigure[];
+    /** CPU time of netform's pure plan, in-process. */
+    purePlan?: {
+      cases: { name: string; cpuMs: number[]; medianCpuMs: number; actions: number }[];
+      note?: string;
+    };
+  };
+  notes: string[];
+}
