@@ -1,0 +1,187 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * What the proxy does to a request that matches a rule:
+ * - `error500`: answers 500 with a JSON message, never telling the engine.
+ * - `drop`: closes the connection without forwarding (the engine never hears of it).
+ * - `drop-after`: forwards, lets the engine answer, then closes the connection without passing the
+ *   answer on (the engine did it; the client cannot know).
+ * - `delay`: forwards after `delayMs`.
+ * - `hang`: never answers and never forwards (an engine that stopped answering).
+ */
+export type FaultAction = 'error500' | 'drop' | 'drop-after' | 'delay' | 'hang';
+
+export interface FaultRule {
+  /** HTTP method to match; any when absent. */
+  method?: string;
+  /** Matched against the path without the `/v1.xx` prefix and query, e.g. `/networks/create`. */
+  path: RegExp;
+  action: FaultAction;
+  delayMs?: number;
+  /** Skip this many matching requests before the fault applies (0: the first match). */
+  after?: number;
+  /** How many matching requests get the fault; default 1, Infinity for all. */
+  times?: number;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: string;
+  /** The fault applied, or `forwarded`. */
+  outcome: FaultAction | 'forwarded';
+  /** The engine's status, when it answered. */
+  status?: number;
+}
+
+interface ActiveRule extends FaultRule {
+  seen: number;
+  applied: number;
+}
+
+/**
+ * An HTTP proxy on a unix socket between netform and the engine that injects faults into chosen
+ * requests: connect netform to `dockerHost`. Every request is recorded in `requests`, so a test
+ * can count what reached the engine. Only ever talks to the local engine socket.
+ */
+export class FaultProxy {
+  readonly requests: ProxiedRequest[] = [];
+  private readonly rules: ActiveRule[] = [];
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    private readonly dir: string,
+    readonly socketPath: string,
+    private readonly upstream: string,
+  ) {}
+
+  static async start(upstream = '/var/run/docker.sock'): Promise<FaultProxy> {
+    const dir = await mkdtemp(join(tmpdir(), 'netform-fault-proxy-'));
+    const socketPath = join(dir, 'docker.sock');
+    let proxy: FaultProxy | undefined;
+    const server = createServer((req, res) => {
+      void proxy?.handle(req, res);
+    });
+    proxy = new FaultProxy(server, dir, socketPath, upstream);
+    const self = proxy;
+    server.on('connection', (socket: Socket) => {
+      self.sockets.add(socket);
+      socket.on('close', () => self.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+    return proxy;
+  }
+
+  /** `DOCKER_HOST` value that routes netform through the proxy. */
+  get dockerHost(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  addRule(rule: FaultRule): void {
+    this.rules.push({ ...rule, seen: 0, applied: 0 });
+  }
+
+  clearRules(): void {
+    this.rules.length = 0;
+  }
+
+  /** Requests that reached the engine (forwarded, delayed or dropped after forwarding). */
+  forwarded(method: string, path: RegExp): ProxiedRequest[] {
+    return this.requests.filter(
+      (r) =>
+        r.method === method &&
+        path.test(r.path) &&
+        (r.outcome === 'forwarded' || r.outcome === 'delay' || r.outcome === 'drop-after'),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const path = (req.url ?? '/').replace(/^\/v\d+\.\d+/, '').replace(/\?.*$/, '');
+    const method = req.method ?? 'GET';
+    const rule = this.match(method, path);
+    const record: ProxiedRequest = {
+      method,
+      path,
+      body: body.toString('utf8'),
+      outcome: rule?.action ?? 'forwarded',
+    };
+    this.requests.push(record);
+    switch (rule?.action) {
+      case 'error500':
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ message: `fault-proxy: injected failure for ${method} ${path}` }));
+        return;
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        return;
+      case 'delay':
+        await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+        break;
+      default:
+        break;
+    }
+    const upstream = httpRequest(
+      { socketPath: this.upstream, method, path: req.url, headers: req.headers },
+      (answer) => {
+        record.status = answer.statusCode;
+        if (rule?.action === 'drop-after') {
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (error) => {
+      res.writeHead(502, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ message: `fault-proxy: upstream failed: ${error.message}` }));
+    });
+    upstream.end(body);
+  }
+
+  private match(method: string, path: string): ActiveRule | undefined {
+    for (const rule of this.rules) {
+      if (rule.method !== undefined && rule.method !== method) continue;
+      if (!rule.path.test(path)) continue;
+      rule.seen += 1;
+      if (rule.seen <= (rule.after ?? 0)) continue;
+      if (rule.applied >= (rule.times ?? 1)) continue;
+      rule.applied += 1;
+      return rule;
+    }
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
