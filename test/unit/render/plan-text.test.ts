@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { renderFieldChange, renderPlanText, renderSummary } from '../../../src/render/plan-text.js';
+import type { Plan } from '../../../src/model/plan.js';
+import pc from 'picocolors';
+
+const empty: Plan = {
+  formatVersion: 1,
+  project: 'shop',
+  actions: [],
+  diagnostics: [],
+  notes: [],
+  summary: { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 },
+};
+
+describe('renderPlanText', () => {
+  it('says so when nothing changes', () => {
+    expect(renderPlanText(empty, { color: false })).toBe('No changes. The engine matches the spec.\n');
+  });
+
+  it('prints the summary counts from the plan', () => {
+    const plan: Plan = {
+      ...empty,
+      summary: { create: 2, replace: 1, remove: 0, connect: 3, disconnect: 1, reconnect: 0 },
+    };
+    plan.actions = [{ kind: 'create', network: 'x', after: {} as never, reason: '' }];
+    expect(renderSummary(plan)).toBe(
+      'Plan: 2 to create, 1 to replace, 0 to remove; 3 to connect, 1 to disconnect, 0 to reconnect.',
+    );
+  });
+
+  it('colours only when asked', () => {
+    const plan: Plan = {
+      ...empty,
+      actions: [
+        {
+          kind: 'create',
+          network: 'web',
+          after: {
+            name: 'web',
+            driver: 'bridge',
+            external: false,
+            exclusive: false,
+            attachable: false,
+            internal: false,
+            enableIPv6: false,
+            ipam: { driver: 'default', options: {}, config: [] },
+            labels: {},
+            driverOpts: {},
+          },
+          reason: 'declared',
+        },
+      ],
+      summary: { ...empty.summary, create: 1 },
+    };
+    const plain = renderPlanText(plan, { color: false });
+    const coloured = renderPlanText(plan, { color: true });
+    // eslint-disable-next-line no-control-regex
+    const ansi = /\u001b\[/;
+    expect(plain).not.toMatch(ansi);
+    expect(coloured).toMatch(ansi);
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain);
+  });
+
+  it('shows a long map change member by member with the diff package', () => {
+    const lines = renderFieldChange(
+      { path: 'labels', before: { a: '1', b: '2', c: '3' }, after: { a: '1', b: '9', c: '3' } },
+      pc.createColors(false),
+      '',
+    );
+    expect(lines).toEqual(['~ labels:', '      a: 1', '    - b: 2', '    + b: 9', '      c: 3']);
+  });
+});
