@@ -34,9 +34,9 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
 
 /**
  * The POST /networks/{id}/connect body. Older engines silently ignore what they do not know, so
- * settings they cannot honour are an error instead: GwPriority needs API 1.48 (Engine 28), and a
- * per-endpoint MacAddress is honoured from API 1.44 (Engine 25; Engine 20.10 derives the MAC from
- * the IP address whatever is sent, as observed on 20.10.24).
+ * settings they cannot honour are an error instead: GwPriority needs API 1.48 (Engine 28), and the
+ * endpoint's MacAddress, accepted since API 1.44, is applied on connect only from API 1.54 (moby's
+ * API changelog; Engine 20.10.24 was seen deriving the MAC from the IP address whatever was sent).
  */
 export function networkConnectBody(
   containerId: string,
@@ -55,9 +55,9 @@ export function networkConnectBody(
       { hint: 'remove `priority` from the spec or upgrade the engine' },
     );
   }
-  if (settings.macAddress && !apiAtLeast(apiVersion, '1.44')) {
+  if (settings.macAddress && !apiAtLeast(apiVersion, '1.54')) {
     throw new EngineError(
-      `connecting container ${containerId}: a MAC address per network (${settings.macAddress}) needs Engine API 1.44 (Docker 25), this engine speaks ${apiVersion} and would ignore it`,
+      `connecting container ${containerId}: a MAC address on connect (${settings.macAddress}) needs Engine API 1.54, this engine speaks ${apiVersion} and would ignore it`,
       { hint: 'remove `mac_address` from the spec or upgrade the engine' },
     );
   }

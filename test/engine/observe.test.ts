@@ -359,7 +359,7 @@ describe('operations', () => {
     const networkId = (await dockerInspect<InspectedNetwork>('network', network)).Id;
     const running = await scope.createContainer('ops-running');
     const created = await scope.createContainer('ops-created', { start: false });
-    const macHonoured = Number((await port.engineInfo()).apiVersion.split('.')[1]) >= 44;
+    const macHonoured = Number((await port.engineInfo()).apiVersion.split('.')[1]) >= 54;
     for (const [container, host] of [
       [running, 10],
       [created, 11],
@@ -376,7 +376,7 @@ describe('operations', () => {
       if (macHonoured) await port.connect(networkId, id, { ...settings, macAddress: mac });
       else {
         await expect(port.connect(networkId, id, { ...settings, macAddress: mac })).rejects.toThrow(
-          /a MAC address per network .* needs Engine API 1.44/,
+          /a MAC address on connect .* needs Engine API 1.54/,
         );
         await port.connect(networkId, id, settings);
       }
