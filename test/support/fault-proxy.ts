@@ -69,15 +69,15 @@ export class FaultProxy {
   static async start(upstream = '/var/run/docker.sock'): Promise<FaultProxy> {
     const dir = await mkdtemp(join(tmpdir(), 'netform-fault-proxy-'));
     const socketPath = join(dir, 'docker.sock');
-    let proxy: FaultProxy | undefined;
+    const ref: { proxy?: FaultProxy } = {};
     const server = createServer((req, res) => {
-      void proxy?.handle(req, res);
+      void ref.proxy?.handle(req, res);
     });
-    proxy = new FaultProxy(server, dir, socketPath, upstream);
-    const self = proxy;
+    const proxy = new FaultProxy(server, dir, socketPath, upstream);
+    ref.proxy = proxy;
     server.on('connection', (socket: Socket) => {
-      self.sockets.add(socket);
-      socket.on('close', () => self.sockets.delete(socket));
+      proxy.sockets.add(socket);
+      socket.on('close', () => proxy.sockets.delete(socket));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
