@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
 import { compileSpec, projectFromPath, toResult, type SpecSource, type ValidationResult } from './compile.js';
@@ -60,13 +60,12 @@ async function readSpecFile(name: string, path: string): Promise<SpecSource | { 
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const shown = isAbsolute(name) ? name : relative(process.cwd(), path) || name;
     if (code === 'ENOENT') {
       return unreadable(
         `spec file ${name} not found`,
         name === DEFAULT_SPEC_FILE
-          ? 'create netform.yaml here, or name the spec with -f FILE'
-          : `check the path (${shown})`,
+          ? 'create netform.yaml in this directory, or name the spec with -f FILE'
+          : 'check the name; a relative path is taken from the working directory',
       );
     }
     if (code === 'EACCES' || code === 'EPERM')

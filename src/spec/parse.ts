@@ -90,7 +90,9 @@ export function parseSpecText(file: string, text: string): ParseResult {
       diagnostics.push(
         diagnosticAt(duplicate ? CODES.duplicateKey : CODES.yamlSyntax, [], position(error.pos[0]), {
           message: duplicate ? 'this key appears twice in the same mapping' : yamlMessage(error.message),
-          hint: duplicate ? 'remove one of the two; YAML keeps neither silently' : undefined,
+          hint: duplicate
+            ? 'remove one of the two'
+            : 'check the indentation, quotes and brackets on this line and the one before',
         }),
       );
     }
@@ -98,6 +100,7 @@ export function parseSpecText(file: string, text: string): ParseResult {
       diagnostics.push(
         diagnosticAt(CODES.yamlWarning, [], position(warning.pos[0]), {
           message: yamlMessage(warning.message),
+          hint: 'netform reads plain YAML: custom tags are ignored and the value is taken as written',
           severity: 'warning',
         }),
       );

@@ -117,7 +117,7 @@ const TYPE_NAMES: Record<string, string> = {
   object: 'a mapping',
   array: 'a list',
   string: 'a string',
-  boolean: 'true or false',
+  boolean: 'true/false',
   integer: 'an integer',
   number: 'a number',
   null: 'empty',
