@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { negotiateApiVersion } from '../../../src/docker/api-version.js';
 import {
@@ -54,12 +55,14 @@ describe('convert: recorded and documented engine payloads', () => {
 
   it.each(fixtures.map((f) => [relative(ROOT, f), f]))(
     '%s matches its golden observed.json',
-    (_name, dir) => {
+    async (_name, dir) => {
       const { state } = observe(dir);
       const golden = join(dir, 'observed.json');
-      const text = `${JSON.stringify(state, null, 2)}\n`;
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, text);
-      expect(text).toBe(readFileSync(golden, 'utf8'));
+      if (process.env.UPDATE_GOLDEN === '1') {
+        const options = await prettier.resolveConfig(golden);
+        writeFileSync(golden, await prettier.format(JSON.stringify(state), { ...options, parser: 'json' }));
+      }
+      expect(JSON.parse(JSON.stringify(state))).toStrictEqual(JSON.parse(readFileSync(golden, 'utf8')));
     },
   );
 
