@@ -126,7 +126,7 @@ describe('lock', () => {
     });
     const exited = new Promise((r) => child.once('exit', r));
     await waitFor(
-      async () => proxy.requests.some((r) => r.outcome === 'hang'),
+      () => Promise.resolve(proxy.requests.some((r) => r.outcome === 'hang')),
       'the apply to reach its network create',
     );
     child.kill('SIGKILL');
