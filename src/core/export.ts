@@ -108,13 +108,49 @@ export function exportNetwork(network: ObservedNetwork): Record<string, unknown>
 }
 
 /**
+ * Managed networks of the exported project that the selection leaves out: a plan with the export
+ * would remove them, so the export says so.
+ */
+function leftOutOfProject(
+  observed: ObservedState,
+  selected: ObservedNetwork[],
+  project: string | undefined,
+): string[] {
+  if (project === undefined) return [];
+  const names = new Set(selected.map((n) => n.name));
+  return observed.networks
+    .filter((n) => !names.has(n.name))
+    .filter((n) => {
+      const owner = ownershipOf(n);
+      return owner.kind === 'managed' && owner.project === project;
+    })
+    .map((n) => n.name)
+    .sort(compareText);
+}
+
+/** An export and what the user should know about it (written as comments and to stderr). */
+export interface ExportResult {
+  spec: ExportedSpec;
+  warnings: string[];
+}
+
+/**
  * The live engine as a spec: the selected networks and, for every container on them, its
  * attachments to them. netform's own labels, the daemon's defaults and random MACs are left
- * out, so that `plan` with this spec against the same engine shows no change.
+ * out, so that `plan` with this spec against the same engine shows no change (unless the
+ * selection leaves out networks of the same project: a warning says so).
  */
-export function exportSpec(observed: ObservedState, options: ExportOptions = {}): ExportedSpec {
+export function exportSpec(observed: ObservedState, options: ExportOptions = {}): ExportResult {
   const networks = selectExportedNetworks(observed, options);
   const project = projectOf(networks, options.project);
+  const warnings: string[] = [];
+  const leftOut = leftOutOfProject(observed, networks, project);
+  if (leftOut.length > 0) {
+    warnings.push(
+      `project ${project as string} also manages ${leftOut.join(', ')}, which this export leaves out: ` +
+        `\`netform plan\` with it would remove them (add --network for each, or use --project ${project as string})`,
+    );
+  }
   const spec: ExportedSpec = { version: 1, ...(project !== undefined && { project }), networks: {} };
   const containers: NonNullable<ExportedSpec['containers']> = {};
   for (const network of networks) {
@@ -126,12 +162,14 @@ export function exportSpec(observed: ObservedState, options: ExportOptions = {})
   }
   const names = Object.keys(containers).sort(compareText);
   if (names.length > 0) spec.containers = Object.fromEntries(names.map((name) => [name, containers[name]!]));
-  return spec;
+  return { spec, warnings };
 }
 
-/** The export as YAML, with a header saying where it came from. */
-export function renderExportYaml(spec: ExportedSpec, header: string): string {
-  const comment = header
+/** The export as YAML, with a header saying where it came from and any warnings. */
+export function renderExportYaml(result: ExportResult, header: string): string {
+  const { spec, warnings } = result;
+  const comment = [header, ...warnings.map((w) => `warning: ${w}`)]
+    .join('\n')
     .split('\n')
     .map((line) => `# ${line}`.trimEnd())
     .join('\n');

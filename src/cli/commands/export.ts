@@ -18,13 +18,14 @@ export function registerExport(program: Command, ctx: CliContext): void {
     .action(async (options: ExportCommandOptions) => {
       const docker = await ctx.docker();
       const observed = await docker.observe();
-      const spec = exportSpec(observed, {
+      const result = exportSpec(observed, {
         ...(options.project !== undefined && { project: options.project }),
         networks: options.network,
       });
       const header =
         `Exported by netform from ${docker.host} (Docker ${observed.engine.version}, API ${observed.engine.apiVersion}).\n` +
         '`netform plan` with this file against the same engine shows no change.';
-      ctx.io.stdout(renderExportYaml(spec, header));
+      for (const warning of result.warnings) ctx.io.stderr(`warning: ${warning}\n`);
+      ctx.io.stdout(renderExportYaml(result, header));
     });
 }

@@ -40,7 +40,7 @@ describe('exportSpec', () => {
 
   it('leaves out daemon defaults and netform labels, keeps what the user set', () => {
     const { observed } = readGoldenCase('engine-28-defaults-not-drift');
-    const spec = exportSpec(observed, { project: 'shop' });
+    const { spec } = exportSpec(observed, { project: 'shop' });
     expect(spec).toEqual({
       version: 1,
       project: 'shop',
@@ -55,7 +55,7 @@ describe('exportSpec', () => {
     expect(text.startsWith('# header line\n')).toBe(true);
     const doc = parse(text) as { networks: { app: { labels: Record<string, unknown> } } };
     expect(doc.networks.app.labels).toEqual({ chapter: '5', enabled: 'true', ratio: '0.5' });
-    const dual = exportSpec(readGoldenCase('subnet-order-irrelevant').observed, { project: 'shop' });
+    const dual = exportSpec(readGoldenCase('subnet-order-irrelevant').observed, { project: 'shop' }).spec;
     expect(dual.networks.dual).toEqual({
       enable_ipv6: true,
       ipam: { config: [{ subnet: '10.12.0.0/24' }, { subnet: '10.12.1.0/24' }, { subnet: 'fd00:12::/64' }] },
@@ -64,8 +64,18 @@ describe('exportSpec', () => {
 
   it('selects networks by exact name and rejects unknown or predefined ones', () => {
     const { observed } = readGoldenCase('exact-names-foo-vs-foobar');
-    expect(Object.keys(exportSpec(observed, { networks: ['foobar'] }).networks)).toEqual(['foobar']);
+    expect(Object.keys(exportSpec(observed, { networks: ['foobar'] }).spec.networks)).toEqual(['foobar']);
     expect(() => exportSpec(observed, { networks: ['foo'] })).toThrow(/no network named foo/);
     expect(() => exportSpec(observed, { networks: ['bridge'] })).toThrow(/predefined/);
+  });
+
+  it('warns when named networks leave out others of the same project (a plan would remove them)', () => {
+    const { observed } = readGoldenCase('connect-disconnect-reconnect');
+    const result = exportSpec(observed, { networks: ['app'] });
+    expect(result.warnings).toEqual([
+      'project shop also manages admin, which this export leaves out: `netform plan` with it would remove them (add --network for each, or use --project shop)',
+    ]);
+    expect(renderExportYaml(result, 'h')).toContain('# warning: project shop also manages admin');
+    expect(exportSpec(observed, { networks: ['app', 'admin'] }).warnings).toEqual([]);
   });
 });

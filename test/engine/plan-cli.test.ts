@@ -1,0 +1,217 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parsePlanFile } from '../../src/core/plan-file.js';
+import type { Plan, ReplaceNetworkAction } from '../../src/model/plan.js';
+import { BLOCKS } from '../support/blocks.js';
+import { runCli } from '../support/cli.js';
+import { docker, dockerOk, EngineScope } from '../support/engine.js';
+
+/**
+ * `netform plan` through the real CLI against the real engine: engine state is built with the
+ * docker CLI, and the docker CLI checks afterwards that plan changed nothing.
+ */
+const scope = new EngineScope(inject('runId'), BLOCKS.planCli);
+const project = `${scope.prefix}shop`;
+let dir: string;
+
+const managedLabels = ['--label', 'io.netform.managed=true', '--label', `io.netform.project=${project}`];
+
+async function plan(spec: string, args: string[] = []) {
+  await writeFile(join(dir, 'netform.yaml'), spec);
+  return runCli(['plan', ...args], { cwd: dir });
+}
+
+async function planJson(
+  spec: string,
+  args: string[] = [],
+): Promise<{ plan: Plan; code: number; stderr: string }> {
+  const result = await plan(spec, ['--json', ...args]);
+  return { plan: JSON.parse(result.stdout) as Plan, code: result.code, stderr: result.stderr };
+}
+
+const networkNames = async (): Promise<string[]> =>
+  (await dockerOk(['network', 'ls', '--format', '{{.Name}}']))
+    .split('\n')
+    .filter((n) => n.startsWith(scope.prefix));
+
+const app = scope.name('app');
+const subnet = scope.subnet(0);
+let web: string;
+let stopped: string;
+let fresh: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netform-plan-cli-'));
+  // A managed network of this project, made the way netform makes one, with a running container
+  // (static address, alias), a stopped one and a created-never-started one on it.
+  await scope.createNetwork('app', ['--subnet', subnet.v4, ...managedLabels]);
+  web = await scope.createContainer('web', {
+    network: app,
+    args: ['--network-alias', 'www', '--ip', `${subnet.v4Prefix}.10`],
+  });
+  stopped = await scope.createContainer('stopped', { network: app, args: ['--network-alias', 'old'] });
+  await dockerOk(['stop', '-t', '0', stopped]);
+  fresh = await scope.createContainer('fresh', { start: false });
+});
+
+afterAll(async () => {
+  await scope.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const matchingSpec = (): string => `
+project: ${project}
+networks:
+  ${app}:
+    subnet: ${subnet.v4}
+containers:
+  ${web}:
+    networks:
+      ${app}: { aliases: [www], ipv4_address: ${subnet.v4Prefix}.10 }
+  ${stopped}:
+    networks:
+      ${app}: { aliases: [old] }
+`;
+
+describe('netform plan (engine)', () => {
+  it('shows no change for what the engine already has (gateway, short-id alias, MAC are not drift)', async () => {
+    const result = await plan(matchingSpec(), ['--detailed-exitcode']);
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.stdout).toBe('No changes. The engine matches the spec.\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('plans a create, exits 2 with --detailed-exitcode, 0 without, and changes nothing', async () => {
+    const before = await networkNames();
+    const withNew = `${matchingSpec()}  ${fresh}:\n    networks: [${scope.name('new')}]\n`.replace(
+      `networks:\n  ${app}:`,
+      `networks:\n  ${scope.name('new')}:\n    subnet: ${scope.subnet(1).v4}\n  ${app}:`,
+    );
+    const detailed = await plan(withNew, ['--detailed-exitcode']);
+    expect(detailed.code).toBe(2);
+    expect(detailed.stdout).toContain(`+ create network ${scope.name('new')}`);
+    expect(detailed.stdout).toContain(`~ connect ${fresh} to ${scope.name('new')}`);
+    expect(detailed.stdout).toContain(
+      'Plan: 1 to create, 0 to replace, 0 to remove; 1 to connect, 0 to disconnect, 0 to reconnect.',
+    );
+    const plain = await plan(withNew);
+    expect(plain.code).toBe(0);
+    expect(await networkNames()).toEqual(before);
+  });
+
+  it('plans a replace with every endpoint, running and stopped, and the reconnect settings', async () => {
+    const moved = matchingSpec()
+      .replaceAll(subnet.v4, scope.subnet(2).v4)
+      .replace(`${subnet.v4Prefix}.10`, `${scope.subnet(2).v4Prefix}.10`);
+    const { plan: result, code } = await planJson(moved, ['--detailed-exitcode']);
+    expect(code).toBe(2);
+    expect(result.actions.map((a) => a.kind)).toEqual(['replace']);
+    const replace = result.actions[0] as ReplaceNetworkAction;
+    expect(replace.forcedBy).toEqual([
+      { path: 'ipam.config', before: [{ subnet: subnet.v4 }], after: [{ subnet: scope.subnet(2).v4 }] },
+    ]);
+    const endpoints = Object.fromEntries(replace.endpoints.map((e) => [e.container, e]));
+    expect(endpoints[web]?.containerState).toBe('running');
+    expect(endpoints[web]?.before).toMatchObject({ aliases: ['www'], ipv4Address: `${subnet.v4Prefix}.10` });
+    expect(endpoints[web]?.after).toMatchObject({
+      aliases: ['www'],
+      ipv4Address: `${scope.subnet(2).v4Prefix}.10`,
+    });
+    expect(endpoints[stopped]?.containerState).toBe('exited');
+    expect(endpoints[stopped]?.after).toMatchObject({ aliases: ['old'] });
+    const text = await plan(moved);
+    expect(text.stdout).toContain(`-/+ replace network ${app} (forced by ipam.config)`);
+    expect(text.stdout).toContain(`${stopped} (exited): aliases [old]`);
+  });
+
+  it('plans reconnect and disconnect for running and stopped containers', async () => {
+    const spec = `
+project: ${project}
+networks:
+  ${app}:
+    subnet: ${subnet.v4}
+containers:
+  ${web}:
+    networks:
+      ${app}: { aliases: [www, api], ipv4_address: ${subnet.v4Prefix}.10 }
+  ${stopped}:
+    networks: {}
+`;
+    const { plan: result, code } = await planJson(spec);
+    expect(code).toBe(0);
+    expect(result.actions.map((a) => `${a.kind} ${'container' in a ? a.container : ''}`)).toEqual([
+      `disconnect ${stopped}`,
+      `reconnect ${web}`,
+    ]);
+  });
+
+  it('uses a matching unmanaged network as is, refuses a differing one, and adopts it on request', async () => {
+    const infra = await scope.createNetwork('infra', ['--subnet', scope.subnet(3).v4, '--label', 'team=ops']);
+    // Another project, so this project's network is not planned for removal.
+    const same = `project: ${project}-infra\nnetworks:\n  ${infra}:\n    subnet: ${scope.subnet(3).v4}\n    labels: { team: ops }\n`;
+    const used = await plan(same, ['--detailed-exitcode']);
+    expect(used.code).toBe(0);
+    expect(used.stdout).toContain(`network ${infra} exists without netform's labels and matches the spec`);
+
+    const differs = same.replace('team: ops', 'team: net');
+    const refused = await plan(differs);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('error NF202');
+    expect(refused.stdout).toContain('labels: {team=ops} → {team=net}');
+
+    const { plan: adopted, code } = await planJson(differs, ['--adopt', infra]);
+    expect(code).toBe(0);
+    expect(adopted.actions).toMatchObject([{ kind: 'replace', network: infra, adopt: true }]);
+  });
+
+  it('errors for a missing external network and, with --strict, for a missing container', async () => {
+    const missing = await plan(
+      `project: ${project}\nnetworks:\n  ${scope.name('nowhere')}:\n    external: true\n`,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(`external network ${scope.name('nowhere')} does not exist`);
+
+    const ghost = `${matchingSpec()}  ${scope.name('ghost')}:\n    networks: [${app}]\n`;
+    const warned = await plan(ghost, ['--detailed-exitcode']);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain(`warning NF204 containers.${scope.name('ghost')}`);
+    const strict = await plan(ghost, ['--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain(`error NF204`);
+  });
+
+  it('does not mistake a name for a longer one (foo vs foobar)', async () => {
+    // The engine has `<prefix>app`; a spec declaring `<prefix>ap` must plan a create, not match it.
+    const { plan: result } = await planJson(
+      `project: ${project}\nnetworks:\n  ${scope.name('ap')}: {}\n  ${app}:\n    subnet: ${subnet.v4}\n`,
+    );
+    expect(result.actions).toMatchObject([{ kind: 'create', network: scope.name('ap') }]);
+  });
+
+  it('saves a verifiable plan file with --out', async () => {
+    const moved = matchingSpec().replace('aliases: [old]', 'aliases: [old, older]');
+    const result = await plan(moved, ['--out', 'changes.plan']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Saved the plan to changes.plan');
+    const file = parsePlanFile(await readFile(join(dir, 'changes.plan'), 'utf8'));
+    expect(file.plan.actions).toMatchObject([{ kind: 'reconnect', container: stopped }]);
+    expect(file.engine.apiVersion).toMatch(/^1\.\d+$/);
+  });
+
+  it('prints spec errors with their position and exits 1 before touching the engine', async () => {
+    const result = await plan(`project: ${project}\nnetworks:\n  ${app}:\n    subnet: 10.213.999.0/24\n`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/netform\.yaml:4:\d+/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('left the engine as it was', async () => {
+    const inspect = JSON.parse(await dockerOk(['network', 'inspect', app])) as {
+      IPAM: { Config: { Subnet: string }[] };
+    }[];
+    expect(inspect[0]?.IPAM.Config.map((c) => c.Subnet)).toEqual([subnet.v4]);
+    expect((await docker(['container', 'inspect', fresh])).code).toBe(0);
+  });
+});
