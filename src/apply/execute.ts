@@ -96,6 +96,8 @@ export class ActionRun {
         log?.info({ durationMs }, 'done');
         return value;
       } catch (error) {
+        // Stop before this slot is released: p-limit starts the next queued request at once.
+        this.execution.stopping = true;
         const durationMs = Math.round(performance.now() - t0);
         const message = errorMessage(error);
         this.outcome.operations.push({ operation, target, ok: false, error: message, rollback, durationMs });
