@@ -49,6 +49,26 @@ const DAEMON_OPTION_DEFAULTS: Record<string, (ipv6: boolean, ipv4: boolean) => s
   'com.docker.network.bridge.gateway_mode_ipv6': () => 'nat',
 };
 
+/**
+ * Options the daemon fills with a value of its own choosing when the user gives none (the VXLAN
+ * id of an overlay network): not drift unless the spec sets them.
+ */
+const DAEMON_ASSIGNED_OPTIONS: ReadonlySet<string> = new Set([
+  'com.docker.network.driver.overlay.vxlanid_list',
+]);
+
+/** Removes the options the daemon assigned by itself, unless the spec sets them (`wanted`). */
+function withoutDaemonAssignedOptions(
+  options: Record<string, string>,
+  wanted: Record<string, string> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!DAEMON_ASSIGNED_OPTIONS.has(key) || (wanted !== undefined && key in wanted)) out[key] = value;
+  }
+  return out;
+}
+
 /** Removes options whose value is what the daemon would have set by itself. */
 export function withoutDaemonDefaultOptions(
   options: Record<string, string>,
@@ -183,7 +203,7 @@ export function normalizeObservedNetwork(
     },
     labels: userLabels(observed.labels),
     driverOpts: withoutDaemonDefaultOptions(
-      observed.options,
+      withoutDaemonAssignedOptions(observed.options, desired?.driverOpts),
       observed.enableIPv6,
       observed.enableIPv4 ?? true,
     ),

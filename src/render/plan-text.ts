@@ -4,6 +4,7 @@ import { formatValue } from '../core/describe.js';
 import { endpointInSpecForm, poolInSpecForm } from '../core/spec-form.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { formatDiagnostic } from './diagnostics.js';
 import type {
   Action,
   ConnectAction,
@@ -44,12 +45,12 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   if (warnings.length > 0) {
     lines.push('Warnings:');
-    for (const d of warnings) lines.push(...renderDiagnostic(d, c));
+    for (const d of warnings) lines.push(...renderDiagnostic(d, options.color));
     lines.push('');
   }
   if (errors.length > 0) {
     lines.push('Errors:');
-    for (const d of errors) lines.push(...renderDiagnostic(d, c));
+    for (const d of errors) lines.push(...renderDiagnostic(d, options.color));
     lines.push('');
   }
   lines.push(renderSummary(plan, c));
@@ -72,24 +73,11 @@ export function renderSummary(plan: Plan, c: Colors = pc.createColors(false)): s
   );
 }
 
-function renderDiagnostic(d: Diagnostic, c: Colors): string[] {
-  return renderDiagnosticLine(d, c).map((line, index) => (index === 0 ? `  ${line}` : `    ${line}`));
-}
-
-/** `file:line:col error NF201 path: message`, then the hint indented (PRODUCT.md §3, validate). */
-function renderDiagnosticLine(d: Diagnostic, c: Colors): string[] {
-  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column} ` : '';
-  const severity = d.severity === 'error' ? c.red('error') : c.yellow('warning');
-  const path = d.path ? `${d.path}: ` : '';
-  const lines = [`${where}${severity} ${d.code} ${path}${d.message}`];
-  if (d.hint) lines.push(`  ${c.dim(d.hint)}`);
-  return lines;
-}
-
-/** Diagnostics one per line (with hints), for stderr. */
-export function renderDiagnosticLines(diagnostics: readonly Diagnostic[], color: boolean): string[] {
-  const c = pc.createColors(color);
-  return diagnostics.flatMap((d) => renderDiagnosticLine(d, c));
+/** A diagnostic as validate prints it (src/render/diagnostics.ts), indented under its heading. */
+function renderDiagnostic(d: Diagnostic, color: boolean): string[] {
+  return formatDiagnostic(d, color)
+    .split('\n')
+    .map((line, index) => (index === 0 ? `  ${line}` : `    ${line}`));
 }
 
 function renderAction(action: Action, c: Colors): string[] {

@@ -5,7 +5,7 @@ import { buildPlanFile, serializePlanFile } from '../../core/plan-file.js';
 import { planChanges } from '../../core/plan.js';
 import { isError } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
-import { renderDiagnosticLines } from '../../render/plan-text.js';
+import { formatDiagnostic } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/plan-json.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { loadSpec } from '../../spec/index.js';
@@ -42,11 +42,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const { io } = ctx;
       const color = ctx.globals().color;
       const loaded = await loadSpec(options.file, { cwd: io.cwd });
-      for (const line of renderDiagnosticLines(
-        [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings],
-        color,
-      )) {
-        io.stderr(`${line}\n`);
+      for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
+        io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
       }
       if (!loaded.ok) {
         ctx.setExitCode(1);
