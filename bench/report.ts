@@ -62,12 +62,13 @@ export function goals(results: BenchResults): GoalVerdict[] {
       figure: mine === undefined || cli === undefined ? 'not measured' : `${(cli / mine).toFixed(2)}× faster`,
     });
   }
-  const validate = figure(results, (f) => f.command.startsWith('validate'), results.startup);
-  verdicts.push({
-    goal: 'validate of a small spec under 300 ms wall',
-    met: validate ? validate.medianMs < 300 : undefined,
-    figure: validate ? `${validate.medianMs.toFixed(0)} ms (${validate.command})` : 'not measured',
-  });
+  for (const validate of results.startup.filter((f) => f.command.startsWith('netform validate'))) {
+    verdicts.push({
+      goal: `\`${validate.command}\` (small spec) under 300 ms wall`,
+      met: Number.isFinite(validate.medianMs) ? validate.medianMs < 300 : undefined,
+      figure: Number.isFinite(validate.medianMs) ? `${validate.medianMs.toFixed(0)} ms` : 'failed',
+    });
+  }
   const plan = figure(results, (f) => f.command.startsWith('netform plan'), results.planOnly.figures);
   verdicts.push({
     goal: `peak memory under 150 MB at ${results.planOnly.networks} networks`,

@@ -7,7 +7,7 @@ import type { Peer, PhaseJob, PhaseRun } from '../peer.js';
 /** Debian's ansible runs on Debian's python, whatever python3 is first on PATH. */
 const PYTHON = '/usr/bin/python3';
 export const ANSIBLE_INSTALL_HINT =
-  'apt-get install -y ansible (Debian 12: ansible 7.7 with community.docker 3.4.7; python3-requests comes with it)';
+  'apt-get install -y ansible (Debian 12: ansible 7.7 with community.docker 3.4.7; its docker_network needs python3-requests, which the recommended packages bring)';
 
 /**
  * The idiomatic playbook: one community.docker.docker_network task looped over the networks the
@@ -65,6 +65,9 @@ export function ansiblePeer(): Peer {
       const doc = await run('ansible-doc', ['-t', 'module', '-j', 'community.docker.docker_network']);
       if (doc.code !== 0 || !doc.stdout.includes('docker_network'))
         return `Ansible has no community.docker collection; ${ANSIBLE_INSTALL_HINT}`;
+      const requests = await run(PYTHON, ['-c', 'import requests']);
+      if (requests.code !== 0)
+        return `docker_network needs python3-requests for ${PYTHON}: apt-get install -y python3-requests`;
       return undefined;
     },
     async run(job: PhaseJob): Promise<PhaseRun> {

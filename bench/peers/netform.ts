@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { tail, timeChild, type ChildRun } from '../measure.js';
@@ -30,15 +30,17 @@ export interface NetformInstall {
 }
 
 /**
- * Copies the built netform (dist/, bin/, package.json) into the run's directory, so that other
+ * Copies the built netform (the package's `files`: bin/, dist/, schemas/, and package.json) into the run's directory, so that other
  * engineers rebuilding dist/ during a long run never change the program being measured. The copy
  * sits under the repository, so node still resolves its dependencies from node_modules.
  */
 export async function snapshotNetform(repo: string, into: string): Promise<NetformInstall | undefined> {
   if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) return undefined;
   await mkdir(into, { recursive: true });
-  for (const part of ['dist', 'bin', 'package.json'])
+  const manifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { files?: string[] };
+  for (const part of [...(manifest.files ?? ['bin', 'dist']), 'package.json']) {
     await cp(join(repo, part), join(into, part), { recursive: true });
+  }
   return { bin: join(into, 'bin', 'netform.js'), dist: join(into, 'dist') };
 }
 
