@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { describeStaleness } from '../../../src/apply/staleness.js';
+import type { ObservedState } from '../../../src/model/observed.js';
+import type { Action, Plan } from '../../../src/model/plan.js';
+
+const settings = { aliases: [], linkLocalIps: [], driverOpts: {} };
+const network = {
+  name: 'web',
+  driver: 'bridge',
+  external: false,
+  exclusive: false,
+  attachable: false,
+  internal: false,
+  enableIPv6: false,
+  ipam: { driver: 'default', options: {}, config: [] },
+  labels: {},
+  driverOpts: {},
+};
+const plan = (actions: Action[]): Plan => ({
+  formatVersion: 1,
+  project: 'shop',
+  actions,
+  diagnostics: [],
+  notes: [],
+  summary: { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 },
+});
+const observedNetwork = (name: string, id: string) => ({
+  id,
+  name,
+  driver: 'bridge',
+  scope: 'local',
+  attachable: false,
+  internal: false,
+  ingress: false,
+  configOnly: false,
+  enableIPv6: false,
+  ipam: { driver: 'default', options: {}, config: [] },
+  options: {},
+  labels: {},
+});
+const observed = (networks: ReturnType<typeof observedNetwork>[], containerIds: string[]): ObservedState => ({
+  engine: {
+    version: '20.10',
+    apiVersion: '1.41',
+    engineApiVersion: '1.41',
+    os: 'linux',
+    arch: 'amd64',
+    swarmState: 'inactive',
+    swarmControl: false,
+  },
+  networks,
+  containers: containerIds.map((id) => ({
+    id,
+    name: `c-${id}`,
+    state: 'running',
+    labels: {},
+    endpoints: {},
+  })),
+});
+
+describe('describeStaleness', () => {
+  const saved = plan([
+    { kind: 'create', network: 'api', after: { ...network, name: 'api' }, reason: '' },
+    {
+      kind: 'connect',
+      container: 'app',
+      containerId: 'c1',
+      network: 'web',
+      networkId: 'w1',
+      after: settings,
+      reason: '',
+    },
+    {
+      kind: 'disconnect',
+      container: 'old',
+      containerId: 'c2',
+      network: 'db',
+      networkId: 'd1',
+      before: settings,
+      reason: '',
+    },
+  ]);
+
+  it('names networks that appeared, were recreated or removed, containers that went, and actions that changed', () => {
+    const now = observed([observedNetwork('api', 'a9'), observedNetwork('web', 'w2')], ['c1']);
+    const fresh = plan([saved.actions[1]!]);
+    expect(describeStaleness(saved, fresh, now)).toEqual([
+      'network api now exists',
+      'network web was recreated (id w1 is now w2)',
+      'network db no longer exists',
+      'container old (c2) no longer exists',
+      'no longer needed: create network api',
+      'no longer needed: disconnect old from db',
+    ]);
+  });
+
+  it('says nothing specific when the plan objects are as they were', () => {
+    const now = observed([observedNetwork('web', 'w1'), observedNetwork('db', 'd1')], ['c1', 'c2']);
+    expect(describeStaleness(saved, saved, now)).toEqual([]);
+  });
+});
