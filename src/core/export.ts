@@ -3,7 +3,7 @@ import { NetformError } from '../model/errors.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import {
   compareText,
-  containersOn,
+  indexEndpoints,
   normalizeObservedEndpoint,
   normalizeObservedNetwork,
 } from './normalize-observed.js';
@@ -153,9 +153,10 @@ export function exportSpec(observed: ObservedState, options: ExportOptions = {})
   }
   const spec: ExportedSpec = { version: 1, ...(project !== undefined && { project }), networks: {} };
   const containers: NonNullable<ExportedSpec['containers']> = {};
+  const endpoints = indexEndpoints(observed);
   for (const network of networks) {
     spec.networks[network.name] = exportNetwork(network);
-    for (const { container, endpoint } of containersOn(observed, network)) {
+    for (const { container, endpoint } of endpoints.on(network)) {
       const entry = (containers[container.name] ??= { networks: {} });
       entry.networks[network.name] = endpointInSpecForm(normalizeObservedEndpoint(endpoint, container));
     }

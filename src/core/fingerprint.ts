@@ -4,7 +4,7 @@ import { canonicalJson, sha256 } from './canonical-json.js';
 import {
   comparableDesiredEndpoint,
   compareText,
-  containersOn,
+  indexEndpoints,
   normalizeObservedEndpoint,
   normalizeObservedNetwork,
 } from './normalize-observed.js';
@@ -43,6 +43,7 @@ export function fingerprintState(desired: DesiredState, observed: ObservedState)
   const relevant = observed.networks
     .filter((n) => n.name in desired.networks || isManagedBy(n, desired.project))
     .sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
+  const endpoints = indexEndpoints(observed);
   const networks = relevant.map((network) => {
     const spec = desired.networks[network.name];
     return {
@@ -50,7 +51,7 @@ export function fingerprintState(desired: DesiredState, observed: ObservedState)
       id: network.id,
       settings: spec?.external ? null : normalizeObservedNetwork(network, spec),
       labels: network.labels,
-      endpoints: containersOn(observed, network).map(({ container, endpoint }) => {
+      endpoints: endpoints.on(network).map(({ container, endpoint }) => {
         const wanted = desired.containers[container.name]?.attachments[network.name];
         const comparable = wanted ? comparableDesiredEndpoint(wanted) : undefined;
         return {

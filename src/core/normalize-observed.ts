@@ -100,13 +100,31 @@ export function isDaemonDefaultGateway(subnet: string, gateway: string): boolean
 const sortPools = (pools: DesiredIpamPool[]): DesiredIpamPool[] =>
   [...pools].sort((a, b) => compareCidrText(a.subnet, b.subnet));
 
+/**
+ * Canonical text, memoised: plans compare the same few hundred CIDRs thousands of times, and
+ * parsing them is most of the cost of a large plan. Bounded so a long-lived process cannot grow it.
+ */
+const canonicalCache = new Map<string, string>();
+function cached(kind: 'cidr' | 'address', text: string): string {
+  const key = `${kind} ${text}`;
+  let value = canonicalCache.get(key);
+  if (value === undefined) {
+    if (canonicalCache.size > 50_000) canonicalCache.clear();
+    value = kind === 'cidr' ? canonicalCidr(text) : canonicalAddress(text);
+    canonicalCache.set(key, value);
+  }
+  return value;
+}
+const cidrText = (text: string): string => cached('cidr', text);
+const addressText = (text: string): string => cached('address', text);
+
 function canonicalPool(pool: ObservedIpamPool | DesiredIpamPool): DesiredIpamPool {
   const aux: Record<string, string> = {};
-  for (const [name, address] of Object.entries(pool.auxAddresses)) aux[name] = canonicalAddress(address);
+  for (const [name, address] of Object.entries(pool.auxAddresses)) aux[name] = addressText(address);
   return {
-    subnet: canonicalCidr(pool.subnet),
-    ...(pool.ipRange !== undefined && { ipRange: canonicalCidr(pool.ipRange) }),
-    ...(pool.gateway !== undefined && { gateway: canonicalAddress(pool.gateway) }),
+    subnet: cidrText(pool.subnet),
+    ...(pool.ipRange !== undefined && { ipRange: cidrText(pool.ipRange) }),
+    ...(pool.gateway !== undefined && { gateway: addressText(pool.gateway) }),
     auxAddresses: aux,
   };
 }
@@ -157,7 +175,7 @@ function normalizeObservedPools(
 
 /** True when two CIDRs are the same block written the same way up to zero compression and case. */
 export function sameCidr(a: string, b: string): boolean {
-  return canonicalCidr(a) === canonicalCidr(b);
+  return cidrText(a) === cidrText(b);
 }
 
 /** The spec's network in comparable form (defaults the daemon fills are left open). */
@@ -261,8 +279,8 @@ export function normalizeObservedEndpoint(
     linkLocalIps: uniqueSorted(endpoint.configuredLinkLocalIps.map(canonicalAddress)),
     driverOpts: { ...endpoint.driverOpts },
   };
-  if (endpoint.configuredIPv4) settings.ipv4Address = canonicalAddress(endpoint.configuredIPv4);
-  if (endpoint.configuredIPv6) settings.ipv6Address = canonicalAddress(endpoint.configuredIPv6);
+  if (endpoint.configuredIPv4) settings.ipv4Address = addressText(endpoint.configuredIPv4);
+  if (endpoint.configuredIPv6) settings.ipv6Address = addressText(endpoint.configuredIPv6);
   if (wanted?.macAddress !== undefined && endpoint.macAddress)
     settings.macAddress = endpoint.macAddress.toLowerCase();
   if (endpoint.priority !== undefined && endpoint.priority !== 0) settings.priority = endpoint.priority;
@@ -276,8 +294,8 @@ export function comparableDesiredEndpoint(settings: EndpointSettings): EndpointS
     linkLocalIps: uniqueSorted(settings.linkLocalIps.map(canonicalAddress)),
     driverOpts: { ...settings.driverOpts },
   };
-  if (settings.ipv4Address !== undefined) out.ipv4Address = canonicalAddress(settings.ipv4Address);
-  if (settings.ipv6Address !== undefined) out.ipv6Address = canonicalAddress(settings.ipv6Address);
+  if (settings.ipv4Address !== undefined) out.ipv4Address = addressText(settings.ipv4Address);
+  if (settings.ipv6Address !== undefined) out.ipv6Address = addressText(settings.ipv6Address);
   if (settings.macAddress !== undefined) out.macAddress = settings.macAddress.toLowerCase();
   if (settings.priority !== undefined && settings.priority !== 0) out.priority = settings.priority;
   return out;
@@ -298,17 +316,42 @@ export function endpointOn(
   return undefined;
 }
 
-/** Every container with an endpoint on `network` (running, created or stopped), by container name. */
-export function containersOn(
-  observed: ObservedState,
-  network: ObservedNetwork,
-): { container: ObservedContainer; endpoint: ObservedEndpoint }[] {
-  const out: { container: ObservedContainer; endpoint: ObservedEndpoint }[] = [];
+/** One container's endpoint on one network. */
+export interface NetworkEndpoint {
+  container: ObservedContainer;
+  endpoint: ObservedEndpoint;
+}
+
+/** Endpoints grouped by network, built once per observation so lookups do not rescan every container. */
+export interface EndpointIndex {
+  /** Every container with an endpoint on `network` (running, created or stopped), by container name. */
+  on(network: ObservedNetwork): NetworkEndpoint[];
+}
+
+export function indexEndpoints(observed: ObservedState): EndpointIndex {
+  const byKey = new Map<string, NetworkEndpoint[]>();
   for (const container of observed.containers) {
-    const endpoint = endpointOn(container, network);
-    if (endpoint) out.push({ container, endpoint });
+    for (const endpoint of Object.values(container.endpoints)) {
+      const key = endpoint.networkId !== '' ? `id:${endpoint.networkId}` : `name:${endpoint.networkName}`;
+      const list = byKey.get(key) ?? [];
+      list.push({ container, endpoint });
+      byKey.set(key, list);
+    }
   }
-  return out.sort((a, b) => compareText(a.container.name, b.container.name));
+  for (const list of byKey.values()) list.sort((a, b) => compareText(a.container.name, b.container.name));
+  return {
+    on: (network) => {
+      const byId = byKey.get(`id:${network.id}`) ?? [];
+      const byName = byKey.get(`name:${network.name}`) ?? [];
+      if (byName.length === 0) return byId;
+      return [...byId, ...byName].sort((a, b) => compareText(a.container.name, b.container.name));
+    },
+  };
+}
+
+/** Every container with an endpoint on `network`; for one lookup (use indexEndpoints for many). */
+export function containersOn(observed: ObservedState, network: ObservedNetwork): NetworkEndpoint[] {
+  return indexEndpoints(observed).on(network);
 }
 
 /** Plain code-unit order: deterministic and independent of the locale. */

@@ -8,8 +8,8 @@ import { diffEndpoint } from './diff-endpoint.js';
 import {
   comparableDesiredEndpoint,
   compareText,
-  containersOn,
   endpointOn,
+  type EndpointIndex,
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
 import { pendingContainer } from './plan-diagnostics.js';
@@ -32,8 +32,8 @@ function currentSettings(
 }
 
 /** Every endpoint of a network being removed, with what it has. */
-export function recordEndpoints(observed: ObservedState, network: ObservedNetwork): EndpointRecord[] {
-  return containersOn(observed, network).map(({ container, endpoint }) => ({
+export function recordEndpoints(endpoints: EndpointIndex, network: ObservedNetwork): EndpointRecord[] {
+  return endpoints.on(network).map(({ container, endpoint }) => ({
     container: container.name,
     containerId: container.id,
     containerState: container.state,
@@ -49,11 +49,11 @@ export function recordEndpoints(observed: ObservedState, network: ObservedNetwor
  */
 export function planReplacementEndpoints(
   desired: DesiredState,
-  observed: ObservedState,
+  endpoints: EndpointIndex,
   decision: NetworkDecision,
 ): ReplaceEndpoint[] {
   const network = decision.observed as ObservedNetwork;
-  return containersOn(observed, network).map(({ container, endpoint }) => {
+  return endpoints.on(network).map(({ container, endpoint }) => {
     const listed = desired.containers[container.name];
     const attachment = listed?.attachments[decision.name];
     const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
@@ -78,6 +78,7 @@ export function planReplacementEndpoints(
 export function planAttachmentChanges(
   desired: DesiredState,
   observed: ObservedState,
+  endpoints: EndpointIndex,
   decisions: ReadonlyMap<string, NetworkDecision>,
   scope: TargetScope,
   strict: boolean,
@@ -92,16 +93,22 @@ export function planAttachmentChanges(
   for (const name of Object.keys(desired.containers).sort(compareText)) {
     const spec = desired.containers[name];
     if (!spec) continue;
-    const networkNames = [
-      ...new Set([...Object.keys(desired.networks), ...Object.keys(spec.attachments)]),
-    ].sort(compareText);
-    const inScope = networkNames.filter((network) => coversPair(scope, name, network));
-    if (inScope.length === 0) continue;
     const container = containersByName.get(name);
     if (!container) {
-      diagnostics.push(pendingContainer(name, strict, spec.source));
+      const concerned = scope.all || Object.keys(spec.attachments).some((n) => coversPair(scope, name, n));
+      if (concerned || scope.containers.has(name))
+        diagnostics.push(pendingContainer(name, strict, spec.source));
       continue;
     }
+    // Only the networks it is listed for or sits on can need an action for this container.
+    const relevant = [
+      ...Object.keys(spec.attachments),
+      ...Object.values(container.endpoints).map((endpoint) => endpoint.networkName),
+    ];
+    const inScope = [...new Set(relevant)]
+      .filter((network) => decisions.has(network) || predefined.has(network))
+      .filter((network) => coversPair(scope, name, network))
+      .sort(compareText);
     for (const networkName of inScope) {
       const attachment = spec.attachments[networkName];
       const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
@@ -162,7 +169,7 @@ export function planAttachmentChanges(
     if (!decision.desired?.exclusive || !network) continue;
     if (decision.status !== 'keep' && decision.status !== 'blocked') continue;
     if (!scope.all && !scope.networks.has(decision.name)) continue;
-    for (const { container, endpoint } of containersOn(observed, network)) {
+    for (const { container, endpoint } of endpoints.on(network)) {
       if (container.name in desired.containers) continue;
       actions.push({
         kind: 'disconnect',

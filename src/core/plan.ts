@@ -11,7 +11,7 @@ import type {
 } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
 import { decideNetworks, type NetworkDecision } from './decide-networks.js';
-import { observedNetworkAsCreatable } from './normalize-observed.js';
+import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { orderActions, summarizeActions } from './order.js';
 import { planAttachmentChanges, planReplacementEndpoints, recordEndpoints } from './plan-endpoints.js';
 import { resolveTargets, type TargetScope } from './targets.js';
@@ -43,6 +43,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   );
   diagnostics.push(...networkProblems);
 
+  const endpoints = indexEndpoints(observed);
   const neededByTargets = networksNeededByTargets(desired, observed, scope);
   const actions: Action[] = [];
   const effective = new Map<string, NetworkDecision>();
@@ -54,7 +55,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
       notes.push(...decision.notes);
     }
     if (decision.status === 'remove') {
-      if (inScope) actions.push(planNetworkRemoval(desired, observed, decision));
+      if (inScope) actions.push(planNetworkRemoval(desired, endpoints, decision));
       continue;
     }
     if (decision.status === 'create' && !needed) continue;
@@ -62,12 +63,19 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
     const status = decision.status === 'replace' && !inScope ? 'keep' : decision.status;
     effective.set(decision.name, { ...decision, status });
     if (status === 'create') actions.push(planNetworkCreation(decision.desired as DesiredNetwork));
-    if (status === 'replace') actions.push(planNetworkReplacement(desired, observed, decision));
+    if (status === 'replace') actions.push(planNetworkReplacement(desired, endpoints, decision));
   }
 
-  const endpoints = planAttachmentChanges(desired, observed, effective, scope, options.strict === true);
-  actions.push(...endpoints.actions);
-  diagnostics.push(...endpoints.diagnostics);
+  const attachments = planAttachmentChanges(
+    desired,
+    observed,
+    endpoints,
+    effective,
+    scope,
+    options.strict === true,
+  );
+  actions.push(...attachments.actions);
+  diagnostics.push(...attachments.diagnostics);
 
   const ordered = orderActions(actions);
   return {
@@ -112,7 +120,7 @@ export function planNetworkCreation(network: DesiredNetwork): CreateNetworkActio
 
 export function planNetworkReplacement(
   desired: DesiredState,
-  observed: ObservedState,
+  endpoints: EndpointIndex,
   decision: NetworkDecision,
 ): ReplaceNetworkAction {
   const current = decision.observed as ObservedNetwork;
@@ -124,7 +132,7 @@ export function planNetworkReplacement(
     before: observedNetworkAsCreatable(current),
     after: withoutSource(decision.desired as DesiredNetwork),
     forcedBy: decision.changes,
-    endpoints: planReplacementEndpoints(desired, observed, decision),
+    endpoints: planReplacementEndpoints(desired, endpoints, decision),
     adopt: decision.adopt,
     reason: decision.adopt
       ? `--adopt: exists without netform's labels; recreated as a managed network (${paths})`
@@ -134,7 +142,7 @@ export function planNetworkReplacement(
 
 export function planNetworkRemoval(
   desired: DesiredState,
-  observed: ObservedState,
+  endpoints: EndpointIndex,
   decision: NetworkDecision,
 ): RemoveNetworkAction {
   const current = decision.observed as ObservedNetwork;
@@ -143,7 +151,7 @@ export function planNetworkRemoval(
     network: decision.name,
     networkId: current.id,
     before: observedNetworkAsCreatable(current),
-    disconnect: recordEndpoints(observed, current),
+    disconnect: recordEndpoints(endpoints, current),
     reason: `managed by project ${desired.project} and no longer declared in the spec`,
   };
 }
