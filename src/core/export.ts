@@ -62,6 +62,18 @@ export function selectExportedNetworks(observed: ObservedState, options: ExportO
       );
     }
   }
+  const seen = new Set<string>();
+  for (const network of selected) {
+    if (seen.has(network.name)) {
+      throw new NetformError(
+        `the engine has several networks named ${network.name}; a spec can describe only one`,
+        {
+          hint: 'remove the extra ones with `docker network rm <id>`, or leave the name out of the export',
+        },
+      );
+    }
+    seen.add(network.name);
+  }
   return selected.sort((a, b) => compareText(a.name, b.name));
 }
 
