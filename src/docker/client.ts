@@ -29,6 +29,8 @@ export class EngineClient {
     readonly host: string,
     private readonly timeoutMs: number,
     private readonly unreachableHint?: string,
+    /** The transport's own account of a failure below HTTP (the SSH side), if it has one. */
+    private readonly transportError?: () => Error | undefined,
   ) {}
 
   /** Sets the `/vX.Y` prefix of every later request. */
@@ -64,7 +66,8 @@ export class EngineClient {
       });
     } catch (error) {
       throw toEngineError(
-        error,
+        // A socket error says little when the SSH side knows why (host key, login, channel refused).
+        (!timedOut && !(error instanceof Error && 'statusCode' in error) && this.transportError?.()) || error,
         request.operation,
         this.host,
         timedOut ? this.timeoutMs : undefined,

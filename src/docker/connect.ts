@@ -6,7 +6,7 @@ import { DockerAdapter } from './adapter.js';
 import { apiAtLeast, negotiateApiVersion, OLDEST_API_VERSION } from './api-version.js';
 import { EngineClient } from './client.js';
 import type { ApiVersion } from './engine-api.js';
-import { EngineRequestError, LOCAL_HINT, SSH_HINT, TCP_HINT } from './errors.js';
+import { EngineRequestError, LOCAL_HINT, SSH_HINT, TCP_HINT, toEngineError } from './errors.js';
 import { openTransport } from './transport.js';
 
 /** Default deadline of each engine call. */
@@ -32,10 +32,22 @@ export interface ConnectOptions {
 export async function connectDocker(options: ConnectOptions): Promise<DockerPort> {
   const address = resolveEngineAddress(options.host, options.env);
   const timeoutMs = options.timeoutMs ?? timeoutFromEnv(options.env) ?? DEFAULT_TIMEOUT_MS;
-  const { docker, agent } = openTransport(address, options.env);
+  const transport = openTransport(address, options.env);
+  const release = transport.close ?? (() => transport.agent.destroy());
   const hint = { unix: LOCAL_HINT, tcp: TCP_HINT, ssh: SSH_HINT }[address.kind];
-  const client = new EngineClient(docker, address.display, timeoutMs, hint);
+  const client = new EngineClient(transport.docker, address.display, timeoutMs, hint, transport.lastError);
   try {
+    if (transport.open) {
+      await transport.open().catch((error: unknown) => {
+        throw toEngineError(
+          error,
+          `connecting to the engine at ${address.display}`,
+          address.display,
+          undefined,
+          hint,
+        );
+      });
+    }
     const version = await client.request<ApiVersion>({
       operation: `connecting to the engine at ${address.display}`,
       method: 'GET',
@@ -61,9 +73,9 @@ export async function connectDocker(options: ConnectOptions): Promise<DockerPort
       { host: address.display, engine: version.Version, engineApiVersion: engineApi, apiVersion },
       'connected to the Docker engine',
     );
-    return new DockerAdapter(client, version, apiVersion, () => agent.destroy(), options.logger);
+    return new DockerAdapter(client, version, apiVersion, release, options.logger);
   } catch (error) {
-    agent.destroy();
+    release();
     if (error instanceof EngineRequestError) {
       throw new EngineError(
         `the address ${address.display} does not answer like a Docker engine: ${error.engineMessage}`,

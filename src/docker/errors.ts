@@ -31,6 +31,8 @@ const UNREACHABLE_CODES = new Set([
   'EAI_AGAIN',
   'ETIMEDOUT',
   'EPIPE',
+  // The SSH host key is not the one in known_hosts (set by SshDialAgent).
+  'EHOSTKEY',
 ]);
 
 interface ModemError extends Error {

@@ -7,14 +7,22 @@ import Docker from 'dockerode';
 import type { ConstructorOptions } from 'docker-modem';
 import type { ConnectConfig } from 'ssh2';
 import type { EngineAddress } from './address.js';
-import { SshDialAgent } from './ssh-agent.js';
+import { SshTunnel } from './ssh-tunnel.js';
 
 /** Sockets per engine: enough for observe's parallel inspects, few enough not to flood dockerd. */
 export const MAX_SOCKETS = 16;
+/** Concurrent `docker system dial-stdio` channels on the one SSH connection. */
+export const SSH_MAX_CHANNELS = 8;
 
 export interface Transport {
   docker: Docker;
   agent: HttpAgent;
+  /** Work before the first request (the SSH login); rejects with why it failed. */
+  open?: () => Promise<void>;
+  /** Why the transport below HTTP failed last, when it knows better than the socket error. */
+  lastError?: () => Error | undefined;
+  /** Releases sockets; defaults to destroying the agent. */
+  close?: () => void;
 }
 
 /**
@@ -56,27 +64,44 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
       return { docker, agent };
     }
     case 'ssh': {
-      const agent = new SshDialAgent(sshConfig(address, env), agentOptions);
-      // The agent carries the bytes; host and port only make a well-formed request URL.
-      const docker = dockerFor({
-        ...common,
-        host: 'localhost',
-        port: 80,
-        protocol: 'http',
-        socketPath: undefined,
-        agent,
+      const tunnel = new SshTunnel(sshConfig(address, env), knownHosts(env));
+      // OpenSSH allows 10 sessions per connection (MaxSessions): stay below.
+      const agent = new HttpAgent({
+        ...agentOptions,
+        maxSockets: SSH_MAX_CHANNELS,
+        maxFreeSockets: SSH_MAX_CHANNELS,
       });
-      return { docker, agent };
+      const docker = dockerFor({ ...common, socketPath: tunnel.socketPath, host: undefined, agent });
+      return {
+        docker,
+        agent,
+        open: () => tunnel.open(),
+        lastError: () => tunnel.lastError,
+        close: () => {
+          agent.destroy();
+          tunnel.close();
+        },
+      };
     }
   }
 }
 
-/** dockerode's own option type lacks `agent`, which docker-modem takes. */
 function dockerFor(options: ConstructorOptions): Docker {
   return new Docker(options as Docker.DockerOptions);
 }
 
-function sshConfig(address: Extract<EngineAddress, { kind: 'ssh' }>, env: NodeJS.ProcessEnv): ConnectConfig {
+function knownHosts(env: NodeJS.ProcessEnv): string {
+  try {
+    return readFileSync(join(env.HOME ?? homedir(), '.ssh', 'known_hosts'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function sshConfig(
+  address: Extract<EngineAddress, { kind: 'ssh' }>,
+  env: NodeJS.ProcessEnv,
+): ConnectConfig & { host: string; port: number } {
   const home = env.HOME ?? homedir();
   const privateKey = ['id_ed25519', 'id_ecdsa', 'id_rsa']
     .map((file) => join(home, '.ssh', file))

@@ -1,11 +1,18 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDocker } from '../../src/docker/connect.js';
+import { PREDEFINED_NETWORKS } from '../../src/model/desired.js';
 import { EngineError } from '../../src/model/errors.js';
 import type { ObservedContainer, ObservedState } from '../../src/model/observed.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { BLOCKS } from '../support/blocks.js';
-import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
+import { docker, dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
 
 // The independent read: `docker inspect` JSON, the fields compared here.
 interface InspectedNetwork {
@@ -512,7 +519,222 @@ describe('engine', () => {
   });
 });
 
-function listen(server: Server): Promise<number> {
+describe('transports', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'netform-transport-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('speaks tcp with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) and refuses an engine it cannot verify', async () => {
+    const certs = join(dir, 'certs');
+    await makeCertificates(certs);
+    const read = (file: string) => readFile(join(certs, file));
+    let handshakes = 0;
+    const server = createTlsServer(
+      {
+        key: await read('server-key.pem'),
+        cert: await read('server-cert.pem'),
+        ca: await read('ca.pem'),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (client) => {
+        handshakes++;
+        pipeToEngine(client);
+      },
+    );
+    const port = await listen(server);
+    try {
+      const host = `tcp://127.0.0.1:${port}`;
+      const remote = await connectDocker({ host, env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
+      try {
+        const state = await remote.observe({ networks: [] });
+        expect(state.engine.apiVersion).toBe((await port_().engineInfo()).apiVersion);
+        expect(state.networks.map((n) => n.name)).toEqual(expect.arrayContaining(['bridge', 'host', 'none']));
+        expect(handshakes).toBeGreaterThan(0);
+        expect(handshakes).toBeLessThanOrEqual(16);
+      } finally {
+        await remote.close();
+      }
+      const other = join(dir, 'other');
+      await makeCertificates(other);
+      await expect(
+        connectDocker({ host, env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: other }, timeoutMs: 10_000 }),
+      ).rejects.toThrow(new RegExp(`engine at ${host}.*certificate`, 'i'));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('speaks ssh over one SSH connection, and refuses a host key not in known_hosts', async () => {
+    const home = join(dir, 'home');
+    await mkdir(join(home, '.ssh'), { recursive: true });
+    // Keys made by OpenSSH's own ssh-keygen, in the files a user has.
+    const keygen = async (file: string) => {
+      const result = await run('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        'netform-test',
+        '-f',
+        file,
+      ]);
+      if (result.code !== 0) throw new Error(`ssh-keygen: ${result.stderr}`);
+      return (await readFile(`${file}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
+    };
+    const userPublic = await keygen(join(home, '.ssh', 'id_ed25519'));
+    const hostPublic = await keygen(join(dir, 'host_key'));
+    const otherPublic = await keygen(join(dir, 'other_host_key'));
+    const allowed = ssh2.utils.parseKey(userPublic);
+    if (allowed instanceof Error) throw allowed;
+    let connections = 0;
+    let dials = 0;
+    // A minimal sshd: public-key login for `netform`, and `docker system dial-stdio` relayed to the
+    // engine's socket, which is what the docker CLI runs on the remote side.
+    const server = new ssh2.Server({ hostKeys: [await readFile(join(dir, 'host_key'))] }, (client) => {
+      connections++;
+      client.on('error', () => undefined);
+      client.on('authentication', (ctx) => {
+        const ok =
+          ctx.method === 'publickey' &&
+          ctx.username === 'netform' &&
+          ctx.key.algo === allowed.type &&
+          ctx.key.data.equals(allowed.getPublicSSH()) &&
+          (!ctx.signature || allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
+        if (ok) ctx.accept();
+        else ctx.reject(['publickey']);
+      });
+      client.on('ready', () => {
+        client.on('session', (acceptSession) => {
+          const session = acceptSession();
+          session.on('exec', (accept, reject, info) => {
+            if (info.command !== 'docker system dial-stdio') return reject();
+            dials++;
+            pipeToEngine(accept());
+          });
+        });
+      });
+    });
+    const port = await listen(server);
+    try {
+      const host = `ssh://netform@127.0.0.1:${port}`;
+      const entry = `[127.0.0.1]:${port} ${hostPublic}\n`;
+      await writeFile(join(home, '.ssh', 'known_hosts'), `# test\n${entry}`);
+      const remote = await connectDocker({ host, env: { HOME: home } });
+      try {
+        expect(remote.host).toBe(host);
+        const states = await Promise.all(Array.from({ length: 3 }, () => remote.observe()));
+        // Other test files create networks meanwhile: compare the stable ones.
+        const stable = (state: ObservedState) =>
+          state.networks
+            .filter((n) => PREDEFINED_NETWORKS.includes(n.name) || n.name.startsWith(scope.prefix))
+            .map((n) => n.id)
+            .sort();
+        const local = stable(await port_().observe({ networks: [] }));
+        for (const state of states) expect(stable(state)).toEqual(local);
+        expect(connections).toBe(1);
+        // Channels are kept alive and reused: never more than the 8 sshd's MaxSessions leaves room for.
+        expect(dials).toBeLessThanOrEqual(8);
+        expect(remote.stats!().total).toBeGreaterThan(dials);
+      } finally {
+        await remote.close();
+      }
+
+      await writeFile(join(home, '.ssh', 'known_hosts'), entry.replace(/^\[127.0.0.1\]/, '[127.0.0.2]'));
+      await expect(connectDocker({ host, env: { HOME: home }, timeoutMs: 10_000 })).rejects.toThrow(
+        `cannot reach the Docker engine at ${host}: [127.0.0.1]:${port} is not in ~/.ssh/known_hosts`,
+      );
+      await writeFile(join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${otherPublic}\n`);
+      await expect(connectDocker({ host, env: { HOME: home }, timeoutMs: 10_000 })).rejects.toThrow(
+        /differs from the one in ~\/.ssh\/known_hosts/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+});
+
+const port_ = (): DockerPort => port;
+
+/** Relays a client connection (TCP, TLS or an SSH channel) to the engine's local socket. */
+function pipeToEngine(client: Duplex): void {
+  const engine = netConnect(SOCKET);
+  client.pipe(engine).pipe(client);
+  client.on('error', () => engine.destroy());
+  client.on('close', () => engine.destroy());
+  engine.on('error', () => client.destroy());
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+async function makeCertificates(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const openssl = async (...args: string[]) => {
+    const result = await run('openssl', args, { cwd: dir });
+    if (result.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${result.stderr}`);
+  };
+  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  await openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=netform test CA',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+  );
+  for (const [name, ext] of [
+    ['server', 'server.ext'],
+    ['client', 'client.ext'],
+  ] as const) {
+    await openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.csr`,
+    );
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      ext,
+      '-out',
+      `${name}-cert.pem`,
+    );
+  }
+  // DOCKER_CERT_PATH names: the client's certificate and key as cert.pem and key.pem.
+  await writeFile(join(dir, 'cert.pem'), await readFile(join(dir, 'client-cert.pem')));
+  await writeFile(join(dir, 'key.pem'), await readFile(join(dir, 'client-key.pem')));
+}
+
+function listen(server: Server | TlsServer | ssh2.Server): Promise<number> {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
