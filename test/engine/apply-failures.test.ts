@@ -18,7 +18,9 @@ interface ApplyJson {
 }
 
 const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
-const scope = new EngineScope(inject('runId'), BLOCKS.applyFailures);
+// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
+// run id, so files sharing one would remove each other's containers while they run.
+const scope = new EngineScope(`${inject('runId')}b${BLOCKS.applyFailures}`, BLOCKS.applyFailures);
 const project = scope.name('p');
 let dir: string;
 

@@ -22,7 +22,9 @@ interface NetworkInspect {
   IPAM: { Config: { Subnet: string }[] | null };
 }
 
-const scope = new EngineScope(inject('runId'), BLOCKS.apply);
+// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
+// run id, so files sharing one would remove each other's containers while they run.
+const scope = new EngineScope(`${inject('runId')}b${BLOCKS.apply}`, BLOCKS.apply);
 const project = scope.name('p');
 let dir: string;
 
