@@ -39,7 +39,7 @@ export interface NetworkDecision {
 }
 
 /** Networks by exact name (Docker's own name filter matches substrings: never used). */
-export function indexNetworksByName(observed: ObservedState): Map<string, ObservedNetwork[]> {
+function indexNetworksByName(observed: ObservedState): Map<string, ObservedNetwork[]> {
   const byName = new Map<string, ObservedNetwork[]>();
   for (const network of observed.networks) {
     const list = byName.get(network.name) ?? [];
@@ -50,7 +50,7 @@ export function indexNetworksByName(observed: ObservedState): Map<string, Observ
 }
 
 /** The fields in which the engine's network differs from the spec's, daemon defaults excluded. */
-export function diffDesiredNetwork(desired: DesiredNetwork, observed: ObservedNetwork): FieldChange[] {
+function diffDesiredNetwork(desired: DesiredNetwork, observed: ObservedNetwork): FieldChange[] {
   return diffNetwork(normalizeObservedNetwork(observed, desired), comparableDesiredNetwork(desired));
 }
 

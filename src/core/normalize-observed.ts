@@ -91,7 +91,7 @@ export function defaultScopeOf(driver: string): string {
 const familyOf = (cidr: string): 4 | 6 | undefined => parseCidr(cidr)?.family;
 
 /** The address the daemon picks as gateway when none is given: the subnet's first host. */
-export function isDaemonDefaultGateway(subnet: string, gateway: string): boolean {
+function isDaemonDefaultGateway(subnet: string, gateway: string): boolean {
   const block = parseCidr(subnet);
   const address = parseAddress(gateway);
   return block !== undefined && address !== undefined && address.value === block.first + 1n;
@@ -174,7 +174,7 @@ function normalizeObservedPools(
 }
 
 /** True when two CIDRs are the same block written the same way up to zero compression and case. */
-export function sameCidr(a: string, b: string): boolean {
+function sameCidr(a: string, b: string): boolean {
   return cidrText(a) === cidrText(b);
 }
 
@@ -347,11 +347,6 @@ export function indexEndpoints(observed: ObservedState): EndpointIndex {
       return [...byId, ...byName].sort((a, b) => compareText(a.container.name, b.container.name));
     },
   };
-}
-
-/** Every container with an endpoint on `network`; for one lookup (use indexEndpoints for many). */
-export function containersOn(observed: ObservedState, network: ObservedNetwork): NetworkEndpoint[] {
-  return indexEndpoints(observed).on(network);
 }
 
 /** Plain code-unit order: deterministic and independent of the locale. */

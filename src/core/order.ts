@@ -31,8 +31,3 @@ export function summarizeActions(actions: readonly Action[]): PlanSummary {
   for (const action of actions) summary[action.kind] += 1;
   return summary;
 }
-
-/** True when the plan would change nothing. */
-export function isEmptyPlan(plan: { actions: readonly Action[] }): boolean {
-  return plan.actions.length === 0;
-}

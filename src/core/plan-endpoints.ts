@@ -16,7 +16,7 @@ import { pendingContainer } from './plan-diagnostics.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
-export function settingsOfAttachment(attachment: DesiredAttachment): EndpointSettings {
+function settingsOfAttachment(attachment: DesiredAttachment): EndpointSettings {
   return comparableDesiredEndpoint(attachment);
 }
 
