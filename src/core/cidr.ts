@@ -44,13 +44,30 @@ function fromBigInt(value: bigint, family: Family): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
+/**
+ * Rewrites a trailing dotted quad (`::1.2.3.4`, `::ffff:10.0.0.1`) as two hex groups: ipaddr.js
+ * reads `::1.2.3.4` as `::ffff:102:304`, a different address. Undefined when the quad is invalid.
+ */
+function embeddedIPv4AsHex(text: string): string | undefined {
+  const colon = text.lastIndexOf(':');
+  const tail = text.slice(colon + 1);
+  if (!tail.includes('.')) return text;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(tail)) return undefined;
+  const [a = 0, b = 0, c = 0, d = 0] = ipaddr.IPv4.parse(tail).octets;
+  const hex = (high: number, low: number): string => ((high << 8) | low).toString(16);
+  return `${text.slice(0, colon + 1)}${hex(a, b)}:${hex(c, d)}`;
+}
+
 /** Parses one address; strict: IPv4 must be four decimal parts, IPv6 must not carry a zone. */
 export function parseAddress(text: string): Address | undefined {
   if (typeof text !== 'string' || text.includes('%') || text.includes('/')) return undefined;
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) parsed = ipaddr.IPv4.parse(text);
-  else if (text.includes(':') && ipaddr.IPv6.isValid(text)) parsed = ipaddr.IPv6.parse(text);
-  else return undefined;
+  else if (text.includes(':')) {
+    const v6 = embeddedIPv4AsHex(text);
+    if (v6 === undefined || !ipaddr.IPv6.isValid(v6)) return undefined;
+    parsed = ipaddr.IPv6.parse(v6);
+  } else return undefined;
   const family: Family = parsed.kind() === 'ipv4' ? 4 : 6;
   const value = toBigInt(parsed.toByteArray());
   return { family, value, text: fromBigInt(value, family) };

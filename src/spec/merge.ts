@@ -1,3 +1,4 @@
+import { setOwn } from './own.js';
 import type { ParsedSpecFile } from './parse.js';
 import type { SourceNode, SpecPath } from './source-map.js';
 
@@ -52,13 +53,13 @@ function mergeNode(
   for (const [key, overValue] of Object.entries(over)) {
     const overChild = overSource.children?.get(key) ?? { value: overSource.value };
     const baseChild = baseSource.children?.get(key);
-    if (key in base && baseChild) {
+    if (Object.hasOwn(base, key) && baseChild) {
       const result = mergeNode(base[key], baseChild, overValue, overChild, [...path, key]);
-      value[key] = result.value;
+      setOwn(value, key, result.value);
       // The key now stands where the later file wrote it.
       children.set(key, { ...result.source, key: overChild.key ?? result.source.key });
     } else {
-      value[key] = overValue;
+      setOwn(value, key, overValue);
       children.set(key, overChild);
     }
   }
@@ -73,7 +74,7 @@ function listToMap(list: unknown[], source: SourceNode): { value: unknown; sourc
   const value: Record<string, null> = {};
   const children = new Map<string, SourceNode>();
   list.forEach((name, index) => {
-    value[name] = null;
+    setOwn(value, name, null);
     const item = source.children?.get(String(index)) ?? { value: source.value };
     children.set(name, { key: item.value, value: item.value });
   });

@@ -8,6 +8,7 @@ import type {
   EndpointSettings,
 } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
 /** The Docker name a declared network gets: `external: {name}` (legacy), then `name:`, then its key. */
@@ -69,8 +70,11 @@ export function normalizeSpec(
   ): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(map ?? {})) {
-      out[key] =
-        typeof value === 'string' ? value : ((source && rawScalar(source, [...path, key])) ?? String(value));
+      setOwn(
+        out,
+        key,
+        typeof value === 'string' ? value : ((source && rawScalar(source, [...path, key])) ?? String(value)),
+      );
     }
     return out;
   };
@@ -79,8 +83,8 @@ export function normalizeSpec(
     const out: Record<string, string> = {};
     for (const item of labels) {
       const eq = item.indexOf('=');
-      if (eq < 0) out[item] = '';
-      else out[item.slice(0, eq)] = item.slice(eq + 1);
+      if (eq < 0) setOwn(out, item, '');
+      else setOwn(out, item.slice(0, eq), item.slice(eq + 1));
     }
     return out;
   };
@@ -126,7 +130,7 @@ export function normalizeSpec(
     };
     if (network.scope !== undefined) result.scope = network.scope;
     if (source) result.source = keyPosition(source, path);
-    networks[name] = result;
+    setOwn(networks, name, result);
   }
 
   const containers: Record<string, DesiredContainer> = {};
@@ -140,9 +144,9 @@ export function normalizeSpec(
       const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...path, 'driver_opts']));
       const attachment: DesiredAttachment = { container: name, network, ...settings };
       if (source) attachment.source = keyPosition(source, path);
-      container.attachments[network] = attachment;
+      setOwn(container.attachments, network, attachment);
     }
-    containers[name] = container;
+    setOwn(containers, name, container);
   }
   return { project: options.project, networks, containers };
 }

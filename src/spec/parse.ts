@@ -51,6 +51,26 @@ export function parseSpecText(file: string, text: string): ParseResult {
     );
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index).split('\n');
+    return fail(
+      diagnosticAt(CODES.yamlSyntax, [], at(before.length, before[before.length - 1]!.length + 1), {
+        message: `the file contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which YAML does not allow`,
+        hint: 'remove it; is this a binary file?',
+      }),
+    );
+  }
+  const runaway = runawayNesting(text);
+  if (runaway !== undefined) {
+    const before = text.slice(0, runaway).split('\n');
+    return fail(
+      diagnosticAt(CODES.nestingTooDeep, [], at(before.length, before[before.length - 1]!.length + 1), {
+        message: `YAML nesting is deeper than ${MAX_NESTING} levels`,
+        hint: 'a spec needs a handful of levels; this file is not a netform spec',
+      }),
+    );
+  }
 
   const lineCounter = new LineCounter();
   const position = (offset: number): SourcePosition => {
@@ -69,15 +89,19 @@ export function parseSpecText(file: string, text: string): ParseResult {
     );
   }
 
-  const documents: Document.Parsed[] = Array.from(
-    new Composer({ uniqueKeys: true, merge: true, prettyErrors: false, version: '1.2' }).compose(tokens),
-  );
+  const documents: Document.Parsed[] = [];
+  // uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
+  const composer = new Composer({ uniqueKeys: false, merge: true, prettyErrors: false, version: '1.2' });
+  for (const document of composer.compose(tokens)) {
+    documents.push(document);
+    if (documents.length > 1) break; // one more than allowed is all the error needs
+  }
 
   if (documents.length > 1) {
     const second = documents[1]!;
     return fail(
       diagnosticAt(CODES.multipleDocuments, [], position(second.range[0]), {
-        message: `the file holds ${documents.length} YAML documents; a spec file is one document`,
+        message: 'the file holds more than one YAML document; a spec file is one document',
         hint: 'put each spec in its own file and pass them with -f (later files override earlier ones)',
       }),
     );
@@ -132,6 +156,19 @@ export function parseSpecText(file: string, text: string): ParseResult {
     );
   }
 
+  const { tree, duplicates } = sourceTree(contents, position);
+  if (duplicates.length > 0) {
+    return {
+      ok: false,
+      diagnostics: duplicates.map(({ path, at: where }) =>
+        diagnosticAt(CODES.duplicateKey, path, where, {
+          message: `the key ${JSON.stringify(path[path.length - 1])} appears twice in the same mapping`,
+          hint: 'remove one of the two',
+        }),
+      ),
+    };
+  }
+
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -149,7 +186,7 @@ export function parseSpecText(file: string, text: string): ParseResult {
   }
   return {
     ok: true,
-    parsed: { file, value: value as Record<string, unknown>, source: sourceTree(contents, position) },
+    parsed: { file, value: value as Record<string, unknown>, source: tree },
     diagnostics,
   };
 }
@@ -157,6 +194,33 @@ export function parseSpecText(file: string, text: string): ParseResult {
 function yamlMessage(message: string): string {
   // yaml's messages end with a position and a code excerpt when prettified; we print our own.
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** C0 controls other than tab, LF and CR, and DEL: not allowed anywhere in a YAML stream. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/**
+ * A cheap scan before the parser, which takes seconds on 100,000 open brackets or `- - - …`: the
+ * offset where `[`/`{` nesting, or a run of spaces and dashes, passes ten times the
+ * limit. It ignores quotes and comments, so it can only over-count, and only a file far beyond
+ * any real spec trips it. The exact check runs on the CST.
+ */
+function runawayNesting(text: string): number | undefined {
+  const limit = MAX_NESTING * 10;
+  let depth = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Block nesting needs a column per level: indentation and compact `- - -` indicators.
+    if (c === 0x20 || c === 0x2d) {
+      if (++run > limit) return i;
+    } else run = 0;
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /** The offset of the first CST token nested deeper than MAX_NESTING, found without recursion. */
@@ -188,40 +252,52 @@ function findExcessiveNesting(tokens: CST.Token[]): number | undefined {
   return undefined;
 }
 
-/** Builds the SourceNode tree for a composed document (depth is already bounded). */
-function sourceTree(root: Node, position: (offset: number) => SourcePosition): SourceNode {
-  const build = (node: Node, key?: SourcePosition): SourceNode => {
+/**
+ * Builds the SourceNode tree for a composed document (depth is already bounded), and finds
+ * duplicate keys on the way in linear time (yaml's own check is quadratic in a mapping's size).
+ */
+function sourceTree(
+  root: Node,
+  position: (offset: number) => SourcePosition,
+): { tree: SourceNode; duplicates: { path: string[]; at: SourcePosition }[] } {
+  const duplicates: { path: string[]; at: SourcePosition }[] = [];
+  const valuePos = (node: Node | null, fallback: SourcePosition): SourcePosition =>
+    node?.range ? position(node.range[0]) : fallback;
+  const build = (node: Node, key: SourcePosition | undefined, path: string[]): SourceNode => {
     const result: SourceNode = { value: position(node.range?.[0] ?? 0) };
     if (key) result.key = key;
     if (isScalar(node)) {
       if (typeof node.value !== 'string' && typeof node.source === 'string') result.raw = node.source;
     } else if (isMap(node)) {
-      result.children = new Map();
+      const children = new Map<string, SourceNode>();
+      result.children = children;
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         const keyPos = keyNode?.range ? position(keyNode.range[0]) : result.value;
+        if (children.has(name)) duplicates.push({ path: [...path, name], at: keyPos });
         const valueNode = pair.value as Node | null;
-        result.children.set(
+        children.set(
           name,
           valueNode && !isAlias(valueNode)
-            ? build(valueNode, keyPos)
+            ? build(valueNode, keyPos, [...path, name])
             : { key: keyPos, value: valuePos(valueNode, keyPos) },
         );
       }
     } else if (isSeq(node)) {
-      result.children = new Map();
+      const children = new Map<string, SourceNode>();
+      result.children = children;
       node.items.forEach((item, index) => {
         const itemNode = item as Node | null;
-        result.children!.set(
+        children.set(
           String(index),
-          itemNode && !isAlias(itemNode) ? build(itemNode) : { value: valuePos(itemNode, result.value) },
+          itemNode && !isAlias(itemNode)
+            ? build(itemNode, undefined, [...path, String(index)])
+            : { value: valuePos(itemNode, result.value) },
         );
       });
     }
     return result;
   };
-  const valuePos = (node: Node | null, fallback: SourcePosition): SourcePosition =>
-    node?.range ? position(node.range[0]) : fallback;
-  return build(root);
+  return { tree: build(root, undefined, []), duplicates };
 }

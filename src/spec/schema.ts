@@ -5,6 +5,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { NetformSpec } from '../model/spec.generated.js';
 import { CODES } from './codes.js';
 import { DiagnosticSink } from './diagnose.js';
+import { setOwn } from './own.js';
 import type { SourceNode, SpecPath } from './source-map.js';
 
 /** Where the spec's JSON Schema ships (the package includes schemas/). */
@@ -68,7 +69,7 @@ function pruneInvalid(value: unknown, errors: ErrorObject[]): unknown {
     const parent = valueAt(copy, path.slice(0, -1));
     if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
     const key = path[path.length - 1] as string;
-    if (isEntry(path)) (parent as Record<string, unknown>)[key] = null;
+    if (isEntry(path)) setOwn(parent as Record<string, unknown>, key, null);
     else delete (parent as Record<string, unknown>)[key];
   }
   return copy;
