@@ -216,6 +216,45 @@ describe('planChanges against the state its own plan produces', () => {
     expect(checked).toBeGreaterThan(200);
   });
 
+  it('converges with --adopt of every declared network, and then owns them all', () => {
+    fc.assert(
+      fc.property(desiredState, observedState, (desired, observed) => {
+        const adopt = Object.keys(desired.networks);
+        const plan = planChanges(desired, observed, { adopt });
+        if (plan.diagnostics.some((d) => d.severity === 'error')) return;
+        const after = simulateApply(observed, plan);
+        expect(planChanges(desired, after, { adopt }).actions).toEqual([]);
+        for (const name of adopt) {
+          const network = after.networks.find((n) => n.name === name);
+          if (network && !desired.networks[name]?.external) {
+            expect(network.labels['io.netform.project']).toBe('shop');
+          }
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('never changes a network it does not own', () => {
+    fc.assert(
+      fc.property(desiredState, observedState, (desired, observed) => {
+        const plan = planChanges(desired, observed);
+        const byName = new Map(observed.networks.map((n) => [n.name, n]));
+        for (const action of plan.actions) {
+          if (action.kind === 'create') expect(byName.has(action.network)).toBe(false);
+          if (action.kind === 'replace' || action.kind === 'remove') {
+            const labels = byName.get(action.network)?.labels ?? {};
+            expect(labels['io.netform.managed']).toBe('true');
+            expect(labels['io.netform.project']).toBe('shop');
+          }
+          if (action.kind === 'replace') expect(desired.networks[action.network]?.external).toBe(false);
+          if (action.kind === 'remove') expect(action.network in desired.networks).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('is deterministic', () => {
     fc.assert(
       fc.property(desiredState, observedState, (desired, observed) => {
