@@ -239,9 +239,15 @@ async function confirmOrRefuse(
     );
   }
   const n = plan.actions.length;
-  const ok = await ctx.io.confirm(
-    `Carry out these ${n} action${n === 1 ? '' : 's'} for project ${plan.project} on ${host}? [y/N] `,
-  );
+  const question = `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} for project ${plan.project} on ${host}? [y/N] `;
+  let ok: boolean;
+  try {
+    ok = await ctx.io.confirm(question);
+  } catch (error) {
+    // readline rejects with an AbortError on Ctrl-C at the prompt: a cancel, not a bug.
+    if (error instanceof Error && error.name === 'AbortError') ok = false;
+    else throw error;
+  }
   if (!ok) throw new NetformError(`${what} cancelled; nothing was changed`);
 }
 
