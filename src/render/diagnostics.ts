@@ -36,7 +36,7 @@ export function summaryLine(diagnostics: readonly Diagnostic[]): string {
 
 /** One diagnostic as the text reporter prints it (plus an indented hint line when there is one). */
 export function formatDiagnostic(d: Diagnostic, color = false): string {
-  const c = color ? pc : pc.createColors(false);
+  const c = pc.createColors(color);
   const parts: string[] = [];
   if (d.position) parts.push(c.bold(`${d.position.file}:${d.position.line}:${d.position.column}`));
   parts.push(d.severity === 'error' ? c.red('error') : c.yellow('warning'));
@@ -47,7 +47,7 @@ export function formatDiagnostic(d: Diagnostic, color = false): string {
 }
 
 const text: Reporter = (report, { color }) => {
-  const c = color ? pc : pc.createColors(false);
+  const c = pc.createColors(color);
   const lines = report.diagnostics.map((d) => formatDiagnostic(d, color));
   const summary = summaryLine(report.diagnostics);
   if (report.valid && report.spec) {
