@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import type { ConstructorOptions } from 'docker-modem';
 import type { ConnectConfig } from 'ssh2';
@@ -35,21 +36,21 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
   const common = { version: undefined, timeout: undefined, headers: { 'User-Agent': 'netform' } };
   switch (address.kind) {
     case 'unix': {
-      const agent = new HttpAgent(agentOptions);
+      const agent = new KeepAliveAgent(agentOptions);
       const docker = dockerFor({ ...common, socketPath: address.socketPath, host: undefined, agent });
       return { docker, agent };
     }
     case 'tcp': {
       const tls = address.tls;
       const agent = tls
-        ? new HttpsAgent({
+        ? new KeepAliveTlsAgent({
             ...agentOptions,
             ca: tls.ca,
             cert: tls.cert,
             key: tls.key,
             rejectUnauthorized: tls.verify,
           })
-        : new HttpAgent(agentOptions);
+        : new KeepAliveAgent(agentOptions);
       const docker = dockerFor({
         ...common,
         host: address.hostname,
@@ -66,7 +67,7 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
     case 'ssh': {
       const tunnel = new SshTunnel(sshConfig(address, env), knownHosts(env));
       // OpenSSH allows 10 sessions per connection (MaxSessions): stay below.
-      const agent = new HttpAgent({
+      const agent = new KeepAliveAgent({
         ...agentOptions,
         maxSockets: SSH_MAX_CHANNELS,
         maxFreeSockets: SSH_MAX_CHANNELS,
@@ -86,6 +87,25 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
   }
 }
 
+/*
+ * docker-modem formats every request's options with util.inspect (showHidden, unlimited depth)
+ * for its debug log, even when that log is off; the options hold the agent, and inspecting a
+ * keep-alive agent with 16 open sockets made 49 parallel inspects take 2.4 s instead of 20 ms.
+ * These agents print as their name.
+ */
+class KeepAliveAgent extends HttpAgent {
+  [inspect.custom](): string {
+    return 'KeepAliveAgent';
+  }
+}
+
+class KeepAliveTlsAgent extends HttpsAgent {
+  [inspect.custom](): string {
+    return 'KeepAliveTlsAgent';
+  }
+}
+
+/** dockerode's own option type lacks `agent`, which docker-modem takes. */
 function dockerFor(options: ConstructorOptions): Docker {
   return new Docker(options as Docker.DockerOptions);
 }
