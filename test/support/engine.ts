@@ -139,12 +139,24 @@ export class EngineScope {
     return name;
   }
 
+  /**
+   * Removes this scope's containers, then its networks: those named with the scope's exact prefix
+   * (the run label is shared by every file of a run, so it alone must not decide). Networks netform
+   * created carry netform's labels rather than the test label, so names decide for networks.
+   */
   async cleanup(): Promise<void> {
-    await removeLabelled(`${RUN_LABEL}=${this.runId}`).catch(() => undefined);
-    // Networks netform itself created for this scope carry netform's labels, not the test label:
-    // find them by the scope's exact prefix.
-    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
-    const ours = names.filter((n) => n.startsWith(this.prefix));
-    if (ours.length > 0) await docker(['network', 'rm', ...ours]);
+    const listed = async (args: string[]): Promise<string[]> =>
+      (await docker(args)).stdout.split('\n').filter((name) => name.startsWith(this.prefix));
+    const containers = await listed([
+      'ps',
+      '-a',
+      '--filter',
+      `label=${this.label}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    if (containers.length > 0) await docker(['rm', '-f', ...containers]);
+    const networks = await listed(['network', 'ls', '--format', '{{.Name}}']);
+    if (networks.length > 0) await docker(['network', 'rm', ...networks]);
   }
 }
