@@ -15,4 +15,6 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
+  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  qaPlan: 12,
 } as const;
