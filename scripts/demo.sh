@@ -9,7 +9,8 @@ ensure_build
 ensure_engine
 
 SPEC=examples/quickstart/netform.yaml
-netform() { node bin/netform.js "$@"; }
+# Logs (pino JSON on stderr) are for pipelines; the demo shows the results only.
+netform() { node bin/netform.js --log-level warn "$@"; }
 
 step "validating every bundled example offline"
 for f in examples/*/netform.yaml; do
@@ -24,6 +25,11 @@ if ! docker container inspect netform-demo-explorer >/dev/null 2>&1; then
   echo "started container netform-demo-explorer"
 else
   echo "container netform-demo-explorer exists"
+fi
+
+if docker network ls -q --filter label=io.netform.project=netform-demo | grep -q .; then
+  step "starting over: netform destroy -f $SPEC (removes what an earlier run of this demo made)"
+  netform destroy -f "$SPEC" --auto-approve
 fi
 
 step "netform validate -f $SPEC"
@@ -45,7 +51,7 @@ netform plan -f "$SPEC" --detailed-exitcode
 step "done"
 cat <<MSG
 The engine now has the networks of $SPEC with netform-demo-explorer on them:
-  docker network ls --filter label=io.netform.project=quickstart
+  docker network ls --filter label=io.netform.project=netform-demo
   docker inspect netform-demo-explorer --format '{{json .NetworkSettings.Networks}}'
 To remove them:
   node bin/netform.js destroy -f $SPEC --auto-approve && docker rm -f netform-demo-explorer
