@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Logger } from 'pino';
 import type { DialOptions } from 'docker-modem';
 import type { EngineCallStats } from '../model/port.js';
 import { toEngineError } from './errors.js';
@@ -31,6 +32,7 @@ export class EngineClient {
     private readonly unreachableHint?: string,
     /** The transport's own account of a failure below HTTP (the SSH side), if it has one. */
     private readonly transportError?: () => Error | undefined,
+    private readonly logger?: Logger,
   ) {}
 
   /** Sets the `/vX.Y` prefix of every later request. */
@@ -57,14 +59,21 @@ export class EngineClient {
         request.body !== undefined ? { _body: request.body } : request.query ? { _query: request.query } : {},
     };
     if (request.body !== undefined) options.allowEmpty = true;
+    const started = Date.now();
     try {
-      return await new Promise<T>((resolve, reject) => {
+      const result = await new Promise<T>((resolve, reject) => {
         modemOf(this.docker).dial(options, (error, result) => {
           if (error) reject(error);
           else resolve(result as T);
         });
       });
+      this.logger?.trace({ route: request.route, ms: Date.now() - started }, 'engine call');
+      return result;
     } catch (error) {
+      this.logger?.debug(
+        { route: request.route, ms: Date.now() - started, err: error },
+        'engine call failed',
+      );
       throw toEngineError(
         // A socket error says little when the SSH side knows why (host key, login, channel refused).
         (!timedOut && !(error instanceof Error && 'statusCode' in error) && this.transportError?.()) || error,

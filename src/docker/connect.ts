@@ -35,7 +35,14 @@ export async function connectDocker(options: ConnectOptions): Promise<DockerPort
   const transport = openTransport(address, options.env);
   const release = transport.close ?? (() => transport.agent.destroy());
   const hint = { unix: LOCAL_HINT, tcp: TCP_HINT, ssh: SSH_HINT }[address.kind];
-  const client = new EngineClient(transport.docker, address.display, timeoutMs, hint, transport.lastError);
+  const client = new EngineClient(
+    transport.docker,
+    address.display,
+    timeoutMs,
+    hint,
+    transport.lastError,
+    options.logger,
+  );
   try {
     if (transport.open) {
       await transport.open().catch((error: unknown) => {

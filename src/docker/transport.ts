@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import type { ConstructorOptions } from 'docker-modem';
 import type { ConnectConfig } from 'ssh2';
+import { EngineError } from '../model/errors.js';
 import type { EngineAddress } from './address.js';
 import { SshTunnel } from './ssh-tunnel.js';
 
@@ -107,7 +108,16 @@ class KeepAliveTlsAgent extends HttpsAgent {
 
 /** dockerode's own option type lacks `agent`, which docker-modem takes. */
 function dockerFor(options: ConstructorOptions): Docker {
-  return new Docker(options as Docker.DockerOptions);
+  try {
+    return new Docker(options as Docker.DockerOptions);
+  } catch (error) {
+    // docker-modem parses process.env.DOCKER_HOST (and reads DOCKER_CERT_PATH's files) even when
+    // every option is given, and throws when they are broken.
+    throw new EngineError(`cannot set up the Docker client: ${(error as Error).message}`, {
+      hint: 'fix or unset DOCKER_HOST / DOCKER_CERT_PATH in the environment',
+      cause: error,
+    });
+  }
 }
 
 function knownHosts(env: NodeJS.ProcessEnv): string {
