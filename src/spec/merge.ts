@@ -51,13 +51,16 @@ function mergeNode(
   const value: Record<string, unknown> = { ...base };
   const children = new Map(baseSource.children);
   for (const [key, overValue] of Object.entries(over)) {
-    const overChild = overSource.children?.get(key) ?? { value: overSource.value };
+    const overChild = overSource.children?.get(key) ?? {
+      file: overSource.file,
+      valueOffset: overSource.valueOffset,
+    };
     const baseChild = baseSource.children?.get(key);
     if (Object.hasOwn(base, key) && baseChild) {
       const result = mergeNode(base[key], baseChild, overValue, overChild, [...path, key]);
       setOwn(value, key, result.value);
-      // The key now stands where the later file wrote it.
-      children.set(key, { ...result.source, key: overChild.key ?? result.source.key });
+      // A merged mapping keeps the key where it was first declared (and the later file's values).
+      children.set(key, result.source);
     } else {
       setOwn(value, key, overValue);
       children.set(key, overChild);
@@ -75,8 +78,11 @@ function listToMap(list: unknown[], source: SourceNode): { value: unknown; sourc
   const children = new Map<string, SourceNode>();
   list.forEach((name, index) => {
     setOwn(value, name, null);
-    const item = source.children?.get(String(index)) ?? { value: source.value };
-    children.set(name, { key: item.value, value: item.value });
+    const item = source.children?.get(String(index)) ?? {
+      file: source.file,
+      valueOffset: source.valueOffset,
+    };
+    children.set(name, { file: item.file, keyOffset: item.valueOffset, valueOffset: item.valueOffset });
   });
   return { value, source: { ...source, children } };
 }

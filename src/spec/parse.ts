@@ -13,7 +13,7 @@ import type { CST } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
-import type { SourceNode } from './source-map.js';
+import type { SourceFile, SourceNode } from './source-map.js';
 
 /** Larger files are refused before parsing: a spec of 2,000 networks is well under 1 MiB. */
 export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
@@ -156,12 +156,12 @@ export function parseSpecText(file: string, text: string): ParseResult {
     );
   }
 
-  const { tree, duplicates } = sourceTree(contents, position);
+  const { tree, duplicates } = sourceTree(contents, { name: file, position });
   if (duplicates.length > 0) {
     return {
       ok: false,
-      diagnostics: duplicates.map(({ path, at: where }) =>
-        diagnosticAt(CODES.duplicateKey, path, where, {
+      diagnostics: duplicates.map(({ path, offset }) =>
+        diagnosticAt(CODES.duplicateKey, path, position(offset), {
           message: `the key ${JSON.stringify(path[path.length - 1])} appears twice in the same mapping`,
           hint: 'remove one of the two',
         }),
@@ -258,14 +258,13 @@ function findExcessiveNesting(tokens: CST.Token[]): number | undefined {
  */
 function sourceTree(
   root: Node,
-  position: (offset: number) => SourcePosition,
-): { tree: SourceNode; duplicates: { path: string[]; at: SourcePosition }[] } {
-  const duplicates: { path: string[]; at: SourcePosition }[] = [];
-  const valuePos = (node: Node | null, fallback: SourcePosition): SourcePosition =>
-    node?.range ? position(node.range[0]) : fallback;
-  const build = (node: Node, key: SourcePosition | undefined, path: string[]): SourceNode => {
-    const result: SourceNode = { value: position(node.range?.[0] ?? 0) };
-    if (key) result.key = key;
+  file: SourceFile,
+): { tree: SourceNode; duplicates: { path: string[]; offset: number }[] } {
+  const duplicates: { path: string[]; offset: number }[] = [];
+  const path: string[] = [];
+  const build = (node: Node, keyOffset: number | undefined): SourceNode => {
+    const result: SourceNode = { file, valueOffset: node.range?.[0] ?? 0 };
+    if (keyOffset !== undefined) result.keyOffset = keyOffset;
     if (isScalar(node)) {
       if (typeof node.value !== 'string' && typeof node.source === 'string') result.raw = node.source;
     } else if (isMap(node)) {
@@ -274,30 +273,34 @@ function sourceTree(
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        const keyPos = keyNode?.range ? position(keyNode.range[0]) : result.value;
-        if (children.has(name)) duplicates.push({ path: [...path, name], at: keyPos });
+        const keyAt = keyNode?.range?.[0] ?? result.valueOffset;
+        if (children.has(name)) duplicates.push({ path: [...path, name], offset: keyAt });
         const valueNode = pair.value as Node | null;
+        path.push(name);
         children.set(
           name,
           valueNode && !isAlias(valueNode)
-            ? build(valueNode, keyPos, [...path, name])
-            : { key: keyPos, value: valuePos(valueNode, keyPos) },
+            ? build(valueNode, keyAt)
+            : { file, keyOffset: keyAt, valueOffset: valueNode?.range?.[0] ?? keyAt },
         );
+        path.pop();
       }
     } else if (isSeq(node)) {
       const children = new Map<string, SourceNode>();
       result.children = children;
       node.items.forEach((item, index) => {
         const itemNode = item as Node | null;
+        path.push(String(index));
         children.set(
           String(index),
           itemNode && !isAlias(itemNode)
-            ? build(itemNode, undefined, [...path, String(index)])
-            : { value: valuePos(itemNode, result.value) },
+            ? build(itemNode, undefined)
+            : { file, valueOffset: itemNode?.range?.[0] ?? result.valueOffset },
         );
+        path.pop();
       });
     }
     return result;
   };
-  return { tree: build(root, undefined, []), duplicates };
+  return { tree: build(root, undefined), duplicates };
 }

@@ -10,13 +10,25 @@ export type SpecPath = readonly (string | number)[];
  * were merged (each node keeps the position of the file that last set it).
  */
 export interface SourceNode {
-  /** Where the key naming this node stands (absent for the document root and list items). */
-  key?: SourcePosition;
-  /** Where the value starts. */
-  value: SourcePosition;
+  /** The file this node was written in. */
+  file: SourceFile;
+  /** Offset of the key naming this node (absent for the document root and list items). */
+  keyOffset?: number;
+  /** Offset where the value starts. */
+  valueOffset: number;
   /** The scalar as written, for plain non-string scalars (`0x10`, `5.0`, `yes`...). */
   raw?: string;
   children?: Map<string, SourceNode>;
+}
+
+/**
+ * One parsed file. Nodes keep offsets, and positions are computed only for the few nodes a
+ * diagnostic or a DesiredState `source` needs: a large spec has hundreds of thousands of nodes.
+ */
+export interface SourceFile {
+  name: string;
+  /** 1-based line and column of an offset. */
+  position(offset: number): SourcePosition;
 }
 
 /** The deepest node on `path` that exists (the root when nothing deeper does). */
@@ -32,13 +44,14 @@ export function nodeAt(root: SourceNode, path: SpecPath): { node: SourceNode; ex
 
 /** Position of the value at `path`, or of the nearest written ancestor. */
 export function valuePosition(root: SourceNode, path: SpecPath): SourcePosition {
-  return nodeAt(root, path).node.value;
+  const { node } = nodeAt(root, path);
+  return node.file.position(node.valueOffset);
 }
 
 /** Position of the key at `path` (falls back to its value, or the nearest ancestor's key). */
 export function keyPosition(root: SourceNode, path: SpecPath): SourcePosition {
   const { node } = nodeAt(root, path);
-  return node.key ?? node.value;
+  return node.file.position(node.keyOffset ?? node.valueOffset);
 }
 
 /** The scalar at `path` as the file wrote it, when it was a plain non-string scalar. */

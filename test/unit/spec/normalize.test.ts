@@ -228,7 +228,7 @@ containers:
     expect(Object.keys(spec.networks)).toEqual(['front', 'back']);
     expect(spec.containers.web!.attachments.front!.aliases).toEqual(['www']);
     expect(spec.networks.back!.source?.file).toBe('/srv/shop/override.yaml');
-    expect(spec.networks.front!.source?.file).toBe('/srv/shop/override.yaml');
+    expect(spec.networks.front!.source?.file).toBe('/srv/shop/netform.yaml');
   });
 
   it('ignores x- extension keys at the top level and resolves YAML anchors and merge keys', () => {
