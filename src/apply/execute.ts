@@ -12,7 +12,6 @@ import {
   EXECUTION_PHASES,
   phaseOf,
   type ActionOutcome,
-  type ExecutionPhase,
   type ExecutionResult,
   type OperationRecord,
 } from './result.js';
@@ -207,7 +206,7 @@ export async function executePlan(
       indexes.map(async (index) => {
         const outcome = outcomes[index]!;
         const run = new ActionRun(outcome, execution, limit);
-        await runAction(run, plan.actions[index]!, phase);
+        await runAction(run, plan.actions[index]!);
         if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
         execution.emitEnd(outcome);
       }),
@@ -220,10 +219,11 @@ export async function executePlan(
     actions: outcomes,
     durationMs: Math.round(performance.now() - t0),
     parallelism,
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
   };
 }
 
-async function runAction(run: ActionRun, action: Action, _phase: ExecutionPhase): Promise<void> {
+async function runAction(run: ActionRun, action: Action): Promise<void> {
   const outcome = run.outcome;
   try {
     const result = await carryOut(run, action);

@@ -45,8 +45,9 @@ export function renderApplyText(result: ApplyResult, options: { color: boolean; 
     if (counts['not-attempted'] > 0) parts.push(`${counts['not-attempted']} not attempted`);
     const seconds = (execution.durationMs / 1000).toFixed(1);
     if (result.status === 'failed') {
+      const how = execution.interrupted ? 'interrupted' : 'failed';
       lines.push(
-        c.red(c.bold(`${verb} failed: ${parts.join(', ')} (of ${execution.actions.length}, ${seconds} s).`)),
+        c.red(c.bold(`${verb} ${how}: ${parts.join(', ')} (of ${execution.actions.length}, ${seconds} s).`)),
       );
       const unrestored = execution.actions.filter((a) => a.rollbackError !== undefined);
       if (unrestored.length > 0) {

@@ -50,6 +50,8 @@ export interface ExecutionResult {
   durationMs: number;
   /** The parallelism used for each phase. */
   parallelism: Record<ExecutionPhase, number>;
+  /** True when the execution was stopped from outside (Ctrl-C, SIGTERM) rather than by a failure. */
+  interrupted?: boolean;
 }
 
 /**

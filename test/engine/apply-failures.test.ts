@@ -18,9 +18,7 @@ interface ApplyJson {
 }
 
 const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.applyFailures}`, BLOCKS.applyFailures);
+const scope = new EngineScope(inject('runId'), BLOCKS.applyFailures);
 const project = scope.name('p');
 let dir: string;
 
@@ -186,6 +184,50 @@ describe('applyFailures', () => {
     expect((await networksOf(c1))[n1]?.IPAMConfig?.IPv4Address).toBe(`${s.v4Prefix}.5`);
     expect(Object.keys(await networksOf(c2))).toContain(n1);
     expect(await networkExists(gone)).toBe(false);
+  });
+
+  it('stops cleanly on SIGINT: in-flight work finishes, the rest is reported not attempted, the lock is released', async () => {
+    const nets = [1, 2].map((i) => ({ name: scope.name(`i${i}`), subnet: scope.subnet(i).v4 }));
+    const members: string[] = [];
+    for (let i = 0; i < 5; i++) members.push(await scope.createContainer(`i${i}`, { start: false }));
+    const spec = await writeSpec(
+      {
+        networks: Object.fromEntries(nets.map((n) => [n.name, { subnet: n.subnet }])),
+        containers: Object.fromEntries(members.map((c) => [c, { networks: nets.map((n) => n.name) }])),
+      },
+      'interrupt.yaml',
+    );
+    const child = spawn(
+      process.execPath,
+      [BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let log = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      let sent = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (!sent && /"operation":"connect".*"msg":"done"/.test(log)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/Apply interrupted: \d+ done, \d+ not attempted/);
+    expect(stdout).toMatch(/not attempted\s+connect/);
+    expect(log).toMatch(/Stopping: operations in flight finish/);
+    expect(
+      (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`])).trim(),
+    ).toBe('');
+    const again = await runCli(['apply', '-f', spec, '--auto-approve']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Verified/);
   });
 
   it('converges when run again after an apply killed half-way through many operations', async () => {

@@ -22,9 +22,7 @@ interface NetworkInspect {
   IPAM: { Config: { Subnet: string }[] | null };
 }
 
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.apply}`, BLOCKS.apply);
+const scope = new EngineScope(inject('runId'), BLOCKS.apply);
 const project = scope.name('p');
 let dir: string;
 

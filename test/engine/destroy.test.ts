@@ -12,9 +12,7 @@ interface ContainerInspect {
   NetworkSettings: { Networks: Record<string, unknown> };
 }
 
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.destroy}`, BLOCKS.destroy);
+const scope = new EngineScope(inject('runId'), BLOCKS.destroy);
 const project = scope.name('p');
 let dir: string;
 

@@ -15,9 +15,7 @@ interface ContainerInspect {
   };
 }
 
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.faults}`, BLOCKS.faults);
+const scope = new EngineScope(inject('runId'), BLOCKS.faults);
 const project = scope.name('p');
 let dir: string;
 let proxy: FaultProxy;

@@ -14,9 +14,7 @@ import { docker, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.lock}`, BLOCKS.lock);
+const scope = new EngineScope(inject('runId'), BLOCKS.lock);
 const project = scope.name('p');
 let dir: string;
 let proxy: FaultProxy;

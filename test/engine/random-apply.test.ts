@@ -20,9 +20,7 @@ interface ContainerInspect {
   };
 }
 
-// A run id of this file's own: EngineScope.cleanup() removes every container labelled with the
-// run id, so files sharing one would remove each other's containers while they run.
-const scope = new EngineScope(`${inject('runId')}b${BLOCKS.randomApply}`, BLOCKS.randomApply);
+const scope = new EngineScope(inject('runId'), BLOCKS.randomApply);
 const project = scope.name('p');
 let dir: string;
 
