@@ -15,8 +15,11 @@ import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 import type { SourceFile, SourceNode } from './source-map.js';
 
-/** Larger files are refused before parsing: a spec of 2,000 networks is well under 1 MiB. */
-export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+/**
+ * Larger files are refused before parsing (the YAML parser needs about a second per MiB on a busy
+ * machine): a spec of 2,000 networks with three containers each is 0.9 MiB.
+ */
+export const MAX_SPEC_BYTES = 2 * 1024 * 1024;
 /** Deeper YAML is refused before composing: the composer recurses and would overflow the stack. */
 export const MAX_NESTING = 64;
 /** yaml's guard against alias bombs: resolved alias expansions allowed per document. */
@@ -78,23 +81,30 @@ export function parseSpecText(file: string, text: string): ParseResult {
     return at(Math.max(line, 1), Math.max(col, 1));
   };
 
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
-  const deep = findExcessiveNesting(tokens);
-  if (deep !== undefined) {
+  // Parse lazily, one top-level token at a time, so a stream of many documents stops at the
+  // second, and check each token's depth before the (recursive) composer sees it.
+  const nesting: { deepAt?: number } = {};
+  const checkedTokens = function* (): Generator<CST.Token> {
+    for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+      nesting.deepAt = findExcessiveNesting(token);
+      if (nesting.deepAt !== undefined) return;
+      yield token;
+    }
+  };
+  const documents: Document.Parsed[] = [];
+  // uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
+  const composer = new Composer({ uniqueKeys: false, merge: true, prettyErrors: false, version: '1.2' });
+  for (const document of composer.compose(checkedTokens())) {
+    documents.push(document);
+    if (documents.length > 1) break; // one more than allowed is all the error needs
+  }
+  if (nesting.deepAt !== undefined) {
     return fail(
-      diagnosticAt(CODES.nestingTooDeep, [], position(deep), {
+      diagnosticAt(CODES.nestingTooDeep, [], position(nesting.deepAt), {
         message: `YAML nesting is deeper than ${MAX_NESTING} levels`,
         hint: 'a spec needs a handful of levels; this file is not a netform spec',
       }),
     );
-  }
-
-  const documents: Document.Parsed[] = [];
-  // uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
-  const composer = new Composer({ uniqueKeys: false, merge: true, prettyErrors: false, version: '1.2' });
-  for (const document of composer.compose(tokens)) {
-    documents.push(document);
-    if (documents.length > 1) break; // one more than allowed is all the error needs
   }
 
   if (documents.length > 1) {
@@ -223,12 +233,9 @@ function runawayNesting(text: string): number | undefined {
   return undefined;
 }
 
-/** The offset of the first CST token nested deeper than MAX_NESTING, found without recursion. */
-function findExcessiveNesting(tokens: CST.Token[]): number | undefined {
-  const stack: { token: CST.Token | undefined; depth: number }[] = tokens.map((token) => ({
-    token,
-    depth: 0,
-  }));
+/** The offset of the first CST token under `root` nested deeper than MAX_NESTING, found without recursion. */
+function findExcessiveNesting(root: CST.Token): number | undefined {
+  const stack: { token: CST.Token | undefined; depth: number }[] = [{ token: root, depth: 0 }];
   while (stack.length > 0) {
     const { token, depth } = stack.pop()!;
     if (!token) continue;

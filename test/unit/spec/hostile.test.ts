@@ -56,7 +56,7 @@ const cases: [string, string, string][] = [
   ['an escape character', 'networks:\n  a: { labels: { x: "\u001b[31m" } }\n', 'NF004'],
   ['a tab-indented mapping', 'networks:\n\ta: {}\n', 'NF004'],
   ['an unterminated quote', 'networks:\n  a: "x\n', 'NF004'],
-  ['4 MiB of compact sequence indicators', `${'- '.repeat(MAX_SPEC_BYTES / 2 - 8)}x\n`, 'NF007'],
+  ['2 MiB of compact sequence indicators', `${'- '.repeat(MAX_SPEC_BYTES / 2 - 8)}x\n`, 'NF007'],
   ['deep indentation', `a:\n${' '.repeat(5000)}b: 1\n`, 'NF007'],
   ['a text larger than the cap', `# ${'x'.repeat(MAX_SPEC_BYTES)}\n`, 'NF003'],
 ];
