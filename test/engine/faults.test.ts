@@ -229,6 +229,35 @@ describe('faults', () => {
     expect(duplicates(endpointCalls('connect'))).toEqual([]);
   });
 
+  it('a change made by someone else during the apply: executed cleanly, then reported not converged with what is left', async () => {
+    const spec = await everyoneOn([a]);
+    await dockerOk(['network', 'disconnect', b, containers[0]!]).catch(() => undefined);
+    // Containers 1 and 2 are to be disconnected from b; while the first of those waits in the
+    // proxy, container 0 is taken off a by hand.
+    const on = async (c: string) => Object.keys(await networksOf(c));
+    for (const c of containers.slice(1))
+      if (!(await on(c)).includes(b)) await dockerOk(['network', 'connect', b, c]);
+    proxy.addRule({
+      method: 'POST',
+      path: /^\/networks\/[^/]+\/disconnect$/,
+      action: 'delay',
+      delayMs: 3000,
+    });
+    const running = viaProxy(['apply', '-f', spec, '--auto-approve', '--parallelism', '1']);
+    await waitFor(() => proxy.requests.some((r) => r.outcome === 'delay'), 'the delayed disconnect');
+    await dockerOk(['network', 'disconnect', a, containers[0]!]);
+    const result = await running;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Apply complete/);
+    expect(result.stdout).toMatch(/Not converged/);
+    expect(result.stdout).toContain(`connect ${containers[0]} to ${a}`);
+
+    proxy.clearRules();
+    const again = await viaProxy(['apply', '-f', spec, '--auto-approve']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await on(containers[0]!)).toContain(a);
+  });
+
   it('an engine that stops answering mid-apply: one clear error, the lock left with a way out, then convergence', async () => {
     const spec = await everyoneOn([]);
     // Everything after the third disconnect hangs, the lock's release included.
