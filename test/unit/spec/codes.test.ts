@@ -35,4 +35,19 @@ describe('diagnostic codes', () => {
     const doc = readFileSync(`${root}docs/diagnostics.md`, 'utf8');
     expect(codes.filter((code) => !doc.includes(`## ${code}`))).toEqual([]);
   });
+
+  it('docs/diagnostics.md shows only output lines that a golden case prints', () => {
+    const doc = readFileSync(`${root}docs/diagnostics.md`, 'utf8');
+    const dir = `${root}test/golden/validate/`;
+    const golden = new Set(
+      readdirSync(dir).flatMap((name) => readFileSync(`${dir}${name}/expected.txt`, 'utf8').split('\n')),
+    );
+    // The examples under "## Codes" (the format section above them is illustrative).
+    const shown = doc
+      .slice(doc.indexOf('## Codes'))
+      .split('\n')
+      .filter((line) => /^netform\.yaml:\d+:\d+ (error|warning) NF\d{3} /.test(line));
+    expect(shown.length).toBeGreaterThan(40);
+    expect(shown.filter((line) => !golden.has(line))).toEqual([]);
+  });
 });
