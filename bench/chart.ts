@@ -54,14 +54,16 @@ export function renderChart(runs: BenchResults[]): string {
   const sx = (x: number): number => MARGIN.left + (Math.log(x / xMin) / Math.log(xMax / xMin)) * plotW;
   const sy = (y: number): number => MARGIN.top + plotH - (Math.log(y / yMin) / Math.log(yMax / yMin)) * plotH;
   const xTicks = [...new Set(xs)].sort((a, b) => a - b);
-  const yTicks: number[] = [];
-  for (let y = yMin; y <= yMax * 1.001; y *= 10) yTicks.push(y);
+  const yTicks: { y: number; label: string }[] = [];
+  for (let e = Math.round(Math.log10(yMin)); e <= Math.round(Math.log10(yMax)); e++) {
+    yTicks.push({ y: 10 ** e, label: e >= 0 ? String(10 ** e) : (10 ** e).toFixed(-e) });
+  }
 
   const peers = [...new Set(all.flatMap((m) => [...m.keys()]))];
   const parts: string[] = [];
   const width = PANEL_W * 2;
   const legendH = 24;
-  const height = PANEL_H * 2 + legendH + 20;
+  const height = PANEL_H * 2 + legendH + 34;
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -77,10 +79,10 @@ export function renderChart(runs: BenchResults[]): string {
     parts.push(
       `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`,
     );
-    for (const y of yTicks) {
+    for (const { y, label } of yTicks) {
       parts.push(
         `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#eee"/>`,
-        `<text x="${MARGIN.left - 4}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${y >= 1 ? y.toFixed(0) : y}</text>`,
+        `<text x="${MARGIN.left - 4}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${label}</text>`,
       );
     }
     for (const x of xTicks) {

@@ -59,7 +59,10 @@ export function goals(results: BenchResults): GoalVerdict[] {
     verdicts.push({
       goal: `${phase}: faster than the docker CLI script`,
       met: mine === undefined || cli === undefined ? undefined : mine < cli,
-      figure: mine === undefined || cli === undefined ? 'not measured' : `${(cli / mine).toFixed(2)}× faster`,
+      figure:
+        mine === undefined || cli === undefined
+          ? 'not measured'
+          : `${seconds(mine)} s vs ${seconds(cli)} s (${(cli / mine).toFixed(2)}×)`,
     });
   }
   for (const validate of results.startup.filter((f) => f.command.startsWith('netform validate'))) {
@@ -200,25 +203,39 @@ export function renderMarkdown(results: BenchResults): string {
   return `${lines.join('\n')}\n`;
 }
 
+const stemOf = (results: BenchResults): string =>
+  `${results.startedAt.slice(0, 16).replace(/[:T]/g, '-')}-${results.sizeName}-${results.run}`;
+
+async function readAll(dir: string): Promise<BenchResults[]> {
+  const all: BenchResults[] = [];
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
+    const parsed = JSON.parse(await readFile(join(dir, file), 'utf8')) as BenchResults;
+    if (parsed.format === 'netform-bench') all.push(parsed);
+  }
+  return all;
+}
+
 /** Writes `<stamp>-<size>-<run>.json` and `.md`, and redraws chart.svg from every JSON in the directory. */
 export async function writeReport(
   results: BenchResults,
   dir: string,
 ): Promise<{ json: string; markdown: string; svg: string }> {
   await mkdir(dir, { recursive: true });
-  const stem = `${results.startedAt.slice(0, 16).replace(/[:T]/g, '-')}-${results.sizeName}-${results.run}`;
-  const json = join(dir, `${stem}.json`);
-  const markdown = join(dir, `${stem}.md`);
+  const json = join(dir, `${stemOf(results)}.json`);
+  const markdown = join(dir, `${stemOf(results)}.md`);
   await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
   const text = renderMarkdown(results);
   await writeFile(markdown, text);
   process.stdout.write(`\n${text}`);
-  const all: BenchResults[] = [];
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
-    const parsed = JSON.parse(await readFile(join(dir, file), 'utf8')) as BenchResults;
-    if (parsed.format === 'netform-bench') all.push(parsed);
-  }
   const svg = join(dir, 'chart.svg');
-  await writeFile(svg, renderChart(all));
+  await writeFile(svg, renderChart(await readAll(dir)));
   return { json, markdown, svg };
+}
+
+/** Re-renders every run's `.md` and the chart from the JSON files (after a change to the renderers). */
+export async function redrawAll(dir: string): Promise<number> {
+  const all = await readAll(dir);
+  for (const results of all) await writeFile(join(dir, `${stemOf(results)}.md`), renderMarkdown(results));
+  await writeFile(join(dir, 'chart.svg'), renderChart(all));
+  return all.length;
 }

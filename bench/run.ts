@@ -11,7 +11,7 @@ import { ensureTestImage, run as runCommand } from '../test/support/engine.js';
 import { checkEngine } from './check.js';
 import { EngineApi } from './engine-api.js';
 import { runExtras } from './extras.js';
-import { median } from './measure.js';
+import { currentChild, median } from './measure.js';
 import { countOps, diffOps } from './ops.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { PHASES, type Peer, type PhaseName } from './peer.js';
@@ -83,17 +83,15 @@ async function main(options: BenchOptions): Promise<void> {
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`\n${signal}: removing everything of run ${run}…`);
-    void import('./measure.js').then(({ currentChild }) => {
-      const pid = currentChild();
-      if (pid !== undefined) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
+    const pid = currentChild();
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
       }
-      return cleanup().finally(() => process.exit(130));
-    });
+    }
+    void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
