@@ -299,10 +299,10 @@ function formatDiagnostic(d: Diagnostic): string {
 export function lockTimeoutOption(): Option {
   return new Option(
     '--lock-timeout <duration>',
-    'wait this long for the project lock held by another run (e.g. 30s, 5m; default: fail at once)',
+    'wait this long for the project lock held by another run (e.g. 30s, 5m)',
   )
     .argParser(parseDuration)
-    .default(0, '0');
+    .default(0, 'fail at once');
 }
 
 export function collect(value: string, previous: string[]): string[] {
