@@ -14,6 +14,7 @@ export const PLAN_CODES = {
   unknownTarget: 'NF205',
   adoptNothing: 'NF206',
   duplicateNetworkName: 'NF207',
+  replacementAddressOutside: 'NF208',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -102,5 +103,36 @@ export function duplicateNetworkName(name: string, ids: string[]): Diagnostic {
     path: `networks.${name}`,
     message: `the engine has ${ids.length} networks named ${name} (${ids.map((id) => id.slice(0, 12)).join(', ')})`,
     hint: 'remove all but one with `docker network rm <id>`: netform cannot tell which one the spec means',
+  };
+}
+
+/**
+ * A replace would reconnect an endpoint with a static address the new network has no subnet for:
+ * the engine refuses the connect of a running container, and for a stopped or never-started one
+ * accepts it but then refuses to start the container.
+ */
+export function replacementAddressOutside(
+  network: string,
+  container: string,
+  listed: boolean,
+  address: string,
+  subnets: string[],
+  position?: SourcePosition,
+): Diagnostic {
+  const where =
+    subnets.length > 0
+      ? `outside the new subnets (${subnets.join(', ')})`
+      : "but the new network has no subnet for it (the spec declares none; the daemon's pick cannot hold a static address)";
+  return {
+    severity: 'error',
+    code: PLAN_CODES.replacementAddressOutside,
+    path: `networks.${network}`,
+    message:
+      `replacing ${network} would reconnect ${container} with static address ${address}, ${where}: ` +
+      'the engine would refuse to connect or start it',
+    hint: listed
+      ? `give ${container} an address inside the new subnets in the spec`
+      : `list ${container} under containers: with an address inside the new subnets (or none), or disconnect it first: docker network disconnect ${network} ${container}`,
+    ...at(position),
   };
 }

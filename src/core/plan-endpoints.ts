@@ -2,7 +2,8 @@ import type { DesiredAttachment, DesiredState, EndpointSettings } from '../model
 import { PREDEFINED_NETWORKS } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedContainer, ObservedNetwork, ObservedState } from '../model/observed.js';
-import type { EndpointAction, EndpointRecord, ReplaceEndpoint } from '../model/plan.js';
+import type { EndpointAction, EndpointRecord, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import { containsAddress, parseAddress, parseCidr } from './cidr.js';
 import type { NetworkDecision } from './decide-networks.js';
 import { diffEndpoint } from './diff-endpoint.js';
 import {
@@ -12,7 +13,7 @@ import {
   type EndpointIndex,
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
-import { pendingContainer } from './plan-diagnostics.js';
+import { pendingContainer, replacementAddressOutside } from './plan-diagnostics.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
@@ -183,4 +184,36 @@ export function planAttachmentChanges(
     }
   }
   return { actions, diagnostics };
+}
+
+/**
+ * Static addresses a replace would reconnect outside the new network's subnets (an endpoint of a
+ * container the spec does not list keeps its own settings, which the spec's new subnets may not
+ * hold): one error per address, since apply would fail or leave a container that cannot start.
+ */
+export function replacementAddressProblems(
+  desired: DesiredState,
+  replace: ReplaceNetworkAction,
+): Diagnostic[] {
+  const subnets = replace.after.ipam.config.map((pool) => pool.subnet);
+  const blocks = subnets.map(parseCidr).filter((block) => block !== undefined);
+  const problems: Diagnostic[] = [];
+  for (const endpoint of replace.endpoints) {
+    if (endpoint.after === null) continue;
+    for (const text of [endpoint.after.ipv4Address, endpoint.after.ipv6Address]) {
+      const address = text === undefined ? undefined : parseAddress(text);
+      if (!address || blocks.some((block) => containsAddress(block, address))) continue;
+      problems.push(
+        replacementAddressOutside(
+          replace.network,
+          endpoint.container,
+          endpoint.container in desired.containers,
+          address.text,
+          subnets,
+          desired.networks[replace.network]?.source,
+        ),
+      );
+    }
+  }
+  return problems;
 }

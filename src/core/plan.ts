@@ -10,10 +10,16 @@ import type {
   ReplaceNetworkAction,
 } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
+import { compareCidrText, parseCidr } from './cidr.js';
 import { decideNetworks, type NetworkDecision } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { orderActions, summarizeActions } from './order.js';
-import { planAttachmentChanges, planReplacementEndpoints, recordEndpoints } from './plan-endpoints.js';
+import {
+  planAttachmentChanges,
+  planReplacementEndpoints,
+  recordEndpoints,
+  replacementAddressProblems,
+} from './plan-endpoints.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
 /** What `plan` was asked for beyond the spec: `--adopt`, `--strict`, `--target`. */
@@ -63,7 +69,11 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
     const status = decision.status === 'replace' && !inScope ? 'keep' : decision.status;
     effective.set(decision.name, { ...decision, status });
     if (status === 'create') actions.push(planNetworkCreation(decision.desired as DesiredNetwork));
-    if (status === 'replace') actions.push(planNetworkReplacement(desired, endpoints, decision));
+    if (status === 'replace') {
+      const replace = planNetworkReplacement(desired, endpoints, decision);
+      actions.push(replace);
+      diagnostics.push(...replacementAddressProblems(desired, replace));
+    }
   }
 
   const attachments = planAttachmentChanges(
@@ -118,6 +128,33 @@ export function planNetworkCreation(network: DesiredNetwork): CreateNetworkActio
   };
 }
 
+/**
+ * The spec's network, with the pools the old network has for an address family the spec gives no
+ * subnet of. The spec leaves those to the daemon, so keeping the old ones is as good as any, and
+ * it spares every container on the network a new address (and keeps static addresses of
+ * containers the spec does not list valid). Only with the default IPAM driver on both sides.
+ */
+export function keepDaemonPickedPools(after: DesiredNetwork, current: ObservedNetwork): DesiredNetwork {
+  const defaultIpam = (driver: string): boolean => driver === 'default' || driver === '';
+  if (!defaultIpam(after.ipam.driver) || !defaultIpam(current.ipam.driver)) return after;
+  const familyOf = (subnet: string): number | undefined => parseCidr(subnet)?.family;
+  const declared = new Set(after.ipam.config.map((pool) => familyOf(pool.subnet)));
+  const kept = observedNetworkAsCreatable(current).ipam.config.filter((pool) => {
+    const family = familyOf(pool.subnet);
+    if (family === undefined || declared.has(family)) return false;
+    return family === 4 || after.enableIPv6;
+  });
+  if (kept.length === 0) return after;
+  // A range or aux addresses are the user's, never the daemon's: "none" when the spec is silent.
+  const picked = kept.map((pool) => ({
+    subnet: pool.subnet,
+    ...(pool.gateway !== undefined && { gateway: pool.gateway }),
+    auxAddresses: {},
+  }));
+  const config = [...after.ipam.config, ...picked].sort((a, b) => compareCidrText(a.subnet, b.subnet));
+  return { ...after, ipam: { ...after.ipam, config } };
+}
+
 export function planNetworkReplacement(
   desired: DesiredState,
   endpoints: EndpointIndex,
@@ -130,7 +167,7 @@ export function planNetworkReplacement(
     network: decision.name,
     networkId: current.id,
     before: observedNetworkAsCreatable(current),
-    after: withoutSource(decision.desired as DesiredNetwork),
+    after: keepDaemonPickedPools(withoutSource(decision.desired as DesiredNetwork), current),
     forcedBy: decision.changes,
     endpoints: planReplacementEndpoints(desired, endpoints, decision),
     adopt: decision.adopt,

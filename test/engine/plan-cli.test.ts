@@ -18,6 +18,11 @@ let dir: string;
 
 const managedLabels = ['--label', 'io.netform.managed=true', '--label', `io.netform.project=${project}`];
 
+// A second slice for the QA scenarios (block qaPlan), so their subnets never meet the ones above.
+const qa = new EngineScope(inject('runId'), BLOCKS.qaPlan);
+const qaProject = `${qa.prefix}qa`;
+const qaLabels = ['--label', 'io.netform.managed=true', '--label', `io.netform.project=${qaProject}`];
+
 async function plan(spec: string, args: string[] = []) {
   await writeFile(join(dir, 'netform.yaml'), spec);
   return runCli(['plan', ...args], { cwd: dir });
@@ -57,6 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await qa.cleanup();
   await scope.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
@@ -205,6 +211,50 @@ containers:
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/netform\.yaml:4:\d+/);
     expect(result.stdout).toBe('');
+  });
+
+  it('refuses a replace that would carry an unlisted static address outside the new subnet (NF208)', async () => {
+    // docker accepts connecting a never-started container with an address outside the network's
+    // subnets, and then refuses to start it: the plan must catch it before apply.
+    const net = await qa.createNetwork('moved', ['--subnet', qa.subnet(0).v4, ...qaLabels]);
+    const pinned = await qa.createContainer('pinned', {
+      start: false,
+      network: net,
+      args: ['--ip', `${qa.subnet(0).v4Prefix}.7`],
+    });
+    const spec = `project: ${qaProject}\nnetworks:\n  ${net}:\n    subnet: ${qa.subnet(1).v4}\n`;
+    const result = await plan(spec, ['--detailed-exitcode']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `error NF208 networks.${net}: replacing ${net} would reconnect ${pinned} with static address ${qa.subnet(0).v4Prefix}.7, outside the new subnets (${qa.subnet(1).v4})`,
+    );
+    expect(result.stdout).toContain(`docker network disconnect ${net} ${pinned}`);
+    const listed = `${spec}containers:\n  ${pinned}:\n    networks:\n      ${net}: { ipv4_address: ${qa.subnet(1).v4Prefix}.7 }\n`;
+    expect((await plan(listed, ['--detailed-exitcode'])).code).toBe(2);
+  });
+
+  it('keeps the current subnet when the spec gives none and something else forces a replace', async () => {
+    // Made with a subnet from the test range (tests use no other), but a spec silent on subnets
+    // treats it exactly like one the daemon picked.
+    const net = await qa.createNetwork('picked', [
+      '--subnet',
+      qa.subnet(2).v4,
+      '--label',
+      'tier=front',
+      ...qaLabels,
+    ]);
+    const inspect = async (): Promise<string> =>
+      (
+        await dockerOk(['network', 'inspect', net, '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}'])
+      ).trim();
+    const picked = await inspect();
+    const spec = `project: ${qaProject}\nnetworks:\n  ${net}:\n    labels: { tier: back }\n`;
+    const { plan: result } = await planJson(spec);
+    const replace = result.actions[0] as ReplaceNetworkAction;
+    expect(replace).toMatchObject({ kind: 'replace', forcedBy: [{ path: 'labels' }] });
+    expect(picked).toBe(qa.subnet(2).v4);
+    expect(replace.after.ipam.config.map((pool) => pool.subnet)).toEqual([picked]);
+    expect(await inspect()).toBe(picked);
   });
 
   it('left the engine as it was', async () => {
