@@ -20,6 +20,17 @@ export function poolInSpecForm(pool: DesiredIpamPool): SpecPool {
   };
 }
 
+/** The endpoint keys of the spec, in the order endpointInSpecForm writes them. */
+export const ENDPOINT_SPEC_KEYS = [
+  'aliases',
+  'ipv4_address',
+  'ipv6_address',
+  'link_local_ips',
+  'mac_address',
+  'driver_opts',
+  'priority',
+] as const;
+
 /** Endpoint settings as a Compose `networks:` entry of a service, with empty members left out. */
 export function endpointInSpecForm(settings: EndpointSettings): Record<string, unknown> {
   return {

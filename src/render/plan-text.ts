@@ -1,7 +1,8 @@
 import { diffArrays } from 'diff';
 import pc from 'picocolors';
+import { canonicalJson } from '../core/canonical-json.js';
 import { formatValue } from '../core/describe.js';
-import { endpointInSpecForm, poolInSpecForm } from '../core/spec-form.js';
+import { ENDPOINT_SPEC_KEYS, endpointInSpecForm, poolInSpecForm } from '../core/spec-form.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { formatDiagnostic } from './diagnostics.js';
@@ -53,7 +54,8 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
     for (const d of errors) lines.push(...renderDiagnostic(d, options.color));
     lines.push('');
   }
-  lines.push(renderSummary(plan, c));
+  // With errors and nothing to do, a line of zero counts says nothing: the error line says it all.
+  if (errors.length === 0 || plan.actions.length > 0) lines.push(renderSummary(plan, c));
   if (errors.length > 0) {
     lines.push(
       c.red(`The plan has ${errors.length} error${errors.length === 1 ? '' : 's'}: apply will not run it.`),
@@ -122,11 +124,32 @@ function renderCreate(action: CreateNetworkAction, c: Colors): string[] {
   ];
 }
 
-/** One endpoint's settings on one line: `aliases [a, b], ipv4_address 10.0.0.5`. */
+/** One endpoint's settings on one line: `aliases [a, b], ipv4_address 10.0.0.5`; empty when it has none. */
 export function describeEndpoint(settings: EndpointSettings): string {
   const form = endpointInSpecForm(settings);
-  const parts = Object.entries(form).map(([key, value]) => `${key} ${formatValue(value)}`);
-  return parts.length > 0 ? parts.join(', ') : 'no aliases or static addresses';
+  return Object.entries(form)
+    .map(([key, value]) => `${key} ${formatValue(value)}`)
+    .join(', ');
+}
+
+/** `who` or `who: settings`, so an endpoint without aliases or addresses reads as just its name. */
+const withSettings = (who: string, settings: string): string =>
+  settings === '' ? who : `${who}: ${settings}`;
+
+/**
+ * An endpoint carried across a replace, field by field: unchanged fields as they are, changed
+ * ones `old → new` (`aliases [www], ipv4_address 10.1.0.10 → 10.9.0.10`).
+ */
+function describeEndpointChange(before: EndpointSettings, after: EndpointSettings, c: Colors): string {
+  const old = endpointInSpecForm(before);
+  const next = endpointInSpecForm(after);
+  return ENDPOINT_SPEC_KEYS.filter((key) => key in old || key in next)
+    .map((key) =>
+      canonicalJson(old[key]) === canonicalJson(next[key])
+        ? `${key} ${formatValue(old[key])}`
+        : `${key} ${c.red(formatValue(old[key]))} → ${c.green(formatValue(next[key]))}`,
+    )
+    .join(', ');
 }
 
 /** A value on one line, or (maps and lists) one line per member so the diff package can mark them. */
@@ -162,21 +185,19 @@ export function renderFieldChange(change: FieldChange, c: Colors, indent: string
 
 function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
   const forced = action.forcedBy.map((f) => f.path).join(', ');
-  const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(action.network)}${action.adopt ? ' (adopt)' : ''} (forced by ${forced})`;
+  const why = `${action.adopt ? '--adopt; ' : ''}forced by ${forced}`;
+  const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(action.network)} (${why})`;
   const lines = [head];
   for (const change of action.forcedBy) lines.push(...renderFieldChange(change, c, '      '));
   if (action.endpoints.length > 0) {
     lines.push('      endpoints (disconnected first, then reconnected to the new network):');
     for (const endpoint of action.endpoints) {
       const who = `${endpoint.container} (${endpoint.containerState})`;
-      const after = endpoint.after === null ? c.red('not reconnected') : describeEndpoint(endpoint.after);
-      const same =
-        endpoint.after !== null && describeEndpoint(endpoint.after) === describeEndpoint(endpoint.before);
-      lines.push(
-        same
-          ? `        ${who}: ${describeEndpoint(endpoint.before)}`
-          : `        ${who}: ${describeEndpoint(endpoint.before)} → ${after}`,
-      );
+      const line =
+        endpoint.after === null
+          ? `${withSettings(who, describeEndpoint(endpoint.before))} → ${c.red('not reconnected')}`
+          : withSettings(who, describeEndpointChange(endpoint.before, endpoint.after, c));
+      lines.push(`        ${line}`);
     }
   }
   return lines;
@@ -185,23 +206,22 @@ function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
 function renderRemove(action: RemoveNetworkAction, c: Colors): string[] {
   const lines = [`${c.red('-')} remove network ${c.bold(action.network)} (${action.reason})`];
   for (const endpoint of action.disconnect) {
-    lines.push(
-      `      ${c.red('disconnect')} ${endpoint.container} (${endpoint.containerState}): ${describeEndpoint(endpoint.settings)}`,
-    );
+    const who = `${c.red('disconnect')} ${endpoint.container} (${endpoint.containerState})`;
+    lines.push(`      ${withSettings(who, describeEndpoint(endpoint.settings))}`);
   }
   return lines;
 }
 
 function renderConnect(action: ConnectAction, c: Colors): string[] {
-  return [
-    `${c.yellow('~')} connect ${c.bold(action.container)} to ${c.bold(action.network)}: ${describeEndpoint(action.after)}`,
-  ];
+  const head = `${c.yellow('~')} connect ${c.bold(action.container)} to ${c.bold(action.network)}`;
+  return [withSettings(head, describeEndpoint(action.after))];
 }
 
 function renderDisconnect(action: DisconnectAction, c: Colors): string[] {
+  const had = describeEndpoint(action.before);
   return [
     `${c.yellow('~')} disconnect ${c.bold(action.container)} from ${c.bold(action.network)} (${action.reason})`,
-    `      had: ${describeEndpoint(action.before)}`,
+    ...(had === '' ? [] : [`      had: ${had}`]),
   ];
 }
 

@@ -70,4 +70,78 @@ describe('renderPlanText', () => {
     );
     expect(lines).toEqual(['~ labels:', '      a: 1', '    - b: 2', '    + b: 9', '      c: 3']);
   });
+
+  it('shows an endpoint carried across a replace field by field, old → new only where it changes', () => {
+    const settings = { aliases: ['www'], linkLocalIps: [], driverOpts: {} };
+    const network = {
+      name: 'app',
+      driver: 'bridge',
+      external: false,
+      exclusive: false,
+      attachable: false,
+      internal: false,
+      enableIPv6: false,
+      ipam: { driver: 'default', options: {}, config: [] },
+      labels: {},
+      driverOpts: {},
+    };
+    const plan: Plan = {
+      ...empty,
+      actions: [
+        {
+          kind: 'replace',
+          network: 'app',
+          networkId: 'n1',
+          before: network,
+          after: network,
+          forcedBy: [{ path: 'internal', before: false, after: true }],
+          adopt: false,
+          reason: '',
+          endpoints: [
+            {
+              container: 'web',
+              containerId: 'c1',
+              containerState: 'running',
+              before: { ...settings, ipv4Address: '10.1.0.10' },
+              after: { ...settings, aliases: ['api', 'www'], ipv4Address: '10.9.0.10' },
+            },
+            {
+              container: 'batch',
+              containerId: 'c2',
+              containerState: 'exited',
+              before: { ...settings, aliases: [] },
+              after: { ...settings, aliases: [], ipv6Address: 'fd00::5' },
+            },
+            {
+              container: 'sidecar',
+              containerId: 'c3',
+              containerState: 'created',
+              before: settings,
+              after: settings,
+            },
+            { container: 'old', containerId: 'c4', containerState: 'exited', before: settings, after: null },
+          ],
+        },
+      ],
+      summary: { ...empty.summary, replace: 1 },
+    };
+    expect(renderPlanText(plan, { color: false }).split('\n').slice(4, 9)).toEqual([
+      '      endpoints (disconnected first, then reconnected to the new network):',
+      '        web (running): aliases [www] → [api, www], ipv4_address 10.1.0.10 → 10.9.0.10',
+      '        batch (exited): ipv6_address (none) → fd00::5',
+      '        sidecar (created): aliases [www]',
+      '        old (exited): aliases [www] → not reconnected',
+    ]);
+  });
+
+  it('prints only the errors, without a line of zero counts, when a plan has errors and no actions', () => {
+    const plan: Plan = {
+      ...empty,
+      diagnostics: [{ severity: 'error', code: 'NF205', path: '', message: '--target x names nothing' }],
+    };
+    const text = renderPlanText(plan, { color: false });
+    expect(text).not.toContain('Plan:');
+    expect(text).toContain('error NF205 --target x names nothing');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('The plan has 1 error: apply will not run it.');
+  });
 });
