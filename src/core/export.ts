@@ -158,9 +158,16 @@ export function exportSpec(observed: ObservedState, options: ExportOptions = {})
   const warnings: string[] = [];
   const leftOut = leftOutOfProject(observed, networks, project);
   if (leftOut.length > 0) {
+    const them = leftOut.length === 1 ? 'it' : 'them';
     warnings.push(
       `project ${project as string} also manages ${leftOut.join(', ')}, which this export leaves out: ` +
-        `\`netform plan\` with it would remove them (add --network for each, or use --project ${project as string})`,
+        `\`netform plan\` with the export would remove ${them} (add --network for each, or use --project ${project as string})`,
+    );
+  }
+  if (options.project !== undefined && networks.length === 0) {
+    warnings.push(
+      `project ${options.project} manages no network on this engine (project names are exact; ` +
+        `\`docker network ls --filter label=io.netform.project=${options.project}\` lists its networks)`,
     );
   }
   const spec: ExportedSpec = { version: 1, ...(project !== undefined && { project }), networks: {} };

@@ -152,6 +152,14 @@ describe('netform export (engine)', () => {
     expect(result.stdout).toContain(`# warning: project ${project} also manages ${dual}`);
   });
 
+  it('warns on stderr when --project names a project that manages nothing (a typo), and exports an empty spec', async () => {
+    const typo = `${project}x`;
+    const result = await runCli(['export', '--project', typo], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`warning: project ${typo} manages no network on this engine`);
+    expect(result.stdout).toContain(`project: ${typo}\nnetworks: {}`);
+  });
+
   it('refuses a network that does not exist, naming it', async () => {
     const result = await runCli(['export', '--network', scope.name('ap')], { cwd: dir });
     expect(result.code).toBe(1);

@@ -77,9 +77,19 @@ describe('exportSpec', () => {
     const { observed } = readGoldenCase('connect-disconnect-reconnect');
     const result = exportSpec(observed, { networks: ['app'] });
     expect(result.warnings).toEqual([
-      'project shop also manages admin, which this export leaves out: `netform plan` with it would remove them (add --network for each, or use --project shop)',
+      'project shop also manages admin, which this export leaves out: `netform plan` with the export would remove it (add --network for each, or use --project shop)',
     ]);
     expect(renderExportYaml(result, 'h')).toContain('# warning: project shop also manages admin');
     expect(exportSpec(observed, { networks: ['app', 'admin'] }).warnings).toEqual([]);
+  });
+
+  it('warns when --project names a project that manages no network (a typo exports an empty spec)', () => {
+    const { observed } = readGoldenCase('connect-disconnect-reconnect');
+    const result = exportSpec(observed, { project: 'shp' });
+    expect(result.spec.networks).toEqual({});
+    expect(result.warnings).toEqual([
+      'project shp manages no network on this engine (project names are exact; `docker network ls --filter label=io.netform.project=shp` lists its networks)',
+    ]);
+    expect(exportSpec(observed, { project: 'shop' }).warnings).toEqual([]);
   });
 });
