@@ -52,6 +52,8 @@ process.on('message', (message: { type: string }) => {
     counts = {};
   }
 });
+// Ctrl-C reaches the whole process group: the parent decides when the proxy ends (by disconnecting).
+process.on('SIGINT', () => undefined);
 process.on('disconnect', () => {
   server.close();
   rmSync(listenPath, { force: true });

@@ -18,6 +18,8 @@ export class CountingProxy {
   static async start(socketPath: string, upstream: string): Promise<CountingProxy> {
     const script = fileURLToPath(new URL('./proxy-server.ts', import.meta.url));
     const child = fork(script, [socketPath, upstream], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    // A send racing the child's exit reports through 'error'; take() already answers {} then.
+    child.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`the counting proxy exited with ${code}`)));
@@ -29,10 +31,14 @@ export class CountingProxy {
     return `unix://${this.socketPath}`;
   }
 
+  /** The counts since the last take; empty once the proxy has gone (an interrupt ends it too). */
   take(): Promise<CallCounts> {
+    if (!this.child.connected) return Promise.resolve({});
     return new Promise((resolve) => {
       this.child.once('message', (message: { counts: CallCounts }) => resolve(message.counts));
-      this.child.send({ type: 'take' });
+      this.child.send({ type: 'take' }, (error) => {
+        if (error) resolve({});
+      });
     });
   }
 

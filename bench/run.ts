@@ -72,16 +72,18 @@ async function main(options: BenchOptions): Promise<void> {
   const version = await api.call<{ Version: string; ApiVersion: string }>('GET', '/version');
   const scenario = buildScenario(run, options.size);
   let proxy: CountingProxy | undefined;
-  let cleaned = false;
-  const cleanup = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    proxy?.stop();
-    const problems = await removeRun(api, run, scenario.prefix);
-    for (const p of problems) log(`cleanup: ${p}`);
-    await rm(join(workDir, 'proxy.sock'), { force: true });
-  };
+  let cleaning: Promise<void> | undefined;
+  let interrupted = false;
+  // One cleanup however many ways the run ends (signal, failure, normal end), awaited by all.
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      proxy?.stop();
+      const problems = await removeRun(api, run, scenario.prefix);
+      for (const p of problems) log(`cleanup: ${p}`);
+      await rm(join(workDir, 'proxy.sock'), { force: true });
+    })());
   const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = true;
     log(`\n${signal}: removing everything of run ${run}…`);
     const pid = currentChild();
     if (pid !== undefined) {
@@ -92,6 +94,9 @@ async function main(options: BenchOptions): Promise<void> {
       }
     }
     void cleanup().finally(() => process.exit(130));
+  };
+  const stopIfInterrupted = (): void => {
+    if (interrupted) throw new Error('interrupted');
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -170,6 +175,7 @@ async function main(options: BenchOptions): Promise<void> {
       const order = [...running.slice(shift), ...running.slice(0, shift)];
       for (const peer of order) {
         for (const phase of PHASES) {
+          stopIfInterrupted();
           const { from, to } = states[phase];
           const slot = (results.phases[phase][peer.id] ??= { samples: [], complete: true });
           await proxy?.take();
@@ -211,6 +217,7 @@ async function main(options: BenchOptions): Promise<void> {
                 `${verdict}${outcome.error ? `; error: ${outcome.error.split('\n')[0]}` : ''}`,
             );
           }
+          stopIfInterrupted();
           if (!check.ok) await repair(api, scenario, check.observed, to, engineHost);
         }
       }
@@ -226,6 +233,8 @@ async function main(options: BenchOptions): Promise<void> {
     log(`\nresults: ${files.json}\nchart: ${files.svg}\ntable: ${files.markdown}`);
   } finally {
     await cleanup();
+    // On a signal, onSignal exits once cleanup is done; closing the client here would cut it short.
+    if (interrupted) await new Promise(() => undefined);
     api.close();
     // Generated scripts, playbooks, specs and profiles stay for a look; the netform copy goes.
     await rm(join(workDir, 'netform'), { recursive: true, force: true }).catch(() => undefined);
