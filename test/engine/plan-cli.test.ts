@@ -257,6 +257,25 @@ containers:
     expect(await inspect()).toBe(picked);
   });
 
+  it('--help lists every option without commander\'s "(default: [])" noise', async () => {
+    for (const command of ['plan', 'export']) {
+      const help = await runCli([command, '--help'], { cwd: dir });
+      expect(help.code).toBe(0);
+      expect(help.stdout).not.toContain('(default: [])');
+    }
+    const help = (await runCli(['plan', '--help'], { cwd: dir })).stdout;
+    for (const option of [
+      '--file',
+      '--out',
+      '--json',
+      '--detailed-exitcode',
+      '--target',
+      '--adopt',
+      '--strict',
+    ])
+      expect(help).toContain(option);
+  });
+
   it('left the engine as it was', async () => {
     const inspect = JSON.parse(await dockerOk(['network', 'inspect', app])) as {
       IPAM: { Config: { Subnet: string }[] };

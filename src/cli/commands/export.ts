@@ -4,23 +4,24 @@ import type { CliContext } from '../context.js';
 
 interface ExportCommandOptions {
   project?: string;
-  network: string[];
+  network?: string[];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default ([]): commander would print "(default: [])" in --help.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
     .description("write the live engine's networks and their attachments as a spec (YAML on stdout)")
     .option('--project <project>', "only this project's managed networks")
-    .option('--network <name>', 'only this network, by exact name (repeatable)', collect, [])
+    .option('--network <name>', 'only this network, by exact name (repeatable)', collect)
     .action(async (options: ExportCommandOptions) => {
       const docker = await ctx.docker();
       const observed = await docker.observe();
       const result = exportSpec(observed, {
         ...(options.project !== undefined && { project: options.project }),
-        networks: options.network,
+        networks: options.network ?? [],
       });
       const header =
         `Exported by netform from ${docker.host} (Docker ${observed.engine.version}, API ${observed.engine.apiVersion}).\n` +

@@ -13,16 +13,17 @@ import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
 
 interface PlanCommandOptions {
-  file: string[];
+  file?: string[];
   out?: string;
   json?: boolean;
   detailedExitcode?: boolean;
-  target: string[];
-  adopt: string[];
+  target?: string[];
+  adopt?: string[];
   strict?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default ([]): commander would print "(default: [])" in --help.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Exit code of `plan --detailed-exitcode` when the plan has changes (PRODUCT.md §3). */
 export const EXIT_CHANGES = 2;
@@ -31,17 +32,21 @@ export function registerPlan(program: Command, ctx: CliContext): void {
   program
     .command('plan')
     .description('show what apply would change to make the engine match the spec')
-    .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect, [])
+    .option(
+      '-f, --file <file>',
+      'spec file, default netform.yaml (repeatable; later files override earlier ones)',
+      collect,
+    )
     .option('--out <planfile>', 'save the plan for `netform apply PLANFILE`')
     .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
-    .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
-    .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect, [])
-    .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect, [])
+    .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none (1 on any error)')
+    .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect)
+    .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error, not a warning')
     .action(async (options: PlanCommandOptions) => {
       const { io } = ctx;
       const color = ctx.globals().color;
-      const loaded = await loadSpec(options.file, { cwd: io.cwd });
+      const loaded = await loadSpec(options.file ?? [], { cwd: io.cwd });
       for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
         io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
       }
@@ -52,9 +57,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const docker = await ctx.docker();
       const observed = await docker.observe();
       const plan = planChanges(loaded.spec, observed, {
-        adopt: options.adopt,
+        adopt: options.adopt ?? [],
         strict: options.strict === true,
-        targets: options.target,
+        targets: options.target ?? [],
       });
       io.stdout(options.json === true ? renderPlanJson(plan) : renderPlanText(plan, { color }));
       const failed = plan.diagnostics.some(isError);
