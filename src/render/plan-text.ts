@@ -2,7 +2,7 @@ import { diffArrays } from 'diff';
 import pc from 'picocolors';
 import { canonicalJson } from '../core/canonical-json.js';
 import { formatValue } from '../core/describe.js';
-import { ENDPOINT_SPEC_KEYS, endpointInSpecForm, poolInSpecForm } from '../core/spec-form.js';
+import { ENDPOINT_SPEC_KEYS, endpointInSpecForm, poolInSpecForm, sortedRecord } from '../core/spec-form.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { formatDiagnostic } from './diagnostics.js';
@@ -109,11 +109,12 @@ function describeNetwork(network: DesiredNetwork): string[] {
   if (network.exclusive) lines.push('exclusive: true');
   if (network.ipam.driver !== 'default') lines.push(`ipam.driver: ${network.ipam.driver}`);
   if (Object.keys(network.ipam.options).length > 0)
-    lines.push(`ipam.options: ${formatValue(network.ipam.options)}`);
+    lines.push(`ipam.options: ${formatValue(sortedRecord(network.ipam.options))}`);
   for (const pool of network.ipam.config) lines.push(`ipam.config: ${formatValue(poolInSpecForm(pool))}`);
-  if (Object.keys(network.labels).length > 0) lines.push(`labels: ${formatValue(network.labels)}`);
+  if (Object.keys(network.labels).length > 0)
+    lines.push(`labels: ${formatValue(sortedRecord(network.labels))}`);
   if (Object.keys(network.driverOpts).length > 0)
-    lines.push(`driver_opts: ${formatValue(network.driverOpts)}`);
+    lines.push(`driver_opts: ${formatValue(sortedRecord(network.driverOpts))}`);
   return lines;
 }
 
