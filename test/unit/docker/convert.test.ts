@@ -166,3 +166,38 @@ describe('convert: what differs between engine versions', () => {
     ]);
   });
 });
+
+describe('containersToInspect', () => {
+  const summary = (id: string, name: string, networks: Record<string, string>) => ({
+    Id: id,
+    Names: [`/${name}`],
+    NetworkSettings: {
+      Networks: Object.fromEntries(
+        Object.entries(networks).map(([n, networkId]) => [n, { NetworkID: networkId }]),
+      ),
+    },
+  });
+  const list = [
+    summary('c1', 'foo', { foo: 'n-foo' }),
+    summary('c2', 'foobar', { foobar: 'n-foobar' }),
+    summary('c3', 'plain', { bridge: 'n-bridge' }),
+    summary('c4', 'hosted', { host: 'n-host' }),
+    summary('c5', 'idle', { foo: '' }),
+  ];
+
+  it.each([
+    ['every container on a user network by default', {}, ['c1', 'c2', 'c5']],
+    ['only those on the named networks, names exact', { networks: ['foo'] }, ['c1', 'c5']],
+    ['networks by id too', { networks: ['n-foobar'] }, ['c2']],
+    [
+      'named containers besides, names exact',
+      { networks: ['foo'], containers: ['plain', 'foob'] },
+      ['c1', 'c3', 'c5'],
+    ],
+    ['none when no network is asked for', { networks: [] }, []],
+  ] as const)('%s', (_name, options, ids) => {
+    expect(
+      containersToInspect(list, { ...options } as { networks?: string[]; containers?: string[] }),
+    ).toEqual(ids);
+  });
+});
