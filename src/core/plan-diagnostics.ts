@@ -14,7 +14,7 @@ export const PLAN_CODES = {
   unknownTarget: 'NF205',
   adoptNothing: 'NF206',
   duplicateNetworkName: 'NF207',
-  replacementAddressOutside: 'NF208',
+  replacementAddressConflict: 'NF208',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -107,32 +107,29 @@ export function duplicateNetworkName(name: string, ids: string[]): Diagnostic {
 }
 
 /**
- * A replace would reconnect an endpoint with a static address the new network has no subnet for:
- * the engine refuses the connect of a running container, and for a stopped or never-started one
- * accepts it but then refuses to start the container.
+ * A replace would reconnect an endpoint with a static address the new network cannot give it:
+ * outside its subnets, its gateway, an aux address, or another endpoint's address. The engine
+ * refuses the connect of a running container, and for a stopped or never-started one accepts it
+ * but then refuses to start the container.
  */
-export function replacementAddressOutside(
+export function replacementAddressConflict(
   network: string,
   container: string,
   listed: boolean,
   address: string,
-  subnets: string[],
+  why: string,
   position?: SourcePosition,
 ): Diagnostic {
-  const where =
-    subnets.length > 0
-      ? `outside the new subnets (${subnets.join(', ')})`
-      : "but the new network has no subnet for it (the spec declares none; the daemon's pick cannot hold a static address)";
   return {
     severity: 'error',
-    code: PLAN_CODES.replacementAddressOutside,
+    code: PLAN_CODES.replacementAddressConflict,
     path: `networks.${network}`,
     message:
-      `replacing ${network} would reconnect ${container} with static address ${address}, ${where}: ` +
+      `replacing ${network} would reconnect ${container} with static address ${address}, ${why}: ` +
       'the engine would refuse to connect or start it',
     hint: listed
-      ? `give ${container} an address inside the new subnets in the spec`
-      : `list ${container} under containers: with an address inside the new subnets (or none), or disconnect it first: docker network disconnect ${network} ${container}`,
+      ? `give ${container} another address on ${network} in the spec`
+      : `list ${container} under containers: with another address on ${network} (or none), or disconnect it first: docker network disconnect ${network} ${container}`,
     ...at(position),
   };
 }

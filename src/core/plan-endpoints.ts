@@ -1,9 +1,9 @@
-import type { DesiredAttachment, DesiredState, EndpointSettings } from '../model/desired.js';
+import type { DesiredAttachment, DesiredIpamPool, DesiredState, EndpointSettings } from '../model/desired.js';
 import { PREDEFINED_NETWORKS } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedContainer, ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { EndpointAction, EndpointRecord, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
-import { containsAddress, parseAddress, parseCidr } from './cidr.js';
+import { containsAddress, parseAddress, parseCidr, type Address, type Cidr } from './cidr.js';
 import type { NetworkDecision } from './decide-networks.js';
 import { diffEndpoint } from './diff-endpoint.js';
 import {
@@ -13,7 +13,7 @@ import {
   type EndpointIndex,
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
-import { pendingContainer, replacementAddressOutside } from './plan-diagnostics.js';
+import { pendingContainer, replacementAddressConflict } from './plan-diagnostics.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
@@ -187,33 +187,69 @@ export function planAttachmentChanges(
 }
 
 /**
- * Static addresses a replace would reconnect outside the new network's subnets (an endpoint of a
- * container the spec does not list keeps its own settings, which the spec's new subnets may not
- * hold): one error per address, since apply would fail or leave a container that cannot start.
+ * Static addresses a replace would reconnect that the new network cannot give (an endpoint of a
+ * container the spec does not list keeps its own settings, which the spec's new network may not
+ * hold): outside its subnets, its gateway (the subnet's first host when the daemon picks it), an
+ * aux address, or an address another endpoint takes. One error per address, since apply would
+ * fail or leave a container that cannot start.
  */
 export function replacementAddressProblems(
   desired: DesiredState,
   replace: ReplaceNetworkAction,
 ): Diagnostic[] {
-  const subnets = replace.after.ipam.config.map((pool) => pool.subnet);
-  const blocks = subnets.map(parseCidr).filter((block) => block !== undefined);
+  const pools = replace.after.ipam.config.flatMap((pool) => {
+    const block = parseCidr(pool.subnet);
+    return block ? [{ pool, block }] : [];
+  });
+  const subnets = pools.map(({ pool }) => pool.subnet);
+  const taken = new Map<string, string>();
   const problems: Diagnostic[] = [];
-  for (const endpoint of replace.endpoints) {
+  // Listed containers first: when two endpoints want one address, the spec's claim stands.
+  const listedFirst = [...replace.endpoints].sort(
+    (a, b) => Number(b.container in desired.containers) - Number(a.container in desired.containers),
+  );
+  for (const endpoint of listedFirst) {
     if (endpoint.after === null) continue;
     for (const text of [endpoint.after.ipv4Address, endpoint.after.ipv6Address]) {
       const address = text === undefined ? undefined : parseAddress(text);
-      if (!address || blocks.some((block) => containsAddress(block, address))) continue;
+      if (!address) continue;
+      const why = addressConflict(address, pools, subnets, taken.get(address.text));
+      taken.set(address.text, taken.get(address.text) ?? endpoint.container);
+      if (why === undefined) continue;
       problems.push(
-        replacementAddressOutside(
+        replacementAddressConflict(
           replace.network,
           endpoint.container,
           endpoint.container in desired.containers,
           address.text,
-          subnets,
+          why,
           desired.networks[replace.network]?.source,
         ),
       );
     }
   }
   return problems;
+}
+
+/** Why the new network cannot give `address` to an endpoint, or undefined when it can. */
+function addressConflict(
+  address: Address,
+  pools: { pool: DesiredIpamPool; block: Cidr }[],
+  subnets: string[],
+  takenBy: string | undefined,
+): string | undefined {
+  const home = pools.find(({ block }) => containsAddress(block, address));
+  if (!home) {
+    return subnets.length > 0
+      ? `outside the new subnets (${subnets.join(', ')})`
+      : 'but the new network has no subnet for it (the spec declares none, and an address the daemon picks cannot be static)';
+  }
+  const gateway = home.pool.gateway === undefined ? undefined : parseAddress(home.pool.gateway);
+  if (gateway ? gateway.value === address.value : address.value === home.block.first + 1n) {
+    return `the new network's gateway`;
+  }
+  const aux = Object.entries(home.pool.auxAddresses).find(([, value]) => value === address.text);
+  if (aux) return `reserved on the new network as aux address ${aux[0]}`;
+  if (takenBy !== undefined) return `which ${takenBy} gets too`;
+  return undefined;
 }
