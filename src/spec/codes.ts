@@ -121,6 +121,10 @@ export const CODES = {
   ),
   engineApiTooOld: def('NF073', 'The engine API version is older than 1.41 (Docker Engine 20.10).'),
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
+  engineEndpointFieldUnsupported: def(
+    'NF075',
+    'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+  ),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

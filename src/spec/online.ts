@@ -55,7 +55,35 @@ export function checkAgainstEngine(spec: DesiredState, observed: ObservedState):
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
   }
+  checkEndpointFields(spec, engine.apiVersion, diagnostics);
   return diagnostics;
+}
+
+/**
+ * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
+ * (a MAC on connect before API 1.54), so apply would report success and never converge.
+ */
+function checkEndpointFields(spec: DesiredState, apiVersion: string, out: Diagnostic[]): void {
+  for (const container of Object.values(spec.containers)) {
+    for (const attachment of Object.values(container.attachments)) {
+      const path = ['containers', container.name, 'networks', attachment.network];
+      const unsupported: [string, string, string][] = [];
+      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
+        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
+      }
+      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
+        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
+      }
+      for (const [field, value, needs] of unsupported) {
+        out.push(
+          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
+            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
+            hint: `remove ${field} from the spec, or upgrade the engine`,
+          }),
+        );
+      }
+    }
+  }
 }
 
 function checkSubnets(
