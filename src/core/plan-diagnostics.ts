@@ -15,6 +15,7 @@ export const PLAN_CODES = {
   adoptNothing: 'NF206',
   duplicateNetworkName: 'NF207',
   replacementAddressConflict: 'NF208',
+  addressInUse: 'NF209',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -130,6 +131,33 @@ export function replacementAddressConflict(
     hint: listed
       ? `give ${container} another address on ${network} in the spec`
       : `list ${container} under containers: with another address on ${network} (or none), or disconnect it first: docker network disconnect ${network} ${container}`,
+    ...at(position),
+  };
+}
+
+/** A connect or reconnect asks for a static address another container on the network keeps. */
+export function addressInUse(
+  network: string,
+  container: string,
+  address: string,
+  holder: string,
+  holderState: string,
+  holderListed: boolean,
+  position?: SourcePosition,
+): Diagnostic {
+  const running = holderState === 'running';
+  const has = running
+    ? `which ${holder} (running) has`
+    : `which ${holder} (${holderState}) is configured with and would no longer start with`;
+  const free = holderListed
+    ? `give ${holder} another address on ${network} in the spec`
+    : `disconnect ${holder} first (docker network disconnect ${network} ${holder}), or list it under containers: with another address`;
+  return {
+    severity: 'error',
+    code: PLAN_CODES.addressInUse,
+    path: `containers.${container}.networks.${network}`,
+    message: `${container} asks for static address ${address} on ${network}, ${has}: the engine would refuse it (Address already in use)`,
+    hint: `give ${container} another address, or ${free}`,
     ...at(position),
   };
 }

@@ -10,6 +10,7 @@ import type {
   ReplaceNetworkAction,
 } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
+import { addressInUseProblems } from './address-in-use.js';
 import { compareCidrText, parseCidr } from './cidr.js';
 import { decideNetworks, type NetworkDecision } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
@@ -86,6 +87,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   );
   actions.push(...attachments.actions);
   diagnostics.push(...attachments.diagnostics);
+  diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
 
   const ordered = orderActions(actions);
   return {

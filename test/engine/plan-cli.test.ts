@@ -257,6 +257,34 @@ containers:
     expect(await inspect()).toBe(picked);
   });
 
+  it('refuses a static address another container on the network has (NF209), real engine assignment', async () => {
+    const net = await qa.createNetwork('busy', ['--subnet', qa.subnet(3).v4, ...qaLabels]);
+    const holder = await qa.createContainer('holder', { network: net });
+    const assigned = (
+      await dockerOk([
+        'inspect',
+        holder,
+        '--format',
+        `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`,
+      ])
+    ).trim();
+    expect(assigned.startsWith(qa.subnet(3).v4Prefix)).toBe(true);
+    const newcomer = await qa.createContainer('newcomer', { start: false });
+    const spec = `project: ${qaProject}\nnetworks:\n  ${net}:\n    subnet: ${qa.subnet(3).v4}\ncontainers:\n  ${newcomer}:\n    networks:\n      ${net}: { ipv4_address: ${assigned} }\n`;
+    const result = await plan(spec, ['--detailed-exitcode']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `error NF209 containers.${newcomer}.networks.${net}: ${newcomer} asks for static address ${assigned} on ${net}, which ${holder} (running) has`,
+    );
+    const exclusive = spec.replace(
+      `    subnet: ${qa.subnet(3).v4}\n`,
+      `    subnet: ${qa.subnet(3).v4}\n    exclusive: true\n`,
+    );
+    const freed = await plan(exclusive, ['--detailed-exitcode']);
+    expect(freed.code).toBe(2);
+    expect(freed.stdout).toContain(`~ disconnect ${holder} from ${net}`);
+  });
+
   it('--help lists every option without commander\'s "(default: [])" noise', async () => {
     for (const command of ['plan', 'export']) {
       const help = await runCli([command, '--help'], { cwd: dir });
