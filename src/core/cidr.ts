@@ -58,6 +58,11 @@ function embeddedIPv4AsHex(text: string): string | undefined {
   return `${text.slice(0, colon + 1)}${hex(a, b)}:${hex(c, d)}`;
 }
 
+/** The canonical text of an address given by value (the inverse of parseAddress's `value`). */
+export function addressOfValue(value: bigint, family: Family): string {
+  return fromBigInt(value, family);
+}
+
 /** Parses one address; strict: IPv4 must be four decimal parts, IPv6 must not carry a zone. */
 export function parseAddress(text: string): Address | undefined {
   if (typeof text !== 'string' || text.includes('%') || text.includes('/')) return undefined;

@@ -6,7 +6,14 @@ import type {
   ObservedNetwork,
   ObservedState,
 } from '../model/observed.js';
-import { canonicalAddress, canonicalCidr, compareCidrText, parseAddress, parseCidr } from './cidr.js';
+import {
+  addressOfValue,
+  canonicalAddress,
+  canonicalCidr,
+  compareCidrText,
+  parseAddress,
+  parseCidr,
+} from './cidr.js';
 import { userLabels } from './ownership.js';
 
 /**
@@ -90,11 +97,30 @@ export function defaultScopeOf(driver: string): string {
 
 const familyOf = (cidr: string): 4 | 6 | undefined => parseCidr(cidr)?.family;
 
-/** The address the daemon picks as gateway when none is given: the subnet's first host. */
-function isDaemonDefaultGateway(subnet: string, gateway: string): boolean {
-  const block = parseCidr(subnet);
+/**
+ * The address the daemon picks as gateway when none is given: the first address it can allocate,
+ * which is the ip_range's first address when there is a range (seen on 20.10: subnet
+ * 10.213.101.0/24 with ip_range 10.213.101.128/25 gets gateway 10.213.101.128), else the subnet's
+ * first host. Undefined when the pool does not parse.
+ */
+export function daemonGatewayValue(pool: { subnet: string; ipRange?: string }): bigint | undefined {
+  const block = parseCidr(pool.subnet);
+  if (!block) return undefined;
+  const range = pool.ipRange === undefined ? undefined : parseCidr(pool.ipRange);
+  const start = range && range.family === block.family ? range.first : block.first;
+  return start === block.first ? start + 1n : start;
+}
+
+/** daemonGatewayValue as canonical text. */
+function daemonGateway(pool: { subnet: string; ipRange?: string }): string | undefined {
+  const family = familyOf(pool.subnet);
+  const value = daemonGatewayValue(pool);
+  return family === undefined || value === undefined ? undefined : addressOfValue(value, family);
+}
+
+function isDaemonDefaultGateway(pool: { subnet: string; ipRange?: string }, gateway: string): boolean {
   const address = parseAddress(gateway);
-  return block !== undefined && address !== undefined && address.value === block.first + 1n;
+  return address !== undefined && address.value === daemonGatewayValue(pool);
 }
 
 const sortPools = (pools: DesiredIpamPool[]): DesiredIpamPool[] =>
@@ -134,9 +160,10 @@ function canonicalPool(pool: ObservedIpamPool | DesiredIpamPool): DesiredIpamPoo
  * - an address family the spec gives no subnet of is the daemon's to pick (its default pools, the
  *   IPv4 pool Engine 20.10 adds beside a lone IPv6 subnet, the IPv6 /64 of Engine 27+), so the
  *   observed pools of that family are dropped;
- * - a gateway the spec does not give is the daemon's pick.
- * Without a spec (export), every pool is kept and a gateway is dropped when it is the subnet's
- * first host, the daemon's own pick.
+ * - a gateway the spec does not give is the daemon's pick;
+ * - no gateway reported (20.10: the daemon picked it) is compared as the daemon's pick.
+ * Without a spec (export), every pool is kept and a gateway is dropped when it is the daemon's
+ * own pick (daemonGatewayValue).
  */
 function normalizeObservedPools(
   observed: ObservedIpamPool[],
@@ -146,7 +173,7 @@ function normalizeObservedPools(
   if (desired === undefined) {
     return sortPools(
       pools.map((pool) => {
-        if (pool.gateway !== undefined && isDaemonDefaultGateway(pool.subnet, pool.gateway)) {
+        if (pool.gateway !== undefined && isDaemonDefaultGateway(pool, pool.gateway)) {
           const { gateway: _gateway, ...rest } = pool;
           return rest;
         }
@@ -163,12 +190,17 @@ function normalizeObservedPools(
         const match = wanted.find((w) => sameCidr(w.subnet, pool.subnet));
         const gatewayIsDaemons =
           pool.gateway !== undefined &&
-          (match ? match.gateway === undefined : isDaemonDefaultGateway(pool.subnet, pool.gateway));
+          (match ? match.gateway === undefined : isDaemonDefaultGateway(pool, pool.gateway));
         if (gatewayIsDaemons) {
           const { gateway: _gateway, ...rest } = pool;
           return rest;
         }
-        return pool;
+        // Engine 20.10 reports no gateway when the daemon picked it: when the spec names one, the
+        // daemon's pick is what to compare it with (the seed examples' `gateway: 10.0.42.1` is no
+        // difference, and another address reads `10.0.42.1 → 10.0.42.254`).
+        const picked =
+          pool.gateway === undefined && match?.gateway !== undefined ? daemonGateway(pool) : undefined;
+        return picked === undefined ? pool : { ...pool, gateway: picked };
       }),
   );
 }

@@ -9,6 +9,7 @@ import { diffEndpoint } from './diff-endpoint.js';
 import {
   comparableDesiredEndpoint,
   compareText,
+  daemonGatewayValue,
   endpointOn,
   type EndpointIndex,
   normalizeObservedEndpoint,
@@ -189,7 +190,7 @@ export function planAttachmentChanges(
 /**
  * Static addresses a replace would reconnect that the new network cannot give (an endpoint of a
  * container the spec does not list keeps its own settings, which the spec's new network may not
- * hold): outside its subnets, its gateway (the subnet's first host when the daemon picks it), an
+ * hold): outside its subnets, its gateway (when the daemon picks it: the first address of the ip_range, else the subnet's first host), an
  * aux address, or an address another endpoint takes. One error per address, since apply would
  * fail or leave a container that cannot start.
  */
@@ -245,7 +246,7 @@ function addressConflict(
       : 'but the new network has no subnet for it (the spec declares none, and an address the daemon picks cannot be static)';
   }
   const gateway = home.pool.gateway === undefined ? undefined : parseAddress(home.pool.gateway);
-  if (gateway ? gateway.value === address.value : address.value === home.block.first + 1n) {
+  if ((gateway?.value ?? daemonGatewayValue(home.pool)) === address.value) {
     return `the new network's gateway`;
   }
   const aux = Object.entries(home.pool.auxAddresses).find(([, value]) => value === address.text);

@@ -285,6 +285,40 @@ containers:
     expect(freed.stdout).toContain(`~ disconnect ${holder} from ${net}`);
   });
 
+  it("takes a spec gateway that is the daemon's unreported pick as no change (20.10), with and without ip_range", async () => {
+    const plain = await qa.createNetwork('gw', ['--subnet', qa.subnet(4).v4]);
+    const ranged = await qa.createNetwork('gwr', [
+      '--subnet',
+      qa.subnet(5).v4,
+      '--ip-range',
+      `${qa.subnet(5).v4Prefix}.128/25`,
+    ]);
+    // What the daemon really gave, read from a container on each network.
+    const gatewayOn = async (network: string): Promise<string> => {
+      const probe = await qa.createContainer(`probe-${network.slice(qa.prefix.length)}`, { network });
+      return (
+        await dockerOk([
+          'inspect',
+          probe,
+          '--format',
+          `{{(index .NetworkSettings.Networks "${network}").Gateway}}`,
+        ])
+      ).trim();
+    };
+    expect(await gatewayOn(plain)).toBe(`${qa.subnet(4).v4Prefix}.1`);
+    expect(await gatewayOn(ranged)).toBe(`${qa.subnet(5).v4Prefix}.128`);
+    const spec = (plainGateway: string) =>
+      `project: ${qaProject}-gw\nnetworks:\n  ${plain}:\n    subnet: ${qa.subnet(4).v4}\n    gateway: ${plainGateway}\n` +
+      `  ${ranged}:\n    subnet: ${qa.subnet(5).v4}\n    ip_range: ${qa.subnet(5).v4Prefix}.128/25\n    gateway: ${qa.subnet(5).v4Prefix}.128\n`;
+    const same = await plan(spec(`${qa.subnet(4).v4Prefix}.1`), ['--detailed-exitcode']);
+    expect(same.stdout).toContain('No changes. The engine matches the spec.');
+    expect(same.code).toBe(0);
+    const moved = await plan(spec(`${qa.subnet(4).v4Prefix}.254`));
+    expect(moved.stdout).toContain(
+      `ipam.config[0].gateway: ${qa.subnet(4).v4Prefix}.1 → ${qa.subnet(4).v4Prefix}.254`,
+    );
+  });
+
   it('--help lists every option without commander\'s "(default: [])" noise', async () => {
     for (const command of ['plan', 'export']) {
       const help = await runCli([command, '--help'], { cwd: dir });

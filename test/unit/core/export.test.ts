@@ -83,6 +83,24 @@ describe('exportSpec', () => {
     expect(exportSpec(observed, { networks: ['app', 'admin'] }).warnings).toEqual([]);
   });
 
+  it("leaves out a gateway only when it is the daemon's pick: with an ip_range, the range's first address", () => {
+    const { observed } = readGoldenCase('unreported-gateway-engine-20.10');
+    const ranged = observed.networks.find((n) => n.name === 'ranged');
+    const pool = ranged?.ipam.config[0];
+    if (!ranged || !pool) throw new Error('golden case changed');
+    const exported = (gateway: string) =>
+      exportSpec(
+        { ...observed, networks: [{ ...ranged, ipam: { ...ranged.ipam, config: [{ ...pool, gateway }] } }] },
+        { networks: ['ranged'] },
+      ).spec.networks.ranged;
+    expect(exported('10.2.0.128')).toEqual({ subnet: '10.2.0.0/24', ip_range: '10.2.0.128/25' });
+    expect(exported('10.2.0.1')).toEqual({
+      subnet: '10.2.0.0/24',
+      ip_range: '10.2.0.128/25',
+      gateway: '10.2.0.1',
+    });
+  });
+
   it('warns when --project names a project that manages no network (a typo exports an empty spec)', () => {
     const { observed } = readGoldenCase('connect-disconnect-reconnect');
     const result = exportSpec(observed, { project: 'shp' });
