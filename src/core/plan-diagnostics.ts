@@ -16,6 +16,7 @@ export const PLAN_CODES = {
   duplicateNetworkName: 'NF207',
   replacementAddressConflict: 'NF208',
   addressInUse: 'NF209',
+  privateNetworkMode: 'NF210',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -158,6 +159,23 @@ export function addressInUse(
     path: `containers.${container}.networks.${network}`,
     message: `${container} asks for static address ${address} on ${network}, ${has}: the engine would refuse it (Address already in use)`,
     hint: `give ${container} another address, or ${free}`,
+    ...at(position),
+  };
+}
+
+/** A connect of a container in network mode host or none, which Docker refuses. */
+export function privateNetworkMode(
+  container: string,
+  network: string,
+  mode: string,
+  position?: SourcePosition,
+): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.privateNetworkMode,
+    path: `containers.${container}.networks.${network}`,
+    message: `${container} runs with --network ${mode}, and Docker cannot connect such a container to ${network} (or any other network)`,
+    hint: `recreate ${container} on a user-defined network (docker run --network ${network} ...), or leave ${network} out of its networks in the spec`,
     ...at(position),
   };
 }

@@ -14,6 +14,7 @@ import { addressInUseProblems } from './address-in-use.js';
 import { compareCidrText, parseCidr } from './cidr.js';
 import { decideNetworks, type NetworkDecision } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
+import { privateNetworkModeProblems } from './network-mode.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
   planAttachmentChanges,
@@ -88,6 +89,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   actions.push(...attachments.actions);
   diagnostics.push(...attachments.diagnostics);
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
+  diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
 
   const ordered = orderActions(actions);
   return {

@@ -319,6 +319,23 @@ containers:
     );
   });
 
+  it('refuses to connect a container in network mode host or none (NF210), as docker would', async () => {
+    const net = await qa.createNetwork('modes', ['--subnet', qa.subnet(6).v4, ...qaLabels]);
+    const onHost = await qa.createContainer('on-host', { start: false, args: ['--network', 'host'] });
+    const isolated = await qa.createContainer('isolated', { start: false, args: ['--network', 'none'] });
+    const spec = `project: ${qaProject}\nnetworks:\n  ${net}:\n    subnet: ${qa.subnet(6).v4}\ncontainers:\n  ${onHost}:\n    networks: [${net}]\n  ${isolated}:\n    networks: [${net}]\n`;
+    const result = await plan(spec);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `error NF210 containers.${onHost}.networks.${net}: ${onHost} runs with --network host`,
+    );
+    expect(result.stdout).toContain(
+      `error NF210 containers.${isolated}.networks.${net}: ${isolated} runs with --network none`,
+    );
+    // The independent read: docker itself refuses the connect the plan would have made.
+    expect((await docker(['network', 'connect', net, onHost])).code).not.toBe(0);
+  });
+
   it('--help lists every option without commander\'s "(default: [])" noise', async () => {
     for (const command of ['plan', 'export']) {
       const help = await runCli([command, '--help'], { cwd: dir });
