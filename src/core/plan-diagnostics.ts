@@ -17,6 +17,7 @@ export const PLAN_CODES = {
   replacementAddressConflict: 'NF208',
   addressInUse: 'NF209',
   privateNetworkMode: 'NF210',
+  subnetStillHeld: 'NF211',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -176,6 +177,28 @@ export function privateNetworkMode(
     path: `containers.${container}.networks.${network}`,
     message: `${container} runs with --network ${mode}, and Docker cannot connect such a container to ${network} (or any other network)`,
     hint: `recreate ${container} on a user-defined network (docker run --network ${network} ...), or leave ${network} out of its networks in the spec`,
+    ...at(position),
+  };
+}
+
+/** A create or replace needs a subnet that a network this plan removes or replaces later still holds. */
+export function subnetStillHeld(
+  network: string,
+  subnet: string,
+  holder: string,
+  held: string,
+  how: 'removes' | 'replaces',
+  position?: SourcePosition,
+): Diagnostic {
+  const order = how === 'removes' ? 'removes networks last' : 'creates networks before it replaces any';
+  return {
+    severity: 'error',
+    code: PLAN_CODES.subnetStillHeld,
+    path: `networks.${network}`,
+    message:
+      `${network} needs subnet ${subnet}, which overlaps ${held} of ${holder}, a network this plan ${how}: ` +
+      `apply ${order}, and the engine refuses overlapping pools`,
+    hint: `apply in two steps: \`netform apply --target ${holder}\` first, then \`netform apply\`; or give ${network} another subnet`,
     ...at(position),
   };
 }

@@ -22,6 +22,7 @@ import {
   recordEndpoints,
   replacementAddressProblems,
 } from './plan-endpoints.js';
+import { subnetReuseProblems } from './subnet-reuse.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
 /** What `plan` was asked for beyond the spec: `--adopt`, `--strict`, `--target`. */
@@ -90,6 +91,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   diagnostics.push(...attachments.diagnostics);
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
+  diagnostics.push(...subnetReuseProblems(desired, actions));
 
   const ordered = orderActions(actions);
   return {

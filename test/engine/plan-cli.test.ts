@@ -336,6 +336,35 @@ containers:
     expect((await docker(['network', 'connect', net, onHost])).code).not.toBe(0);
   });
 
+  it('refuses a network renamed with the same subnet (NF211) and names the two-step way, which converges', async () => {
+    // A project of its own, so the applies below touch no other test's networks.
+    const renameProject = `${qaProject}-rename`;
+    const old = await qa.createNetwork('old-name', [
+      '--subnet',
+      qa.subnet(7).v4,
+      '--label',
+      'io.netform.managed=true',
+      '--label',
+      `io.netform.project=${renameProject}`,
+    ]);
+    const renamed = qa.name('new-name');
+    const spec = `project: ${renameProject}\nnetworks:\n  ${renamed}:\n    subnet: ${qa.subnet(7).v4}\n`;
+    const result = await plan(spec);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `error NF211 networks.${renamed}: ${renamed} needs subnet ${qa.subnet(7).v4}, which overlaps ${qa.subnet(7).v4} of ${old}, a network this plan removes`,
+    );
+    expect(result.stdout).toContain(`\`netform apply --target ${old}\` first, then \`netform apply\``);
+    await writeFile(join(dir, 'netform.yaml'), spec);
+    const first = await runCli(['apply', '--target', old, '--auto-approve'], { cwd: dir });
+    expect(first.code).toBe(0);
+    const second = await runCli(['apply', '--auto-approve'], { cwd: dir });
+    expect(second.code).toBe(0);
+    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+    expect(names).toContain(renamed);
+    expect(names).not.toContain(old);
+  });
+
   it('--help lists every option without commander\'s "(default: [])" noise', async () => {
     for (const command of ['plan', 'export']) {
       const help = await runCli([command, '--help'], { cwd: dir });
