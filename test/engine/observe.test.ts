@@ -55,11 +55,22 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await port?.close();
+  // The id-like container has no scope prefix (its name must look like an id), so the scope's
+  // cleanup would not find it; it is attached to one of the scope's networks.
+  if (idPrefixName) await docker(['rm', '-f', idPrefixName]);
   await scope.cleanup();
 });
 
+/** A container named like another's id prefix (set in beforeAll). */
+let idPrefixName = '';
+
+/** This file's containers: other files of the same run share the run label, not the prefix. */
 const mine = (state: ObservedState): ObservedContainer[] =>
-  state.containers.filter((c) => c.labels['io.netform.test'] === scope.runId);
+  state.containers.filter(
+    (c) =>
+      c.labels['io.netform.test'] === scope.runId &&
+      (c.name.startsWith(scope.prefix) || c.name === idPrefixName),
+  );
 
 describe('observe', () => {
   const names = {
@@ -73,7 +84,6 @@ describe('observe', () => {
     cfoo: scope.name('foo'),
     cfoobar: scope.name('foobar'),
   };
-  let idPrefixName = '';
 
   beforeAll(async () => {
     const lan = scope.subnet(0);
