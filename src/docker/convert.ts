@@ -1,5 +1,5 @@
 import { canonicalAddress, canonicalCidr } from '../core/cidr.js';
-import { PREDEFINED_NETWORKS } from '../model/desired.js';
+import { MANAGED_LABEL, PREDEFINED_NETWORKS, PROJECT_LABEL } from '../model/desired.js';
 import type {
   ContainerState,
   EngineInfo,
@@ -61,6 +61,16 @@ export function observedStateFrom(engine: EngineInfo, payloads: ObservePayloads)
     }
   }
   return { engine, networks, containers };
+}
+
+/** `options` with the networks `options.project` manages added to `options.networks`. */
+export function withProjectNetworks(networks: ApiNetwork[], options: ObserveOptions): ObserveOptions {
+  const { project } = options;
+  if (project === undefined) return options;
+  const managed = networks
+    .filter((n) => n.Labels?.[MANAGED_LABEL] === 'true' && n.Labels[PROJECT_LABEL] === project)
+    .map((n) => n.Name);
+  return { ...options, networks: [...(options.networks ?? []), ...managed] };
 }
 
 /**

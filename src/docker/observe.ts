@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { EngineInfo, ObservedState } from '../model/observed.js';
 import type { ObserveOptions } from '../model/port.js';
 import type { EngineClient } from './client.js';
-import { containersToInspect, observedStateFrom } from './convert.js';
+import { containersToInspect, observedStateFrom, withProjectNetworks } from './convert.js';
 import type { ApiContainerInspect, ApiContainerSummary, ApiNetwork } from './engine-api.js';
 import { EngineRequestError } from './errors.js';
 
@@ -41,7 +41,7 @@ export async function observeEngine(
   const inspects: ApiContainerInspect[] = [];
   const vanished: string[] = [];
   await Promise.all(
-    containersToInspect(containers, options).map((id) =>
+    containersToInspect(containers, withProjectNetworks(networks, options)).map((id) =>
       limit(async () => {
         const inspect = await inspectContainer(client, id);
         if (inspect) inspects.push(inspect);

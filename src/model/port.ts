@@ -26,6 +26,11 @@ export interface ObserveOptions {
    */
   networks?: string[];
   containers?: string[];
+  /**
+   * Adds the networks managed by this project (labels io.netform.managed=true and
+   * io.netform.project=<project>) to `networks`: a plan removes those, so it needs their endpoints.
+   */
+  project?: string;
 }
 
 /**

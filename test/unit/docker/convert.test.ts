@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { negotiateApiVersion } from '../../../src/docker/api-version.js';
 import {
   containersToInspect,
+  withProjectNetworks,
   engineInfoFrom,
   observedStateFrom,
   type ObservePayloads,
 } from '../../../src/docker/convert.js';
-import type { ApiInfo, ApiVersion } from '../../../src/docker/engine-api.js';
+import type { ApiInfo, ApiNetwork, ApiVersion } from '../../../src/docker/engine-api.js';
 import { canonicalAddress, canonicalCidr } from '../../../src/core/cidr.js';
 import type { ObservedState } from '../../../src/model/observed.js';
 
@@ -184,6 +185,22 @@ describe('containersToInspect', () => {
     summary('c4', 'hosted', { host: 'n-host' }),
     summary('c5', 'idle', { foo: '' }),
   ];
+
+  it('adds the networks a project manages, by exact labels', () => {
+    const networks: ApiNetwork[] = [
+      { Name: 'foo', Id: 'n-foo', Labels: { 'io.netform.managed': 'true', 'io.netform.project': 'shop' } },
+      {
+        Name: 'foobar',
+        Id: 'n-foobar',
+        Labels: { 'io.netform.managed': 'true', 'io.netform.project': 'shopping' },
+      },
+      { Name: 'plain', Id: 'n-plain', Labels: { 'io.netform.project': 'shop' } },
+    ];
+    const options = withProjectNetworks(networks, { networks: ['declared'], project: 'shop' });
+    expect(options.networks).toEqual(['declared', 'foo']);
+    expect(containersToInspect(list, options)).toEqual(['c1', 'c5']);
+    expect(withProjectNetworks(networks, { networks: ['x'] })).toEqual({ networks: ['x'] });
+  });
 
   it.each([
     ['every container on a user network by default', {}, ['c1', 'c2', 'c5']],
