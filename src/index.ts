@@ -9,7 +9,7 @@
  * if (!loaded.ok) throw new Error(loaded.errors.map((d) => d.message).join('\n'));
  * const docker = await connectDocker({ env: process.env });
  * try {
- *   const observed = await observe(docker);
+ *   const observed = await observe(docker, loaded.spec);
  *   const problems = validate(loaded.spec, observed);      // the online checks
  *   const thePlan = plan(loaded.spec, observed);
  *   console.log(renderPlan(thePlan));
@@ -22,15 +22,16 @@
 import { applyPlan, type ApplyPlanOptions } from './apply/apply-plan.js';
 import { acquireLock, type AcquireOptions, type LockOwner } from './apply/lock.js';
 import type { ApplyResult } from './apply/result.js';
+import { observeScope } from './core/observe-scope.js';
 import { planChanges, type PlanOptions } from './core/plan.js';
 import type { DesiredState } from './model/desired.js';
 import type { Diagnostic } from './model/diagnostic.js';
 import type { ObservedState } from './model/observed.js';
 import type { Plan } from './model/plan.js';
-import type { DockerPort, ObserveOptions } from './model/port.js';
+import type { DockerPort } from './model/port.js';
 import { renderPlanJson } from './render/plan-json.js';
 import { renderPlanText } from './render/plan-text.js';
-import { checkAgainstEngine } from './spec/online.js';
+import { checkAgainstEngine, withEngineChecks } from './spec/online.js';
 
 export { compileSpec, loadSpec, normalizeSpec } from './spec/index.js';
 export type { CompileOptions, LoadOptions, SpecSource, ValidationResult } from './spec/index.js';
@@ -53,14 +54,21 @@ export function validate(spec: DesiredState, observed: ObservedState): Diagnosti
   return checkAgainstEngine(spec, observed);
 }
 
-/** Reads the engine: networks, containers in every state, and their endpoints. */
-export function observe(docker: DockerPort, options?: ObserveOptions): Promise<ObservedState> {
-  return docker.observe(options);
+/**
+ * Reads the engine: networks, containers in every state, and their endpoints. Give `desired` to
+ * inspect only the containers a plan for it reads (as the CLI does); without it, every container
+ * on a user network is inspected.
+ */
+export function observe(docker: DockerPort, desired?: DesiredState): Promise<ObservedState> {
+  return docker.observe(desired ? observeScope(desired) : undefined);
 }
 
-/** The minimal plan that makes `observed` match `desired`. Pure and deterministic. */
+/**
+ * The minimal plan that makes `observed` match `desired`, with errors for what the engine would
+ * certainly refuse (as `netform plan`). Pure and deterministic.
+ */
 export function plan(desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
-  return planChanges(desired, observed, options);
+  return withEngineChecks(planChanges(desired, observed, options), desired, observed);
 }
 
 /** The plan as people read it (`text`, Terraform's symbols) or as `plan --json` prints it. */

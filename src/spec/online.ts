@@ -2,6 +2,7 @@ import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
 import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 
@@ -16,7 +17,11 @@ const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
  * that are the declared network itself (same name) or are managed by this same project are not
  * conflicts: apply replaces or removes those.
  */
-export function checkAgainstEngine(spec: DesiredState, observed: ObservedState): Diagnostic[] {
+export function checkAgainstEngine(
+  spec: DesiredState,
+  observed: ObservedState,
+  scope: EngineCheckScope = {},
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const { engine } = observed;
   if (compareApiVersions(engine.engineApiVersion, MIN_ENGINE_API_VERSION) < 0) {
@@ -31,6 +36,7 @@ export function checkAgainstEngine(spec: DesiredState, observed: ObservedState):
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
+    if (scope.networks && !scope.networks.has(network.name)) continue;
     const path = ['networks', network.name];
     if (network.external) {
       if (!existingNames.has(network.name)) {
@@ -55,17 +61,63 @@ export function checkAgainstEngine(spec: DesiredState, observed: ObservedState):
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
   }
-  checkEndpointFields(spec, engine.apiVersion, diagnostics);
+  checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
   return diagnostics;
+}
+
+/**
+ * Limits the checks to what a plan will create: without it, every declared network and
+ * attachment is checked (validate). A plan passes only the networks it creates or replaces and
+ * the attachments it connects, since an existing network's subnet or an existing endpoint is
+ * not sent to the engine again.
+ */
+export interface EngineCheckScope {
+  networks?: ReadonlySet<string>;
+  /** `attachmentKey(container, network)` of each attachment the plan connects. */
+  attachments?: ReadonlySet<string>;
+}
+
+export const attachmentKey = (container: string, network: string): string => `${container}\u0000${network}`;
+
+/**
+ * `plan` with the engine checks of what it would send: what the engine will certainly refuse
+ * (a subnet overlapping another network, a bridge name in use, overlay without swarm, endpoint
+ * fields the API would ignore) becomes an error before anything runs, not a failure half-way
+ * through an apply. External networks are the plan's own check (NF201), so NF074 is left out.
+ */
+export function withEngineChecks(plan: Plan, spec: DesiredState, observed: ObservedState): Plan {
+  const networks = new Set<string>();
+  const attachments = new Set<string>();
+  for (const action of plan.actions) {
+    if (action.kind === 'create') networks.add(action.network);
+    if (action.kind === 'replace') {
+      networks.add(action.network);
+      for (const endpoint of action.endpoints)
+        attachments.add(attachmentKey(endpoint.container, action.network));
+    }
+    if (action.kind === 'connect' || action.kind === 'reconnect') {
+      attachments.add(attachmentKey(action.container, action.network));
+    }
+  }
+  const found = checkAgainstEngine(spec, observed, { networks, attachments }).filter(
+    (d) => d.code !== CODES.engineExternalMissing.code,
+  );
+  return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
 }
 
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
  * (a MAC on connect before API 1.54), so apply would report success and never converge.
  */
-function checkEndpointFields(spec: DesiredState, apiVersion: string, out: Diagnostic[]): void {
+function checkEndpointFields(
+  spec: DesiredState,
+  apiVersion: string,
+  out: Diagnostic[],
+  only: ReadonlySet<string> | undefined,
+): void {
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
+      if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
       const path = ['containers', container.name, 'networks', attachment.network];
       const unsupported: [string, string, string][] = [];
       if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {

@@ -53,7 +53,7 @@ describe('the library API against the engine', () => {
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
 
     docker = await connectDocker({ env: process.env });
-    const before = await observe(docker);
+    const before = await observe(docker, compiled.spec);
     expect(validate(compiled.spec, before)).toEqual([]);
     const first = plan(compiled.spec, before);
     expect(first.summary).toMatchObject({ create: 1, connect: 1, remove: 0, replace: 0 });
@@ -77,7 +77,7 @@ describe('the library API against the engine', () => {
     expect(endpoint?.Aliases).toContain('api');
     expect(endpoint?.IPAMConfig?.IPv4Address).toBe(`${v4Prefix}.130`);
 
-    const after = await observe(docker);
+    const after = await observe(docker, compiled.spec);
     expect(plan(compiled.spec, after).actions).toEqual([]);
     // The lock lease is gone once apply returns.
     expect(after.networks.filter((n) => n.labels['io.netform.lock'] === scope.name('lib'))).toEqual([]);

@@ -384,6 +384,22 @@ containers:
       expect(help).toContain(option);
   });
 
+  it('refuses at plan time a new subnet that overlaps a network the project does not own (NF070)', async () => {
+    const foreign = await scope.createNetwork('foreign', ['--subnet', scope.subnet(4).v4]);
+    const overlapping = `${matchingSpec()}`.replace(
+      `networks:\n  ${app}:`,
+      `networks:\n  ${scope.name('clash')}:\n    subnet: ${scope.subnet(4).v4Prefix}.128/25\n  ${app}:`,
+    );
+    const result = await plan(overlapping, ['--detailed-exitcode']);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toContain(
+      `NF070 networks.${scope.name('clash')}: subnet ${scope.subnet(4).v4Prefix}.128/25 of network ${scope.name('clash')} overlaps subnet ${scope.subnet(4).v4} of the existing network ${foreign}`,
+    );
+    // The existing, unchanged network of the same spec is not checked again: only what the plan sends.
+    expect(result.stdout + result.stderr).not.toContain(`networks.${app}:`);
+    await dockerOk(['network', 'rm', foreign]);
+  });
+
   it('left the engine as it was', async () => {
     const inspect = JSON.parse(await dockerOk(['network', 'inspect', app])) as {
       IPAM: { Config: { Subnet: string }[] };

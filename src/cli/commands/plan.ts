@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildPlanFile, serializePlanFile } from '../../core/plan-file.js';
+import { observeScope } from '../../core/observe-scope.js';
 import { planChanges } from '../../core/plan.js';
+import { withEngineChecks } from '../../spec/online.js';
 import { isError } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
 import { formatDiagnostic } from '../../render/diagnostics.js';
@@ -55,12 +57,16 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         return;
       }
       const docker = await ctx.docker();
-      const observed = await docker.observe();
-      const plan = planChanges(loaded.spec, observed, {
-        adopt: options.adopt ?? [],
-        strict: options.strict === true,
-        targets: options.target ?? [],
-      });
+      const observed = await docker.observe(observeScope(loaded.spec));
+      const plan = withEngineChecks(
+        planChanges(loaded.spec, observed, {
+          adopt: options.adopt ?? [],
+          strict: options.strict === true,
+          targets: options.target ?? [],
+        }),
+        loaded.spec,
+        observed,
+      );
       io.stdout(options.json === true ? renderPlanJson(plan) : renderPlanText(plan, { color }));
       const failed = plan.diagnostics.some(isError);
       if (options.out !== undefined) {
