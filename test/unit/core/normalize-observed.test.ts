@@ -8,36 +8,7 @@ import {
 } from '../../../src/core/normalize-observed.js';
 import type { DesiredNetwork } from '../../../src/model/desired.js';
 import type { ObservedEndpoint, ObservedNetwork } from '../../../src/model/observed.js';
-
-const observedNetwork = (over: Partial<ObservedNetwork> = {}): ObservedNetwork => ({
-  id: 'n1',
-  name: 'app',
-  driver: 'bridge',
-  scope: 'local',
-  attachable: false,
-  internal: false,
-  ingress: false,
-  configOnly: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  options: {},
-  labels: {},
-  ...over,
-});
-
-const desiredNetwork = (over: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
-  name: 'app',
-  driver: 'bridge',
-  external: false,
-  exclusive: false,
-  attachable: false,
-  internal: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  labels: {},
-  driverOpts: {},
-  ...over,
-});
+import { desiredNetwork, observedNetwork } from '../../support/builders.js';
 
 const drift = (observed: ObservedNetwork, desired: DesiredNetwork): string[] =>
   diffNetwork(normalizeObservedNetwork(observed, desired), comparableDesiredNetwork(desired)).map(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderFieldChange, renderPlanText, renderSummary } from '../../../src/render/plan-text.js';
 import type { Plan } from '../../../src/model/plan.js';
 import pc from 'picocolors';
+import { desiredNetwork } from '../../support/builders.js';
 
 const empty: Plan = {
   formatVersion: 1,
@@ -35,18 +36,7 @@ describe('renderPlanText', () => {
         {
           kind: 'create',
           network: 'web',
-          after: {
-            name: 'web',
-            driver: 'bridge',
-            external: false,
-            exclusive: false,
-            attachable: false,
-            internal: false,
-            enableIPv6: false,
-            ipam: { driver: 'default', options: {}, config: [] },
-            labels: {},
-            driverOpts: {},
-          },
+          after: desiredNetwork({ name: 'web' }),
           reason: 'declared',
         },
       ],
@@ -73,18 +63,7 @@ describe('renderPlanText', () => {
 
   it('shows an endpoint carried across a replace field by field, old → new only where it changes', () => {
     const settings = { aliases: ['www'], linkLocalIps: [], driverOpts: {} };
-    const network = {
-      name: 'app',
-      driver: 'bridge',
-      external: false,
-      exclusive: false,
-      attachable: false,
-      internal: false,
-      enableIPv6: false,
-      ipam: { driver: 'default', options: {}, config: [] },
-      labels: {},
-      driverOpts: {},
-    };
+    const network = desiredNetwork();
     const plan: Plan = {
       ...empty,
       actions: [
