@@ -201,15 +201,21 @@ export async function executePlan(
       continue;
     }
     options.logger?.info({ phase, actions: indexes.length, parallelism: parallelism[phase] }, 'phase');
-    const limit = pLimit(parallelism[phase]);
+    // Two limits of the same size: engine requests in flight, and actions in flight. Without the
+    // second, every multi-request action (a remove, a replace) would start at once and take turns
+    // with all the others, so a failure would find them all "in flight" and stop nothing.
+    const requests = pLimit(parallelism[phase]);
+    const actions = pLimit(parallelism[phase]);
     await Promise.all(
-      indexes.map(async (index) => {
-        const outcome = outcomes[index]!;
-        const run = new ActionRun(outcome, execution, limit);
-        await runAction(run, plan.actions[index]!);
-        if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
-        execution.emitEnd(outcome);
-      }),
+      indexes.map((index) =>
+        actions(async () => {
+          const outcome = outcomes[index]!;
+          const run = new ActionRun(outcome, execution, requests);
+          await runAction(run, plan.actions[index]!);
+          if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
+          execution.emitEnd(outcome);
+        }),
+      ),
     );
   }
 

@@ -105,6 +105,7 @@ export async function acquireLock(
   const name = lockNetworkName(project);
   let announcedWait = false;
   let contention = 0;
+  let released = 0;
 
   for (;;) {
     const token = randomBytes(8).toString('hex');
@@ -151,8 +152,9 @@ export async function acquireLock(
     }
     if (networkId !== undefined) await port.removeNetwork(networkId).catch(() => undefined);
     if (others.length === 0) {
-      // Our create failed and nobody holds the lock: the failure was not about the lock.
-      if (createError !== undefined) throw createError;
+      // Our create failed and nobody holds the lock now. A conflict means the holder released it
+      // between our create and our read: try again. Anything else was not about the lock.
+      if (createError !== undefined && !(isConflict(createError) && ++released <= 20)) throw createError;
       continue;
     }
 
@@ -202,6 +204,11 @@ function lockHeldError(
         `break the lock with \`netform unlock --project ${project}\``,
     },
   );
+}
+
+/** The engine's 409: a network of that name exists (EngineRequestError.statusCode, src/docker). */
+function isConflict(error: Error): boolean {
+  return (error as Error & { statusCode?: unknown }).statusCode === 409;
 }
 
 function leaseFrom(network: ObservedNetwork): LockLease {

@@ -7,9 +7,9 @@ import type { ExecutionPhase } from './result.js';
  */
 export const DEFAULT_PARALLELISM: Readonly<Record<ExecutionPhase, number>> = {
   create: 1,
-  replace: 2,
+  replace: 4,
   disconnect: 4,
-  reconnect: 2,
+  reconnect: 4,
   connect: 1,
   remove: 4,
 };

@@ -229,6 +229,36 @@ describe('faults', () => {
     expect(duplicates(endpointCalls('connect'))).toEqual([]);
   });
 
+  it('a failed remove stops the phase: at most --parallelism removes are in flight, the rest are not attempted', async () => {
+    const spares = [0, 1, 2, 3, 4, 5].map((i) => ({
+      name: scope.name(`r${i}`),
+      subnet: `${scope.subnet(7).v4Prefix}.${16 * i}/28`,
+    }));
+    // Each spare has endpoints, so removing it takes several requests: the test then tells apart
+    // "at most N actions in flight" from "at most N requests in flight".
+    const withSpares = await everyoneOn(
+      [a, ...spares.map((r) => r.name)],
+      Object.fromEntries(spares.map((r) => [r.name, { subnet: r.subnet }])),
+    );
+    const made = await viaProxy(['apply', '-f', withSpares, '--auto-approve']);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const spec = await everyoneOn([a]);
+    proxy.requests.length = 0;
+    proxy.addRule({ method: 'DELETE', path: /^\/networks\/[^/]+$/, action: 'error500' });
+    const failed = await viaProxy(['apply', '-f', spec, '--auto-approve', '--parallelism', '2']);
+    expect(failed.code).toBe(1);
+    const lines = failed.stdout.split('\n');
+    expect(lines.filter((l) => /FAILED\s+remove network/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /not attempted\s+remove network/.test(l)).length).toBeGreaterThanOrEqual(4);
+    // Only the removes in flight reached the engine; the lock's release is the last DELETE.
+    expect(proxy.forwarded('DELETE', /^\/networks\//).length).toBeLessThanOrEqual(2);
+
+    proxy.clearRules();
+    const again = await viaProxy(['apply', '-f', spec, '--auto-approve']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    for (const r of spares) expect((await docker(['network', 'inspect', r.name])).code).toBe(1);
+  });
+
   it('a change made by someone else during the apply: executed cleanly, then reported not converged with what is left', async () => {
     const spec = await everyoneOn([a]);
     await dockerOk(['network', 'disconnect', b, containers[0]!]).catch(() => undefined);

@@ -171,5 +171,5 @@ describe('randomApply', () => {
       }),
       { numRuns: 8 },
     );
-  });
+  }, 600_000); // eight applies with their checks, on an engine shared with other test files
 });
