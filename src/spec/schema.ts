@@ -1,26 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { NetformSpec } from '../model/spec.generated.js';
 import { CODES } from './codes.js';
 import { DiagnosticSink } from './diagnose.js';
+import compiledSpecValidator from './schema-validator.generated.js';
 import { setOwn } from './own.js';
 import type { SourceNode, SpecPath } from './source-map.js';
 
 /** Where the spec's JSON Schema ships (the package includes schemas/). */
 export const SPEC_SCHEMA_URL = new URL('../../schemas/netform.schema.json', import.meta.url);
 
-let validator: ValidateFunction<NetformSpec> | undefined;
-
-/** The spec's JSON Schema, compiled once with ajv in strict mode. */
+/**
+ * The spec's JSON Schema compiled by ajv (strict mode, all errors, verbose) ahead of time by
+ * scripts/gen-spec-validator.mjs; a unit test fails when it no longer matches the schema.
+ */
 export function specValidator(): ValidateFunction<NetformSpec> {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(SPEC_SCHEMA_URL, 'utf8')) as object;
-    const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true, verbose: true });
-    validator = ajv.compile<NetformSpec>(schema);
-  }
-  return validator;
+  return compiledSpecValidator as unknown as ValidateFunction<NetformSpec>;
 }
 
 /**

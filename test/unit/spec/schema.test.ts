@@ -68,13 +68,13 @@ describe('schemas/netform.schema.json', () => {
   });
 });
 
-describe('src/model/spec.generated.ts', () => {
-  it('is what scripts/gen-spec-types.mjs generates from the schema (run npm run gen:types)', () => {
-    const generated = execFileSync(process.execPath, ['scripts/gen-spec-types.mjs', '--stdout'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    const committed = readFileSync(`${root}src/model/spec.generated.ts`, 'utf8');
-    expect(committed).toBe(generated);
+// Both are generated from schemas/netform.schema.json: the types and the precompiled validator.
+describe.each([
+  ['src/model/spec.generated.ts', 'scripts/gen-spec-types.mjs'],
+  ['src/spec/schema-validator.generated.ts', 'scripts/gen-spec-validator.mjs'],
+])('%s', (file, script) => {
+  it(`is what ${script} generates from the schema (run npm run gen:types)`, () => {
+    const generated = execFileSync(process.execPath, [script, '--stdout'], { cwd: root, encoding: 'utf8' });
+    expect(readFileSync(`${root}${file}`, 'utf8')).toBe(generated);
   });
 });
