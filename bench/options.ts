@@ -41,7 +41,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --size default|medium|large   scenario size (default: 20 networks, 40 containers, 3 attachments each;
                                 medium: 40/80/3; large: 200/300/3 plus a 1,000-network plan on the engine)
   --networks N --containers M --attachments K    override the size
-  --repeats R                   runs of each phase per peer (default 3); medians are reported
+  --repeats R                   runs of each phase per peer (default 3); medians are reported;
+                                0 runs only the start-up and plan-only figures
   --peers a,b,...               among ${ALL_PEERS.join(', ')} (default: all)
   --plan-networks N             networks for the plan-only figures (default 1000)
   --plan-on-engine              build the plan-only scenario on the engine (default only with --size large)
@@ -74,10 +75,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   const preset = SIZES[values.size];
   if (!preset) throw new Error(`unknown size ${values.size}: one of ${Object.keys(SIZES).join(', ')}`);
-  const int = (text: string | undefined, fallback: number, name: string): number => {
+  const int = (text: string | undefined, fallback: number, name: string, min = 1): number => {
     if (text === undefined) return fallback;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, not ${text}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} wants an integer of at least ${min}, not ${text}`);
     return n;
   };
   const peers = values.peers ? values.peers.split(',').map((p) => p.trim()) : ALL_PEERS;
@@ -95,7 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       containers: int(values.containers, preset.size.containers, 'containers'),
       attachments: int(values.attachments, preset.size.attachments, 'attachments'),
     },
-    repeats: int(values.repeats, 3, 'repeats'),
+    repeats: int(values.repeats, 3, 'repeats', 0),
     peers,
     proxy: !values['no-proxy'],
     planNetworks: int(values['plan-networks'], preset.planNetworks, 'plan-networks'),

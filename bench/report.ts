@@ -93,7 +93,10 @@ export function renderMarkdown(results: BenchResults): string {
       `containers, ${attachments} attachments each with an alias; delta moves ${results.delta.moved} of ` +
       `${results.delta.attachments} attachments, adds ${results.delta.added} and removes ${results.delta.removed} networks. ` +
       `Medians of ${results.repeats}${results.proxy ? ', every peer through the counting proxy' : ''}. ` +
-      'Ratios are to the faster of the two raw API floors; † = the engine did not end up as desired (see below).',
+      'Ratios are to the faster of the two raw API floors; † = the engine did not end up as desired (see below).' +
+      (results.finishedAt
+        ? ` The run took ${((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 60_000).toFixed(1)} min.`
+        : ''),
     '',
     `| phase | ${peers.map((p) => p.title).join(' | ')} |`,
     `| --- | ${peers.map(() => '---:').join(' | ')} |`,
