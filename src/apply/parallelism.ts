@@ -6,7 +6,7 @@ import type { ExecutionPhase } from './result.js';
  * network writes behind its own locks, so more requests in flight mostly add contention.
  */
 export const DEFAULT_PARALLELISM: Readonly<Record<ExecutionPhase, number>> = {
-  create: 1,
+  create: 4,
   replace: 4,
   disconnect: 4,
   reconnect: 4,
