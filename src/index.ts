@@ -20,7 +20,7 @@
  * ```
  */
 import { applyPlan, type ApplyPlanOptions } from './apply/apply-plan.js';
-import { acquireLock, type AcquireOptions, type LockOwner } from './apply/lock.js';
+import { acquireLock, processLockOwner, type AcquireOptions, type LockOwner } from './apply/lock.js';
 import type { ApplyResult } from './apply/result.js';
 import { observeScope } from './core/observe-scope.js';
 import { planChanges, type PlanOptions } from './core/plan.js';
@@ -99,7 +99,7 @@ export async function apply(
   desired: DesiredState,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const owner: LockOwner = { host: 'library', pid: 0, user: 'unknown', command: 'apply', ...options.owner };
+  const owner: LockOwner = { ...processLockOwner('apply'), ...options.owner };
   const lock = await acquireLock(docker, desired.project, owner, { host: docker.host, ...options.lock });
   try {
     return await applyPlan(docker, thePlan, desired, options);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import { NetformError } from '../model/errors.js';
 import type { ObservedNetwork } from '../model/observed.js';
 import type { DockerPort } from '../model/port.js';
@@ -29,6 +30,17 @@ export interface LockOwner {
   user: string;
   /** `apply`, `destroy`. */
   command: string;
+}
+
+/** This process as a lock owner: host name, pid and user (\"unknown\" without a passwd entry). */
+export function processLockOwner(command: string): LockOwner {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container running as an arbitrary uid): keep "unknown".
+  }
+  return { host: hostname(), pid: process.pid, user, command };
 }
 
 /** A lease found on the engine. */

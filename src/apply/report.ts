@@ -64,7 +64,15 @@ export function renderApplyText(result: ApplyResult, options: { color: boolean; 
       lines.push(c.bold(`${verb} complete: ${parts.join(', ')} in ${seconds} s.`));
     }
   }
-  if (result.status === 'applied') lines.push(c.green('Verified: the engine matches the spec.'));
+  if (result.status === 'applied') {
+    lines.push(
+      c.green(
+        verb === 'Destroy'
+          ? `Verified: project ${result.project} manages no network on the engine any more.`
+          : 'Verified: the engine matches the spec.',
+      ),
+    );
+  }
   if (result.status === 'not-converged' && result.residual) {
     lines.push(
       c.red(c.bold('Not converged: the engine still differs from the spec after applying. What is left:')),

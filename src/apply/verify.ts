@@ -1,3 +1,4 @@
+import { observeScope } from '../core/observe-scope.js';
 import { planChanges, type PlanOptions } from '../core/plan.js';
 import type { DesiredState } from '../model/desired.js';
 import type { Plan } from '../model/plan.js';
@@ -13,7 +14,7 @@ export async function verifyConvergence(
   desired: DesiredState,
   options: PlanOptions = {},
 ): Promise<{ converged: boolean; residual: Plan }> {
-  const observed = await port.observe();
+  const observed = await port.observe(observeScope(desired));
   const residual = planChanges(desired, observed, options);
   return { converged: residual.actions.length === 0, residual };
 }

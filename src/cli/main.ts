@@ -8,6 +8,7 @@ import { registerApply } from './commands/apply.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerExport } from './commands/export.js';
 import { registerPlan } from './commands/plan.js';
+import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
 import { createLogger } from './logger.js';
@@ -96,7 +97,14 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     },
   };
 
-  for (const register of [registerValidate, registerPlan, registerApply, registerExport, registerDestroy]) {
+  for (const register of [
+    registerValidate,
+    registerPlan,
+    registerApply,
+    registerExport,
+    registerDestroy,
+    registerUnlock,
+  ]) {
     register(program, ctx);
   }
 

@@ -97,7 +97,12 @@ describe('destroy', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`- remove network ${db}`));
     expect(result.stdout).toMatch(/Destroy complete/);
-    expect(result.stdout).toMatch(/Verified/);
+    expect(result.stdout).toContain(
+      `- remove network ${db} (managed by project ${project}; destroy removes it)`,
+    );
+    expect(result.stdout).toContain(
+      `Verified: project ${project} manages no network on the engine any more.`,
+    );
     expect(await exists(web)).toBe(false);
     expect(await exists(db)).toBe(false);
     for (const kept of [unmanaged, otherProject, labelledOnly, 'bridge'])

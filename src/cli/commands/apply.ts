@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { applyPlan } from '../../apply/apply-plan.js';
-import { acquireLock, describeHolder, type HeldLock } from '../../apply/lock.js';
+import { acquireLock, describeHolder, processLockOwner, type HeldLock } from '../../apply/lock.js';
 import { ProgressDisplay } from '../../apply/progress.js';
 import { renderApplyJson, renderApplyText } from '../../apply/report.js';
 import type { ApplyResult } from '../../apply/result.js';
 import { describeStaleness } from '../../apply/staleness.js';
 import { checkPlanFreshness, parsePlanFile } from '../../core/plan-file.js';
+import { observeScope } from '../../core/observe-scope.js';
 import { planChanges, type PlanOptions } from '../../core/plan.js';
+import { withEngineChecks } from '../../spec/online.js';
 import type { DesiredState } from '../../model/desired.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
@@ -80,11 +81,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
         json: options.json === true,
         parallelism: options.parallelism,
         lockTimeoutMs: options.lockTimeout,
-        makePlan: async (port) => ({
-          plan: planChanges(desired, await port.observe(), planOptions),
-          desired,
-          planOptions,
-        }),
+        makePlan: async (port) => {
+          const observed = await port.observe(observeScope(desired));
+          const plan = withEngineChecks(planChanges(desired, observed, planOptions), desired, observed);
+          return { plan, desired, planOptions };
+        },
       });
     });
 }
@@ -119,7 +120,7 @@ async function applySavedPlan(ctx: CliContext, planfile: string, options: ApplyO
           { hint: `apply it with --host ${file.engine.host}, or make a new plan for this engine` },
         );
       }
-      const observed = await port.observe();
+      const observed = await port.observe(observeScope(desired));
       const freshness = checkPlanFreshness(file, observed);
       if (!freshness.fresh) {
         const changes = describeStaleness(file.plan, planChanges(desired, observed), observed);
@@ -163,7 +164,7 @@ export async function runChangeSession(ctx: CliContext, session: ChangeSession):
   const color = ctx.globals().color;
   const logger = ctx.logger();
   const port = await ctx.docker();
-  const lock = await acquireLock(port, session.project, lockOwner(session.command), {
+  const lock = await acquireLock(port, session.project, processLockOwner(session.command), {
     timeoutMs: session.lockTimeoutMs,
     host: port.host,
     onWait: (holder) =>
@@ -260,16 +261,6 @@ async function releaseLock(lock: HeldLock, ctx: CliContext): Promise<void> {
         `  remove it with \`netform unlock --project ${lock.lease.project}\`\n`,
     );
   }
-}
-
-export function lockOwner(command: string): { host: string; pid: number; user: string; command: string } {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (a container running as an arbitrary uid): keep "unknown".
-  }
-  return { host: hostname(), pid: process.pid, user, command };
 }
 
 /** Loads and validates the spec; prints its problems and throws when it has errors. */

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { observeScope } from '../../core/observe-scope.js';
 import { planChanges } from '../../core/plan.js';
 import type { DesiredState } from '../../model/desired.js';
+import type { Plan } from '../../model/plan.js';
 import type { CliContext } from '../context.js';
 import { collect, loadDesired, lockTimeoutOption, parsePositiveInt, runChangeSession } from './apply.js';
-import { registerUnlock } from './unlock.js';
 
 interface DestroyOptions {
   file: string[];
@@ -20,8 +21,6 @@ interface DestroyOptions {
  * only ever touch networks carrying both of netform's labels with this project.
  */
 export function registerDestroy(program: Command, ctx: CliContext): void {
-  // `unlock` belongs in main.ts's list; registering it here too keeps it reachable until then.
-  registerUnlock(program, ctx);
   program
     .command('destroy')
     .description('remove every network this project manages (never anything unmanaged)')
@@ -45,7 +44,22 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
         json: options.json === true,
         parallelism: options.parallelism,
         lockTimeoutMs: options.lockTimeout,
-        makePlan: async (port) => ({ plan: planChanges(nothing, await port.observe()), desired: nothing }),
+        makePlan: async (port) => ({
+          plan: asDestroyPlan(planChanges(nothing, await port.observe(observeScope(nothing)))),
+          desired: nothing,
+        }),
       });
     });
+}
+
+/** A destroy plans against an empty spec; its removals say why in destroy's own words. */
+function asDestroyPlan(plan: Plan): Plan {
+  return {
+    ...plan,
+    actions: plan.actions.map((action) =>
+      action.kind === 'remove'
+        ? { ...action, reason: `managed by project ${plan.project}; destroy removes it` }
+        : action,
+    ),
+  };
 }

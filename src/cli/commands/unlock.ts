@@ -15,8 +15,6 @@ interface UnlockOptions {
  * killed. Shows the holder and asks first (on a terminal, unless --auto-approve).
  */
 export function registerUnlock(program: Command, ctx: CliContext): void {
-  // Idempotent: registered from main.ts and, until that wiring lands, from destroy.ts.
-  if (program.commands.some((command) => command.name() === 'unlock')) return;
   program
     .command('unlock')
     .description("break the project's lock left on the engine by a run that was killed")
