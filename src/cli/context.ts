@@ -22,7 +22,7 @@ export interface CliIO {
   stdinIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Asks a yes/no question on the terminal; only called when stdinIsTTY. */
+  /** Asks a yes/no question on the terminal (Ctrl-C answers no); only called when stdinIsTTY. */
   confirm: (question: string) => Promise<boolean>;
 }
 

@@ -27,6 +27,10 @@ export function processIO(): CliIO {
       try {
         const answer = await rl.question(question);
         return /^(y|yes)$/i.test(answer.trim());
+      } catch (error) {
+        // readline rejects with an AbortError on Ctrl-C at the prompt: that is a "no".
+        if (error instanceof Error && error.name === 'AbortError') return false;
+        throw error;
       } finally {
         rl.close();
       }

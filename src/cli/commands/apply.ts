@@ -241,14 +241,7 @@ async function confirmOrRefuse(
   }
   const n = plan.actions.length;
   const question = `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} for project ${plan.project} on ${host}? [y/N] `;
-  let ok: boolean;
-  try {
-    ok = await ctx.io.confirm(question);
-  } catch (error) {
-    // readline rejects with an AbortError on Ctrl-C at the prompt: a cancel, not a bug.
-    if (error instanceof Error && error.name === 'AbortError') ok = false;
-    else throw error;
-  }
+  const ok = await ctx.io.confirm(question);
   if (!ok) throw new NetformError(`${what} cancelled; nothing was changed`);
 }
 
