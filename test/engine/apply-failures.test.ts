@@ -38,20 +38,12 @@ async function networksOf(
   return (await dockerInspect<ContainerInspect>('container', container)).NetworkSettings.Networks;
 }
 
-async function removeLocks(): Promise<void> {
-  const ids = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) await docker(['network', 'rm', ...ids]);
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netform-apply-failures-'));
 });
 
 afterAll(async () => {
   await scope.cleanup();
-  await removeLocks();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
+import { docker, dockerInspect, EngineScope } from '../support/engine.js';
 
 interface EndpointInspect {
   Aliases: string[] | null;
@@ -46,16 +46,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scope.cleanup();
-  await removeLocks(project);
   await rm(dir, { recursive: true, force: true });
 });
-
-async function removeLocks(p: string): Promise<void> {
-  const ids = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${p}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) await docker(['network', 'rm', ...ids]);
-}
 
 describe('apply', () => {
   const n1 = scope.name('n1');

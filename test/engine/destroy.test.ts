@@ -24,10 +24,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scope.cleanup();
-  const locks = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (locks.length > 0) await docker(['network', 'rm', ...locks]);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -51,13 +51,6 @@ function createCalls(): string[] {
     .map((r) => (JSON.parse(r.body) as { Name: string }).Name);
 }
 
-async function removeLocks(): Promise<void> {
-  const ids = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) await docker(['network', 'rm', ...ids]);
-}
-
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (condition()) return;
@@ -81,7 +74,6 @@ beforeEach(() => {
 afterAll(async () => {
   await proxy.close();
   await scope.cleanup();
-  await removeLocks();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
+import { docker, dockerInspect, EngineScope } from '../support/engine.js';
 
 interface NetworkInspect {
   Labels: Record<string, string> | null;
@@ -89,10 +89,6 @@ describe('randomApply', () => {
 
   afterAll(async () => {
     await scope.cleanup();
-    const locks = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
-      .split('\n')
-      .filter(Boolean);
-    if (locks.length > 0) await docker(['network', 'rm', ...locks]);
     await rm(dir, { recursive: true, force: true });
   });
 

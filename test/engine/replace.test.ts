@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
 
 interface EndpointInspect {
   Aliases: string[] | null;
@@ -55,10 +55,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scope.cleanup();
-  const locks = (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
-    .split('\n')
-    .filter(Boolean);
-  if (locks.length > 0) await docker(['network', 'rm', ...locks]);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -140,7 +140,8 @@ export class EngineScope {
   }
 
   /**
-   * Removes this scope's containers, then its networks: those named with the scope's exact prefix
+   * Removes this scope's containers, then its networks, then the lock leases of its projects:
+   * those named with the scope's exact prefix
    * (the run label is shared by every file of a run, so it alone must not decide). Networks netform
    * created carry netform's labels rather than the test label, so names decide for networks.
    */
@@ -158,5 +159,20 @@ export class EngineScope {
     if (containers.length > 0) await docker(['rm', '-f', ...containers]);
     const networks = await listed(['network', 'ls', '--format', '{{.Name}}']);
     if (networks.length > 0) await docker(['network', 'rm', ...networks]);
+    // Lock leases a killed or failed run left behind for this scope's projects (named with its prefix).
+    const leases = (
+      await docker([
+        'network',
+        'ls',
+        '--filter',
+        'label=io.netform.lock',
+        '--format',
+        '{{.ID}} {{.Label "io.netform.lock"}}',
+      ])
+    ).stdout
+      .split('\n')
+      .filter((line) => line.split(' ')[1]?.startsWith(this.prefix))
+      .map((line) => line.split(' ')[0] ?? '');
+    if (leases.length > 0) await docker(['network', 'rm', ...leases]);
   }
 }
