@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { describeStaleness } from '../../../src/apply/staleness.js';
-import type { ObservedState } from '../../../src/model/observed.js';
+import type { ObservedNetwork, ObservedState } from '../../../src/model/observed.js';
 import type { Action, Plan } from '../../../src/model/plan.js';
+import { desiredNetwork, observedNetwork } from '../../support/builders.js';
+
+const on = (name: string, id: string): ObservedNetwork => observedNetwork({ name, id });
 
 const settings = { aliases: [], linkLocalIps: [], driverOpts: {} };
-const network = {
-  name: 'web',
-  driver: 'bridge',
-  external: false,
-  exclusive: false,
-  attachable: false,
-  internal: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  labels: {},
-  driverOpts: {},
-};
+const network = desiredNetwork({ name: 'web' });
 const plan = (actions: Action[]): Plan => ({
   formatVersion: 1,
   project: 'shop',
@@ -24,21 +16,7 @@ const plan = (actions: Action[]): Plan => ({
   notes: [],
   summary: { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 },
 });
-const observedNetwork = (name: string, id: string) => ({
-  id,
-  name,
-  driver: 'bridge',
-  scope: 'local',
-  attachable: false,
-  internal: false,
-  ingress: false,
-  configOnly: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  options: {},
-  labels: {},
-});
-const observed = (networks: ReturnType<typeof observedNetwork>[], containerIds: string[]): ObservedState => ({
+const observed = (networks: ObservedNetwork[], containerIds: string[]): ObservedState => ({
   engine: {
     version: '20.10',
     apiVersion: '1.41',
@@ -82,7 +60,7 @@ describe('describeStaleness', () => {
   ]);
 
   it('names networks that appeared, were recreated or removed, containers that went, and actions that changed', () => {
-    const now = observed([observedNetwork('api', 'a9'), observedNetwork('web', 'w2')], ['c1']);
+    const now = observed([on('api', 'a9'), on('web', 'w2')], ['c1']);
     const fresh = plan([saved.actions[1]!]);
     expect(describeStaleness(saved, fresh, now)).toEqual([
       'network api now exists',
@@ -95,7 +73,7 @@ describe('describeStaleness', () => {
   });
 
   it('says nothing specific when the plan objects are as they were', () => {
-    const now = observed([observedNetwork('web', 'w1'), observedNetwork('db', 'd1')], ['c1', 'c2']);
+    const now = observed([on('web', 'w1'), on('db', 'd1')], ['c1', 'c2']);
     expect(describeStaleness(saved, saved, now)).toEqual([]);
   });
 });
