@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { applyPlan } from '../../apply/apply-plan.js';
@@ -12,22 +12,22 @@ import { observeScope } from '../../core/observe-scope.js';
 import { planChanges, type PlanOptions } from '../../core/plan.js';
 import { withEngineChecks } from '../../spec/online.js';
 import type { DesiredState } from '../../model/desired.js';
-import type { Diagnostic } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
 import type { Plan } from '../../model/plan.js';
 import type { DockerPort } from '../../model/port.js';
 import { renderPlanText } from '../../render/plan-text.js';
-import { loadSpec } from '../../spec/index.js';
 import type { CliContext } from '../context.js';
+import { loadDesired } from '../load-desired.js';
+import { collect, lockTimeoutOption, parsePositiveInt } from '../options.js';
 
 interface ApplyOptions {
-  file: string[];
+  file?: string[];
   autoApprove?: boolean;
   parallelism?: number;
   json?: boolean;
   lockTimeout: number;
-  target: string[];
-  adopt: string[];
+  target?: string[];
+  adopt?: string[];
   strict?: boolean;
 }
 
@@ -38,7 +38,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
       'make the engine match the spec (or carry out a saved plan): show the plan, ask, execute, verify',
     )
     .argument('[planfile]', 'a plan saved by `netform plan --out`; refused if the engine changed since')
-    .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect, [])
+    .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect)
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
     .option(
       '--parallelism <n>',
@@ -47,15 +47,15 @@ export function registerApply(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print a machine-readable result on stdout')
     .addOption(lockTimeoutOption())
-    .option('--target <name>', 'limit to this network or container (repeatable)', collect, [])
-    .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect, [])
+    .option('--target <name>', 'limit to this network or container (repeatable)', collect)
+    .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error')
     .action(async (planfile: string | undefined, options: ApplyOptions) => {
       if (planfile !== undefined) {
         if (
-          options.file.length > 0 ||
-          options.target.length > 0 ||
-          options.adopt.length > 0 ||
+          (options.file?.length ?? 0) > 0 ||
+          (options.target?.length ?? 0) > 0 ||
+          (options.adopt?.length ?? 0) > 0 ||
           options.strict
         ) {
           throw new NetformError(
@@ -70,8 +70,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
       }
       const desired = await loadDesired(ctx, options.file);
       const planOptions: PlanOptions = {
-        ...(options.target.length > 0 ? { targets: options.target } : {}),
-        ...(options.adopt.length > 0 ? { adopt: options.adopt } : {}),
+        ...(options.target?.length ? { targets: options.target } : {}),
+        ...(options.adopt?.length ? { adopt: options.adopt } : {}),
         ...(options.strict ? { strict: true } : {}),
       };
       await runChangeSession(ctx, {
@@ -254,59 +254,4 @@ async function releaseLock(lock: HeldLock, ctx: CliContext): Promise<void> {
         `  remove it with \`netform unlock --project ${lock.lease.project}\`\n`,
     );
   }
-}
-
-/** Loads and validates the spec; prints its problems and throws when it has errors. */
-export async function loadDesired(ctx: CliContext, files: string[]): Promise<DesiredState> {
-  const result = await loadSpec(files, { cwd: ctx.io.cwd });
-  for (const warning of result.warnings) ctx.io.stderr(formatDiagnostic(warning));
-  if (!result.ok) {
-    for (const error of result.errors) ctx.io.stderr(formatDiagnostic(error));
-    const n = result.errors.length;
-    throw new NetformError(
-      `the spec has ${n} error${n === 1 ? '' : 's'} (listed above); nothing was changed`,
-      {
-        hint: 'run `netform validate` for details',
-      },
-    );
-  }
-  return result.spec;
-}
-
-function formatDiagnostic(d: Diagnostic): string {
-  const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column} ` : '';
-  const path = d.path ? `${d.path}: ` : '';
-  const hint = d.hint ? `\n  ${d.hint}` : '';
-  return `${where}${d.severity} ${d.code} ${path}${d.message}${hint}\n`;
-}
-
-export function lockTimeoutOption(): Option {
-  return new Option(
-    '--lock-timeout <duration>',
-    'wait this long for the project lock held by another run (e.g. 30s, 5m)',
-  )
-    .argParser(parseDuration)
-    .default(0, 'fail at once');
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new NetformError(`--parallelism must be a whole number of at least 1, not "${value}"`);
-  }
-  return n;
-}
-
-/** `90`, `90s`, `5m`, `1h`, `250ms` -> milliseconds. */
-export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) {
-    throw new NetformError(`--lock-timeout takes a duration such as 30s, 5m or 1h, not "${value}"`);
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
-  return Math.round(Number(match[1]) * unit);
 }

@@ -4,10 +4,12 @@ import { planChanges } from '../../core/plan.js';
 import type { DesiredState } from '../../model/desired.js';
 import type { Plan } from '../../model/plan.js';
 import type { CliContext } from '../context.js';
-import { collect, loadDesired, lockTimeoutOption, parsePositiveInt, runChangeSession } from './apply.js';
+import { loadDesired } from '../load-desired.js';
+import { collect, lockTimeoutOption, parsePositiveInt } from '../options.js';
+import { runChangeSession } from './apply.js';
 
 interface DestroyOptions {
-  file: string[];
+  file?: string[];
   project?: string;
   autoApprove?: boolean;
   parallelism?: number;
@@ -24,7 +26,7 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
   program
     .command('destroy')
     .description('remove every network this project manages (never anything unmanaged)')
-    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect, [])
+    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect)
     .option('--project <name>', 'the project, instead of reading it from the spec')
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
     .option(

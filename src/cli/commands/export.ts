@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { exportSpec, renderExportYaml } from '../../core/export.js';
 import type { CliContext } from '../context.js';
+import { collect } from '../options.js';
 
 interface ExportCommandOptions {
   project?: string;
@@ -8,7 +9,6 @@ interface ExportCommandOptions {
 }
 
 // No default ([]): commander would print "(default: [])" in --help.
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program

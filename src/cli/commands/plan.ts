@@ -13,6 +13,7 @@ import { renderPlanText } from '../../render/plan-text.js';
 import { loadSpec } from '../../spec/index.js';
 import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
+import { collect } from '../options.js';
 
 interface PlanCommandOptions {
   file?: string[];
@@ -23,9 +24,6 @@ interface PlanCommandOptions {
   adopt?: string[];
   strict?: boolean;
 }
-
-// No default ([]): commander would print "(default: [])" in --help.
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Exit code of `plan --detailed-exitcode` when the plan has changes (PRODUCT.md §3). */
 export const EXIT_CHANGES = 2;

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { breakLock, describeHolder, findLocks } from '../../apply/lock.js';
 import { NetformError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
-import { collect, loadDesired } from './apply.js';
+import { loadDesired } from '../load-desired.js';
+import { collect } from '../options.js';
 
 interface UnlockOptions {
-  file: string[];
+  file?: string[];
   project?: string;
   autoApprove?: boolean;
 }
@@ -18,7 +19,7 @@ export function registerUnlock(program: Command, ctx: CliContext): void {
   program
     .command('unlock')
     .description("break the project's lock left on the engine by a run that was killed")
-    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect, [])
+    .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect)
     .option('--project <name>', 'the project, instead of reading it from the spec')
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
     .action(async (options: UnlockOptions) => {

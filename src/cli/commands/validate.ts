@@ -10,14 +10,13 @@ import { sortDiagnostics } from '../../spec/diagnose.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../../spec/index.js';
 import { checkAgainstEngine } from '../../spec/online.js';
 import type { CliContext } from '../context.js';
+import { collect } from '../options.js';
 
 interface ValidateOptions {
-  file: string[];
+  file?: string[];
   offline?: boolean;
   format: ReportFormat;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
  * `netform validate`: the spec checks (no engine needed with --offline), then, with an engine,
@@ -33,13 +32,12 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       '-f, --file <file>',
       `spec file (repeatable; later files override earlier ones; default ${DEFAULT_SPEC_FILE})`,
       collect,
-      [],
     )
     .option('--offline', 'do not contact the engine; check the spec alone')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .action(async (options: ValidateOptions) => {
       const { io } = ctx;
-      const files = options.file.length > 0 ? options.file : [DEFAULT_SPEC_FILE];
+      const files = options.file ?? [DEFAULT_SPEC_FILE];
       const loaded = await loadSpec(files, { cwd: io.cwd });
       let diagnostics: Diagnostic[] = loaded.ok ? loaded.warnings : [...loaded.errors, ...loaded.warnings];
       const report: DiagnosticReport = { valid: loaded.ok, files, diagnostics: [] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parsePositiveInt } from '../../../src/cli/commands/apply.js';
+import { parseDuration, parsePositiveInt } from '../../../src/cli/options.js';
 
 describe('--lock-timeout durations', () => {
   it.each([

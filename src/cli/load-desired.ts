@@ -1,0 +1,22 @@
+import type { DesiredState } from '../model/desired.js';
+import { NetformError } from '../model/errors.js';
+import { formatDiagnostic } from '../render/diagnostics.js';
+import { loadSpec } from '../spec/index.js';
+import type { CliContext } from './context.js';
+
+/** Loads and validates the spec; prints its problems and throws when it has errors. */
+export async function loadDesired(ctx: CliContext, files: string[] = []): Promise<DesiredState> {
+  const result = await loadSpec(files, { cwd: ctx.io.cwd });
+  for (const warning of result.warnings) ctx.io.stderr(`${formatDiagnostic(warning, ctx.globals().color)}\n`);
+  if (!result.ok) {
+    for (const error of result.errors) ctx.io.stderr(`${formatDiagnostic(error, ctx.globals().color)}\n`);
+    const n = result.errors.length;
+    throw new NetformError(
+      `the spec has ${n} error${n === 1 ? '' : 's'} (listed above); nothing was changed`,
+      {
+        hint: 'run `netform validate` for details',
+      },
+    );
+  }
+  return result.spec;
+}

@@ -1,0 +1,38 @@
+import { Option } from 'commander';
+import { NetformError } from '../model/errors.js';
+
+/**
+ * Option helpers shared by the commands. Repeatable options take no default: commander would
+ * print "(default: [])" in --help; an absent one is `undefined`.
+ */
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new NetformError(`--parallelism must be a whole number of at least 1, not "${value}"`);
+  }
+  return n;
+}
+
+/** `90`, `90s`, `5m`, `1h`, `250ms` -> milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    throw new NetformError(`--lock-timeout takes a duration such as 30s, 5m or 1h, not "${value}"`);
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * unit);
+}
+
+export function lockTimeoutOption(): Option {
+  return new Option(
+    '--lock-timeout <duration>',
+    'wait this long for the project lock held by another run (e.g. 30s, 5m)',
+  )
+    .argParser(parseDuration)
+    .default(0, 'fail at once');
+}
