@@ -35,7 +35,8 @@ export async function createContainers(
 
 /**
  * Removes everything of one run: its containers (by label), then its networks (by the run's exact
- * name prefix, its label, or netform's project label `nfb-<run>`). Nothing else is touched. Never throws: it runs on the way out.
+ * name prefix, its label, netform's project label `nfb-<run>`, or a lock lease netform left for
+ * that project when a run was interrupted: label `io.netform.lock=nfb-<run>`). Nothing else is touched. Never throws: it runs on the way out.
  */
 export async function removeRun(api: EngineApi, run: string, prefix: string): Promise<string[]> {
   const project = `nfb-${run}`;
@@ -58,7 +59,10 @@ export async function removeRun(api: EngineApi, run: string, prefix: string): Pr
     .catch((error: Error) => (problems.push(error.message), []));
   const ours = networks.filter(
     (n) =>
-      n.Name.startsWith(prefix) || n.Labels?.[BENCH_LABEL] === run || n.Labels?.[PROJECT_LABEL] === project,
+      n.Name.startsWith(prefix) ||
+      n.Labels?.[BENCH_LABEL] === run ||
+      n.Labels?.[PROJECT_LABEL] === project ||
+      n.Labels?.['io.netform.lock'] === project,
   );
   await runLimited(
     ours.map((n) => () => api.call('DELETE', `/networks/${n.Id}`)),
