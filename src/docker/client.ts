@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import type Modem from 'docker-modem';
 import type { DialOptions } from 'docker-modem';
 import type { EngineCallStats } from '../model/port.js';
 import { toEngineError } from './errors.js';
@@ -19,14 +19,14 @@ export interface EngineRequest {
 }
 
 /**
- * Sends Engine API requests through dockerode's modem with a deadline on each, maps every failure
+ * Sends Engine API requests through docker-modem (dockerode's transport) with a deadline on each, maps every failure
  * to an EngineError, and counts calls.
  */
 export class EngineClient {
   private readonly counts = new Map<string, number>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly modem: Modem,
     readonly host: string,
     private readonly timeoutMs: number,
     private readonly unreachableHint?: string,
@@ -37,7 +37,7 @@ export class EngineClient {
 
   /** Sets the `/vX.Y` prefix of every later request. */
   useApiVersion(version: string): void {
-    modemOf(this.docker).version = `v${version}`;
+    (this.modem as Modem & { version?: string }).version = `v${version}`;
   }
 
   async request<T>(request: EngineRequest): Promise<T> {
@@ -62,7 +62,7 @@ export class EngineClient {
     const started = Date.now();
     try {
       const result = await new Promise<T>((resolve, reject) => {
-        modemOf(this.docker).dial(options, (error, result) => {
+        this.modem.dial(options, (error, result) => {
           if (error) reject(error);
           else resolve(result as T);
         });
@@ -91,8 +91,4 @@ export class EngineClient {
     const byRoute = Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
     return { total: [...this.counts.values()].reduce((a, b) => a + b, 0), byRoute };
   }
-}
-
-function modemOf(docker: Docker): Docker['modem'] & { version?: string } {
-  return docker.modem;
 }

@@ -36,7 +36,7 @@ export async function connectDocker(options: ConnectOptions): Promise<DockerPort
   const release = transport.close ?? (() => transport.agent.destroy());
   const hint = { unix: LOCAL_HINT, tcp: TCP_HINT, ssh: SSH_HINT }[address.kind];
   const client = new EngineClient(
-    transport.docker,
+    transport.modem,
     address.display,
     timeoutMs,
     hint,

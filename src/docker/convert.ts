@@ -20,7 +20,7 @@ import type {
 } from './engine-api.js';
 
 /*
- * Pure conversion from the Engine API's JSON to the observed model: no I/O, no dockerode, so
+ * Pure conversion from the Engine API's JSON to the observed model: no I/O, no docker-modem, so
  * recorded payloads of every engine version are testable without an engine. Values are kept as
  * the engine reports them (daemon defaults included) except that addresses and CIDRs are made
  * canonical and null-ish maps and lists become empty ones.

@@ -4,8 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import Docker from 'dockerode';
-import type { ConstructorOptions } from 'docker-modem';
+import Modem, { type ConstructorOptions } from 'docker-modem';
 import type { ConnectConfig } from 'ssh2';
 import { EngineError } from '../model/errors.js';
 import type { EngineAddress } from './address.js';
@@ -17,7 +16,11 @@ export const MAX_SOCKETS = 16;
 export const SSH_MAX_CHANNELS = 8;
 
 export interface Transport {
-  docker: Docker;
+  /**
+   * dockerode's transport, used directly: importing dockerode itself also loads its gRPC and
+   * protobuf code for BuildKit sessions (~150 ms on every command), which netform never uses.
+   */
+  modem: Modem;
   agent: HttpAgent;
   /** Work before the first request (the SSH login); rejects with why it failed. */
   open?: () => Promise<void>;
@@ -28,7 +31,7 @@ export interface Transport {
 }
 
 /**
- * A dockerode client for `address` over a keep-alive agent. Every connection option is given
+ * A docker-modem client for `address` over a keep-alive agent. Every connection option is given
  * explicitly, because docker-modem otherwise fills gaps from process.env (DOCKER_HOST ...), which
  * would silently override --host.
  */
@@ -38,8 +41,8 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
   switch (address.kind) {
     case 'unix': {
       const agent = new KeepAliveAgent(agentOptions);
-      const docker = dockerFor({ ...common, socketPath: address.socketPath, host: undefined, agent });
-      return { docker, agent };
+      const modem = modemFor({ ...common, socketPath: address.socketPath, host: undefined, agent });
+      return { modem, agent };
     }
     case 'tcp': {
       const tls = address.tls;
@@ -52,7 +55,7 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
             rejectUnauthorized: tls.verify,
           })
         : new KeepAliveAgent(agentOptions);
-      const docker = dockerFor({
+      const modem = modemFor({
         ...common,
         host: address.hostname,
         port: address.port,
@@ -63,7 +66,7 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
         key: tls?.key,
         agent,
       });
-      return { docker, agent };
+      return { modem, agent };
     }
     case 'ssh': {
       const tunnel = new SshTunnel(sshConfig(address, env), knownHosts(env));
@@ -73,9 +76,9 @@ export function openTransport(address: EngineAddress, env: NodeJS.ProcessEnv): T
         maxSockets: SSH_MAX_CHANNELS,
         maxFreeSockets: SSH_MAX_CHANNELS,
       });
-      const docker = dockerFor({ ...common, socketPath: tunnel.socketPath, host: undefined, agent });
+      const modem = modemFor({ ...common, socketPath: tunnel.socketPath, host: undefined, agent });
       return {
-        docker,
+        modem,
         agent,
         open: () => tunnel.open(),
         lastError: () => tunnel.lastError,
@@ -106,10 +109,9 @@ class KeepAliveTlsAgent extends HttpsAgent {
   }
 }
 
-/** dockerode's own option type lacks `agent`, which docker-modem takes. */
-function dockerFor(options: ConstructorOptions): Docker {
+function modemFor(options: ConstructorOptions): Modem {
   try {
-    return new Docker(options as Docker.DockerOptions);
+    return new Modem(options);
   } catch (error) {
     // docker-modem parses process.env.DOCKER_HOST (and reads DOCKER_CERT_PATH's files) even when
     // every option is given, and throws when they are broken.

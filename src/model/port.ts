@@ -35,7 +35,7 @@ export interface ObserveOptions {
 
 /**
  * The engine, as the rest of netform sees it. src/docker/ is the only implementation and the only
- * code that imports dockerode. Network and container arguments are IDs wherever the caller has
+ * code that talks to the engine (through docker-modem, dockerode's transport). Network and container arguments are IDs wherever the caller has
  * one (names are only exact for networks the caller just created): Docker resolves a container
  * argument by ID prefix too, so a name must never be passed where it could be mistaken for one.
  *
