@@ -49,15 +49,36 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-say "starting dockerd (log: /var/log/dockerd.log)"
-nohup dockerd >/var/log/dockerd.log 2>&1 &
-for _ in $(seq 1 60); do
-  if engine_answers; then
+wait_for_engine() { # seconds; true once the engine answers
+  for _ in $(seq 1 "$1"); do
+    engine_answers && return 0
+    [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
+    sleep 1
+  done
+  engine_answers
+}
+
+# A dockerd that is starting (or still shutting down) owns the socket and pid file: a second one
+# would fail, so give it time first.
+if pgrep -x dockerd >/dev/null 2>&1; then
+  say "a dockerd is running but does not answer yet; waiting for it"
+  if wait_for_engine 60; then
     say "dockerd is up (Docker $(docker info --format '{{.ServerVersion}}'))"
     exit 0
   fi
-  sleep 1
-done
-say "dockerd did not answer within 60 s; its last words:"
-tail -n 20 /var/log/dockerd.log >&2 || true
+  for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null 2>&1 || break; sleep 1; done
+fi
+
+log=/var/log/dockerd.log
+offset=$(stat -c %s "$log" 2>/dev/null || echo 0)
+say "starting dockerd (log: $log)"
+# Appended, never truncated: an earlier daemon may still hold the file open.
+nohup dockerd >>"$log" 2>&1 &
+pid=$!
+if wait_for_engine 60 "$pid"; then
+  say "dockerd is up (Docker $(docker info --format '{{.ServerVersion}}'))"
+  exit 0
+fi
+say "dockerd did not come up; its last words:"
+tail -c +"$((offset + 1))" "$log" | tail -n 20 >&2 || true
 exit 1
