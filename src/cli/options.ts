@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { NetformError } from '../model/errors.js';
 
 /**
@@ -35,4 +35,17 @@ export function lockTimeoutOption(): Option {
   )
     .argParser(parseDuration)
     .default(0, 'fail at once');
+}
+
+/** The options of a command that changes the engine (apply, destroy): confirmation, concurrency, output, lock. */
+export function addChangeSessionOptions(command: Command): Command {
+  return command
+    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
+    .option(
+      '--parallelism <n>',
+      'concurrent engine requests (default: per phase, see docs/apply.md)',
+      parsePositiveInt,
+    )
+    .option('--json', 'print a machine-readable result on stdout')
+    .addOption(lockTimeoutOption());
 }

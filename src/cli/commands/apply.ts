@@ -18,7 +18,7 @@ import type { DockerPort } from '../../model/port.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
-import { collect, lockTimeoutOption, parsePositiveInt } from '../options.js';
+import { addChangeSessionOptions, collect } from '../options.js';
 
 interface ApplyOptions {
   file?: string[];
@@ -32,62 +32,54 @@ interface ApplyOptions {
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('apply')
     .description(
       'make the engine match the spec (or carry out a saved plan): show the plan, ask, execute, verify',
     )
     .argument('[planfile]', 'a plan saved by `netform plan --out`; refused if the engine changed since')
     .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect)
-    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
-    .option(
-      '--parallelism <n>',
-      'concurrent engine requests (default: per phase, see docs/apply.md)',
-      parsePositiveInt,
-    )
-    .option('--json', 'print a machine-readable result on stdout')
-    .addOption(lockTimeoutOption())
     .option('--target <name>', 'limit to this network or container (repeatable)', collect)
     .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect)
-    .option('--strict', 'a listed container that does not exist is an error')
-    .action(async (planfile: string | undefined, options: ApplyOptions) => {
-      if (planfile !== undefined) {
-        if (
-          (options.file?.length ?? 0) > 0 ||
-          (options.target?.length ?? 0) > 0 ||
-          (options.adopt?.length ?? 0) > 0 ||
-          options.strict
-        ) {
-          throw new NetformError(
-            'a saved plan is applied as it was made: -f, --target, --adopt and --strict do not go with PLANFILE',
-            {
-              hint: 'give them to `netform plan --out` instead',
-            },
-          );
-        }
-        await applySavedPlan(ctx, planfile, options);
-        return;
+    .option('--strict', 'a listed container that does not exist is an error');
+  addChangeSessionOptions(command).action(async (planfile: string | undefined, options: ApplyOptions) => {
+    if (planfile !== undefined) {
+      if (
+        (options.file?.length ?? 0) > 0 ||
+        (options.target?.length ?? 0) > 0 ||
+        (options.adopt?.length ?? 0) > 0 ||
+        options.strict
+      ) {
+        throw new NetformError(
+          'a saved plan is applied as it was made: -f, --target, --adopt and --strict do not go with PLANFILE',
+          {
+            hint: 'give them to `netform plan --out` instead',
+          },
+        );
       }
-      const desired = await loadDesired(ctx, options.file);
-      const planOptions: PlanOptions = {
-        ...(options.target?.length ? { targets: options.target } : {}),
-        ...(options.adopt?.length ? { adopt: options.adopt } : {}),
-        ...(options.strict ? { strict: true } : {}),
-      };
-      await runChangeSession(ctx, {
-        command: 'apply',
-        project: desired.project,
-        autoApprove: options.autoApprove === true,
-        json: options.json === true,
-        parallelism: options.parallelism,
-        lockTimeoutMs: options.lockTimeout,
-        makePlan: async (port) => {
-          const observed = await port.observe(observeScope(desired));
-          const plan = withEngineChecks(planChanges(desired, observed, planOptions), desired, observed);
-          return { plan, desired, planOptions };
-        },
-      });
+      await applySavedPlan(ctx, planfile, options);
+      return;
+    }
+    const desired = await loadDesired(ctx, options.file);
+    const planOptions: PlanOptions = {
+      ...(options.target?.length ? { targets: options.target } : {}),
+      ...(options.adopt?.length ? { adopt: options.adopt } : {}),
+      ...(options.strict ? { strict: true } : {}),
+    };
+    await runChangeSession(ctx, {
+      command: 'apply',
+      project: desired.project,
+      autoApprove: options.autoApprove === true,
+      json: options.json === true,
+      parallelism: options.parallelism,
+      lockTimeoutMs: options.lockTimeout,
+      makePlan: async (port) => {
+        const observed = await port.observe(observeScope(desired));
+        const plan = withEngineChecks(planChanges(desired, observed, planOptions), desired, observed);
+        return { plan, desired, planOptions };
+      },
     });
+  });
 }
 
 async function applySavedPlan(ctx: CliContext, planfile: string, options: ApplyOptions): Promise<void> {

@@ -5,7 +5,7 @@ import type { DesiredState } from '../../model/desired.js';
 import type { Plan } from '../../model/plan.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
-import { collect, lockTimeoutOption, parsePositiveInt } from '../options.js';
+import { addChangeSessionOptions, collect } from '../options.js';
 import { runChangeSession } from './apply.js';
 
 interface DestroyOptions {
@@ -23,35 +23,27 @@ interface DestroyOptions {
  * only ever touch networks carrying both of netform's labels with this project.
  */
 export function registerDestroy(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('destroy')
     .description('remove every network this project manages (never anything unmanaged)')
     .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect)
-    .option('--project <name>', 'the project, instead of reading it from the spec')
-    .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
-    .option(
-      '--parallelism <n>',
-      'concurrent engine requests (default: per phase, see docs/apply.md)',
-      parsePositiveInt,
-    )
-    .option('--json', 'print a machine-readable result on stdout')
-    .addOption(lockTimeoutOption())
-    .action(async (options: DestroyOptions) => {
-      const project = options.project ?? (await loadDesired(ctx, options.file)).project;
-      const nothing: DesiredState = { project, networks: {}, containers: {} };
-      await runChangeSession(ctx, {
-        command: 'destroy',
-        project,
-        autoApprove: options.autoApprove === true,
-        json: options.json === true,
-        parallelism: options.parallelism,
-        lockTimeoutMs: options.lockTimeout,
-        makePlan: async (port) => ({
-          plan: asDestroyPlan(planChanges(nothing, await port.observe(observeScope(nothing)))),
-          desired: nothing,
-        }),
-      });
+    .option('--project <name>', 'the project, instead of reading it from the spec');
+  addChangeSessionOptions(command).action(async (options: DestroyOptions) => {
+    const project = options.project ?? (await loadDesired(ctx, options.file)).project;
+    const nothing: DesiredState = { project, networks: {}, containers: {} };
+    await runChangeSession(ctx, {
+      command: 'destroy',
+      project,
+      autoApprove: options.autoApprove === true,
+      json: options.json === true,
+      parallelism: options.parallelism,
+      lockTimeoutMs: options.lockTimeout,
+      makePlan: async (port) => ({
+        plan: asDestroyPlan(planChanges(nothing, await port.observe(observeScope(nothing)))),
+        desired: nothing,
+      }),
     });
+  });
 }
 
 /** A destroy plans against an empty spec; its removals say why in destroy's own words. */
