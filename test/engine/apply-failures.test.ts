@@ -8,10 +8,8 @@ import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
+import type { ContainerInspect } from '../support/inspect.js';
 
-interface ContainerInspect {
-  NetworkSettings: { Networks: Record<string, { IPAMConfig: { IPv4Address?: string } | null }> };
-}
 interface ApplyJson {
   status: string;
   execution: { actions: { description: string; status: string; error?: string }[] };

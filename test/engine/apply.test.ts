@@ -6,21 +6,7 @@ import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, EngineScope } from '../support/engine.js';
-
-interface EndpointInspect {
-  Aliases: string[] | null;
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string } | null;
-  NetworkID: string;
-}
-interface ContainerInspect {
-  Id: string;
-  NetworkSettings: { Networks: Record<string, EndpointInspect> };
-}
-interface NetworkInspect {
-  Id: string;
-  Labels: Record<string, string> | null;
-  IPAM: { Config: { Subnet: string }[] | null };
-}
+import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.apply);
 const project = scope.name('p');

@@ -6,11 +6,7 @@ import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
-
-interface ContainerInspect {
-  State: { Status: string };
-  NetworkSettings: { Networks: Record<string, unknown> };
-}
+import type { ContainerInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.destroy);
 const project = scope.name('p');

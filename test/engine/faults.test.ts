@@ -7,13 +7,7 @@ import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
-
-interface ContainerInspect {
-  Id: string;
-  NetworkSettings: {
-    Networks: Record<string, { Aliases: string[] | null; IPAMConfig: { IPv4Address?: string } | null }>;
-  };
-}
+import type { ContainerInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.faults);
 const project = scope.name('p');

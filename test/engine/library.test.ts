@@ -12,16 +12,7 @@ import {
 } from '../../src/index.js';
 import { BLOCKS } from '../support/blocks.js';
 import { dockerInspect, EngineScope } from '../support/engine.js';
-
-interface ContainerInspect {
-  NetworkSettings: {
-    Networks: Record<string, { Aliases: string[] | null; IPAMConfig: { IPv4Address?: string } | null }>;
-  };
-}
-interface NetworkInspect {
-  Labels: Record<string, string>;
-  IPAM: { Config: { Subnet: string; IPRange?: string }[] };
-}
+import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.library);
 let docker: DockerPort | undefined;

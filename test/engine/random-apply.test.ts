@@ -7,18 +7,7 @@ import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, EngineScope } from '../support/engine.js';
-
-interface NetworkInspect {
-  Labels: Record<string, string> | null;
-  Internal: boolean;
-  IPAM: { Config: { Subnet: string }[] | null };
-}
-interface ContainerInspect {
-  Id: string;
-  NetworkSettings: {
-    Networks: Record<string, { Aliases: string[] | null; IPAMConfig: { IPv4Address?: string } | null }>;
-  };
-}
+import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.randomApply);
 const project = scope.name('p');

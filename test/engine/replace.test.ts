@@ -7,24 +7,7 @@ import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
-
-interface EndpointInspect {
-  Aliases: string[] | null;
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  NetworkID: string;
-}
-interface ContainerInspect {
-  Id: string;
-  State: { Status: string };
-  NetworkSettings: { Networks: Record<string, EndpointInspect> };
-}
-interface NetworkInspect {
-  Id: string;
-  Labels: Record<string, string> | null;
-  Options: Record<string, string> | null;
-  EnableIPv6: boolean;
-  IPAM: { Config: { Subnet: string }[] | null };
-}
+import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.replace);
 const project = scope.name('p');

@@ -1,0 +1,24 @@
+/**
+ * The parts of `docker inspect` output the engine tests read back: the shapes the docker CLI
+ * prints, written here for the tests so the independent read does not borrow netform's own types.
+ */
+export interface EndpointInspect {
+  Aliases: string[] | null;
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  NetworkID: string;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  State: { Status: string };
+  NetworkSettings: { Networks: Record<string, EndpointInspect> };
+}
+
+export interface NetworkInspect {
+  Id: string;
+  Labels: Record<string, string> | null;
+  Options: Record<string, string> | null;
+  Internal: boolean;
+  EnableIPv6: boolean;
+  IPAM: { Config: { Subnet: string; IPRange?: string; Gateway?: string }[] | null };
+}
