@@ -247,7 +247,7 @@ export function normalizeObservedNetwork(
     internal: observed.internal,
     enableIPv6: observed.enableIPv6,
     ipam: {
-      driver: observed.ipam.driver === '' ? 'default' : observed.ipam.driver,
+      driver: ipamDriverOf(observed),
       options: { ...observed.ipam.options },
       config: normalizeObservedPools(observed.ipam.config, desired?.ipam.config),
     },
@@ -258,6 +258,11 @@ export function normalizeObservedNetwork(
       observed.enableIPv4 ?? true,
     ),
   };
+}
+
+/** The engine reports the default IPAM driver as an empty string on some versions. */
+function ipamDriverOf(observed: ObservedNetwork): string {
+  return observed.ipam.driver === '' ? 'default' : observed.ipam.driver;
 }
 
 /**
@@ -275,7 +280,7 @@ export function observedNetworkAsCreatable(observed: ObservedNetwork): DesiredNe
     enableIPv6: observed.enableIPv6,
     scope: observed.scope,
     ipam: {
-      driver: observed.ipam.driver === '' ? 'default' : observed.ipam.driver,
+      driver: ipamDriverOf(observed),
       options: { ...observed.ipam.options },
       config: sortPools(observed.ipam.config.map(canonicalPool)),
     },
