@@ -1,16 +1,32 @@
 import type { Logger } from 'pino';
 import type { EndpointSettings } from '../model/desired.js';
-import type { EngineInfo, ObservedState } from '../model/observed.js';
-import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import type {
+  EngineInfo,
+  ObservedService,
+  ObservedState,
+  ObservedTask,
+  SwarmRole,
+} from '../model/observed.js';
+import type {
+  DockerPort,
+  EngineCallStats,
+  NetworkCreateRequest,
+  ObserveOptions,
+  ServiceNetworkAttachment,
+  ServiceUpdateOutcome,
+} from '../model/port.js';
 import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
 import { observeEngine } from './observe.js';
 import { networkConnectBody, networkCreateBody } from './requests.js';
+import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
+import type { ApiSwarmInfo } from './swarm-api.js';
+import { swarmRoleFrom } from './swarm-convert.js';
 
 /** The DockerPort over one negotiated, keep-alive session with an engine. */
 export class DockerAdapter implements DockerPort {
-  private info: Promise<EngineInfo> | undefined;
+  private rawInfo: Promise<ApiInfo & ApiSwarmInfo> | undefined;
 
   constructor(
     private readonly client: EngineClient,
@@ -25,21 +41,25 @@ export class DockerAdapter implements DockerPort {
   }
 
   /** Swarm state is read once per session: it does not change while netform runs. */
-  engineInfo(): Promise<EngineInfo> {
-    this.info ??= this.client
-      .request<ApiInfo>({
+  async engineInfo(): Promise<EngineInfo> {
+    return engineInfoFrom(this.version, await this.readInfo(), this.apiVersion);
+  }
+
+  /** GET /info, once per session (engineInfo and swarmRole share it). */
+  private readInfo(): Promise<ApiInfo & ApiSwarmInfo> {
+    this.rawInfo ??= this.client
+      .request<ApiInfo & ApiSwarmInfo>({
         operation: 'reading engine info',
         method: 'GET',
         path: '/info',
         route: 'GET /info',
         ok: [200],
       })
-      .then((info) => engineInfoFrom(this.version, info, this.apiVersion))
       .catch((error: unknown) => {
-        this.info = undefined;
+        this.rawInfo = undefined;
         throw error;
       });
-    return this.info;
+    return this.rawInfo;
   }
 
   async observe(options?: ObserveOptions): Promise<ObservedState> {
@@ -90,6 +110,32 @@ export class DockerAdapter implements DockerPort {
       body: { Container: containerId, Force: options?.force === true },
       ok: [200],
     });
+  }
+
+  // ---- Swarm (docs/swarm.md) ----
+
+  async swarmRole(): Promise<SwarmRole> {
+    return swarmRoleFrom(await this.readInfo());
+  }
+
+  listServices(): Promise<ObservedService[]> {
+    return listServices(this.client);
+  }
+
+  inspectService(nameOrId: string): Promise<ObservedService | undefined> {
+    return inspectService(this.client, nameOrId);
+  }
+
+  updateServiceNetworks(
+    serviceId: string,
+    version: number,
+    networks: ServiceNetworkAttachment[],
+  ): Promise<ServiceUpdateOutcome> {
+    return updateServiceNetworks(this.client, serviceId, version, networks);
+  }
+
+  listServiceTasks(serviceId: string): Promise<ObservedTask[]> {
+    return listServiceTasks(this.client, serviceId);
   }
 
   stats(): EngineCallStats {

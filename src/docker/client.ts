@@ -55,8 +55,11 @@ export class EngineClient {
       method: request.method,
       statusCodes,
       abortSignal: controller.signal,
-      options:
-        request.body !== undefined ? { _body: request.body } : request.query ? { _query: request.query } : {},
+      // Both may be given (an update takes `?version=` and a body); docker-modem appends `_query`.
+      options: {
+        ...(request.body !== undefined ? { _body: request.body } : {}),
+        ...(request.query ? { _query: request.query } : {}),
+      },
     };
     if (request.body !== undefined) options.allowEmpty = true;
     const started = Date.now();

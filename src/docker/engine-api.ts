@@ -109,10 +109,12 @@ export interface ApiNetworkCreateBody {
   Internal: boolean;
   Attachable: boolean;
   ConfigOnly?: boolean;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string>; Config: ApiIpamConfig[] };
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
+  /** With it, the engine refuses IPAM, Options, EnableIPv6 and Labels (docs/swarm.md): they are left out. */
+  ConfigFrom?: { Network: string };
+  EnableIPv6?: boolean;
+  IPAM?: { Driver: string; Options: Record<string, string>; Config: ApiIpamConfig[] };
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
 }
 
 /** POST /networks/{id}/connect. */

@@ -4,8 +4,24 @@ import type { NetworkCreateRequest } from '../model/port.js';
 import { apiAtLeast } from './api-version.js';
 import type { ApiNetworkConnectBody, ApiNetworkCreateBody } from './engine-api.js';
 
-/** The POST /networks/create body for `request`. Pure. */
+/**
+ * The POST /networks/create body for `request`. Pure. A network made from a config-only network
+ * (`configFrom`) takes its IPAM, options and IPv6 from it, and the engine refuses them, and any
+ * label, beside ConfigFrom ("user specified configurations are not supported if the network
+ * depends on a configuration network", seen on 28.5): its body carries none of them.
+ */
 export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCreateBody {
+  if (request.configFrom !== undefined) {
+    return {
+      Name: request.name,
+      CheckDuplicate: true,
+      Driver: request.driver,
+      ...(request.scope ? { Scope: request.scope } : {}),
+      Internal: request.internal,
+      Attachable: request.attachable,
+      ConfigFrom: { Network: request.configFrom },
+    };
+  }
   return {
     Name: request.name,
     CheckDuplicate: true,

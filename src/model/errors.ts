@@ -28,3 +28,21 @@ export class EngineError extends NetformError {
 export class InternalError extends Error {
   override readonly name = 'InternalError';
 }
+
+/**
+ * A service update was refused because the service changed since its version was read ("update
+ * out of sequence"): read it again and plan again (docs/swarm.md).
+ */
+export class ServiceVersionConflictError extends EngineError {
+  constructor(
+    message: string,
+    readonly service: string,
+    /** The version the update was sent with. */
+    readonly sentVersion: number,
+    /** The version the engine has, when it was read. */
+    readonly currentVersion: number | undefined,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}

@@ -93,4 +93,92 @@ export interface ObservedState {
   engine: EngineInfo;
   networks: ObservedNetwork[];
   containers: ObservedContainer[];
+  /** The engine's swarm role, when it was read (docs/swarm.md). */
+  swarm?: SwarmRole;
+  /** Swarm services, read through a manager; absent when not read (not the same as none). */
+  services?: ObservedService[];
+}
+
+/*
+ * Swarm (docs/swarm.md). Read through the optional swarm capabilities of the DockerPort; a later
+ * observe of several engines fills `ObservedState.swarm` and, on a manager, `services`.
+ */
+
+/** The engine's place in a swarm, from GET /info's `Swarm`. */
+export interface SwarmRole {
+  /** `inactive`, `pending`, `active`, `error` or `locked`. */
+  localNodeState: string;
+  /**
+   * This node's ID, empty outside a swarm. Nodes that share a UTS namespace (or a hostname)
+   * report the same hostname, so the node ID is what tells them apart.
+   */
+  nodeId: string;
+  /** The address the node advertises to the swarm. */
+  nodeAddr?: string;
+  /** True on a manager: cluster objects (swarm networks, services) are read and changed there. */
+  controlAvailable: boolean;
+  /** The cluster's ID; only managers report it. */
+  clusterId?: string;
+  /** The managers this node knows (workers report them too), sorted by node ID. */
+  remoteManagers: { nodeId: string; addr: string }[];
+}
+
+/** One entry of a service's `Spec.TaskTemplate.Networks` (NetworkAttachmentConfig). */
+export interface ObservedServiceNetwork {
+  /** The network's ID (`Target`): the Engine API keeps IDs there. */
+  networkId: string;
+  /** The network's name from the manager's network list; absent when no network has that ID. */
+  networkName?: string;
+  /** As the spec holds them (sorted, de-duplicated). */
+  aliases: string[];
+  driverOpts: Record<string, string>;
+}
+
+/** A Swarm service as a manager reports it (GET /services). */
+export interface ObservedService {
+  id: string;
+  name: string;
+  /**
+   * `Version.Index`, sent back with an update. It moves on every write to the service object,
+   * the engine's own included (update status, endpoint allocation), so it is only a guard: an
+   * update sent with an older one is refused ("update out of sequence").
+   */
+  version: number;
+  labels: Record<string, string>;
+  /** `com.docker.stack.namespace`: the stack that `docker stack deploy` made it for. */
+  stack?: string;
+  mode: 'replicated' | 'global' | 'replicated-job' | 'global-job' | 'unknown';
+  /** Replicated services only. */
+  replicas?: number;
+  /** The service's networks in the spec's order. */
+  networks: ObservedServiceNetwork[];
+  /**
+   * True when the networks come from the deprecated top-level `Spec.Networks` (services made by
+   * old clients): an update moves them to `Spec.TaskTemplate.Networks`.
+   */
+  legacyNetworks: boolean;
+  /** `UpdateStatus.State` (`updating`, `completed`, `paused`, `rollback_started` …), if any. */
+  updateState?: string;
+  /** From `ServiceStatus` (API 1.41+: `?status=true`). */
+  runningTasks?: number;
+  desiredTasks?: number;
+}
+
+/** One task of a service (GET /tasks). */
+export interface ObservedTask {
+  id: string;
+  serviceId: string;
+  /** The node it is scheduled on; empty while unassigned. */
+  nodeId: string;
+  /** Replicated services' slot; absent for global ones. */
+  slot?: number;
+  desiredState: string;
+  state: string;
+  /** The task's error, when it failed. */
+  error?: string;
+  /** The container's ID once one was created. */
+  containerId?: string;
+  createdAt?: string;
+  /** The overlay addresses the manager allocated, by network name (local-scope IPAM leaves these empty). */
+  addresses: Record<string, string[]>;
 }

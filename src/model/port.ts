@@ -1,5 +1,5 @@
 import type { EndpointSettings } from './desired.js';
-import type { EngineInfo, ObservedState } from './observed.js';
+import type { EngineInfo, ObservedService, ObservedState, ObservedTask, SwarmRole } from './observed.js';
 
 /** What the engine is asked to create: DesiredNetwork plus the labels the executor adds. */
 export interface NetworkCreateRequest {
@@ -10,6 +10,12 @@ export interface NetworkCreateRequest {
   internal: boolean;
   enableIPv6: boolean;
   configOnly?: boolean;
+  /**
+   * A swarm-scoped network made from the config-only network of this name on each node. The
+   * engine refuses IPAM settings, driver options, IPv6 and labels beside it, so the request body
+   * leaves them out (docs/swarm.md).
+   */
+  configFrom?: string;
   ipam: {
     driver: string;
     options: Record<string, string>;
@@ -55,6 +61,44 @@ export interface DockerPort {
   close(): Promise<void>;
   /** Engine API calls made through this port so far, for tests and benchmarks (optional). */
   stats?(): EngineCallStats;
+
+  // ---- Swarm (optional capabilities; docs/swarm.md) -------------------------------------------
+  // Implemented by src/docker/ for every engine; an in-memory port may leave them out. Services and
+  // tasks can only be read and changed through a manager: on a worker these reject with the
+  // engine's own words ("This node is not a swarm manager ...").
+
+  /** The engine's place in a swarm (GET /info, read once per session with engineInfo()). */
+  swarmRole?(): Promise<SwarmRole>;
+  /** Every service, with its networks named from the manager's network list. */
+  listServices?(): Promise<ObservedService[]>;
+  /** One service by exact name or ID; undefined when there is none. */
+  inspectService?(nameOrId: string): Promise<ObservedService | undefined>;
+  /**
+   * Sets a service's networks in one `POST /services/{id}/update?version=N`: the service's spec
+   * as the engine has it, with only `TaskTemplate.Networks` replaced. `version` is the one read
+   * at plan time; when the service moved on since, rejects with ServiceVersionConflictError and
+   * changes nothing. One update restarts the service's tasks (a rolling update).
+   */
+  updateServiceNetworks?(
+    serviceId: string,
+    version: number,
+    networks: ServiceNetworkAttachment[],
+  ): Promise<ServiceUpdateOutcome>;
+  /** The tasks of one service (every state the manager still keeps). */
+  listServiceTasks?(serviceId: string): Promise<ObservedTask[]>;
+}
+
+/** One network of a service, as an update sends it. */
+export interface ServiceNetworkAttachment {
+  /** The network's ID: the Engine API keeps IDs in `Target`, never names. */
+  networkId: string;
+  aliases: string[];
+  driverOpts: Record<string, string>;
+}
+
+export interface ServiceUpdateOutcome {
+  /** The engine's warnings (an image it could not resolve, say). */
+  warnings: string[];
 }
 
 /** Counts of Engine API calls, in total and by route (`GET /networks`, `GET /containers/{id}/json` ...). */
