@@ -19,6 +19,11 @@ export interface DesiredState {
   networks: Record<string, DesiredNetwork>;
   /** Keyed by the container name (as `docker ps` shows it, without a leading slash). */
   containers: Record<string, DesiredContainer>;
+  /**
+   * Swarm services, keyed by service name (docs/swarm.md). Absent when the spec has no
+   * `services:` key (then services are not the spec's business at all).
+   */
+  services?: Record<string, DesiredService>;
 }
 
 export interface DesiredIpamPool {
@@ -58,6 +63,12 @@ export interface DesiredNetwork {
   enableIPv6: boolean;
   /** `local`, `swarm` or `global`; absent means the driver's default. */
   scope?: string;
+  /**
+   * A swarm-scoped macvlan/ipvlan network is made from config-only networks of this name, one per
+   * node, which hold the IPAM, the parent and the driver options (docs/swarm.md). Set for every
+   * macvlan/ipvlan network with scope `swarm` (`config_from`, default `<name>-config`).
+   */
+  configFrom?: string;
   ipam: DesiredIpam;
   /** The user's labels only; netform's own `io.netform.*` labels are added by the executor. */
   labels: Record<string, string>;
@@ -93,6 +104,27 @@ export interface DesiredContainer {
   name: string;
   /** Keyed by network name. Only networks the spec declares appear here. */
   attachments: Record<string, DesiredAttachment>;
+  source?: SourcePosition;
+}
+
+/**
+ * How a service's tasks sit on one network: only aliases and endpoint driver options, since Swarm
+ * gives every task its own address (docs/swarm.md).
+ */
+export interface DesiredServiceAttachment {
+  service: string;
+  /** The network's Docker name. */
+  network: string;
+  /** Sorted, de-duplicated. */
+  aliases: string[];
+  driverOpts: Record<string, string>;
+  source?: SourcePosition;
+}
+
+export interface DesiredService {
+  name: string;
+  /** Keyed by network name. Only networks the spec declares appear here. */
+  attachments: Record<string, DesiredServiceAttachment>;
   source?: SourcePosition;
 }
 

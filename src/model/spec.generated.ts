@@ -17,9 +17,17 @@ export type ContainerOrNull = ContainerSpec | null;
  * How the container sits on this network. Empty: no aliases, addresses assigned by the daemon.
  */
 export type EndpointOrNull = EndpointSpec | null;
+/**
+ * A service. An empty entry means it owns no attachment: it is taken off every declared network.
+ */
+export type ServiceOrNull = ServiceSpec | null;
+/**
+ * How the service's tasks sit on this network. Empty: no aliases.
+ */
+export type ServiceEndpointOrNull = ServiceEndpointSpec | null;
 
 /**
- * A netform spec (version 1): the Docker networks a project wants and the containers that sit on them. Reference: docs/spec.md.
+ * A netform spec (version 1): the Docker networks a project wants and the containers and Swarm services that sit on them. Reference: docs/spec.md.
  */
 export interface NetformSpec {
   /**
@@ -43,6 +51,12 @@ export interface NetformSpec {
     [k: string]: ContainerOrNull;
   };
   /**
+   * Existing Swarm services (`docker service ls`) whose attachments to the declared networks this spec owns, keyed by service name. Changed through a swarm manager, all of one service's network changes in one `docker service update` (which restarts its tasks). Reference: docs/swarm.md.
+   */
+  services?: {
+    [k: string]: ServiceOrNull;
+  };
+  /**
    * Extension field, ignored by netform (as in Compose): a place for YAML anchors.
    *
    * This interface was referenced by `NetformSpec`'s JSON-Schema definition
@@ -60,6 +74,9 @@ export interface NetformSpec {
       }
     | {
         [k: string]: ContainerOrNull;
+      }
+    | {
+        [k: string]: ServiceOrNull;
       }
     | undefined;
 }
@@ -113,9 +130,13 @@ export interface NetworkSpec {
   enable_ipv6?: boolean;
   labels?: Labels;
   /**
-   * Network scope (docker network create --scope): local, swarm or global. Absent: the driver's default.
+   * Network scope (docker network create --scope): local, swarm or global. Absent: the driver's default. `swarm` on macvlan or ipvlan makes one network across the swarm from a config-only network on each node (see config_from).
    */
   scope?: 'local' | 'swarm' | 'global';
+  /**
+   * For a macvlan or ipvlan network with scope: swarm: the name of the config-only network on each node that holds that node's settings (parent, subnet, ip_range ...); netform creates them. Default: `<network>-config`. Only with scope: swarm.
+   */
+  config_from?: string;
   /**
    * true: the network must already exist; netform never creates, changes or removes it, and no other key but `name` may be given. The legacy Compose form `external: {name: x}` is accepted.
    */
@@ -212,6 +233,46 @@ export interface EndpointSpec {
   driver_opts?: StringMap;
   /**
    * Gateway priority of this endpoint (Compose's priority).
+   */
+  priority?: number;
+}
+export interface ServiceSpec {
+  /**
+   * The declared networks this service sits on: a list of network keys, or a map from network key to its settings (Compose's forms). Each must be an overlay network or a network with scope: swarm. Attachments to declared networks not listed here are removed.
+   */
+  networks?:
+    | string[]
+    | {
+        [k: string]: ServiceEndpointOrNull;
+      };
+}
+export interface ServiceEndpointSpec {
+  /**
+   * Extra DNS names of the service on this network (the service's name is always one).
+   */
+  aliases?: string[];
+  /**
+   * Endpoint driver options of the service's tasks on this network.
+   */
+  driver_opts?: StringMap;
+  /**
+   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   */
+  ipv4_address?: string;
+  /**
+   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   */
+  ipv6_address?: string;
+  /**
+   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   */
+  link_local_ips?: string[];
+  /**
+   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   */
+  mac_address?: string;
+  /**
+   * Not for services (NF092): a service update cannot set a gateway priority.
    */
   priority?: number;
 }

@@ -55,10 +55,10 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  undeclaredNetwork: def('NF027', 'A container or service refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
-    "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
+    "A network, container, service or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
   ),
   parentOnWrongDriver: def(
     'NF029',
@@ -124,6 +124,24 @@ export const CODES = {
   engineEndpointFieldUnsupported: def(
     'NF075',
     'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+  ),
+  // Swarm and services (docs/swarm.md); NF090-NF099 are kept for them.
+  serviceOnLocalNetwork: def(
+    'NF090',
+    'A service is put on a network that is neither overlay nor scope: swarm, which a service cannot use.',
+  ),
+  containerOnUnattachableSwarmNetwork: def(
+    'NF091',
+    'A container is put on an overlay or swarm-scoped network without attachable: true, which Docker refuses.',
+  ),
+  serviceEndpointSetting: def(
+    'NF092',
+    'A static address, link-local address, MAC address or priority is given for a service, which Swarm assigns per task.',
+  ),
+  configFromWithoutSwarmScope: def('NF093', 'config_from is given on a network without scope: swarm.'),
+  configFromDriver: def(
+    'NF094',
+    'A network with scope: swarm and config_from is not macvlan or ipvlan, the drivers config-only networks serve.',
   ),
 } as const satisfies Record<string, CodeDefinition>;
 

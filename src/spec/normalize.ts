@@ -4,6 +4,8 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredService,
+  DesiredServiceAttachment,
   DesiredState,
   EndpointSettings,
 } from '../model/desired.js';
@@ -129,6 +131,8 @@ export function normalizeSpec(
       driverOpts,
     };
     if (network.scope !== undefined) result.scope = network.scope;
+    const configFrom = configFromOf(name, network);
+    if (configFrom !== undefined) result.configFrom = configFrom;
     if (source) result.source = keyPosition(source, path);
     setOwn(networks, name, result);
   }
@@ -148,7 +152,40 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
-  return { project: options.project, networks, containers };
+  const services: Record<string, DesiredService> = {};
+  for (const [name, declared] of Object.entries(spec.services ?? {})) {
+    const service: DesiredService = { name, attachments: {} };
+    if (source) service.source = keyPosition(source, ['services', name]);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(declared?.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const path = ['services', name, 'networks', segment];
+      const attachment: DesiredServiceAttachment = {
+        service: name,
+        network,
+        aliases: sortedUnique(endpoint.aliases ?? []),
+        driverOpts: strings(endpoint.driver_opts, [...path, 'driver_opts']),
+      };
+      if (source) attachment.source = keyPosition(source, path);
+      setOwn(service.attachments, network, attachment);
+    }
+    setOwn(services, name, service);
+  }
+  // Only when the spec has `services:`, so the states (and hashes) of specs without it stay as they were.
+  return { project: options.project, networks, containers, ...(spec.services ? { services } : {}) };
+}
+
+/** Drivers whose swarm-scoped networks are made from per-node config-only networks. */
+export const CONFIG_FROM_DRIVERS: readonly string[] = ['macvlan', 'ipvlan'];
+
+/**
+ * The config-only network a swarm-scoped macvlan/ipvlan network is made from: `config_from`, else
+ * `<name>-config` (docs/swarm.md). Undefined for every other network.
+ */
+export function configFromOf(name: string, network: NetworkSpec): string | undefined {
+  if (network.scope !== 'swarm' || !CONFIG_FROM_DRIVERS.includes(network.driver ?? 'bridge'))
+    return undefined;
+  return network.config_from ?? `${name}-config`;
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {

@@ -42,8 +42,11 @@ export function checkStructure(
 
 /** Entries whose removal would cause false "not declared" reports: emptied (null) instead. */
 const isEntry = (path: SpecPath): boolean =>
-  (path.length === 2 && (path[0] === 'networks' || path[0] === 'containers')) ||
-  (path.length === 4 && path[0] === 'containers' && path[2] === 'networks' && typeof path[3] === 'string');
+  (path.length === 2 && (path[0] === 'networks' || path[0] === 'containers' || path[0] === 'services')) ||
+  (path.length === 4 &&
+    (path[0] === 'containers' || path[0] === 'services') &&
+    path[2] === 'networks' &&
+    typeof path[3] === 'string');
 
 /**
  * A copy of `value` without the parts ajv rejected: unknown keys removed, wrongly typed values

@@ -60,7 +60,7 @@ export function checkContainers(
   }
 }
 
-function reportUndeclared(
+export function reportUndeclared(
   key: string,
   where: SpecPath,
   byKey: Map<string, NetworkFacts>,

@@ -7,6 +7,7 @@ import { checkContainers } from './containers.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
+import { checkContainersOnSwarmNetworks, checkServices, checkSwarmNetworks } from './services.js';
 
 export type { CheckContext } from './context.js';
 
@@ -31,5 +32,8 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkIpam(networks, sink);
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
+  checkSwarmNetworks(networks, sink);
+  checkContainersOnSwarmNetworks(spec.containers, networks, sink);
+  checkServices(spec.services, networks, sink);
   return sink.diagnostics;
 }
