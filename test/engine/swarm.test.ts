@@ -1,0 +1,340 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectDocker } from '../../src/docker/connect.js';
+import { EngineError, ServiceVersionConflictError } from '../../src/model/errors.js';
+import type { ObservedTask } from '../../src/model/observed.js';
+import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
+import { BLOCKS } from '../support/blocks.js';
+import { TEST_IMAGE, run } from '../support/engine.js';
+import {
+  dockerOn,
+  dockerOnOk,
+  inspectOn,
+  requireSwarm,
+  SWARM,
+  SwarmScope,
+  waitFor,
+} from '../support/swarm.js';
+
+/*
+ * The Swarm side of src/docker on the real two-node swarm of scripts/swarm.sh (docs/swarm.md):
+ * sw1 the manager, sw2 a worker, each its own engine. Everything is checked with the docker CLI
+ * against the node concerned.
+ */
+
+interface ServiceInspect {
+  ID: string;
+  Version: { Index: number };
+  Spec: {
+    Name: string;
+    Networks?: { Target: string; Aliases?: string[] }[];
+    TaskTemplate: {
+      Networks?: { Target: string; Aliases?: string[]; DriverOpts?: Record<string, string> }[];
+      ForceUpdate?: number;
+    };
+  };
+  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
+  UpdateStatus?: { State: string };
+  Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
+}
+
+const scope = new SwarmScope(inject('runId'), BLOCKS.swarm, 's');
+let manager: DockerPort;
+let worker: DockerPort;
+let nodes: { managerNodeId: string; workerNodeId: string };
+
+beforeAll(async () => {
+  nodes = await requireSwarm();
+  manager = await connectDocker({ host: SWARM.manager.host, env: process.env, timeoutMs: 60_000 });
+  worker = await connectDocker({ host: SWARM.worker.host, env: process.env, timeoutMs: 60_000 });
+});
+
+afterAll(async () => {
+  await manager?.close();
+  await worker?.close();
+  await scope.cleanup();
+});
+
+function overlay(local: string, index: number, attachable = true): NetworkCreateRequest {
+  return {
+    name: scope.name(local),
+    driver: 'overlay',
+    scope: 'swarm',
+    attachable,
+    internal: false,
+    enableIPv6: false,
+    ipam: { driver: 'default', options: {}, config: [{ subnet: scope.subnet(index).v4, auxAddresses: {} }] },
+    options: {},
+    labels: { 'io.netform.test': scope.runId },
+  };
+}
+
+/** The tasks that should run now (desired state running), once they all do. */
+function runningTasks(service: string, count: number): () => Promise<ObservedTask[] | undefined> {
+  return async () => {
+    const tasks = (await manager.listServiceTasks!(service)).filter((t) => t.desiredState === 'running');
+    return tasks.length === count && tasks.every((t) => t.state === 'running') ? tasks : undefined;
+  };
+}
+
+describe('swarm role', () => {
+  it('reads both nodes: the manager with the cluster, the worker naming its manager, told apart by node ID', async () => {
+    const m = await manager.swarmRole!();
+    const w = await worker.swarmRole!();
+    expect(m).toMatchObject({
+      localNodeState: 'active',
+      controlAvailable: true,
+      nodeId: nodes.managerNodeId,
+    });
+    expect(w).toMatchObject({
+      localNodeState: 'active',
+      controlAvailable: false,
+      nodeId: nodes.workerNodeId,
+    });
+    expect(m.clusterId).toBe(
+      (await dockerOnOk(SWARM.manager, ['info', '--format', '{{.Swarm.Cluster.ID}}'])).trim(),
+    );
+    expect(w.clusterId).toBeUndefined();
+    expect(w.remoteManagers.map((r) => r.nodeId)).toEqual([m.nodeId]);
+    // Same hostname on both (one UTS namespace): only the node ID tells them apart.
+    const hostnames = (await dockerOnOk(SWARM.manager, ['node', 'ls', '--format', '{{.Hostname}}']))
+      .trim()
+      .split('\n');
+    expect(new Set(hostnames).size).toBe(1);
+    expect(m.nodeId).not.toBe(w.nodeId);
+  });
+
+  it("services are a manager matter: the worker answers with the engine's own words", async () => {
+    const error = await worker.listServices!().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as Error).message).toContain('not a swarm manager');
+  });
+});
+
+describe('containers on both nodes on an overlay made through the manager', () => {
+  it('reach each other by alias; the worker lists the network only while something of its own is on it', async () => {
+    const id = await manager.createNetwork(overlay('mesh', 0));
+    const name = scope.name('mesh');
+    const inspected = await inspectOn<{ Id: string; Scope: string; Attachable: boolean }>(
+      SWARM.manager,
+      'network',
+      name,
+    );
+    expect(inspected).toMatchObject({ Id: id, Scope: 'swarm', Attachable: true });
+
+    const onWorker = async (): Promise<boolean> => (await worker.observe()).networks.some((n) => n.id === id);
+    expect(await onWorker()).toBe(false);
+
+    const a = await scope.runContainer(SWARM.manager, 'a');
+    const b = await scope.runContainer(SWARM.worker, 'b');
+    const aId = (await dockerOnOk(SWARM.manager, ['inspect', '--format', '{{.Id}}', a])).trim();
+    const bId = (await dockerOnOk(SWARM.worker, ['inspect', '--format', '{{.Id}}', b])).trim();
+    // Each through its own engine; the worker by the network's ID, which it does not list yet.
+    await manager.connect(id, aId, { aliases: ['alpha'], linkLocalIps: [], driverOpts: {} });
+    await worker.connect(id, bId, { aliases: ['beta'], linkLocalIps: [], driverOpts: {} });
+    expect(await onWorker()).toBe(true);
+
+    for (const [node, container, peer] of [
+      [SWARM.worker, b, 'alpha'],
+      [SWARM.manager, a, 'beta'],
+    ] as const) {
+      const ping = await dockerOn(node, ['exec', container, 'ping', '-c1', '-W2', peer]);
+      expect(ping.stdout + ping.stderr).toContain('1 packets received');
+      expect(ping.code).toBe(0);
+    }
+    const endpoint = await inspectOn<{
+      NetworkSettings: { Networks: Record<string, { Aliases: string[] | null }> };
+    }>(SWARM.worker, 'container', b);
+    expect(endpoint.NetworkSettings.Networks[name]?.Aliases).toContain('beta');
+
+    // Once nothing of its own is on it, the worker lets go of the swarm network.
+    await worker.disconnect(id, bId);
+    await waitFor(
+      'the worker to stop listing the overlay',
+      async () => ((await onWorker()) ? undefined : true),
+      60,
+    );
+    expect(await onWorker()).toBe(false);
+    expect((await manager.observe()).networks.some((n) => n.id === id)).toBe(true);
+  });
+});
+
+describe('service networks', () => {
+  it('changes networks and aliases in one update sent with the version read, and counts the task restarts', async () => {
+    const front = await manager.createNetwork(overlay('front', 1, false));
+    const back = await manager.createNetwork(overlay('back', 2));
+    const name = scope.name('web');
+    await dockerOnOk(SWARM.manager, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      name,
+      '--label',
+      scope.label,
+      '--replicas',
+      '2',
+      // Both replicas at once, so the rollout is quick; the restart count does not depend on it.
+      '--update-parallelism',
+      '2',
+      '--update-monitor',
+      '1s',
+      '--network',
+      `name=${scope.name('front')},alias=old`,
+      TEST_IMAGE,
+    ]);
+    const observed = await manager.inspectService!(name);
+    expect(observed).toBeDefined();
+    const tasksBefore = await waitFor('both replicas to run', runningTasks(observed!.id, 2));
+    const service = (await manager.inspectService!(name))!;
+    expect(service.networks).toEqual([
+      { networkId: front, networkName: scope.name('front'), aliases: ['old'], driverOpts: {} },
+    ]);
+    const before = await inspectOn<ServiceInspect>(SWARM.manager, 'service', name);
+    expect(before.Version.Index).toBe(service.version);
+
+    const calls = manager.stats!().byRoute['POST /services/{id}/update'] ?? 0;
+    const outcome = await manager.updateServiceNetworks!(service.id, service.version, [
+      { networkId: front, aliases: ['www', 'web'], driverOpts: {} },
+      { networkId: back, aliases: ['api'], driverOpts: { 'x.netform.test': '1' } },
+    ]);
+    expect(outcome.warnings).toEqual([]);
+    expect((manager.stats!().byRoute['POST /services/{id}/update'] ?? 0) - calls).toBe(1);
+
+    const after = await inspectOn<ServiceInspect>(SWARM.manager, 'service', name);
+    const byTarget = new Map((after.Spec.TaskTemplate.Networks ?? []).map((n) => [n.Target, n]));
+    expect([...byTarget.keys()].sort()).toEqual([front, back].sort());
+    expect(byTarget.get(front)?.Aliases).toEqual(['www', 'web']);
+    expect(byTarget.get(back)).toEqual({
+      Target: back,
+      Aliases: ['api'],
+      DriverOpts: { 'x.netform.test': '1' },
+    });
+    // One update: the spec before it is exactly the spec as it was created, and nothing else moved.
+    expect(after.PreviousSpec?.TaskTemplate.Networks).toEqual(before.Spec.TaskTemplate.Networks);
+    expect(after.Spec.TaskTemplate.ForceUpdate).toBe(before.Spec.TaskTemplate.ForceUpdate);
+    expect(after.Version.Index).toBeGreaterThan(before.Version.Index);
+
+    // The rollout: every task replaced once, each new one on both networks.
+    const tasksAfter = await waitFor(
+      'the rollout to finish',
+      async () => {
+        const state = (await inspectOn<ServiceInspect>(SWARM.manager, 'service', name)).UpdateStatus?.State;
+        if (state !== 'completed') return undefined;
+        return runningTasks(service.id, 2)();
+      },
+      120,
+    );
+    const oldIds = new Set(tasksBefore.map((t) => t.id));
+    const all = await manager.listServiceTasks!(service.id);
+    const restarted = tasksBefore.filter((t) => all.find((x) => x.id === t.id)?.desiredState === 'shutdown');
+    expect(tasksAfter.every((t) => !oldIds.has(t.id))).toBe(true);
+    expect(restarted).toHaveLength(tasksBefore.length);
+    for (const task of tasksAfter) {
+      expect(Object.keys(task.addresses).sort()).toEqual([scope.name('back'), scope.name('front')].sort());
+    }
+    console.info(
+      `[measured] one update of ${name} (2 replicas, 2 network changes): ${restarted.length} of ${tasksBefore.length} tasks restarted, ` +
+        `${all.length} tasks in the service's history after it`,
+    );
+
+    // The aliases answer on the new network: a container on the worker finds the service's
+    // virtual IP under `api` and a task under `tasks.api`.
+    const probe = await scope.runContainer(SWARM.worker, 'probe', ['--network', scope.name('back')]);
+    const vip = (await inspectOn<ServiceInspect>(SWARM.manager, 'service', name)).Endpoint?.VirtualIPs?.find(
+      (v) => v.NetworkID === back,
+    )?.Addr.split('/')[0];
+    expect(vip).toBeDefined();
+    const lookup = await dockerOn(SWARM.worker, ['exec', probe, 'nslookup', 'api']);
+    expect(lookup.stdout).toContain(`Address: ${vip}`);
+    const ping = await dockerOn(SWARM.worker, ['exec', probe, 'ping', '-c1', '-W2', 'tasks.api']);
+    expect(ping.stdout).toContain('1 packets received');
+
+    // A second update with the version read before the first one is refused, and changes nothing.
+    const stale = await manager.updateServiceNetworks!(service.id, service.version, [
+      { networkId: front, aliases: [], driverOpts: {} },
+    ]).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(ServiceVersionConflictError);
+    expect((stale as ServiceVersionConflictError).sentVersion).toBe(service.version);
+    expect((stale as ServiceVersionConflictError).currentVersion).toBeGreaterThan(service.version);
+    const unchanged = await inspectOn<ServiceInspect>(SWARM.manager, 'service', name);
+    expect(unchanged.Spec.TaskTemplate.Networks).toEqual(after.Spec.TaskTemplate.Networks);
+  });
+
+  it('an update with a version the service no longer has: the engine refuses it, the port does not send it', async () => {
+    const name = scope.name('solo');
+    await dockerOnOk(SWARM.manager, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      name,
+      '--label',
+      scope.label,
+      '--replicas',
+      '0',
+      TEST_IMAGE,
+    ]);
+    const service = (await manager.inspectService!(name))!;
+    // Another client updates after netform's read. Sent raw with the old version, the engine
+    // refuses it in the words the port maps to a version conflict (isUpdateOutOfSequence) ...
+    await dockerOnOk(SWARM.manager, ['service', 'update', '--detach', '--label-add', 'touched=1', name]);
+    const raw = await run('curl', [
+      '-s',
+      '--unix-socket',
+      SWARM.manager.host.replace('unix://', ''),
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify((await inspectOn<ServiceInspect>(SWARM.manager, 'service', name)).Spec),
+      `http://engine/services/${service.id}/update?version=${service.version}`,
+    ]);
+    expect(raw.stdout).toContain('update out of sequence');
+    // ... and through the port, the read before the write already sees the newer version.
+    const error = await manager.updateServiceNetworks!(service.id, service.version, []).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ServiceVersionConflictError);
+  });
+
+  it('moves a service an old client made (deprecated Spec.Networks) to TaskTemplate.Networks', async () => {
+    const legacyNet = await manager.createNetwork(overlay('legacy', 3));
+    const name = scope.name('old');
+    // API 1.41, as a client of Docker 20.10's time would send it.
+    const created = await run('curl', [
+      '-s',
+      '--unix-socket',
+      SWARM.manager.host.replace('unix://', ''),
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({
+        Name: name,
+        Labels: { 'io.netform.test': scope.runId },
+        TaskTemplate: { ContainerSpec: { Image: TEST_IMAGE } },
+        Mode: { Replicated: { Replicas: 0 } },
+        Networks: [{ Target: legacyNet, Aliases: ['old'] }],
+      }),
+      'http://engine/v1.41/services/create',
+    ]);
+    expect(created.stdout).toContain('"ID"');
+    const service = (await manager.inspectService!(name))!;
+    expect(service.legacyNetworks).toBe(true);
+    expect(service.networks).toEqual([
+      { networkId: legacyNet, networkName: scope.name('legacy'), aliases: ['old'], driverOpts: {} },
+    ]);
+
+    await manager.updateServiceNetworks!(service.id, service.version, [
+      { networkId: legacyNet, aliases: ['new'], driverOpts: {} },
+    ]);
+    const after = await inspectOn<ServiceInspect>(SWARM.manager, 'service', name);
+    expect(after.Spec.Networks ?? []).toEqual([]);
+    expect(after.Spec.TaskTemplate.Networks).toEqual([{ Target: legacyNet, Aliases: ['new'] }]);
+    expect((await manager.inspectService!(name))?.legacyNetworks).toBe(false);
+  });
+});

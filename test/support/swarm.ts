@@ -1,0 +1,242 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { RUN_LABEL, run, TEST_IMAGE, testSubnet, type CommandResult } from './engine.js';
+
+/**
+ * The two-node swarm the Swarm engine tests run on: `bash scripts/swarm.sh up` makes it (engines
+ * sw1, the manager, and sw2, a worker, each in its own network namespace nf-sw1 / nf-sw2). Its
+ * addresses can be overridden with NETFORM_SWARM_MANAGER / NETFORM_SWARM_WORKER (what
+ * `swarm.sh env` prints) and the namespaces with NETFORM_SWARM_MANAGER_NETNS / _WORKER_NETNS.
+ */
+export interface SwarmNode {
+  role: 'manager' | 'worker';
+  /** DOCKER_HOST of the node's engine. */
+  host: string;
+  /** The node's network namespace (for veth parents of macvlan networks). */
+  netns: string;
+}
+
+export const SWARM: { manager: SwarmNode; worker: SwarmNode } = {
+  manager: {
+    role: 'manager',
+    host: process.env.NETFORM_SWARM_MANAGER || 'unix:///run/netform-engines/sw1/docker.sock',
+    netns: process.env.NETFORM_SWARM_MANAGER_NETNS || 'nf-sw1',
+  },
+  worker: {
+    role: 'worker',
+    host: process.env.NETFORM_SWARM_WORKER || 'unix:///run/netform-engines/sw2/docker.sock',
+    netns: process.env.NETFORM_SWARM_WORKER_NETNS || 'nf-sw2',
+  },
+};
+
+const BUSYBOX_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/busybox-image.mjs', import.meta.url));
+
+/** The docker CLI against one node: the independent read. */
+export function dockerOn(node: SwarmNode, args: string[], input?: string): Promise<CommandResult> {
+  return run('docker', ['-H', node.host, ...args], input === undefined ? {} : { input });
+}
+
+export async function dockerOnOk(node: SwarmNode, args: string[]): Promise<string> {
+  const result = await dockerOn(node, args);
+  if (result.code !== 0) {
+    throw new Error(`docker -H ${node.host} ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+export async function inspectOn<T>(node: SwarmNode, kind: string, name: string): Promise<T> {
+  const parsed = JSON.parse(await dockerOnOk(node, [kind, 'inspect', name])) as T[];
+  if (parsed.length !== 1) throw new Error(`docker ${kind} inspect ${name}: expected one result`);
+  return parsed[0] as T;
+}
+
+/**
+ * Fails (never skips) unless both nodes answer and form one swarm, sw1 a manager and sw2 a
+ * worker that the manager lists as ready; then makes sure both have TEST_IMAGE (built on the
+ * manager with `docker import`, moved to the worker with `docker image save | docker image load`).
+ */
+export async function requireSwarm(): Promise<{ managerNodeId: string; workerNodeId: string }> {
+  const info = async (node: SwarmNode): Promise<string[]> => {
+    const result = await dockerOn(node, [
+      'info',
+      '--format',
+      '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeID}}',
+    ]);
+    if (result.code !== 0) {
+      throw new Error(
+        `the swarm's ${node.role} does not answer at ${node.host}: ${result.stderr.trim()}\n` +
+          'The Swarm engine tests need the two-node test swarm: run `bash scripts/swarm.sh up` (as root).',
+      );
+    }
+    return result.stdout.trim().split(' ');
+  };
+  const [mState, mControl, managerNodeId] = await info(SWARM.manager);
+  const [wState, wControl, workerNodeId] = await info(SWARM.worker);
+  if (mState !== 'active' || mControl !== 'true' || wState !== 'active' || wControl !== 'false') {
+    throw new Error(
+      `the test swarm is not formed (manager: ${mState}/${mControl}, worker: ${wState}/${wControl}): run \`bash scripts/swarm.sh up\``,
+    );
+  }
+  const worker = await dockerOn(SWARM.manager, [
+    'node',
+    'inspect',
+    workerNodeId!,
+    '--format',
+    '{{.Status.State}}',
+  ]);
+  if (worker.stdout.trim() !== 'ready') {
+    throw new Error(
+      `the manager does not list the worker ${workerNodeId} as ready: run \`bash scripts/swarm.sh up\``,
+    );
+  }
+  await ensureImageOnBothNodes();
+  return { managerNodeId: managerNodeId!, workerNodeId: workerNodeId! };
+}
+
+async function ensureImageOnBothNodes(): Promise<void> {
+  const has = async (node: SwarmNode): Promise<boolean> =>
+    (await dockerOn(node, ['image', 'inspect', TEST_IMAGE])).code === 0;
+  if (!(await has(SWARM.manager))) {
+    const built = await run(process.execPath, [BUSYBOX_IMAGE_SCRIPT, TEST_IMAGE], {
+      env: { ...process.env, DOCKER_HOST: SWARM.manager.host },
+    });
+    if (built.code !== 0) throw new Error(`building ${TEST_IMAGE} on the manager failed: ${built.stderr}`);
+  }
+  if (!(await has(SWARM.worker))) {
+    const moved = await run('sh', [
+      '-c',
+      `docker -H "$1" image save "$3" | docker -H "$2" image load`,
+      'sh',
+      SWARM.manager.host,
+      SWARM.worker.host,
+      TEST_IMAGE,
+    ]);
+    if (moved.code !== 0) throw new Error(`moving ${TEST_IMAGE} to the worker failed: ${moved.stderr}`);
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or `what` is given up on after `seconds`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  seconds = 90,
+): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${seconds} s`);
+    await sleep(500);
+  }
+}
+
+/**
+ * One test file's slice of the swarm: a name prefix and the run label on what it makes, subnets
+ * of its block, and a cleanup that removes services, containers, swarm networks and each node's
+ * local networks (config-only ones after the swarm networks made from them, retried while the
+ * engine still calls them in use) and the veth parents it made.
+ */
+export class SwarmScope {
+  readonly prefix: string;
+  readonly label: string;
+  private readonly links: { node: SwarmNode; name: string }[] = [];
+
+  constructor(
+    readonly runId: string,
+    readonly block: number,
+    /** Tells apart the files that share the block (and its subnets, by index). */
+    tag: string,
+  ) {
+    this.prefix = `nft-${runId}-b${block}${tag}-`;
+    this.label = `${RUN_LABEL}=${runId}`;
+  }
+
+  name(local: string): string {
+    return `${this.prefix}${local}`;
+  }
+
+  subnet(index: number): { v4: string; v4Prefix: string } {
+    return testSubnet(this.block, index);
+  }
+
+  /** A running container from TEST_IMAGE on one node. */
+  async runContainer(node: SwarmNode, local: string, args: string[] = []): Promise<string> {
+    const name = this.name(local);
+    await dockerOnOk(node, ['run', '-d', '--name', name, '--label', this.label, ...args, TEST_IMAGE]);
+    return name;
+  }
+
+  /**
+   * A veth pair inside the node's namespace, up on both ends: a macvlan parent that exists only
+   * for this test. Returns the parent's name (at most 15 characters).
+   */
+  async vethParent(node: SwarmNode, tag: string): Promise<string> {
+    const short = this.runId.slice(-6);
+    const name = `nfp${tag}${short}`.slice(0, 15);
+    const peer = `nfq${tag}${short}`.slice(0, 15);
+    const ip = async (args: string[]): Promise<void> => {
+      const result = await run('ip', ['-n', node.netns, ...args]);
+      if (result.code !== 0)
+        throw new Error(`ip -n ${node.netns} ${args.join(' ')}: ${result.stderr.trim()}`);
+    };
+    await ip(['link', 'add', name, 'type', 'veth', 'peer', 'name', peer]);
+    this.links.push({ node, name });
+    await ip(['link', 'set', name, 'up']);
+    await ip(['link', 'set', peer, 'up']);
+    return name;
+  }
+
+  async cleanup(): Promise<void> {
+    const { manager, worker } = SWARM;
+    const mine = (lines: string): string[] =>
+      lines.split('\n').filter((name) => name.startsWith(this.prefix));
+    const services = mine((await dockerOn(manager, ['service', 'ls', '--format', '{{.Name}}'])).stdout);
+    if (services.length > 0) await dockerOn(manager, ['service', 'rm', ...services]);
+    for (const node of [manager, worker]) {
+      const containers = mine(
+        (await dockerOn(node, ['ps', '-a', '--filter', `label=${this.label}`, '--format', '{{.Names}}']))
+          .stdout,
+      );
+      if (containers.length > 0) await dockerOn(node, ['rm', '-f', ...containers]);
+    }
+    // Service tasks' containers go away asynchronously; until they have, their networks are in use.
+    await waitFor(
+      "the services' tasks to be gone",
+      async () => {
+        for (const node of [manager, worker]) {
+          const services = await dockerOn(node, [
+            'ps',
+            '-a',
+            '--filter',
+            'label=com.docker.swarm.service.name',
+            '--format',
+            '{{.Label "com.docker.swarm.service.name"}}',
+          ]);
+          if (mine(services.stdout).length > 0) return undefined;
+        }
+        return true;
+      },
+      60,
+    ).catch(() => undefined);
+    const swarmNetworks = mine(
+      (await dockerOn(manager, ['network', 'ls', '--filter', 'scope=swarm', '--format', '{{.Name}}'])).stdout,
+    );
+    if (swarmNetworks.length > 0) await dockerOn(manager, ['network', 'rm', ...swarmNetworks]);
+    // Local (and config-only) networks on each node; a config-only network stays "in use" until
+    // the node has let go of the swarm network made from it.
+    for (const node of [worker, manager]) {
+      await waitFor(
+        `${node.role}'s networks to be removed`,
+        async () => {
+          const left = mine((await dockerOn(node, ['network', 'ls', '--format', '{{.Name}}'])).stdout);
+          if (left.length === 0) return true;
+          await dockerOn(node, ['network', 'rm', ...left]);
+          return undefined;
+        },
+        60,
+      ).catch(() => undefined);
+    }
+    for (const { node, name } of this.links.splice(0))
+      await run('ip', ['-n', node.netns, 'link', 'del', name]);
+  }
+}
