@@ -5,6 +5,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
 ensure_engine
+if [ "$(id -u)" -eq 0 ]; then
+  step "two-node swarm for the Swarm engine tests (scripts/swarm.sh up)"
+  bash scripts/swarm.sh up >/dev/null
+fi
 
 step "typecheck"
 npm run --silent typecheck
