@@ -323,6 +323,12 @@ describe('service networks', () => {
       'http://engine/v1.41/services/create',
     ]);
     expect(created.stdout).toContain('"ID"');
+    // Right after a create the manager writes the service once more (the endpoint's virtual IP),
+    // which moves its version: read it once that has happened (docs/swarm.md).
+    await waitFor('the virtual IP to be allocated', async () => {
+      const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', name);
+      return inspected.Endpoint?.VirtualIPs?.some((v) => v.NetworkID === legacyNet) ? true : undefined;
+    });
     const service = (await manager.inspectService!(name))!;
     expect(service.legacyNetworks).toBe(true);
     expect(service.networks).toEqual([
