@@ -167,9 +167,25 @@ cmd_down() {
     say "removing veth pair $LINK_MANAGER <-> $LINK_WORKER"
     ip -n "nf-$MANAGER" link del "$LINK_MANAGER"
   fi
-  bash scripts/engines.sh down "$WORKER"
-  bash scripts/engines.sh down "$MANAGER"
+  engine_down "$WORKER"
+  engine_down "$MANAGER"
   say "swarm removed"
+}
+
+# engines.sh down, finishing its job when it stops early: as of commit 5b122c2 it exits at its
+# unmount step when nothing is left mounted (grep finds nothing under pipefail), before removing
+# the engine's folders. Only what it would have removed next is removed, and only once the engine
+# is stopped, its namespace gone and nothing of it mounted.
+engine_down() {
+  local name=$1 run=/run/netform-engines/$1 data=/var/lib/netform-engines/$1
+  bash scripts/engines.sh down "$name" && return 0
+  answers "$name" && die "engines.sh down $name failed and $name still answers"
+  netns_exists "nf-$name" && die "engines.sh down $name failed and namespace nf-$name is still there"
+  if grep -qE " ($run|$data)(/| )" /proc/mounts; then
+    die "engines.sh down $name failed with mounts of $name left (see /proc/mounts)"
+  fi
+  say "engines.sh down $name stopped before removing its folders; removing $run and $data"
+  rm -rf "$run" "$data"
 }
 
 cmd_status() {
