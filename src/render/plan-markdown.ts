@@ -12,7 +12,8 @@ export function renderPlanMarkdown(plan: Plan): string {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
   const out: string[] = [`### netform plan for project \`${plan.project}\``, ''];
-  out.push(`**${renderSummary(plan)}**`, '');
+  // As in text: with errors and nothing to do, a line of zero counts says nothing.
+  if (errors.length === 0 || plan.actions.length > 0) out.push(`**${renderSummary(plan)}**`, '');
   if (errors.length > 0) {
     out.push(
       `The plan has ${errors.length} error${errors.length === 1 ? '' : 's'}: apply will not run it.`,

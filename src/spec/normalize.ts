@@ -148,14 +148,9 @@ export function normalizeSpec(
 }
 
 /** A network's own settings with the spec's defaults filled in: the one place they are stated. */
-export function networkDefaults(network: NetworkSpec): {
-  driver: string;
-  external: boolean;
-  exclusive: boolean;
-  attachable: boolean;
-  internal: boolean;
-  enableIPv6: boolean;
-} {
+export function networkDefaults(
+  network: NetworkSpec,
+): Pick<DesiredNetwork, 'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv6'> {
   return {
     driver: network.driver ?? DEFAULT_NETWORK_DRIVER,
     external: network.external !== undefined && network.external !== false,

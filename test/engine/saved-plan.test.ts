@@ -66,7 +66,7 @@ describe('saved plans keep their options', () => {
 
     const net = await dockerInspect<NetworkInspect>('network', back);
     expect(net.IPAM.Config).toEqual([expect.objectContaining({ Subnet: scope.subnet(1).v4 })]);
-    expect(net.Labels['io.netform.project']).toBe(scope.name('target'));
+    expect(net.Labels?.['io.netform.project']).toBe(scope.name('target'));
     expect(await exists(front)).toBe(false);
     const endpoints = (await dockerInspect<ContainerInspect>('container', app)).NetworkSettings.Networks;
     expect(Object.keys(endpoints)).not.toContain(front);
