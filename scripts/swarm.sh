@@ -11,10 +11,10 @@
 # Idempotent: what already stands is checked and left as it is; what is missing or half-made is
 # made again. Every step says what it does on stderr.
 #
-# Addresses: the link is 10.213.251.0/30 (swv1 10.213.251.1 in nf-sw1, swv2 10.213.251.2 in
-# nf-sw2); swarm-scoped networks get their subnets from 10.213.252.0/22 (/24 each, the ingress
-# network included) instead of Docker's default 10.0.0.0/8, so the swarm stays in netform's test
-# range. Both engines share the host's UTS namespace, so both nodes report the same hostname:
+# Addresses, all in 10.213.240.0/20: the link is 10.213.251.0/30 (swv1 10.213.251.1 in nf-sw1,
+# swv2 10.213.251.2 in nf-sw2); swarm-scoped networks get their subnets from 10.213.252.0/22 (/24
+# each, the ingress network included) instead of Docker's default 10.0.0.0/8; the Swarm tests
+# take their subnets from 10.213.240.0/21 (test/support/swarm.ts). Both engines share the host's UTS namespace, so both nodes report the same hostname:
 # tell them apart by node ID (`status` prints them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -19,7 +19,7 @@ import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
 import { observeEngine } from './observe.js';
-import { networkConnectBody, networkCreateBody } from './requests.js';
+import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
 import type { ApiSwarmInfo } from './swarm-api.js';
 import { swarmRoleFrom } from './swarm-convert.js';
@@ -67,6 +67,7 @@ export class DockerAdapter implements DockerPort {
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {
+    checkNetworkCreate(request, this.apiVersion);
     const created = await this.client.request<{ Id: string; Warning?: string }>({
       operation: `creating network ${request.name}`,
       method: 'POST',

@@ -5,7 +5,6 @@ import { connectDocker } from '../../src/docker/connect.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
 import { MANAGED_LABEL, PROJECT_LABEL } from '../../src/model/desired.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
-import { BLOCKS } from '../support/blocks.js';
 import { TEST_IMAGE } from '../support/engine.js';
 import {
   dockerOn,
@@ -36,7 +35,8 @@ interface NetworkInspect {
   IPAM: { Config: { Subnet: string; IPRange?: string; Gateway?: string }[] | null };
 }
 
-const scope = new SwarmScope(inject('runId'), BLOCKS.swarm, 'm');
+// The swarm's own range (subnet indexes 4-7; test/support/swarm.ts), not a block of blocks.ts.
+const scope = new SwarmScope(inject('runId'), 'm');
 let manager: DockerPort;
 let worker: DockerPort;
 let nodes: { managerNodeId: string; workerNodeId: string };
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('swarm-scoped macvlan from per-node config-only networks', () => {
   it("gives a global service addresses from each node's own range, and is removed in the order the engine accepts", async () => {
-    const subnet = scope.subnet(4).v4; // 10.213.116.0/24
+    const subnet = scope.subnet(4).v4; // 10.213.244.0/24
     const prefix = scope.subnet(4).v4Prefix;
     const ranges = { manager: `${prefix}.0/28`, worker: `${prefix}.16/28` };
     const configName = scope.name('lan-config');

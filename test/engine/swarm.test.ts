@@ -3,7 +3,6 @@ import { connectDocker } from '../../src/docker/connect.js';
 import { EngineError, ServiceVersionConflictError } from '../../src/model/errors.js';
 import type { ObservedTask } from '../../src/model/observed.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
-import { BLOCKS } from '../support/blocks.js';
 import { TEST_IMAGE, run } from '../support/engine.js';
 import {
   dockerOn,
@@ -37,7 +36,8 @@ interface ServiceInspect {
   Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
 }
 
-const scope = new SwarmScope(inject('runId'), BLOCKS.swarm, 's');
+// The swarm's own range (subnet indexes 0-3; test/support/swarm.ts), not a block of blocks.ts.
+const scope = new SwarmScope(inject('runId'), 's');
 let manager: DockerPort;
 let worker: DockerPort;
 let nodes: { managerNodeId: string; workerNodeId: string };

@@ -18,7 +18,5 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
-  // The two-node swarm of scripts/swarm.sh (its own engines): swarm.test.ts takes indexes 0-3,
-  // swarm-macvlan.test.ts 4-7.
-  swarm: 14,
+  savedPlans: 14,
 } as const;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { RUN_LABEL, run, TEST_IMAGE, testSubnet, type CommandResult } from './engine.js';
+import { RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
 
 /**
  * The two-node swarm the Swarm engine tests run on: `bash scripts/swarm.sh up` makes it (engines
@@ -131,8 +131,19 @@ export async function waitFor<T>(
 }
 
 /**
+ * The test swarm's own range, 10.213.240.0/20, outside the blocks of test/support/blocks.ts (which
+ * other test files use on whatever engine they run on): 10.213.240.0/21 for the Swarm tests'
+ * subnets, 10.213.251.0/30 for the link between the nodes and 10.213.252.0/22 for the swarm's
+ * address pool (scripts/swarm.sh).
+ */
+export function swarmTestSubnet(index: number): { v4: string; v4Prefix: string } {
+  if (index < 0 || index > 7) throw new Error(`no swarm test subnet ${index}`);
+  return { v4: `10.213.${240 + index}.0/24`, v4Prefix: `10.213.${240 + index}` };
+}
+
+/**
  * One test file's slice of the swarm: a name prefix and the run label on what it makes, subnets
- * of its block, and a cleanup that removes services, containers, swarm networks and each node's
+ * of the swarm's range by index, and a cleanup that removes services, containers, swarm networks and each node's
  * local networks (config-only ones after the swarm networks made from them, retried while the
  * engine still calls them in use) and the veth parents it made.
  */
@@ -143,11 +154,10 @@ export class SwarmScope {
 
   constructor(
     readonly runId: string,
-    readonly block: number,
-    /** Tells apart the files that share the block (and its subnets, by index). */
+    /** Tells the Swarm test files apart; each takes its own subnet indexes. */
     tag: string,
   ) {
-    this.prefix = `nft-${runId}-b${block}${tag}-`;
+    this.prefix = `nft-${runId}-sw${tag}-`;
     this.label = `${RUN_LABEL}=${runId}`;
   }
 
@@ -156,7 +166,7 @@ export class SwarmScope {
   }
 
   subnet(index: number): { v4: string; v4Prefix: string } {
-    return testSubnet(this.block, index);
+    return swarmTestSubnet(index);
   }
 
   /** A running container from TEST_IMAGE on one node. */
