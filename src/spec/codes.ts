@@ -55,7 +55,7 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  undeclaredNetwork: def('NF027', 'A container or selector refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
     "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
@@ -124,6 +124,19 @@ export const CODES = {
   engineEndpointFieldUnsupported: def(
     'NF075',
     'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+  ),
+  // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
+  selectorEmptyMatch: def(
+    'NF090',
+    "A selector's match is empty: it would attach every container on the engine.",
+  ),
+  selectorFixedSetting: def(
+    'NF091',
+    'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
+  ),
+  selectorUndeclaredEngine: def(
+    'NF092',
+    "A selector's engines: names an engine the spec does not declare under engines:.",
   ),
 } as const satisfies Record<string, CodeDefinition>;
 

@@ -4,8 +4,10 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredSelector,
   DesiredState,
   EndpointSettings,
+  SelectorAttachment,
 } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { setOwn } from './own.js';
@@ -148,7 +150,46 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
-  return { project: options.project, networks, containers };
+  const desired: DesiredState = { project: options.project, networks, containers };
+  const selectors = normalizeSelectors(spec, dockerNames, strings, source);
+  if (selectors) desired.selectors = selectors;
+  return desired;
+}
+
+/** The rules under `selectors:`, attachments keyed by Docker network name as a container's are. */
+function normalizeSelectors(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredSelector> | undefined {
+  const rules = Object.entries(spec.selectors ?? {});
+  if (rules.length === 0) return undefined;
+  const selectors: Record<string, DesiredSelector> = {};
+  for (const [name, rule] of rules) {
+    const path = ['selectors', name];
+    const selector: DesiredSelector = {
+      name,
+      matchLabels: strings(rule.match.labels, [...path, 'match', 'labels']),
+      attachments: {},
+    };
+    if (rule.engines !== undefined) selector.engines = rule.engines;
+    if (source) selector.source = keyPosition(source, path);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(rule.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const where = [...path, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...where, 'driver_opts']));
+      const attachment: SelectorAttachment = { network, ...settings };
+      if (source) attachment.source = keyPosition(source, where);
+      setOwn(selector.attachments, network, attachment);
+    }
+    setOwn(selectors, name, selector);
+  }
+  return selectors;
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {

@@ -1,6 +1,13 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
-import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { expandSelectors } from '../core/selectors.js';
+import {
+  MANAGED_LABEL,
+  PROJECT_LABEL,
+  type DesiredNetwork,
+  type DesiredState,
+  type EndpointSettings,
+} from '../model/desired.js';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
@@ -99,7 +106,9 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
       attachments.add(attachmentKey(action.container, action.network));
     }
   }
-  const found = checkAgainstEngine(spec, observed, { networks, attachments }).filter(
+  // Selector-matched containers are checked as the listed ones the plan treats them as.
+  const { desired } = expandSelectors(spec, observed);
+  const found = checkAgainstEngine(desired, observed, { networks, attachments }).filter(
     (d) => d.code !== CODES.engineExternalMissing.code,
   );
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
@@ -115,27 +124,67 @@ function checkEndpointFields(
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
+  for (const { owner, attachment, path } of endpointEntries(spec, only)) {
+    const unsupported: [string, string, string][] = [];
+    if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
+      unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
+    }
+    if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
+      unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
+    }
+    for (const [field, value, needs] of unsupported) {
+      out.push(
+        diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
+          message: `${field} ${value} of ${owner} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
+          hint: `remove ${field} from the spec, or upgrade the engine`,
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * The endpoints checkEndpointFields looks at: each container's attachments (with `only`, those a
+ * plan connects, selector-matched containers included), and without `only` (validate) each
+ * selector rule's own, which apply to containers present and future.
+ */
+function endpointEntries(
+  spec: DesiredState,
+  only: ReadonlySet<string> | undefined,
+): {
+  owner: string;
+  attachment: EndpointSettings & { network: string; source?: SourcePosition };
+  path: string[];
+}[] {
+  const entries = [];
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const path = ['containers', container.name, 'networks', attachment.network];
-      const unsupported: [string, string, string][] = [];
-      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
-        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
-      }
-      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
-      }
-      for (const [field, value, needs] of unsupported) {
-        out.push(
-          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
-            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-            hint: `remove ${field} from the spec, or upgrade the engine`,
-          }),
-        );
-      }
+      const rule = attachment.origin?.listed === false ? attachment.origin.selectors[0] : undefined;
+      entries.push({
+        owner:
+          rule === undefined
+            ? `container ${container.name}`
+            : `container ${container.name} (selectors.${rule})`,
+        attachment,
+        path:
+          rule === undefined
+            ? ['containers', container.name, 'networks', attachment.network]
+            : ['selectors', rule, 'networks', attachment.network],
+      });
     }
   }
+  if (only) return entries;
+  for (const selector of Object.values(spec.selectors ?? {})) {
+    for (const attachment of Object.values(selector.attachments)) {
+      entries.push({
+        owner: `selector ${selector.name}`,
+        attachment,
+        path: ['selectors', selector.name, 'networks', attachment.network],
+      });
+    }
+  }
+  return entries;
 }
 
 function checkSubnets(
