@@ -342,3 +342,21 @@ describe('what a plan with selectors observes', () => {
     ).toEqual(['connect pay-1']);
   });
 });
+
+describe('selectors in several files', () => {
+  it('merge as containers do: list and map forms of networks combine', () => {
+    const result = compileSpec([
+      {
+        file: 'base.yaml',
+        text: 'version: 1\nproject: shop\nnetworks: { a: {}, b: {} }\nselectors:\n  r:\n    match: { labels: { team: x } }\n    networks: [a, b]\n',
+      },
+      { file: 'override.yaml', text: 'selectors:\n  r:\n    networks: { b: { aliases: [bee] } }\n' },
+    ]);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const attachments = result.spec.selectors?.r?.attachments;
+    expect(Object.keys(attachments ?? {})).toEqual(['a', 'b']);
+    expect(attachments?.b?.aliases).toEqual(['bee']);
+    expect(attachments?.b?.source?.file).toBe('override.yaml');
+    expect(result.spec.selectors?.r?.matchLabels).toEqual({ team: 'x' });
+  });
+});
