@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { BLOCKS } from '../support/blocks.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import type { ContainerInspect, EndpointInspect } from '../support/inspect.js';
@@ -13,7 +13,7 @@ import type { ContainerInspect, EndpointInspect } from '../support/inspect.js';
  * matches a label key unique to this run, so it can never attach a container another test (or
  * anyone else) made.
  */
-const scope = new EngineScope(inject('runId'), BLOCKS.selectors);
+const scope = new EngineScope(inject('runId'), SHARED_BLOCKS.selectors);
 const project = scope.name('p');
 const TEAM = `${scope.prefix}team`;
 let dir: string;
