@@ -11,6 +11,7 @@ import { executePlan } from './execute.js';
 import { acquireLock, processLockOwner, type HeldLock, type LockLease, type LockOwner } from './lock.js';
 import type { ParallelismOption } from './parallelism.js';
 import { observeAndPlan, planForEngine } from './plan-engine.js';
+import { restoreInterruptedReplaces, type RestoreReport } from './restore-point.js';
 import type { ApplyResult, ExecutionEvent } from './result.js';
 import { describeStaleness } from './staleness.js';
 import { verifyConvergence } from './verify.js';
@@ -34,7 +35,13 @@ export type ApplySource =
 /** What a session reports while it runs, in order. */
 export type SessionEvent =
   | { type: 'lock-wait'; holder: LockLease }
-  | { type: 'lock-acquired'; lease: LockLease }
+  /**
+   * The lock is held. `release` removes the lease at once: for a CLI that quits on a second
+   * Ctrl-C without waiting for the session to end (safe to call twice).
+   */
+  | { type: 'lock-acquired'; lease: LockLease; release: () => Promise<void> }
+  /** What an interrupted earlier replace left was put back (before planning). */
+  | { type: 'restored'; report: RestoreReport }
   /** The plan is known (before confirmation); it may have errors or no actions. */
   | { type: 'planned'; plan: Plan }
   /** Confirmed: execution starts (the moment a CLI starts handling Ctrl-C as "stop"). */
@@ -52,8 +59,10 @@ export interface SessionOptions {
   confirm?: (plan: Plan, engine: { host: string }) => Promise<boolean>;
   /**
    * Aborting stops the execution as a failure does: operations in flight finish, nothing new
-   * starts, the result is `failed` with `execution.interrupted`. Before execution, it stops the
-   * session before anything is sent.
+   * starts, the result is `failed` with `execution.interrupted`. Before execution (waiting for the
+   * lock, planning, at the confirmation) it ends the session before anything is sent: the result
+   * is `cancelled` with `by: 'signal'`, or, while waiting for the lock, a NetformError. The lock
+   * is released either way.
    */
   signal?: AbortSignal;
   logger?: Logger;
@@ -130,18 +139,27 @@ async function runSession(
       timeoutMs: options.lockTimeoutMs ?? 0,
       host: port.host,
       onWait: (holder) => onEvent?.({ type: 'lock-wait', holder }),
+      ...(signal ? { signal } : {}),
     },
   );
   try {
     logger?.info({ project, lock: lock.lease.name }, 'lock acquired');
-    onEvent?.({ type: 'lock-acquired', lease: lock.lease });
+    onEvent?.({ type: 'lock-acquired', lease: lock.lease, release: () => lock.release() });
+    if (signal?.aborted) throw interruptedBeforePlan(command);
+    await restoreInterruptedReplaces(port, project, (report) => {
+      logger?.warn({ ...report }, 'restored an interrupted replace');
+      onEvent?.({ type: 'restored', report });
+    });
+    if (signal?.aborted) throw interruptedBeforePlan(command);
     const { plan, desired, planOptions } = await prepare();
     onEvent?.({ type: 'planned', plan });
     if (plan.diagnostics.some(isError)) return { status: 'blocked', project, plan };
     if (plan.actions.length === 0) return { status: 'no-changes', project, plan };
+    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
     if (options.confirm && !(await options.confirm(plan, { host: port.host }))) {
-      return { status: 'cancelled', project, plan };
+      return { status: 'cancelled', by: signal?.aborted ? 'signal' : 'confirmation', project, plan };
     }
+    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
     onEvent?.({ type: 'executing', plan });
     const execution = await executePlan(plan, port, {
       ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
@@ -159,6 +177,10 @@ async function runSession(
   } finally {
     await release(lock, options);
   }
+}
+
+function interruptedBeforePlan(command: string): NetformError {
+  return new NetformError(`${command} interrupted before planning; nothing was changed`, { exitCode: 130 });
 }
 
 async function release(lock: HeldLock, options: SessionOptions): Promise<void> {

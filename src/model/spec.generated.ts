@@ -51,6 +51,12 @@ export interface NetformSpec {
     [k: string]: ContainerOrNull;
   };
   /**
+   * Rules that attach every matching container, present or future, keyed by rule name: a container whose labels include all of `match.labels` is treated as if it were listed under `containers:` with the rule's networks. Reference: docs/spec.md#selectors.
+   */
+  selectors?: {
+    [k: string]: SelectorSpec;
+  };
+  /**
    * Existing Swarm services (`docker service ls`) whose attachments to the declared networks this spec owns, keyed by service name. Changed through a swarm manager, all of one service's network changes in one `docker service update` (which restarts its tasks). Reference: docs/swarm.md.
    */
   services?: {
@@ -74,6 +80,9 @@ export interface NetformSpec {
       }
     | {
         [k: string]: ContainerOrNull;
+      }
+    | {
+        [k: string]: SelectorSpec;
       }
     | {
         [k: string]: ServiceOrNull;
@@ -236,6 +245,33 @@ export interface EndpointSpec {
    */
   priority?: number;
 }
+/**
+ * A rule that attaches every container it matches to its networks.
+ */
+export interface SelectorSpec {
+  match: SelectorMatchSpec;
+  /**
+   * The engines whose containers the rule matches: `all`, or a list of names declared under the top-level `engines:`. Without a top-level `engines:` the spec covers one engine and this key has no effect.
+   */
+  engines?: 'all' | string[];
+  /**
+   * The declared networks every matched container sits on: a list of network keys, or a map from network key to endpoint settings. No static addresses, link-local addresses or MAC: several containers match. Attachments of a matched container to declared networks that neither this rule, another matching rule nor its own containers: entry lists are removed.
+   */
+  networks?:
+    | string[]
+    | {
+        [k: string]: EndpointOrNull;
+      };
+}
+/**
+ * Which containers the rule attaches: those whose labels include every one given here (as `docker ps --filter label=KEY=VALUE`). Must not be empty.
+ */
+export interface SelectorMatchSpec {
+  /**
+   * Container labels that must all be present with these values. YAML booleans and numbers are taken as written (true -> "true").
+   */
+  labels?: StringMap;
+}
 export interface ServiceSpec {
   /**
    * The declared networks this service sits on: a list of network keys, or a map from network key to its settings (Compose's forms). Each must be an overlay network or a network with scope: swarm. Attachments to declared networks not listed here are removed.
@@ -256,23 +292,23 @@ export interface ServiceEndpointSpec {
    */
   driver_opts?: StringMap;
   /**
-   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   ipv4_address?: string;
   /**
-   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   ipv6_address?: string;
   /**
-   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   link_local_ips?: string[];
   /**
-   * Not for services (NF092): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   mac_address?: string;
   /**
-   * Not for services (NF092): a service update cannot set a gateway priority.
+   * Not for services (NF112): a service update cannot set a gateway priority.
    */
   priority?: number;
 }

@@ -55,7 +55,10 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container or service refers to a network the spec does not declare.'),
+  undeclaredNetwork: def(
+    'NF027',
+    'A container, selector or service refers to a network the spec does not declare.',
+  ),
   invalidName: def(
     'NF028',
     "A network, container, service or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
@@ -125,22 +128,35 @@ export const CODES = {
     'NF075',
     'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
   ),
-  // Swarm and services (docs/swarm.md); NF090-NF099 are kept for them.
-  serviceOnLocalNetwork: def(
+  // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
+  selectorEmptyMatch: def(
     'NF090',
+    "A selector's match is empty: it would attach every container on the engine.",
+  ),
+  selectorFixedSetting: def(
+    'NF091',
+    'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
+  ),
+  selectorUndeclaredEngine: def(
+    'NF092',
+    "A selector's engines: names an engine the spec does not declare under engines:.",
+  ),
+  // Swarm and services (docs/swarm.md); NF110-NF119 are kept for them.
+  serviceOnLocalNetwork: def(
+    'NF110',
     'A service is put on a network that is neither overlay nor scope: swarm, which a service cannot use.',
   ),
   containerOnUnattachableSwarmNetwork: def(
-    'NF091',
+    'NF111',
     'A container is put on an overlay or swarm-scoped network without attachable: true, which Docker refuses.',
   ),
   serviceEndpointSetting: def(
-    'NF092',
+    'NF112',
     'A static address, link-local address, MAC address or priority is given for a service, which Swarm assigns per task.',
   ),
-  configFromWithoutSwarmScope: def('NF093', 'config_from is given on a network without scope: swarm.'),
+  configFromWithoutSwarmScope: def('NF113', 'config_from is given on a network without scope: swarm.'),
   configFromDriver: def(
-    'NF094',
+    'NF114',
     'A network with scope: swarm and config_from is not macvlan or ipvlan, the drivers config-only networks serve.',
   ),
 } as const satisfies Record<string, CodeDefinition>;

@@ -4,10 +4,12 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredSelector,
   DesiredService,
   DesiredServiceAttachment,
   DesiredState,
   EndpointSettings,
+  SelectorAttachment,
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
@@ -148,8 +150,66 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
+  const desired: DesiredState = { project: options.project, networks, containers };
+  const selectors = normalizeSelectors(spec, dockerNames, strings, source);
+  if (selectors) desired.selectors = selectors;
+  const services = normalizeServices(spec, dockerNames, strings, source);
+  if (services) desired.services = services;
+  return desired;
+}
+
+/** The rules under `selectors:`, attachments keyed by Docker network name as a container's are. */
+function normalizeSelectors(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredSelector> | undefined {
+  const rules = Object.entries(spec.selectors ?? {});
+  if (rules.length === 0) return undefined;
+  const selectors: Record<string, DesiredSelector> = {};
+  for (const [name, rule] of rules) {
+    const path = ['selectors', name];
+    const selector: DesiredSelector = {
+      name,
+      matchLabels: strings(rule.match.labels, [...path, 'match', 'labels']),
+      attachments: {},
+    };
+    if (rule.engines !== undefined) selector.engines = rule.engines;
+    if (source) selector.source = keyPosition(source, path);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(rule.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const where = [...path, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...where, 'driver_opts']));
+      const attachment: SelectorAttachment = { network, ...settings };
+      if (source) attachment.source = keyPosition(source, where);
+      setOwn(selector.attachments, network, attachment);
+    }
+    setOwn(selectors, name, selector);
+  }
+  return selectors;
+}
+
+/**
+ * The services under `services:` (docs/swarm.md), attachments keyed by Docker network name.
+ * Undefined without the key, so the states (and hashes) of specs without it stay as they were.
+ */
+function normalizeServices(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredService> | undefined {
+  if (!spec.services) return undefined;
   const services: Record<string, DesiredService> = {};
-  for (const [name, declared] of Object.entries(spec.services ?? {})) {
+  for (const [name, declared] of Object.entries(spec.services)) {
     const service: DesiredService = { name, attachments: {} };
     if (source) service.source = keyPosition(source, ['services', name]);
     for (const { network: networkKey, endpoint, segment } of attachmentsOf(declared?.networks)) {
@@ -167,8 +227,7 @@ export function normalizeSpec(
     }
     setOwn(services, name, service);
   }
-  // Only when the spec has `services:`, so the states (and hashes) of specs without it stay as they were.
-  return { project: options.project, networks, containers, ...(spec.services ? { services } : {}) };
+  return services;
 }
 
 /** Drivers whose swarm-scoped networks are made from per-node config-only networks. */

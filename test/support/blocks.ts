@@ -20,3 +20,12 @@ export const BLOCKS = {
   library: 13,
   savedPlans: 14,
 } as const;
+
+/**
+ * Every block is taken (15 is the demo's): a file that needs few subnets shares the upper half
+ * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
+ */
+export const SHARED_BLOCKS = {
+  // library.test.ts uses index 0 of block 13.
+  selectors: { id: 16, block: 13, first: 4 },
+} as const;

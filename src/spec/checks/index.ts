@@ -8,6 +8,7 @@ import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
 import { checkContainersOnSwarmNetworks, checkServices, checkSwarmNetworks } from './services.js';
+import { checkSelectors } from './selectors.js';
 
 export type { CheckContext } from './context.js';
 
@@ -35,5 +36,6 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkSwarmNetworks(networks, sink);
   checkContainersOnSwarmNetworks(spec.containers, networks, sink);
   checkServices(spec.services, networks, sink);
+  checkSelectors(spec, networks, sink);
   return sink.diagnostics;
 }
