@@ -89,6 +89,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   );
   actions.push(...attachments.actions);
   diagnostics.push(...attachments.diagnostics);
+  notes.push(...attachments.notes);
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));

@@ -41,7 +41,10 @@ export const CODES = {
   subnetOverlap: def('NF019', 'Two declared subnets overlap (in two networks or within one).'),
   ipv6WithoutEnable: def('NF020', 'An IPv6 subnet is declared on a network without enable_ipv6: true.'),
   staticOutsideSubnets: def('NF021', 'A static address is not inside any declared subnet of its network.'),
-  staticIsReserved: def('NF022', "A static address equals its network's gateway or an aux address."),
+  staticIsReserved: def(
+    'NF022',
+    "A static address equals its network's gateway (the one given, or the one the daemon picks when none is) or an aux address.",
+  ),
   duplicateStatic: def('NF023', 'Two containers ask for the same static address on one network.'),
   staticWithoutSubnet: def(
     'NF024',

@@ -23,7 +23,23 @@ describe('exportSpec', () => {
         return;
       }
       const shop = renderExportYaml(exportSpec(observed, { project: 'shop' }), 'test');
+      if (name === 'replace-address-conflicts') {
+        // fresh (never started) is configured with the gateway the daemon picked: it could never
+        // start, and validate says so about the export that writes it down.
+        const compiled = compileSpec([{ file: 'exported.yaml', text: shop }], { defaultProject: 'x' });
+        expect(compiled.ok).toBe(false);
+        expect(compiled.ok ? [] : compiled.errors.map((d) => `${d.code} ${d.path}`)).toEqual([
+          'NF022 containers.fresh.networks.app.ipv4_address',
+        ]);
+        return;
+      }
       const shopPlan = roundTrip(shop, observed);
+      if (name === 'entries-without-endpoint') {
+        // s's stale entry for old is not an attachment, so the export leaves it out, and a plan
+        // with the export removes it (docs/plan.md, "Entries without an endpoint").
+        expect(shopPlan.actions.map((a) => `${a.kind} ${a.network}`)).toEqual(['disconnect old']);
+        return;
+      }
       expect(shopPlan.actions).toEqual([]);
       expect(shopPlan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       let all: string | undefined;
