@@ -110,6 +110,10 @@ export const CODES = {
     'NF055',
     'A container on the host or none network is also attached to other networks, which Docker refuses.',
   ),
+  bridgeSeveralSubnets: def(
+    'NF056',
+    'A bridge network declares more than one subnet of one address family, which the bridge driver refuses.',
+  ),
   engineSubnetOverlap: def(
     'NF070',
     'A declared subnet overlaps a subnet of a network that already exists on the engine.',

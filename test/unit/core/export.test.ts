@@ -77,8 +77,10 @@ describe('exportSpec', () => {
     expect(doc.networks.app.labels).toEqual({ chapter: '5', enabled: 'true', ratio: '0.5' });
     const dual = exportSpec(readGoldenCase('subnet-order-irrelevant').observed, { project: 'shop' }).spec;
     expect(dual.networks.dual).toEqual({
+      driver: 'macvlan',
       enable_ipv6: true,
       ipam: { config: [{ subnet: '10.12.0.0/24' }, { subnet: '10.12.1.0/24' }, { subnet: 'fd00:12::/64' }] },
+      driver_opts: { parent: 'eth0' },
     });
   });
 

@@ -62,6 +62,8 @@ networks:
     const spec = compile(`
 networks:
   dual:
+    driver: macvlan
+    parent: eth0
     enable_ipv6: true
     ipam:
       driver: custom
