@@ -13,7 +13,10 @@ const def = (code: string, meaning: string): CodeDefinition => ({ code, meaning 
 export const CODES = {
   fileUnreadable: def('NF001', 'A spec file cannot be read (missing, a directory, no permission).'),
   notUtf8: def('NF002', 'A spec file is not valid UTF-8.'),
-  fileTooLarge: def('NF003', 'A spec file is larger than netform reads (2 MiB).'),
+  fileTooLarge: def(
+    'NF003',
+    'A spec file is larger than netform reads (2 MiB), or a FIFO, pipe or device sends more.',
+  ),
   yamlSyntax: def('NF004', 'The file is not valid YAML.'),
   duplicateKey: def('NF005', 'A mapping has the same key twice.'),
   aliasLimit: def('NF006', 'YAML aliases expand too much (an alias bomb).'),

@@ -1,10 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
 import { compileSpec, projectFromPath, toResult, type SpecSource, type ValidationResult } from './compile.js';
 import { diagnosticAt } from './diagnose.js';
 import { MAX_SPEC_BYTES } from './parse.js';
+import { describeReadProblem, readBounded } from './read-input.js';
 
 export const DEFAULT_SPEC_FILE = 'netform.yaml';
 
@@ -15,7 +15,8 @@ export interface LoadOptions {
 
 /**
  * Reads the spec files (default `netform.yaml`) and compiles them. A missing or unreadable file,
- * a file that is too large or not UTF-8, is an error diagnostic, not an exception. Diagnostics
+ * a file that is too large or not UTF-8, is an error diagnostic, not an exception. A FIFO, pipe
+ * or device is read as a stream bounded like a file (src/spec/read-input.ts). Diagnostics
  * name files as the caller wrote them.
  */
 export async function loadSpec(
@@ -43,21 +44,16 @@ async function readSpecFile(name: string, path: string): Promise<SpecSource | { 
   });
   let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory())
-      return unreadable(
-        `${name} is a directory, not a spec file`,
-        `pass the file inside it, e.g. -f ${name}/netform.yaml`,
-      );
-    if (info.size > MAX_SPEC_BYTES) {
-      return {
-        diagnostic: diagnosticAt(CODES.fileTooLarge, [], at, {
-          message: `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; netform reads spec files up to ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
-          hint: 'check that this is the right file',
-        }),
-      };
+    const read = await readBounded(path, { maxBytes: MAX_SPEC_BYTES });
+    if (!read.ok) {
+      const { message, hint } = describeReadProblem(name, read, MAX_SPEC_BYTES, 'spec file');
+      if (read.problem === 'directory')
+        return unreadable(message, `pass the file inside it, e.g. -f ${name}/netform.yaml`);
+      if (read.problem === 'too-large')
+        return { diagnostic: diagnosticAt(CODES.fileTooLarge, [], at, { message, hint }) };
+      return unreadable(message, hint);
     }
-    bytes = await readFile(path);
+    bytes = read.bytes;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { applyPlan } from '../../apply/apply-plan.js';
 import { acquireLock, describeHolder, processLockOwner, type HeldLock } from '../../apply/lock.js';
@@ -19,6 +18,10 @@ import { renderPlanText } from '../../render/plan-text.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
 import { addChangeSessionOptions, collect } from '../options.js';
+import { describeReadProblem, readBounded } from '../../spec/read-input.js';
+
+/** Plan files of 1,000 networks are a few MiB (docs/plan.md, "Performance"); a FIFO or device stops here. */
+const MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024;
 
 interface ApplyOptions {
   file?: string[];
@@ -85,8 +88,14 @@ export function registerApply(program: Command, ctx: CliContext): void {
 async function applySavedPlan(ctx: CliContext, planfile: string, options: ApplyOptions): Promise<void> {
   let text: string;
   try {
-    text = await readFile(resolve(ctx.io.cwd, planfile), 'utf8');
+    const read = await readBounded(resolve(ctx.io.cwd, planfile), { maxBytes: MAX_PLAN_FILE_BYTES });
+    if (!read.ok) {
+      const { message, hint } = describeReadProblem(planfile, read, MAX_PLAN_FILE_BYTES, 'plan file');
+      throw new NetformError(`cannot read the plan file ${planfile}: ${message}`, { hint });
+    }
+    text = read.bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof NetformError) throw error;
     throw new NetformError(`cannot read the plan file ${planfile}: ${(error as Error).message}`, {
       hint: 'write one with `netform plan --out FILE`',
     });
