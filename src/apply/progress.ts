@@ -1,3 +1,4 @@
+import { printable } from '../core/printable.js';
 import type { ExecutionEvent } from './execute.js';
 import type { ActionOutcome } from './result.js';
 
@@ -57,7 +58,7 @@ export class ProgressDisplay {
 
 function endLine(outcome: ActionOutcome, finished: number, total: number): string {
   const time = outcome.durationMs !== undefined ? ` (${outcome.durationMs} ms)` : '';
-  const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
+  const error = outcome.error !== undefined ? `: ${printable(outcome.error)}` : '';
   const verb =
     outcome.status === 'done'
       ? 'done'

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
+import { printable } from '../core/printable.js';
 import { NetformError } from '../model/errors.js';
 import type { DockerPort } from '../model/port.js';
 import { NETFORM_VERSION } from '../version.js';
@@ -129,8 +130,9 @@ function reportError(error: unknown, io: CliIO, debug: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof NetformError) {
-    io.stderr(`error: ${error.message}\n`);
-    if (error.hint) io.stderr(`  ${error.hint}\n`);
+    // Messages carry names and the engine's words: escaped, never acted on (src/core/printable.ts).
+    io.stderr(`error: ${printable(error.message)}\n`);
+    if (error.hint) io.stderr(`  ${printable(error.hint)}\n`);
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
     return error.exitCode;
   }

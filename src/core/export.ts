@@ -9,6 +9,7 @@ import {
   normalizeObservedNetwork,
 } from './normalize-observed.js';
 import { ownershipOf } from './ownership.js';
+import { printable } from './printable.js';
 import { endpointInSpecForm, poolInSpecForm, sortedRecord } from './spec-form.js';
 
 /** Which networks `export` writes. */
@@ -212,7 +213,7 @@ export function renderExportYaml(result: ExportResult, header: string): string {
   const comment = [header, ...warnings.map((w) => `warning: ${w}`)]
     .join('\n')
     .split('\n')
-    .map((line) => `# ${line}`.trimEnd())
+    .map((line) => `# ${printable(line)}`.trimEnd())
     .join('\n');
   return `${comment}\n${stringify(spec, { lineWidth: 0 })}`;
 }

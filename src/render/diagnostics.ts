@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { printable } from '../core/printable.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 
 /** Bumped when the JSON shape below changes incompatibly (documented in docs/diagnostics.md). */
@@ -38,12 +39,13 @@ export function summaryLine(diagnostics: readonly Diagnostic[]): string {
 export function formatDiagnostic(d: Diagnostic, color = false): string {
   const c = pc.createColors(color);
   const parts: string[] = [];
-  if (d.position) parts.push(c.bold(`${d.position.file}:${d.position.line}:${d.position.column}`));
+  // Messages carry values from the spec and the engine: escaped, never acted on (src/core/printable.ts).
+  if (d.position) parts.push(c.bold(`${printable(d.position.file)}:${d.position.line}:${d.position.column}`));
   parts.push(d.severity === 'error' ? c.red('error') : c.yellow('warning'));
   parts.push(c.dim(d.code));
-  parts.push(d.path ? `${d.path}: ${d.message}` : d.message);
+  parts.push(printable(d.path ? `${d.path}: ${d.message}` : d.message));
   const line = parts.join(' ');
-  return d.hint ? `${line}\n  ${c.dim(d.hint)}` : line;
+  return d.hint ? `${line}\n  ${c.dim(printable(d.hint))}` : line;
 }
 
 const text: Reporter = (report, { color }) => {
@@ -53,7 +55,7 @@ const text: Reporter = (report, { color }) => {
   if (report.valid && report.spec) {
     const { project, networks, containers } = report.spec;
     lines.push(
-      `${c.green('valid')}: project ${project}, ${plural(networks, 'network')}, ${plural(containers, 'container')} (${summary})`,
+      `${c.green('valid')}: project ${printable(project)}, ${plural(networks, 'network')}, ${plural(containers, 'container')} (${summary})`,
     );
   } else {
     lines.push(report.valid ? summary : c.red(summary));
@@ -101,12 +103,12 @@ const github: Reporter = (report) => {
   const lines = report.diagnostics.map((d) => {
     const properties: string[] = [];
     if (d.position) {
-      properties.push(`file=${escapeGithubProperty(d.position.file)}`);
+      properties.push(`file=${escapeGithubProperty(printable(d.position.file))}`);
       properties.push(`line=${d.position.line}`);
       properties.push(`col=${d.position.column}`);
     }
     properties.push(`title=${escapeGithubProperty(d.code)}`);
-    const body = `${d.path ? `${d.path}: ` : ''}${d.message}${d.hint ? `\n${d.hint}` : ''}`;
+    const body = `${printable(`${d.path ? `${d.path}: ` : ''}${d.message}`)}${d.hint ? `\n${printable(d.hint)}` : ''}`;
     return `::${d.severity} ${properties.join(',')}::${escapeGithubData(body)}`;
   });
   lines.push(summaryLine(report.diagnostics));

@@ -18,6 +18,7 @@ import { renderPlanText } from '../../render/plan-text.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
 import { addChangeSessionOptions, collect } from '../options.js';
+import { printable } from '../../core/printable.js';
 import { describeReadProblem, readBounded } from '../../spec/read-input.js';
 
 /** Plan files of 1,000 networks are a few MiB (docs/plan.md, "Performance"); a FIFO or device stops here. */
@@ -251,7 +252,7 @@ async function releaseLock(lock: HeldLock, ctx: CliContext): Promise<void> {
     await lock.release();
   } catch (error) {
     ctx.io.stderr(
-      `warning: could not release the lock ${lock.lease.name}: ${(error as Error).message}\n` +
+      `warning: could not release the lock ${lock.lease.name}: ${printable((error as Error).message)}\n` +
         `  remove it with \`netform unlock --project ${lock.lease.project}\`\n`,
     );
   }

@@ -1,3 +1,4 @@
+import { printable } from '../../core/printable.js';
 import { Option, type Command } from 'commander';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import {
@@ -48,7 +49,9 @@ export function registerValidate(program: Command, ctx: CliContext): void {
         const observed = await docker.observe({ networks: [], containers: [] });
         report.engine = { host: docker.host, version: engine.version, apiVersion: engine.apiVersion };
         if (options.format !== 'json') {
-          io.stdout(`engine: Docker ${engine.version} (API ${engine.apiVersion}) at ${docker.host}\n`);
+          io.stdout(
+            printable(`engine: Docker ${engine.version} (API ${engine.apiVersion}) at ${docker.host}`) + '\n',
+          );
         }
         diagnostics = [...diagnostics, ...checkAgainstEngine(loaded.spec, { ...observed, engine })];
       }

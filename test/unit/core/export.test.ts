@@ -23,14 +23,17 @@ describe('exportSpec', () => {
         return;
       }
       const shop = renderExportYaml(exportSpec(observed, { project: 'shop' }), 'test');
-      if (name === 'replace-address-conflicts') {
-        // fresh (never started) is configured with the gateway the daemon picked: it could never
-        // start, and validate says so about the export that writes it down.
+      // Engine states a spec cannot hold: validate says so about the export that writes them down.
+      const invalid: Record<string, string> = {
+        // fresh (never started) is configured with the gateway the daemon picked: it could never start.
+        'replace-address-conflicts': 'NF022 containers.fresh.networks.app.ipv4_address',
+        // Engine 20.10 takes an alias holding an escape sequence; a spec may not.
+        'control-characters-escaped': 'NF051 containers.web.networks.db.aliases[0]',
+      };
+      if (name in invalid) {
         const compiled = compileSpec([{ file: 'exported.yaml', text: shop }], { defaultProject: 'x' });
         expect(compiled.ok).toBe(false);
-        expect(compiled.ok ? [] : compiled.errors.map((d) => `${d.code} ${d.path}`)).toEqual([
-          'NF022 containers.fresh.networks.app.ipv4_address',
-        ]);
+        expect(compiled.ok ? [] : compiled.errors.map((d) => `${d.code} ${d.path}`)).toEqual([invalid[name]]);
         return;
       }
       const shopPlan = roundTrip(shop, observed);

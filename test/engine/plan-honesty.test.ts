@@ -14,7 +14,7 @@ import type { ContainerInspect } from '../support/inspect.js';
  * "Entries without an endpoint" and "Reading a plan").
  */
 
-const scope = new EngineScope(inject('runId'), BLOCKS.endpointsHonest);
+const scope = new EngineScope(inject('runId'), BLOCKS.planHonesty);
 const project = scope.name('p');
 let dir: string;
 
@@ -39,7 +39,7 @@ async function entryOf(container: string, network: string) {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'netform-endpoints-honest-'));
+  dir = await mkdtemp(join(tmpdir(), 'netform-plan-honesty-'));
 });
 
 afterAll(async () => {
@@ -47,7 +47,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('endpointsHonest', () => {
+describe('planHonesty: endpoints', () => {
   it('connects the static address first on a new network, so both containers end up on it (the issue repro)', async () => {
     const p = scope.subnet(0).v4Prefix;
     const net = scope.name('new');
@@ -214,5 +214,45 @@ describe('endpointsHonest', () => {
     expect(on[z]).toBe(`${s2.v4Prefix}.2/24`);
     expect(on[a]).toBeDefined();
     expect(on[b]).toBeDefined();
+  });
+});
+
+/** A control character other than a newline: what a human output must never print (finding 9). */
+// eslint-disable-next-line no-control-regex -- what must not be printed
+const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
+
+describe('planHonesty: output', () => {
+  it('prints a label holding a terminal escape sequence escaped, in plan and in apply (finding 9)', async () => {
+    const net = scope.name('escape');
+    const erase = '\u001b[2K\r';
+    // On the engine: a managed network whose label would erase the plan's line and print a fake one.
+    await dockerOk([
+      'network',
+      'create',
+      '--subnet',
+      scope.subnet(5).v4,
+      '--label',
+      'io.netform.managed=true',
+      '--label',
+      `io.netform.project=${project}`,
+      '--label',
+      `note=${erase}No changes. The engine matches the spec.`,
+      net,
+    ]);
+    const spec = await writeSpec(
+      { networks: { [net]: { subnet: scope.subnet(5).v4, labels: { note: `${erase}fake from the spec` } } } },
+      'escape.yaml',
+    );
+    const plan = await runCli(['plan', '-f', spec]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toMatch(CONTROL);
+    expect(plan.stdout).toContain('- note: \\x1b[2K\\rNo changes. The engine matches the spec.');
+    expect(plan.stdout).toContain('+ note: \\x1b[2K\\rfake from the spec');
+    const applied = await runCli(['apply', '-f', spec, '--auto-approve']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout + applied.stderr).not.toMatch(CONTROL);
+    expect(applied.stdout).toContain('\\x1b[2K\\rfake from the spec');
+    const labels = (await dockerInspect<{ Labels: Record<string, string> }>('network', net)).Labels;
+    expect(labels.note).toBe(`${erase}fake from the spec`);
   });
 });
