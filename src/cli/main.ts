@@ -12,7 +12,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
-import { createLogger } from './logger.js';
+import { createLogger, defaultLogLevel } from './logger.js';
 
 export function processIO(): CliIO {
   return {
@@ -58,7 +58,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(
       new Option(
         '--log-level <level>',
-        'pino log level on stderr (default: warn on a terminal, info otherwise)',
+        'pino log level on stderr (default: warn; info for watch)',
       ).choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     )
     .addOption(
@@ -70,6 +70,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
+  // The command being run decides the default log level (defaultLogLevel).
+  let command: string | undefined;
+  program.hook('preAction', (_program, action) => {
+    command = action.name();
+  });
+
   const globals = (): GlobalOptions => {
     const o = program.opts<{
       host?: string;
@@ -80,7 +86,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }>();
     return {
       host: o.host,
-      logLevel: o.logLevel ?? (io.stderrIsTTY ? 'warn' : 'info'),
+      logLevel: o.logLevel ?? defaultLogLevel(command),
       logFormat: o.logFormat,
       color: o.color && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== ''),
       debug: o.debug === true,

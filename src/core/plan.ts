@@ -120,9 +120,9 @@ function networksNeededByTargets(
   return needed;
 }
 
-/** Strips the source position: a plan says what to do, not where the spec said it. */
+/** Strips the source position (and spec key): a plan says what to do, not where the spec said it. */
 function withoutSource(network: DesiredNetwork): DesiredNetwork {
-  const { source: _source, ...rest } = network;
+  const { source: _source, specKey: _specKey, ...rest } = network;
   return rest;
 }
 

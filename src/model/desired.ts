@@ -65,6 +65,11 @@ export interface DesiredNetwork {
   driverOpts: Record<string, string>;
   /** Where the network is declared, for diagnostics raised later in the pipeline. */
   source?: SourcePosition;
+  /**
+   * The spec's key for the network when it differs from the Docker name (Compose's `name:`), so
+   * diagnostics raised later name the spec's path. Like `source`, not part of a plan.
+   */
+  specKey?: string;
 }
 
 /** How one container sits on one network. Also the shape of an observed endpoint's settings. */

@@ -130,6 +130,7 @@ export function normalizeSpec(
     };
     if (network.scope !== undefined) result.scope = network.scope;
     if (source) result.source = keyPosition(source, path);
+    if (key !== name) result.specKey = key;
     setOwn(networks, name, result);
   }
 

@@ -37,7 +37,7 @@ export function checkAgainstEngine(
 
   for (const network of Object.values(spec.networks)) {
     if (scope.networks && !scope.networks.has(network.name)) continue;
-    const path = ['networks', network.name];
+    const path = ['networks', network.specKey ?? network.name];
     if (network.external) {
       if (!existingNames.has(network.name)) {
         diagnostics.push(

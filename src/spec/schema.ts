@@ -201,6 +201,8 @@ function reportError(error: ErrorObject, root: unknown, sink: DiagnosticSink): v
     case 'not': {
       const shorthand = /\/dependencies\/([a-z_]+)\/not$/.exec(error.schemaPath)?.[1];
       if (shorthand) {
+        // `subnet:` or `ipam:` left empty combines nothing: its own type error says what is wrong.
+        if (valueAt(value, [shorthand]) === null || valueAt(value, ['ipam']) === null) return;
         sink.atKey(CODES.shorthandWithIpam, [...path, shorthand], {
           message: `${shorthand} cannot be combined with ipam`,
           hint: `move ${shorthand} into an entry of ipam.config, or drop ipam and use the shorthand only`,

@@ -256,3 +256,18 @@ describe('planHonesty: output', () => {
     expect(labels.note).toBe(`${erase}fake from the spec`);
   });
 });
+
+describe('planHonesty: logs for CI', () => {
+  it('keeps info lines out of a non-terminal stderr unless --log-level asks for them', async () => {
+    const net = scope.name('quiet');
+    const spec = await writeSpec({ networks: { [net]: { subnet: scope.subnet(6).v4 } } }, 'quiet.yaml');
+    const applied = await runCli(['apply', '-f', spec, '--auto-approve']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/Verified/);
+    // Before: every operation as a JSON line ("level":30) mixed into the log beside the plan.
+    expect(applied.stderr).not.toMatch(/"level":30/);
+    const destroyed = await runCli(['destroy', '-f', spec, '--auto-approve', '--log-level', 'info']);
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    expect(destroyed.stderr).toMatch(/"level":30.*"msg":"lock acquired"/);
+  });
+});

@@ -160,14 +160,14 @@ function checkLabels(network: NetworkFacts, sink: Sink): void {
   const labels = network.spec.labels;
   if (labels === undefined) return;
   const path = [...network.path, 'labels'];
-  const entries: [string, (string | number)[]][] = Array.isArray(labels)
-    ? labels.map((item, index) => [item.split('=')[0] ?? '', [...path, index]])
-    : Object.keys(labels).map((key) => [key, [...path, key]]);
-  for (const [key, where] of entries) {
+  const entries: [string, (string | number)[], string | undefined][] = Array.isArray(labels)
+    ? labels.map((item, index) => [item.split('=')[0] ?? '', [...path, index], item])
+    : Object.keys(labels).map((key) => [key, [...path, key], undefined]);
+  for (const [key, where, item] of entries) {
     if (key === '' || /\s/.test(key)) {
       sink.atValue(CODES.invalidLabel, where, {
         message: `label key ${JSON.stringify(key)} is not valid`,
-        hint: Array.isArray(labels) ? 'write each label as KEY=VALUE' : 'use a non-empty key without spaces',
+        hint: labelHint(key, item),
       });
     } else if (key.startsWith(RESERVED_LABEL_PREFIX)) {
       sink.atKey(CODES.reservedLabel, where, {
@@ -176,4 +176,17 @@ function checkLabels(network: NetworkFacts, sink: Sink): void {
       });
     }
   }
+}
+
+/** What to write instead of an invalid label key; `item` is the list form's `KEY=VALUE` text. */
+function labelHint(key: string, item: string | undefined): string {
+  if (item === undefined) return 'use a non-empty key without spaces';
+  const equals = item.indexOf('=');
+  const trimmedKey = key.trim();
+  if (trimmedKey !== '' && !/\s/.test(trimmedKey)) {
+    // `spaces = around`: the spaces around `=` become part of the key and the value.
+    const value = equals < 0 ? '' : item.slice(equals + 1).trim();
+    return `write ${JSON.stringify(equals < 0 ? trimmedKey : `${trimmedKey}=${value}`)}: in list form, everything before = is the key, spaces included`;
+  }
+  return trimmedKey === '' ? 'write each label as KEY=VALUE, with a key before the =' : 'label keys cannot contain spaces; write each label as KEY=VALUE';
 }
