@@ -53,9 +53,7 @@ export function describeStaleness(saved: Plan, fresh: Plan, observed: ObservedSt
   }
 
   const before = new Set(
-    saved.actions
-      .filter((a) => !('container' in a && explained.has(a.container)))
-      .map(describeAction),
+    saved.actions.filter((a) => !('container' in a && explained.has(a.container))).map(describeAction),
   );
   const now = new Set(fresh.actions.map(describeAction));
   for (const line of before) if (!now.has(line)) note(`no longer needed: ${line}`);

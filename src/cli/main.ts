@@ -56,10 +56,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       'engine address: unix://, tcp://, ssh:// (default: DOCKER_HOST, then the local socket)',
     )
     .addOption(
-      new Option(
-        '--log-level <level>',
-        'pino log level on stderr (default: warn; info for watch)',
-      ).choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+      new Option('--log-level <level>', 'pino log level on stderr (default: warn; info for watch)').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+        'silent',
+      ]),
     )
     .addOption(
       new Option('--log-format <format>', 'log format on stderr').choices(['json', 'pretty']).default('json'),

@@ -5,7 +5,7 @@ import type { Action } from '../model/plan.js';
 import type { EndpointIndex } from './normalize-observed.js';
 import { addressOfValue, parseCidr } from './cidr.js';
 import { daemonGatewayValue } from './daemon-gateway.js';
-import { addressInUse, addressIsGateway } from './plan-diagnostics.js';
+import { addressInUse, addressIsGateway, cannotStart } from './plan-diagnostics.js';
 
 /**
  * Connects and reconnects to an existing network that ask for a static address another
@@ -26,7 +26,7 @@ export function addressInUseProblems(
       a.kind === 'disconnect' || a.kind === 'reconnect' ? [`${a.networkId} ${a.containerId}`] : [],
     ),
   );
-  const problems: Diagnostic[] = [];
+  const problems: Diagnostic[] = [...unstartable(desired, observed, endpoints, actions, leaving)];
   for (const action of actions) {
     if (action.kind !== 'connect' && action.kind !== 'reconnect') continue;
     const network = action.networkId === undefined ? undefined : networksById.get(action.networkId);
@@ -56,6 +56,58 @@ export function addressInUseProblems(
             container.state,
             holderSpec(desired, container.name, action.network, wanted),
             position,
+          ),
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Listed containers that are not running and that the plan leaves as they are on a network,
+ * configured with a static address a running container there has: the attachment matches the
+ * spec, but the container cannot start ("Address already in use"). What a connect the engine
+ * refused leaves once the container stops (docs/plan.md, "Entries without an endpoint").
+ */
+function unstartable(
+  desired: DesiredState,
+  observed: ObservedState,
+  endpoints: EndpointIndex,
+  actions: readonly Action[],
+  leaving: ReadonlySet<string>,
+): Diagnostic[] {
+  const touched = new Set(
+    actions.flatMap((a) => ('containerId' in a ? [`${a.network} ${a.containerId}`] : [a.network])),
+  );
+  const problems: Diagnostic[] = [];
+  for (const network of observed.networks) {
+    if (touched.has(network.name)) continue;
+    const on = endpoints.on(network);
+    const held = new Map<string, { name: string; state: string }>();
+    for (const { container, endpoint } of on) {
+      if (container.state !== 'running' || leaving.has(`${network.id} ${container.id}`)) continue;
+      for (const address of [endpoint.ipv4Address, endpoint.ipv6Address]) {
+        if (address !== undefined) held.set(address, container);
+      }
+    }
+    if (held.size === 0) continue;
+    for (const { container, endpoint } of on) {
+      const attachment = desired.containers[container.name]?.attachments[network.name];
+      if (!attachment || container.state === 'running' || container.state === 'paused') continue;
+      if (touched.has(`${network.name} ${container.id}`)) continue;
+      for (const address of [endpoint.configuredIPv4, endpoint.configuredIPv6]) {
+        const holder = address === undefined ? undefined : held.get(address);
+        if (address === undefined || !holder || holder.name === container.name) continue;
+        problems.push(
+          cannotStart(
+            network.name,
+            container.name,
+            container.state,
+            address,
+            holder.name,
+            holderSpec(desired, holder.name, network.name, address),
+            attachment.source,
           ),
         );
       }

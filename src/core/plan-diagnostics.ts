@@ -19,6 +19,7 @@ export const PLAN_CODES = {
   privateNetworkMode: 'NF210',
   subnetStillHeld: 'NF211',
   refusedEntry: 'NF212',
+  cannotStart: 'NF213',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -244,6 +245,36 @@ export function refusedEntry(
       `${container} keeps an entry for ${network} without an endpoint, left by a connect the engine refused: ` +
       `it is not on ${network}, and cannot restart while the entry stays`,
     hint: `clear it: docker network connect ${network} ${container} && docker network disconnect ${network} ${container}`,
+    ...at(position),
+  };
+}
+
+/**
+ * A listed container that is not running keeps the attachment the spec asks for, with a static
+ * address a running container on the network has: nothing to change, but the container cannot
+ * start. A warning: the engine matches the spec, and starting containers is not netform's job.
+ */
+export function cannotStart(
+  network: string,
+  container: string,
+  state: string,
+  address: string,
+  holder: string,
+  holderSpec: 'unlisted' | 'static' | 'dynamic',
+  position?: SourcePosition,
+): Diagnostic {
+  const free =
+    holderSpec === 'dynamic'
+      ? `give ${holder}, which got it dynamically, a static address on ${network} in the spec (its reconnect frees ${address})`
+      : holderSpec === 'static'
+        ? `give ${container} or ${holder} another address on ${network} in the spec`
+        : `give ${container} another address, or disconnect ${holder} (docker network disconnect ${network} ${holder})`;
+  return {
+    severity: 'warning',
+    code: PLAN_CODES.cannotStart,
+    path: `containers.${container}.networks.${network}`,
+    message: `${container} (${state}) is configured with ${address} on ${network}, which ${holder} (running) has: ${container} cannot start (Address already in use)`,
+    hint: free,
     ...at(position),
   };
 }

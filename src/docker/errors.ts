@@ -16,7 +16,7 @@ export class EngineRequestError extends EngineError {
 
 /** What to do when the engine cannot be reached, by kind of address. */
 export const LOCAL_HINT =
-  'start the Docker engine (`sudo systemctl start docker`, or install it first: Debian\'s package is docker.io), ' +
+  "start the Docker engine (`sudo systemctl start docker`, or install it first: Debian's package is docker.io), " +
   'or point --host / DOCKER_HOST at an engine that runs';
 export const TCP_HINT = 'check that dockerd listens on that address and port, or fix --host / DOCKER_HOST';
 export const SSH_HINT =

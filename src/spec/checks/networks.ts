@@ -188,5 +188,7 @@ function labelHint(key: string, item: string | undefined): string {
     const value = equals < 0 ? '' : item.slice(equals + 1).trim();
     return `write ${JSON.stringify(equals < 0 ? trimmedKey : `${trimmedKey}=${value}`)}: in list form, everything before = is the key, spaces included`;
   }
-  return trimmedKey === '' ? 'write each label as KEY=VALUE, with a key before the =' : 'label keys cannot contain spaces; write each label as KEY=VALUE';
+  return trimmedKey === ''
+    ? 'write each label as KEY=VALUE, with a key before the ='
+    : 'label keys cannot contain spaces; write each label as KEY=VALUE';
 }

@@ -16,6 +16,8 @@ const plan = (actions: Action[]): Plan => ({
   notes: [],
   summary: { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 },
 });
+/** The containers' names, as the saved plan below knows them. */
+const NAMES: Record<string, string> = { c1: 'app', c2: 'old' };
 const observed = (networks: ObservedNetwork[], containerIds: string[]): ObservedState => ({
   engine: {
     version: '20.10',
@@ -29,7 +31,7 @@ const observed = (networks: ObservedNetwork[], containerIds: string[]): Observed
   networks,
   containers: containerIds.map((id) => ({
     id,
-    name: `c-${id}`,
+    name: NAMES[id] ?? `c-${id}`,
     state: 'running',
     labels: {},
     endpoints: {},
