@@ -123,7 +123,45 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+    'An endpoint sets a field the engine API cannot honour: mac_address (on connect from API 1.54, at container create from 1.44), gateway priority (1.48) or an interface name (1.49).',
+  ),
+  // Compose files (src/compose, docs/compose.md).
+  composeNetworkModeWithNetworks: def(
+    'NF090',
+    'A Compose service sets both network_mode and networks, which Compose refuses.',
+  ),
+  composeInterpolation: def(
+    'NF091',
+    'A ${...} in a Compose file cannot be substituted: invalid syntax, or a required variable is not set.',
+  ),
+  composeUnsetVariable: def(
+    'NF092',
+    'A variable in a Compose network setting is not set; Compose substitutes an empty string.',
+  ),
+  composeNetworkModeService: def(
+    'NF093',
+    'network_mode: service:NAME names a service the Compose file does not declare.',
+  ),
+  composeDotenv: def('NF094', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
+  composeMergeConflict: def(
+    'NF095',
+    'An override file gives a network setting a value Compose cannot merge (a mapping over a list...).',
+  ),
+  composeNotReadHere: def(
+    'NF096',
+    'A Compose feature netform does not read (include, extends from another file): what it brings is not checked.',
+  ),
+  composeNetworkNotOwned: def(
+    'NF097',
+    'A network with the Docker name Compose would create exists but was not created by Compose for this project: Compose uses it as it is.',
+  ),
+  composeNetworkLabelMismatch: def(
+    'NF098',
+    'A network of this Compose project has the expected name but another com.docker.compose.network label, which Compose refuses.',
+  ),
+  composeIpv4Disabled: def(
+    'NF099',
+    'enable_ipv4: false on an engine older than API 1.48 (Docker 28), which ignores it and gives the network IPv4 as well.',
   ),
 } as const satisfies Record<string, CodeDefinition>;
 

@@ -1,5 +1,12 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
-import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
+import { composeEngineChecks } from '../compose/online.js';
+import {
+  MANAGED_LABEL,
+  PROJECT_LABEL,
+  type DesiredAttachment,
+  type DesiredNetwork,
+  type DesiredState,
+} from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
@@ -32,7 +39,11 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+  // A Compose project's networks are matched by name alone (below): Compose reuses or recreates
+  // exactly the networks of the names it would create (docs/compose.md).
+  const others = spec.compose
+    ? observed.networks
+    : observed.networks.filter((n) => !isOwnedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
@@ -62,7 +73,7 @@ export function checkAgainstEngine(
     checkBridgeName(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
-  return diagnostics;
+  return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
 }
 
 /**
@@ -105,33 +116,97 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
 }
 
+/** The endpoint driver option that names the container's interface (Engine 28.1, API 1.49). */
+const INTERFACE_NAME_OPTION = 'com.docker.network.endpoint.ifname';
+
 /**
- * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
- * (a MAC on connect before API 1.54), so apply would report success and never converge.
+ * How an endpoint's settings reach the engine: on connect (netform's apply), with the container's
+ * create (Compose, for every network from API 1.44), or as the container's first network
+ * (Compose's primary network, whose MAC address it sends in the container's config before 1.44).
  */
+type Delivery = 'connect' | 'create' | 'first';
+
+/**
+ * From which Engine API version the engine honours each endpoint setting, by delivery. Older
+ * engines accept the field and ignore it (a MAC on connect before API 1.54), so an apply or a
+ * `docker compose up` would succeed and leave the endpoint other than written.
+ */
+const ENDPOINT_FIELD_GATES: {
+  field: string;
+  /** The field's name in a Compose file. */
+  composeField: string;
+  path: string[];
+  value: (attachment: DesiredAttachment) => string | undefined;
+  minimum: Record<Delivery, string>;
+}[] = [
+  {
+    field: 'mac_address',
+    composeField: 'mac_address',
+    path: ['mac_address'],
+    value: (a) => a.macAddress,
+    minimum: { connect: '1.54', create: '1.44', first: MIN_ENGINE_API_VERSION },
+  },
+  {
+    field: 'priority',
+    composeField: 'gw_priority',
+    path: ['priority'],
+    value: (a) => ((a.priority ?? 0) !== 0 ? String(a.priority) : undefined),
+    minimum: { connect: '1.48', create: '1.48', first: '1.48' },
+  },
+  {
+    field: 'the interface name',
+    composeField: 'interface_name',
+    path: ['driver_opts', INTERFACE_NAME_OPTION],
+    value: (a) => a.driverOpts[INTERFACE_NAME_OPTION],
+    minimum: { connect: '1.49', create: '1.49', first: '1.49' },
+  },
+];
+
+/** The Docker Engine release that brought each API version the gates name. */
+const ENGINE_OF_API: Record<string, string> = {
+  '1.44': 'Docker 25',
+  '1.48': 'Docker 28',
+  '1.49': 'Docker 28.1',
+  '1.54': 'Docker 29',
+};
+
+/**
+ * netform connects; Compose creates a container on its primary network and, from API 1.44, on
+ * all its networks at once (before 1.44 it connects the others, and a MAC needs 1.44 either way).
+ */
+function deliveryOf(spec: DesiredState, container: string, network: string): Delivery {
+  if (!spec.compose) return 'connect';
+  return spec.compose.primaryNetworks[container] === network ? 'first' : 'create';
+}
+
+/** Endpoint settings the negotiated API cannot carry (ENDPOINT_FIELD_GATES). */
 function checkEndpointFields(
   spec: DesiredState,
   apiVersion: string,
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
+  const who = spec.compose ? 'service' : 'container';
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const path = ['containers', container.name, 'networks', attachment.network];
-      const unsupported: [string, string, string][] = [];
-      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
-        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
-      }
-      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
-      }
-      for (const [field, value, needs] of unsupported) {
+      const delivery = deliveryOf(spec, container.name, attachment.network);
+      const network = spec.compose?.networkKeys[attachment.network] ?? attachment.network;
+      for (const gate of ENDPOINT_FIELD_GATES) {
+        const value = gate.value(attachment);
+        const field = spec.compose ? gate.composeField : gate.field;
+        const needs = gate.minimum[delivery];
+        if (value === undefined || compareApiVersions(apiVersion, needs) >= 0) continue;
         out.push(
-          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
-            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-            hint: `remove ${field} from the spec, or upgrade the engine`,
-          }),
+          diagnosticAt(
+            CODES.engineEndpointFieldUnsupported,
+            ['containers', container.name, 'networks', attachment.network, ...gate.path],
+            attachment.source,
+            {
+              message: `${field} ${value} of ${who} ${container.name} on ${network} needs Engine API ${needs} (${ENGINE_OF_API[needs] ?? 'a newer engine'}); this engine speaks API ${apiVersion} and would ignore it`,
+              hint: `remove ${field} from the ${spec.compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
+            },
+          ),
         );
       }
     }
