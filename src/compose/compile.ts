@@ -96,6 +96,16 @@ export function compileCompose(
   ];
   diagnostics.push(...adjust(unusedFound).map(asUnusedNetwork));
 
+  // A value whose substitution failed is reported once, as that: Compose stops on it.
+  const failed = new Set(
+    diagnostics.filter((d) => d.code === CODES.composeInterpolation.code).map((d) => positionKey(d)),
+  );
+  if (failed.size > 0) {
+    const kept = diagnostics.filter(
+      (d) => d.code === CODES.composeInterpolation.code || !failed.has(positionKey(d)),
+    );
+    diagnostics.splice(0, diagnostics.length, ...kept);
+  }
   if (!structure.valid || diagnostics.some((d) => d.severity === 'error')) {
     return toResult(diagnostics, undefined, names);
   }
@@ -105,3 +115,6 @@ export function compileCompose(
   });
   return toResult(diagnostics, { ...spec, compose: origin }, names);
 }
+
+const positionKey = (d: Diagnostic): string =>
+  d.position ? `${d.position.file}:${d.position.line}:${d.position.column}` : '';

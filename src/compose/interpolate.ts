@@ -10,7 +10,7 @@ import { isMapping, type Tree } from './tree.js';
 const NETWORK_BOOLEANS = new Set(['external', 'internal', 'attachable', 'enable_ipv4', 'enable_ipv6']);
 
 /** Where a value lands in netform's reading of the file: unset variables are reported only there. */
-export function isNetworkPath(path: readonly string[]): boolean {
+export function isNetworkPath(path: readonly (string | number)[]): boolean {
   if (path[0] === 'name' || path[0] === 'networks') return true;
   return path[0] === 'services' && (path[2] === 'networks' || path[2] === 'network_mode');
 }
@@ -22,11 +22,11 @@ export function isNetworkPath(path: readonly string[]): boolean {
  */
 export function interpolateFile(tree: Tree, lookup: Lookup): { tree: Tree; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const visit = (value: unknown, source: SourceNode, path: string[]): unknown => {
+  const visit = (value: unknown, source: SourceNode, path: (string | number)[]): unknown => {
     if (typeof value === 'string') return interpolateString(value, source, path, lookup, diagnostics);
     if (Array.isArray(value)) {
       return value.map((item, index) =>
-        visit(item, source.children?.get(String(index)) ?? source, [...path, '[]']),
+        visit(item, source.children?.get(String(index)) ?? source, [...path, index]),
       );
     }
     if (isMapping(value)) {
@@ -44,18 +44,17 @@ export function interpolateFile(tree: Tree, lookup: Lookup): { tree: Tree; diagn
 function interpolateString(
   value: string,
   source: SourceNode,
-  path: string[],
+  path: (string | number)[],
   lookup: Lookup,
   diagnostics: Diagnostic[],
 ): unknown {
   const at = source.file.position(source.valueOffset);
-  const shown = path.filter((segment) => segment !== '[]');
   let result: string;
   try {
     result = substitute(value, lookup, (name) => {
       if (!isNetworkPath(path)) return;
       diagnostics.push(
-        diagnosticAt(CODES.composeUnsetVariable, shown, at, {
+        diagnosticAt(CODES.composeUnsetVariable, path, at, {
           severity: 'warning',
           message: `the variable ${name} is not set; Compose substitutes an empty string`,
           hint: `set ${name} in the environment or in .env beside the Compose file, or give a default: \${${name}:-value}`,
@@ -65,14 +64,14 @@ function interpolateString(
   } catch (error) {
     if (error instanceof RequiredVariableError) {
       diagnostics.push(
-        diagnosticAt(CODES.composeInterpolation, shown, at, {
+        diagnosticAt(CODES.composeInterpolation, path, at, {
           message: error.message,
           hint: `set ${error.variable} in the environment or in .env beside the Compose file`,
         }),
       );
     } else if (error instanceof InvalidTemplateError) {
       diagnostics.push(
-        diagnosticAt(CODES.composeInterpolation, shown, at, {
+        diagnosticAt(CODES.composeInterpolation, path, at, {
           message: `invalid interpolation format in ${JSON.stringify(value)}`,
           hint: 'write ${NAME} or ${NAME:-default}; a literal $ is written $$',
         }),
@@ -83,7 +82,7 @@ function interpolateString(
     return value;
   }
   const key = path[path.length - 1];
-  if (path.length === 3 && path[0] === 'networks' && key !== undefined && NETWORK_BOOLEANS.has(key)) {
+  if (path.length === 3 && path[0] === 'networks' && typeof key === 'string' && NETWORK_BOOLEANS.has(key)) {
     const cast = toBoolean(result);
     if (cast !== undefined) return cast;
   }

@@ -70,7 +70,8 @@ function cannotMerge(base: Tree, over: Tree, path: Path, diagnostics: Diagnostic
       }),
     );
   }
-  return over;
+  // Compose stops here; keeping the earlier value spares a second report of the same mistake.
+  return base;
 }
 
 /** A service's networks as a mapping: the list form becomes keys with empty values. */

@@ -91,6 +91,8 @@ export function forCompose(
         message: d.message.replace('netform never creates or changes it', 'Compose cannot create it'),
         hint: 'add external: true to use it as it is',
       };
+    case CODES.engineExternalMissing.code:
+      return { ...d, hint: d.hint?.replace('to let netform create it', 'to let Compose create it') };
     case CODES.duplicateStatic.code:
       return { ...d, message: d.message.replace('also given to container', 'also given to service') };
     default:
