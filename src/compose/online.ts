@@ -12,10 +12,11 @@ export const COMPOSE_NETWORK_LABEL = 'com.docker.compose.network';
 
 /**
  * The engine checks of a Compose file beyond the spec's (which `checkAgainstEngine` ran and
- * passes in `found`, here put in the file's terms): an existing network with a name Compose
- * would create is the project's own only with Compose's labels for this project and key
- * (compose's resolveOrCreateNetwork): without them Compose uses it as it is, ignoring the file's
- * settings; with another key's label Compose refuses. IPv6-only networks need API 1.48.
+ * passes in `found`, here put in the file's terms). An existing network with a name Compose
+ * would create (Compose v2.40's resolveOrCreateNetwork): without this key's
+ * com.docker.compose.network label Compose refuses it; with it but another project's label
+ * Compose uses it (or recreates it when its configuration hash differs). IPv6-only networks
+ * need API 1.48.
  */
 export function composeEngineChecks(
   spec: DesiredState,
@@ -34,20 +35,20 @@ export function composeEngineChecks(
     if (existing) {
       const project = existing.labels[COMPOSE_PROJECT_LABEL];
       const label = existing.labels[COMPOSE_NETWORK_LABEL];
-      if (project !== origin.project) {
-        const theirs = existing.ipam.config.map((p) => p.subnet).join(', ') || 'none';
+      const theirs = existing.ipam.config.map((p) => p.subnet).join(', ') || 'none';
+      if (label !== key) {
+        out.push(
+          diagnosticAt(CODES.composeNetworkLabelMismatch, path, network.source, {
+            message: `network ${network.name} exists ${project === undefined ? 'but was not created by Compose' : `with ${COMPOSE_NETWORK_LABEL}=${label ?? '(none)'}`}; Compose finds no ${COMPOSE_NETWORK_LABEL}=${key} on it and refuses to use it`,
+            hint: `declare it with external: true and name: ${network.name} to use it as it is, or remove it (docker network rm ${network.name})`,
+          }),
+        );
+      } else if (project !== origin.project) {
         out.push(
           diagnosticAt(CODES.composeNetworkNotOwned, path, network.source, {
             severity: 'warning',
-            message: `network ${network.name} exists but was not created by Compose for project ${origin.project}${project === undefined ? '' : ` (it belongs to project ${project})`}: Compose uses it as it is (subnets: ${theirs}) and ignores this declaration`,
-            hint: `declare it with external: true and name: ${network.name}, or remove the existing network`,
-          }),
-        );
-      } else if (label !== key) {
-        out.push(
-          diagnosticAt(CODES.composeNetworkLabelMismatch, path, network.source, {
-            message: `network ${network.name} exists with ${COMPOSE_NETWORK_LABEL}=${label ?? '(none)'}, not ${key}; Compose refuses to use it`,
-            hint: `remove it (docker network rm ${network.name}) or give this network another name`,
+            message: `network ${network.name} belongs to Compose project ${project ?? '(none)'}, not ${origin.project}: Compose uses it as it is (subnets: ${theirs}), or removes and recreates it when its configuration differs`,
+            hint: `declare it with external: true and name: ${network.name}, or give this network another name`,
           }),
         );
       }

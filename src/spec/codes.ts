@@ -153,11 +153,11 @@ export const CODES = {
   ),
   composeNetworkNotOwned: def(
     'NF097',
-    'A network with the Docker name Compose would create exists but was not created by Compose for this project: Compose uses it as it is.',
+    'A network with the Docker name Compose would create belongs to another Compose project: Compose uses it as it is.',
   ),
   composeNetworkLabelMismatch: def(
     'NF098',
-    'A network of this Compose project has the expected name but another com.docker.compose.network label, which Compose refuses.',
+    "A network with the Docker name Compose would create lacks this network's com.docker.compose.network label (not made by Compose, or for another key), which Compose refuses.",
   ),
   composeIpv4Disabled: def(
     'NF099',

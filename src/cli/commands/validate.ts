@@ -16,6 +16,7 @@ interface ValidateOptions {
   file?: string[];
   offline?: boolean;
   format: ReportFormat;
+  projectName?: string;
 }
 
 /**
@@ -35,11 +36,18 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       collect,
     )
     .option('--offline', 'do not contact the engine; check the spec alone')
+    .option(
+      '-p, --project-name <name>',
+      'Compose project name, as docker compose -p (default: COMPOSE_PROJECT_NAME, then name:, then the directory)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .action(async (options: ValidateOptions) => {
       const { io } = ctx;
       const files = options.file ?? [DEFAULT_SPEC_FILE];
-      const loaded = await loadSpec(files, { cwd: io.cwd, env: io.env });
+      // -p wins over COMPOSE_PROJECT_NAME in Compose, and is checked the same way.
+      const env =
+        options.projectName === undefined ? io.env : { ...io.env, COMPOSE_PROJECT_NAME: options.projectName };
+      const loaded = await loadSpec(files, { cwd: io.cwd, env });
       let diagnostics: Diagnostic[] = loaded.ok ? loaded.warnings : [...loaded.errors, ...loaded.warnings];
       const report: DiagnosticReport = { valid: loaded.ok, files, diagnostics: [] };
 
