@@ -315,6 +315,10 @@ describe('Compose files: netform validate against docker compose up', () => {
       const up = await p.up();
       expect(up.code, up.stdout).not.toBe(0);
       expect(up.stderr).toMatch(row.composeSays);
+      // The differential table of docs/compose.md, row by row, in the test's output.
+      console.log(
+        `${row.name}: netform ${row.codes.join(', ')}; compose: ${up.stderr.trim().split('\n').pop()}`,
+      );
     });
   }
 
