@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedState } from '../model/observed.js';
 import { CODES } from '../spec/codes.js';
 import { diagnosticAt } from '../spec/diagnose.js';
-import { compareApiVersions } from '../spec/online.js';
+import { compareApiVersions } from '../model/api-versions.js';
 import { forCompose } from './wording.js';
 
 /** The labels Compose writes on the networks it creates. */

@@ -1,13 +1,11 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { INTERFACE_NAME_OPTION } from '../model/api-versions.js';
 import type { ComposeOrigin } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from '../spec/codes.js';
 import { DiagnosticSink } from '../spec/diagnose.js';
 import { mergeYaml } from './merge.js';
 import { childOf, entriesOf, isMapping, itemsOf, mappingTree, pointAt, type Tree } from './tree.js';
-
-/** The endpoint driver option Compose writes `interface_name` to. */
-export const INTERFACE_NAME_OPTION = 'com.docker.network.endpoint.ifname';
 
 // The keys the Compose specification allows (compose-go's schema/compose-spec.json).
 const NETWORK_KEYS = [

@@ -2,7 +2,7 @@ import type { ComposeOrigin } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from '../spec/codes.js';
 import { formatPath } from '../spec/source-map.js';
-import { INTERFACE_NAME_OPTION } from './to-spec.js';
+import { INTERFACE_NAME_OPTION } from '../model/api-versions.js';
 
 type Segment = string | number;
 

@@ -1,20 +1,23 @@
-import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
 import { composeEngineChecks } from '../compose/online.js';
+import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
+import { isManagedBy } from '../core/ownership.js';
 import {
-  MANAGED_LABEL,
-  PROJECT_LABEL,
-  type DesiredAttachment,
-  type DesiredNetwork,
-  type DesiredState,
-} from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+  compareApiVersions,
+  endpointGates,
+  NETWORK_API_GATES,
+  OLDEST_API_VERSION,
+  unsupportedKeys,
+  type UnsupportedKey,
+} from '../model/api-versions.js';
+import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 
-/** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
-export const MIN_ENGINE_API_VERSION = '1.41';
+/** Engine 20.10: the oldest engine netform supports (docs/architecture.md). */
+export const MIN_ENGINE_API_VERSION = OLDEST_API_VERSION;
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /**
@@ -43,7 +46,7 @@ export function checkAgainstEngine(
   // exactly the networks of the names it would create (docs/compose.md).
   const others = spec.compose
     ? observed.networks
-    : observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+    : observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
@@ -68,6 +71,14 @@ export function checkAgainstEngine(
         }),
       );
     }
+    reportUnsupported(
+      unsupportedKeys(NETWORK_API_GATES, network, engine.apiVersion),
+      `of network ${network.name}`,
+      path,
+      network.source,
+      engine.apiVersion,
+      diagnostics,
+    );
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
@@ -116,100 +127,58 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
 }
 
-/** The endpoint driver option that names the container's interface (Engine 28.1, API 1.49). */
-const INTERFACE_NAME_OPTION = 'com.docker.network.endpoint.ifname';
-
 /**
- * How an endpoint's settings reach the engine: on connect (netform's apply), with the container's
- * create (Compose, for every network from API 1.44), or as the container's first network
- * (Compose's primary network, whose MAC address it sends in the container's config before 1.44).
+ * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
+ * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
+ * and versions are the table in src/model/api-versions.ts, by how the endpoint reaches the
+ * engine: netform connects it; Compose creates the container with it (docs/compose.md).
  */
-type Delivery = 'connect' | 'create' | 'first';
-
-/**
- * From which Engine API version the engine honours each endpoint setting, by delivery. Older
- * engines accept the field and ignore it (a MAC on connect before API 1.54), so an apply or a
- * `docker compose up` would succeed and leave the endpoint other than written.
- */
-const ENDPOINT_FIELD_GATES: {
-  field: string;
-  /** The field's name in a Compose file. */
-  composeField: string;
-  path: string[];
-  value: (attachment: DesiredAttachment) => string | undefined;
-  minimum: Record<Delivery, string>;
-}[] = [
-  {
-    field: 'mac_address',
-    composeField: 'mac_address',
-    path: ['mac_address'],
-    value: (a) => a.macAddress,
-    minimum: { connect: '1.54', create: '1.44', first: MIN_ENGINE_API_VERSION },
-  },
-  {
-    field: 'priority',
-    composeField: 'gw_priority',
-    path: ['priority'],
-    value: (a) => ((a.priority ?? 0) !== 0 ? String(a.priority) : undefined),
-    minimum: { connect: '1.48', create: '1.48', first: '1.48' },
-  },
-  {
-    field: 'the interface name',
-    composeField: 'interface_name',
-    path: ['driver_opts', INTERFACE_NAME_OPTION],
-    value: (a) => a.driverOpts[INTERFACE_NAME_OPTION],
-    minimum: { connect: '1.49', create: '1.49', first: '1.49' },
-  },
-];
-
-/** The Docker Engine release that brought each API version the gates name. */
-const ENGINE_OF_API: Record<string, string> = {
-  '1.44': 'Docker 25',
-  '1.48': 'Docker 28',
-  '1.49': 'Docker 28.1',
-  '1.54': 'Docker 29',
-};
-
-/**
- * netform connects; Compose creates a container on its primary network and, from API 1.44, on
- * all its networks at once (before 1.44 it connects the others, and a MAC needs 1.44 either way).
- */
-function deliveryOf(spec: DesiredState, container: string, network: string): Delivery {
-  if (!spec.compose) return 'connect';
-  return spec.compose.primaryNetworks[container] === network ? 'first' : 'create';
-}
-
-/** Endpoint settings the negotiated API cannot carry (ENDPOINT_FIELD_GATES). */
 function checkEndpointFields(
   spec: DesiredState,
   apiVersion: string,
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
-  const who = spec.compose ? 'service' : 'container';
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const delivery = deliveryOf(spec, container.name, attachment.network);
+      const delivery = !spec.compose
+        ? 'connect'
+        : spec.compose.primaryNetworks[container.name] === attachment.network
+          ? 'primary'
+          : 'create';
       const network = spec.compose?.networkKeys[attachment.network] ?? attachment.network;
-      for (const gate of ENDPOINT_FIELD_GATES) {
-        const value = gate.value(attachment);
-        const field = spec.compose ? gate.composeField : gate.field;
-        const needs = gate.minimum[delivery];
-        if (value === undefined || compareApiVersions(apiVersion, needs) >= 0) continue;
-        out.push(
-          diagnosticAt(
-            CODES.engineEndpointFieldUnsupported,
-            ['containers', container.name, 'networks', attachment.network, ...gate.path],
-            attachment.source,
-            {
-              message: `${field} ${value} of ${who} ${container.name} on ${network} needs Engine API ${needs} (${ENGINE_OF_API[needs] ?? 'a newer engine'}); this engine speaks API ${apiVersion} and would ignore it`,
-              hint: `remove ${field} from the ${spec.compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
-            },
-          ),
-        );
-      }
+      reportUnsupported(
+        unsupportedKeys(endpointGates(delivery), attachment, apiVersion),
+        `of ${spec.compose ? 'service' : 'container'} ${container.name} on ${network}`,
+        ['containers', container.name, 'networks', attachment.network],
+        attachment.source,
+        apiVersion,
+        out,
+        spec.compose !== undefined,
+      );
     }
+  }
+}
+
+function reportUnsupported(
+  found: UnsupportedKey[],
+  where: string,
+  path: string[],
+  source: SourcePosition | undefined,
+  apiVersion: string,
+  out: Diagnostic[],
+  compose = false,
+): void {
+  for (const unsupported of found) {
+    const { value, minimum, release } = unsupported;
+    const key = compose ? (unsupported.composeKey ?? unsupported.key) : unsupported.key;
+    out.push(
+      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, ...unsupported.path], source, {
+        message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
+        hint: `remove ${key} from the ${compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
+      }),
+    );
   }
 }
 
@@ -253,15 +222,4 @@ function checkBridgeName(
       hint: 'choose another bridge name',
     }),
   );
-}
-
-function isOwnedBy(network: ObservedNetwork, project: string): boolean {
-  return network.labels[MANAGED_LABEL] === 'true' && network.labels[PROJECT_LABEL] === project;
-}
-
-/** Compares `major.minor` API versions numerically (1.9 < 1.41). */
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
 }
