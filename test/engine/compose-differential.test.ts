@@ -96,7 +96,11 @@ const errorCodes = (out: string): string[] =>
 const warningCodes = (out: string): string[] =>
   [...out.matchAll(/ warning (NF\d{3}) /g)].map((m) => m[1]!).sort();
 
-const s = (i: number) => scope.subnet(i);
+/**
+ * The six /24s this file may use: block 15's indices 2-7 (its first two are examples/quickstart's).
+ * Every test removes what it made, so the next one may reuse them.
+ */
+const s = (i: number) => scope.subnet(i + 2);
 
 beforeAll(async () => {
   const installed = await run('bash', ['scripts/compose.sh', 'path'], { timeoutMs: 110_000 });
@@ -119,6 +123,9 @@ const oldEngine = (): boolean => Number(engineApi.split('.')[1]) < 44;
 describe('Compose files: netform validate against docker compose up', () => {
   it('overlap with a live network: rejected at the network key line; compose up fails on the pool', async () => {
     const live = await scope.createNetwork('live', ['--subnet', s(0).v4]);
+    onTestFinished(async () => {
+      await docker(['network', 'rm', live]);
+    });
     const text = `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4Prefix}.128/25\n`;
     const p = await project('overlap-live', { 'compose.yaml': text });
     const netform = await p.netform();
@@ -132,7 +139,7 @@ describe('Compose files: netform validate against docker compose up', () => {
   });
 
   it("the project's own networks are not reported once it is up, another project's overlap is", async () => {
-    const text = `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(1).v4Prefix}.10\n`)}  worker:\n${service()}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(1).v4}\n`;
+    const text = `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(0).v4Prefix}.10\n`)}  worker:\n${service()}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n`;
     const first = await project('own', { 'compose.yaml': text });
     expect((await first.netform()).stdout).toMatch(
       /valid: Compose project .*own, 2 networks, 2 services \(no problems\)/,
@@ -140,9 +147,9 @@ describe('Compose files: netform validate against docker compose up', () => {
     const up = await first.up();
     expect(up.code, up.stderr).toBe(0);
     const front = await dockerInspect<NetworkInspect>('network', `${first.project}_front`);
-    expect(front.IPAM.Config?.map((c) => c.Subnet)).toEqual([s(1).v4]);
+    expect(front.IPAM.Config?.map((c) => c.Subnet)).toEqual([s(0).v4]);
     const web = await dockerInspect<Endpoints>('container', `${first.project}-web-1`);
-    expect(web.NetworkSettings.Networks[`${first.project}_front`]!.IPAddress).toBe(`${s(1).v4Prefix}.10`);
+    expect(web.NetworkSettings.Networks[`${first.project}_front`]!.IPAddress).toBe(`${s(0).v4Prefix}.10`);
 
     const again = await first.netform();
     expect(again.code).toBe(0);
@@ -153,7 +160,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     const other = await second.netform();
     expect(other.code).toBe(1);
     expect(other.stdout).toContain(
-      `compose.yaml:${lineOf(text, '  front:')}:3 error NF070 networks.front: subnet ${s(1).v4} of network ${second.project}_front overlaps subnet ${s(1).v4} of the existing network ${first.project}_front`,
+      `compose.yaml:${lineOf(text, '  front:')}:3 error NF070 networks.front: subnet ${s(0).v4} of network ${second.project}_front overlaps subnet ${s(0).v4} of the existing network ${first.project}_front`,
     );
     const secondUp = await second.up();
     expect(secondUp.code).not.toBe(0);
@@ -174,7 +181,7 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF021'],
       composeSays: /does not belong to any of this network's subnets|no configured subnet/i,
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(3).v4Prefix}.10\n`)}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n`,
+        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(1).v4Prefix}.10\n`)}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n`,
       }),
     },
     {
@@ -182,7 +189,7 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF015'],
       composeSays: /gateway|out of range|does not belong/i,
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n          gateway: ${s(3).v4Prefix}.1\n`,
+        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n          gateway: ${s(1).v4Prefix}.1\n`,
       }),
     },
     {
@@ -190,7 +197,7 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF019'],
       composeSays: /Pool overlaps/,
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service('    networks: [a, b]\n')}networks:\n  a:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n  b:\n    ipam:\n      config:\n        - subnet: ${s(2).v4Prefix}.128/25\n`,
+        'compose.yaml': `services:\n  web:\n${service('    networks: [a, b]\n')}networks:\n  a:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n  b:\n    ipam:\n      config:\n        - subnet: ${s(0).v4Prefix}.128/25\n`,
       }),
     },
     {
@@ -198,7 +205,7 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF023'],
       composeSays: /Address already in use/i,
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(2).v4Prefix}.10\n`)}  api:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(2).v4Prefix}.10\n`)}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n`,
+        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(0).v4Prefix}.10\n`)}  api:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(0).v4Prefix}.10\n`)}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n`,
       }),
     },
     {
@@ -230,7 +237,7 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF036'],
       composeSays: /additional properties 'ipv4_adress' not allowed/,
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_adress: ${s(2).v4Prefix}.10\n`)}networks:\n  front: {}\n`,
+        'compose.yaml': `services:\n  web:\n${service(`    networks:\n      front:\n        ipv4_adress: ${s(0).v4Prefix}.10\n`)}networks:\n  front: {}\n`,
       }),
     },
     {
@@ -256,12 +263,12 @@ describe('Compose files: netform validate against docker compose up', () => {
           '--label',
           'com.docker.compose.network=old',
           '--subnet',
-          s(4).v4,
+          s(2).v4,
           `${name}_front`,
         ]);
       },
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(4).v4}\n`,
+        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n`,
       }),
     },
     {
@@ -269,10 +276,10 @@ describe('Compose files: netform validate against docker compose up', () => {
       codes: ['NF098'],
       composeSays: /incorrect label com\.docker\.compose\.network set to ""/,
       setup: async (name) => {
-        await dockerOk(['network', 'create', '--label', scope.label, '--subnet', s(4).v4, `${name}_front`]);
+        await dockerOk(['network', 'create', '--label', scope.label, '--subnet', s(2).v4, `${name}_front`]);
       },
       files: () => ({
-        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(4).v4}\n`,
+        'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n`,
       }),
     },
     {
@@ -324,7 +331,7 @@ describe('Compose files: netform validate against docker compose up', () => {
 
   it('ipv6-without-enable: netform NF020; compose up succeeds but the network has no IPv6', async () => {
     const p = await project('v6-no-enable', {
-      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(5).v6}\n`,
+      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(3).v6}\n`,
     });
     const netform = await p.netform();
     expect(errorCodes(netform.stdout)).toEqual(['NF020']);
@@ -339,7 +346,7 @@ describe('Compose files: netform validate against docker compose up', () => {
   it('gw-priority on API < 1.48: netform NF075; compose up succeeds, the default route ignores it', async (context) => {
     if (!oldEngine()) context.skip(`this engine speaks API ${engineApi}, which honours gw_priority`);
     const p = await project('gw-priority', {
-      'compose.yaml': `services:\n  web:\n${service('    networks:\n      a: {}\n      b:\n        gw_priority: 10\n')}networks:\n  a:\n    ipam:\n      config:\n        - subnet: ${s(5).v4}\n          gateway: ${s(5).v4Prefix}.1\n  b:\n    ipam:\n      config:\n        - subnet: ${s(6).v4}\n          gateway: ${s(6).v4Prefix}.1\n`,
+      'compose.yaml': `services:\n  web:\n${service('    networks:\n      a: {}\n      b:\n        gw_priority: 10\n')}networks:\n  a:\n    ipam:\n      config:\n        - subnet: ${s(3).v4}\n          gateway: ${s(3).v4Prefix}.1\n  b:\n    ipam:\n      config:\n        - subnet: ${s(4).v4}\n          gateway: ${s(4).v4Prefix}.1\n`,
     });
     const netform = await p.netform();
     expect(errorCodes(netform.stdout)).toEqual(['NF075']);
@@ -349,7 +356,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     const up = await p.up();
     expect(up.code, up.stderr).toBe(0);
     const routes = await dockerOk(['exec', `${p.project}-web-1`, 'ip', 'route']);
-    expect(routes).toMatch(new RegExp(`^default via ${s(5).v4Prefix.replace(/\./g, '\\.')}\\.1 `, 'm'));
+    expect(routes).toMatch(new RegExp(`^default via ${s(3).v4Prefix.replace(/\./g, '\\.')}\\.1 `, 'm'));
   });
 
   it('mac-address on a second network on API < 1.44: netform NF075; compose up succeeds with another MAC', async (context) => {
@@ -370,7 +377,7 @@ describe('Compose files: netform validate against docker compose up', () => {
   it('enable_ipv4: false on API < 1.48: netform NF099; compose up succeeds, the network has IPv4', async (context) => {
     if (!oldEngine()) context.skip(`this engine speaks API ${engineApi}`);
     const p = await project('v6-only', {
-      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    enable_ipv4: false\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: ${s(7).v6}\n`,
+      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    enable_ipv4: false\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: ${s(5).v6}\n`,
     });
     const netform = await p.netform();
     expect(errorCodes(netform.stdout)).toEqual(['NF099']);
@@ -382,17 +389,17 @@ describe('Compose files: netform validate against docker compose up', () => {
 
   it('ip-range-outside: netform NF012; compose up succeeds, the engine gives addresses outside the range', async () => {
     const p = await project('ip-range', {
-      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n          ip_range: ${s(3).v4Prefix}.0/25\n`,
+      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(0).v4}\n          ip_range: ${s(1).v4Prefix}.0/25\n`,
     });
     const netform = await p.netform();
     expect(errorCodes(netform.stdout)).toEqual(['NF012']);
     const up = await p.up();
     expect(up.code, up.stderr).toBe(0);
     const network = await dockerInspect<NetworkInspect>('network', `${p.project}_front`);
-    expect(network.IPAM.Config?.[0]?.IPRange).toBe(`${s(3).v4Prefix}.0/25`);
+    expect(network.IPAM.Config?.[0]?.IPRange).toBe(`${s(1).v4Prefix}.0/25`);
     const web = await dockerInspect<Endpoints>('container', `${p.project}-web-1`);
     expect(
-      web.NetworkSettings.Networks[`${p.project}_front`]!.IPAddress.startsWith(`${s(2).v4Prefix}.`),
+      web.NetworkSettings.Networks[`${p.project}_front`]!.IPAddress.startsWith(`${s(0).v4Prefix}.`),
     ).toBe(true);
   });
 
@@ -408,11 +415,11 @@ describe('Compose files: netform validate against docker compose up', () => {
       '--label',
       'com.docker.compose.network=front',
       '--subnet',
-      s(3).v4,
+      s(1).v4,
       `${name}_front`,
     ]);
     const p = await project('taken', {
-      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(4).v4}\n`,
+      'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: ${s(2).v4}\n`,
     });
     expect(p.project).toBe(name);
     const netform = await p.netform();
@@ -423,13 +430,13 @@ describe('Compose files: netform validate against docker compose up', () => {
     expect(up.stderr).toMatch(/exists but was not created for project/);
     const web = await dockerInspect<Endpoints>('container', `${p.project}-web-1`);
     expect(
-      web.NetworkSettings.Networks[`${p.project}_front`]!.IPAddress.startsWith(`${s(3).v4Prefix}.`),
+      web.NetworkSettings.Networks[`${p.project}_front`]!.IPAddress.startsWith(`${s(1).v4Prefix}.`),
     ).toBe(true);
   });
 
   it('a broken network no service uses: netform warns; compose up ignores it', async () => {
     const p = await project('unused', {
-      'compose.yaml': `services:\n  web:\n${service()}networks:\n  spare:\n    ipam:\n      config:\n        - subnet: ${s(6).v4}\n          gateway: ${s(7).v4Prefix}.1\n`,
+      'compose.yaml': `services:\n  web:\n${service()}networks:\n  spare:\n    ipam:\n      config:\n        - subnet: ${s(4).v4}\n          gateway: ${s(5).v4Prefix}.1\n`,
     });
     const netform = await p.netform();
     expect(netform.code).toBe(0);
@@ -440,11 +447,11 @@ describe('Compose files: netform validate against docker compose up', () => {
   });
 
   it('accepted: override file, .env substitution, an external network, IPv6, aliases; everything comes up as written', async () => {
-    const external = await scope.createNetwork('shared', ['--subnet', s(6).v4]);
+    const external = await scope.createNetwork('shared', ['--subnet', s(4).v4]);
     const p = await project('accepted', {
-      'compose.yaml': `name: ignored-by-p\nservices:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: \${WEB_IP}\n        aliases: [www]\n      edge: {}\n`)}  api:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(7).v4Prefix}.20\n      back:\n        ipv6_address: ${s(7).v6.replace('::/64', '::20')}\n`)}  tools:\n${service()}networks:\n  front:\n    ipam:\n      config:\n        - subnet: \${FRONT_SUBNET:-10.213.255.0/24}\n          ip_range: ${s(7).v4Prefix}.128/25\n          aux_addresses:\n            router: ${s(7).v4Prefix}.2\n  back:\n    internal: true\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: ${s(7).v6}\n  edge:\n    name: ${external}\n    external: true\n`,
+      'compose.yaml': `name: ignored-by-p\nservices:\n  web:\n${service(`    networks:\n      front:\n        ipv4_address: \${WEB_IP}\n        aliases: [www]\n      edge: {}\n`)}  api:\n${service(`    networks:\n      front:\n        ipv4_address: ${s(5).v4Prefix}.20\n      back:\n        ipv6_address: ${s(5).v6.replace('::/64', '::20')}\n`)}  tools:\n${service()}networks:\n  front:\n    ipam:\n      config:\n        - subnet: \${FRONT_SUBNET:-10.213.255.0/24}\n          ip_range: ${s(5).v4Prefix}.128/25\n          aux_addresses:\n            router: ${s(5).v4Prefix}.2\n  back:\n    internal: true\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: ${s(5).v6}\n  edge:\n    name: ${external}\n    external: true\n`,
       'override.yaml': `services:\n  web:\n    networks:\n      front:\n        aliases: [web-alias]\n`,
-      '.env': `FRONT_SUBNET=${s(7).v4}\nWEB_IP=${s(7).v4Prefix}.10\n`,
+      '.env': `FRONT_SUBNET=${s(5).v4}\nWEB_IP=${s(5).v4Prefix}.10\n`,
     });
     const netform = await p.netform();
     expect(netform.stdout).toMatch(
@@ -454,15 +461,15 @@ describe('Compose files: netform validate against docker compose up', () => {
     const up = await p.up();
     expect(up.code, up.stderr).toBe(0);
     const front = await dockerInspect<NetworkInspect>('network', `${p.project}_front`);
-    expect(front.IPAM.Config?.[0]).toMatchObject({ Subnet: s(7).v4, IPRange: `${s(7).v4Prefix}.128/25` });
+    expect(front.IPAM.Config?.[0]).toMatchObject({ Subnet: s(5).v4, IPRange: `${s(5).v4Prefix}.128/25` });
     const web = await dockerInspect<Endpoints>('container', `${p.project}-web-1`);
     const onFront = web.NetworkSettings.Networks[`${p.project}_front`]!;
-    expect(onFront.IPAddress).toBe(`${s(7).v4Prefix}.10`);
+    expect(onFront.IPAddress).toBe(`${s(5).v4Prefix}.10`);
     expect(onFront.Aliases).toEqual(expect.arrayContaining(['www', 'web-alias']));
     expect(Object.keys(web.NetworkSettings.Networks)).toContain(external);
     const api = await dockerInspect<Endpoints>('container', `${p.project}-api-1`);
     expect(api.NetworkSettings.Networks[`${p.project}_back`]!.GlobalIPv6Address).toBe(
-      s(7).v6.replace('::/64', '::20'),
+      s(5).v6.replace('::/64', '::20'),
     );
   });
 });
