@@ -216,3 +216,28 @@ networks: { front: {} }
     expect(state.containers.other!.attachments.shopapp_front!.aliases).toEqual(['b']);
   });
 });
+
+describe('plan and apply refuse a Compose file', () => {
+  it('the one plan() throws a NetformError naming the project', async () => {
+    const { planForEngine } = await import('../../../src/apply/plan-engine.js');
+    const { NetformError } = await import('../../../src/model/errors.js');
+    const state = spec({ 'compose.yaml': 'services: { web: { image: x } }' });
+    const observed = {
+      engine: {
+        version: '20.10.24',
+        apiVersion: '1.41',
+        engineApiVersion: '1.41',
+        os: 'linux',
+        arch: 'amd64',
+        swarmState: 'inactive',
+        swarmControl: false,
+      },
+      networks: [],
+      containers: [],
+    };
+    expect(() => planForEngine(state, observed as never)).toThrow(NetformError);
+    expect(() => planForEngine(state, observed as never)).toThrow(
+      /project shopapp was read from a Compose file/,
+    );
+  });
+});
