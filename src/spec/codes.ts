@@ -127,40 +127,40 @@ export const CODES = {
   ),
   // Compose files (src/compose, docs/compose.md).
   composeNetworkModeWithNetworks: def(
-    'NF090',
+    'NF100',
     'A Compose service sets both network_mode and networks, which Compose refuses.',
   ),
   composeInterpolation: def(
-    'NF091',
+    'NF101',
     'A ${...} in a Compose file cannot be substituted: invalid syntax, or a required variable is not set.',
   ),
   composeUnsetVariable: def(
-    'NF092',
+    'NF102',
     'A variable in a Compose network setting is not set; Compose substitutes an empty string.',
   ),
   composeNetworkModeService: def(
-    'NF093',
+    'NF103',
     'network_mode: service:NAME names a service the Compose file does not declare.',
   ),
-  composeDotenv: def('NF094', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
+  composeDotenv: def('NF104', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
   composeMergeConflict: def(
-    'NF095',
+    'NF105',
     'An override file gives a network setting a value Compose cannot merge (a mapping over a list...).',
   ),
   composeNotReadHere: def(
-    'NF096',
+    'NF106',
     'A Compose feature netform does not read (include, extends from another file): what it brings is not checked.',
   ),
   composeNetworkNotOwned: def(
-    'NF097',
+    'NF107',
     'A network with the Docker name Compose would create belongs to another Compose project: Compose uses it as it is.',
   ),
   composeNetworkLabelMismatch: def(
-    'NF098',
+    'NF108',
     "A network with the Docker name Compose would create lacks this network's com.docker.compose.network label (not made by Compose, or for another key), which Compose refuses.",
   ),
   composeIpv4Disabled: def(
-    'NF099',
+    'NF109',
     'enable_ipv4: false on an engine older than API 1.48 (Docker 28), which ignores it and gives the network IPv4 as well.',
   ),
 } as const satisfies Record<string, CodeDefinition>;

@@ -210,7 +210,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'mode-and-networks',
-      codes: ['NF090'],
+      codes: ['NF100'],
       composeSays: /mutually exclusive/,
       files: () => ({
         'compose.yaml': `services:\n  web:\n${service('    network_mode: host\n    networks: [front]\n')}networks:\n  front: {}\n`,
@@ -218,7 +218,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'mode-service-missing',
-      codes: ['NF093'],
+      codes: ['NF103'],
       composeSays: /undefined service "proxy"|not found for network_mode/,
       files: () => ({
         'compose.yaml': `services:\n  web:\n${service('    network_mode: service:proxy\n')}`,
@@ -250,7 +250,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'label-mismatch',
-      codes: ['NF098'],
+      codes: ['NF108'],
       composeSays: /incorrect label com\.docker\.compose\.network/,
       setup: async (name) => {
         await dockerOk([
@@ -273,7 +273,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'not-compose',
-      codes: ['NF098'],
+      codes: ['NF108'],
       composeSays: /incorrect label com\.docker\.compose\.network set to ""/,
       setup: async (name) => {
         await dockerOk(['network', 'create', '--label', scope.label, '--subnet', s(2).v4, `${name}_front`]);
@@ -284,7 +284,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'required-variable',
-      codes: ['NF091'],
+      codes: ['NF101'],
       composeSays: /required variable FRONT_SUBNET is missing a value/,
       files: () => ({
         'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    ipam:\n      config:\n        - subnet: \${FRONT_SUBNET:?set the subnet}\n`,
@@ -292,7 +292,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     },
     {
       name: 'dotenv-invalid',
-      codes: ['NF094'],
+      codes: ['NF104'],
       composeSays: /key cannot contain a space/,
       files: () => ({
         'compose.yaml': `services:\n  web:\n${service()}`,
@@ -374,13 +374,13 @@ describe('Compose files: netform validate against docker compose up', () => {
     expect(web.NetworkSettings.Networks[`${p.project}_b`]!.MacAddress).not.toBe(mac);
   });
 
-  it('enable_ipv4: false on API < 1.48: netform NF099; compose up succeeds, the network has IPv4', async (context) => {
+  it('enable_ipv4: false on API < 1.48: netform NF109; compose up succeeds, the network has IPv4', async (context) => {
     if (!oldEngine()) context.skip(`this engine speaks API ${engineApi}`);
     const p = await project('v6-only', {
       'compose.yaml': `services:\n  web:\n${service('    networks: [front]\n')}networks:\n  front:\n    enable_ipv4: false\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: ${s(5).v6}\n`,
     });
     const netform = await p.netform();
-    expect(errorCodes(netform.stdout)).toEqual(['NF099']);
+    expect(errorCodes(netform.stdout)).toEqual(['NF109']);
     const up = await p.up();
     expect(up.code, up.stderr).toBe(0);
     const network = await dockerInspect<NetworkInspect>('network', `${p.project}_front`);
@@ -403,7 +403,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     ).toBe(true);
   });
 
-  it("another project's network of that name: netform warns NF097; compose uses it, ignoring the subnet", async () => {
+  it("another project's network of that name: netform warns NF107; compose uses it, ignoring the subnet", async () => {
     const name = scope.name('taken');
     await dockerOk([
       'network',
@@ -424,7 +424,7 @@ describe('Compose files: netform validate against docker compose up', () => {
     expect(p.project).toBe(name);
     const netform = await p.netform();
     expect(netform.code).toBe(0);
-    expect(warningCodes(netform.stdout)).toEqual(['NF097']);
+    expect(warningCodes(netform.stdout)).toEqual(['NF107']);
     const up = await p.up();
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/exists but was not created for project/);

@@ -69,7 +69,7 @@ describe('SARIF output', () => {
   it('points at the Compose file and line, with the rule meaning from the code registry', async () => {
     const { log } = await sarifOf(golden('compose-service-networks'), ['compose.yaml']);
     expect(validateSarif(log), JSON.stringify(validateSarif.errors)).toBe(true);
-    const result = log.runs[0]!.results.find((r) => r.ruleId === 'NF090');
+    const result = log.runs[0]!.results.find((r) => r.ruleId === 'NF100');
     expect(result).toMatchObject({
       level: 'error',
       locations: [
@@ -82,7 +82,7 @@ describe('SARIF output', () => {
       ],
     });
     expect(result!.message.text).toMatch(/^services\.db\.networks: service db sets both network_mode/);
-    const rule = log.runs[0]!.tool.driver.rules.find((r) => r.id === 'NF090');
+    const rule = log.runs[0]!.tool.driver.rules.find((r) => r.id === 'NF100');
     expect(rule!.shortDescription.text).toBe(
       'A Compose service sets both network_mode and networks, which Compose refuses.',
     );
