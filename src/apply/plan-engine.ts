@@ -1,6 +1,7 @@
 import { observeScope } from '../core/observe-scope.js';
 import { planChanges } from '../core/plan.js';
 import type { DesiredState } from '../model/desired.js';
+import { NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Plan, PlanOptions } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
@@ -16,6 +17,7 @@ export function planForEngine(
   observed: ObservedState,
   options: PlanOptions = {},
 ): Plan {
+  refuseCompose(desired);
   return withEngineChecks(planChanges(desired, observed, options), desired, observed);
 }
 
@@ -25,6 +27,18 @@ export async function observeAndPlan(
   desired: DesiredState,
   options: PlanOptions = {},
 ): Promise<{ observed: ObservedState; plan: Plan }> {
+  refuseCompose(desired);
   const observed = await port.observe(observeScope(desired));
   return { observed, plan: planForEngine(desired, observed, options) };
+}
+
+/** A Compose file's networks are Compose's to create (docs/compose.md): netform only validates them. */
+function refuseCompose(desired: DesiredState): void {
+  if (!desired.compose) return;
+  throw new NetformError(
+    `project ${desired.compose.project} was read from a Compose file: netform validates Compose files but never plans, applies or destroys their networks`,
+    {
+      hint: 'run `netform validate -f FILE` before `docker compose up`, which creates them (docs/compose.md)',
+    },
+  );
 }

@@ -15,10 +15,12 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
-  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  // 15 (10.213.120.0/21): its first two /24s are examples/quickstart's, which scripts/demo.sh
+  // applies; the Compose tests use only its indices 2-7.
   qaPlan: 12,
   library: 13,
   savedPlans: 14,
+  compose: 15,
 } as const;
 
 /**
