@@ -18,4 +18,6 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
+  // The watch files share one block, each with its own indices (test/engine/watch*.test.ts).
+  watch: 14,
 } as const;
