@@ -181,7 +181,11 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
       }
       specValid = true;
       metrics.specValid.set(1);
-      if (result.spec.project !== desired.project) metrics.startProject(result.spec.project);
+      if (result.spec.project !== desired.project) {
+        // The drift figure belongs to the project the spec names now.
+        metrics.driftActions.remove({ project: desired.project, engine });
+        metrics.startProject(result.spec.project);
+      }
       desired = result.spec;
       scope = projectScope(desired);
       logger.info({ project: desired.project }, 'the spec changed; reconciling');

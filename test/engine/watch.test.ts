@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { connectDocker } from '../../src/docker/connect.js';
+import { EngineError } from '../../src/model/errors.js';
+import type { DockerPort, EngineEvent } from '../../src/model/port.js';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
@@ -30,6 +33,63 @@ async function writeSpec(file: string, spec: unknown): Promise<void> {
   await writeFile(`${file}.tmp`, typeof spec === 'string' ? spec : stringify(spec));
   await rename(`${file}.tmp`, file);
 }
+
+describe("the engine's event stream (DockerPort.events)", () => {
+  const ports: DockerPort[] = [];
+  afterAll(async () => {
+    for (const port of ports) await port.close();
+  });
+
+  it('delivers the asked-for events as they happen, and ends cleanly when closed', async () => {
+    const port = await connectDocker({ env: process.env });
+    ports.push(port);
+    const stream = await port.events!({ actions: { network: ['create', 'destroy'] } });
+    const seen: EngineEvent[] = [];
+    const done = (async () => {
+      for await (const event of stream) seen.push(event);
+    })();
+    const name = await scope.createNetwork('events', ['--subnet', scope.subnet(3).v4]);
+    const id = (await dockerInspect<NetworkInspect>('network', name)).Id;
+    // A connect is not asked for: it must not come through.
+    const container = await scope.createContainer('events-app', { network: name });
+    await dockerOk(['rm', '-f', container]);
+    await dockerOk(['network', 'rm', name]);
+    await eventually('the create and destroy events', () =>
+      Promise.resolve(seen.some((e) => e.action === 'destroy' && e.id === id)),
+    );
+    stream.close();
+    await done; // ends without an error
+    const ours = seen.filter((e) => e.id === id);
+    expect(ours.map((e) => [e.type, e.action, e.attributes.name])).toEqual([
+      ['network', 'create', name],
+      ['network', 'destroy', name],
+    ]);
+    expect(ours[0]!.time).toBeLessThanOrEqual(ours[1]!.time);
+  });
+
+  it('reports a broken connection to the engine as an EngineError', async () => {
+    const cut = await FaultProxy.start(engineSocket());
+    try {
+      const port = await connectDocker({ env: { DOCKER_HOST: cut.dockerHost } });
+      ports.push(port);
+      const stream = await port.events!({ actions: { network: ['create'] } });
+      const outcome = (async () => {
+        for await (const _ of stream) {
+          // no events expected
+        }
+      })().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await cut.close();
+      const error = await outcome;
+      expect(error).toBeInstanceOf(EngineError);
+      expect((error as Error).message).toContain(`the event stream of the engine at ${cut.dockerHost}`);
+    } finally {
+      await cut.close().catch(() => undefined);
+    }
+  });
+});
 
 describe('netform watch in enforce mode, against the engine', () => {
   const project = scope.name('enforce');
@@ -118,8 +178,11 @@ describe('netform watch in enforce mode, against the engine', () => {
   it('creates a removed network again and reattaches its containers', async () => {
     const before = await repairs();
     const old = (await dockerInspect<NetworkInspect>('network', front)).Id;
-    await dockerOk(['network', 'disconnect', front, app]);
-    await dockerOk(['network', 'rm', front]);
+    // The watch may reconnect app between the two commands (the network is then in use): again.
+    await eventually('the network to be removed by hand', async () => {
+      await docker(['network', 'disconnect', '-f', front, app]);
+      return (await docker(['network', 'rm', front])).code === 0;
+    });
     await repairedSince(before, 'the network to be back with app on it');
     expect((await dockerInspect<NetworkInspect>('network', front)).Id).not.toBe(old);
     const network = await dockerInspect<NetworkInspect>('network', front);
