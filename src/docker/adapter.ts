@@ -14,7 +14,7 @@ import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
 import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
-import { networkConnectBody, networkCreateBody } from './requests.js';
+import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 
 /** The DockerPort over one negotiated, keep-alive session with an engine. */
 export class DockerAdapter implements DockerPort {
@@ -55,6 +55,7 @@ export class DockerAdapter implements DockerPort {
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {
+    checkNetworkCreate(request, this.apiVersion);
     const created = await this.client.request<{ Id: string; Warning?: string }>({
       operation: `creating network ${request.name}`,
       method: 'POST',

@@ -73,7 +73,7 @@ class EngineEventStream implements EventStream {
       if (this.closed) return;
       throw new EngineError(
         `lost the event stream of the engine at ${this.host}: ${(error as Error).message}`,
-        { hint: 'the engine stopped or the connection to it broke', cause: error },
+        { hint: 'the engine stopped or the connection to it broke', cause: error, kind: 'unreachable' },
       );
     } finally {
       // Also when the caller stops iterating early: the request ends with the iteration.
@@ -82,6 +82,7 @@ class EngineEventStream implements EventStream {
     if (!this.closed) {
       throw new EngineError(`the engine at ${this.host} ended its event stream`, {
         hint: 'the engine stopped or restarted',
+        kind: 'unreachable',
       });
     }
   }

@@ -1,11 +1,11 @@
 import type { ApplyResult } from '../apply/result.js';
-import { apply, observe, plan } from '../index.js';
+import { apply, observeAndPlan } from '../index.js';
 import type { DesiredState } from '../model/desired.js';
+import { isError } from '../model/diagnostic.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
-import { EngineRequestError } from '../docker/errors.js';
 
 /** `enforce`: plan and apply, as `apply --auto-approve`; `report`: plan only. */
 export type WatchMode = 'enforce' | 'report';
@@ -13,7 +13,7 @@ export type WatchMode = 'enforce' | 'report';
 /**
  * What one reconcile came to (the `result` label of netform_reconcile_total):
  * - `converged`: the engine matched the spec; nothing was done.
- * - `changed`: enforce mode found drift, applied the plan, and verified the engine matches.
+ * - `changed`: enforce mode found drift, applied it, and verified the engine matches.
  * - `drift`: report mode found drift; nothing was changed.
  * - `failed`: it could not plan (engine, plan errors), or the apply failed or did not converge.
  */
@@ -21,11 +21,11 @@ export type ReconcileResult = 'converged' | 'changed' | 'drift' | 'failed';
 
 export interface ReconcileOutcome {
   result: ReconcileResult;
-  /** The plan made, when one was made. */
+  /** The latest plan made: the apply's own (made under the lock) when it ran. */
   plan?: Plan;
-  /** What the plan was made from. */
+  /** What the first plan was made from. */
   observed?: ObservedState;
-  /** The apply's result, in enforce mode when the plan had actions. */
+  /** The apply session's result, in enforce mode when the first plan had actions. */
   applied?: ApplyResult;
   /** Why it failed. */
   error?: Error;
@@ -34,9 +34,11 @@ export interface ReconcileOutcome {
 }
 
 /**
- * One reconcile through the library's own plan() and apply() (src/index.ts), so that watch does
- * exactly what `plan` and `apply --auto-approve` do: apply() takes the project's lock only for
- * the change, executes, and verifies. Never throws.
+ * One reconcile through the library (src/index.ts), so watch does what `netform plan` and
+ * `netform apply --auto-approve` do: a plan without the lock first (most reconciles find nothing
+ * to do and never touch the lock), and when it has actions in enforce mode, the apply session,
+ * which takes the project's lock, plans again under it, executes, verifies and releases.
+ * Never throws.
  */
 export async function reconcileOnce(
   port: DockerPort,
@@ -44,58 +46,64 @@ export async function reconcileOnce(
   mode: WatchMode,
 ): Promise<ReconcileOutcome> {
   let observed: ObservedState | undefined;
-  let thePlan: Plan | undefined;
+  let plan: Plan | undefined;
   try {
-    observed = await observe(port, desired);
-    thePlan = plan(desired, observed);
-    const errors = thePlan.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0) {
-      const first = errors.map((d) => `${d.code} ${d.message}`).join('; ');
-      return {
-        result: 'failed',
-        plan: thePlan,
-        observed,
-        error: new NetformError(`the plan has ${errors.length} error(s); nothing was changed: ${first}`),
-        engineLost: false,
-      };
+    ({ observed, plan } = await observeAndPlan(port, desired));
+    if (plan.diagnostics.some(isError)) return blocked(plan, observed);
+    if (plan.actions.length === 0) return { result: 'converged', plan, observed, engineLost: false };
+    if (mode === 'report') return { result: 'drift', plan, observed, engineLost: false };
+    const applied = await apply(port, { desired }, { owner: { command: 'watch' } });
+    const base = { plan: applied.plan, observed, applied, engineLost: false };
+    switch (applied.status) {
+      case 'applied':
+        return { ...base, result: 'changed' };
+      // Someone else repaired it between the two plans.
+      case 'no-changes':
+        return { ...base, result: 'converged' };
+      case 'blocked':
+        return blocked(applied.plan, observed);
+      case 'cancelled':
+      case 'failed':
+      case 'not-converged':
+        return { ...base, result: 'failed', error: new NetformError(applyFailure(applied)) };
     }
-    if (thePlan.actions.length === 0)
-      return { result: 'converged', plan: thePlan, observed, engineLost: false };
-    if (mode === 'report') return { result: 'drift', plan: thePlan, observed, engineLost: false };
-    const applied = await apply(port, thePlan, desired, { owner: { command: 'watch' } });
-    const result = applied.status === 'applied' || applied.status === 'no-changes' ? 'changed' : 'failed';
-    return {
-      result,
-      plan: thePlan,
-      observed,
-      applied,
-      ...(result === 'failed' ? { error: new NetformError(applyFailure(applied)) } : {}),
-      engineLost: false,
-    };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return {
       result: 'failed',
-      ...(thePlan ? { plan: thePlan } : {}),
+      ...(plan ? { plan } : {}),
       ...(observed ? { observed } : {}),
       error: e,
-      engineLost: isEngineLost(e),
+      engineLost: e instanceof EngineError && e.kind === 'unreachable',
     };
   }
 }
 
-/** An engine error without an answer from the engine: it is unreachable or timed out. */
-function isEngineLost(error: Error): boolean {
-  return error instanceof EngineError && !(error instanceof EngineRequestError);
+function blocked(plan: Plan, observed: ObservedState): ReconcileOutcome {
+  const errors = plan.diagnostics.filter(isError);
+  return {
+    result: 'failed',
+    plan,
+    observed,
+    error: new NetformError(
+      `the plan has ${errors.length} error(s); nothing was changed: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`,
+    ),
+    engineLost: false,
+  };
 }
 
 function applyFailure(applied: ApplyResult): string {
-  if (applied.status === 'not-converged') {
-    return `the apply did not converge: ${applied.residual?.actions.length ?? 0} action(s) left`;
+  switch (applied.status) {
+    case 'not-converged':
+      return `the apply did not converge: ${applied.residual.actions.length} action(s) left`;
+    case 'failed': {
+      const failed = applied.execution.actions.filter(
+        (a) => a.status === 'failed' || a.status === 'rolled-back',
+      );
+      const words = failed.map((a) => `${a.description}: ${a.error ?? a.status}`).join('; ');
+      return `the apply failed${words ? `: ${words}` : ''}`;
+    }
+    default:
+      return `the apply ended ${applied.status}`;
   }
-  const failed = applied.execution?.actions.filter(
-    (a) => a.status === 'failed' || a.status === 'rolled-back',
-  );
-  const words = failed?.map((a) => `${a.description}: ${a.error ?? a.status}`).join('; ');
-  return `the apply failed${words ? `: ${words}` : ''}`;
 }

@@ -6,6 +6,16 @@ import type { ContainerInspect, EndpointInspect } from '../support/inspect.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 
+/**
+ * The watch tests' subnets: 10.213.240.0/21 (index 0-7 -> 10.213.240+i.0/24). The sixteen blocks
+ * of 10.213.0.0/17 (test/support/blocks.ts) are all taken, and the benchmark's scenarios use
+ * 10.213.128-159 (bench/scenario.ts) and its watch bench 10.213.250.0/24 of its /17.
+ */
+export function watchSubnet(index: number): { v4: string; v4Prefix: string } {
+  if (!Number.isInteger(index) || index < 0 || index > 7) throw new Error(`no watch test subnet ${index}`);
+  return { v4: `10.213.${240 + index}.0/24`, v4Prefix: `10.213.${240 + index}` };
+}
+
 /** One pino log line of the watch (JSON on stderr). */
 export interface LogLine {
   level: number;

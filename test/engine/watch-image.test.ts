@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { docker, dockerOk, EngineScope, run } from '../support/engine.js';
-import { aliasesOf, engineSocket, eventually } from './watch-harness.js';
+import { aliasesOf, engineSocket, eventually, watchSubnet } from './watch-harness.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
-// A scope of its own (the run id with a suffix), so its cleanup and watch.test.ts's never meet.
-const scope = new EngineScope(`${inject('runId')}i`, BLOCKS.watch);
+const scope = new EngineScope(inject('runId'), BLOCKS.watchImage);
 const image = `netform-test/watch:${scope.runId}`;
 let dir: string;
 
@@ -81,7 +80,7 @@ describe('netform watch as a container (deploy/Dockerfile)', () => {
       stringify({
         version: 1,
         project: scope.name('img'),
-        networks: { [net]: { subnet: scope.subnet(4).v4 } },
+        networks: { [net]: { subnet: watchSubnet(4).v4 } },
         containers: { [app]: { networks: { [net]: { aliases: ['from-image'] } } } },
       }),
     );

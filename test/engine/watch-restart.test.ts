@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { BLOCKS } from '../support/blocks.js';
-import { run, RUN_LABEL, TEST_IMAGE, testSubnet } from '../support/engine.js';
+import { run, RUN_LABEL, TEST_IMAGE } from '../support/engine.js';
 import type { ContainerInspect } from '../support/inspect.js';
-import { eventually, WatchProcess } from './watch-harness.js';
+import { eventually, watchSubnet, WatchProcess } from './watch-harness.js';
 
 /**
  * An engine of its own, in its own network namespace (scripts/engines.sh), because this test
@@ -27,7 +26,7 @@ const env = { ...process.env, DOCKER_HOST: HOST };
 const runId = inject('runId');
 const prefix = `nft-${runId}-rs-`;
 const label = `${RUN_LABEL}=${runId}`;
-const subnet = testSubnet(BLOCKS.watch, 6);
+const subnet = watchSubnet(6);
 const project = `${prefix}p`;
 const net = `${prefix}net`;
 const app = `${prefix}app`;

@@ -11,7 +11,15 @@ import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { NetworkInspect } from '../support/inspect.js';
-import { aliasesOf, endpointOf, engineSocket, eventually, leasesOf, WatchProcess } from './watch-harness.js';
+import {
+  aliasesOf,
+  endpointOf,
+  engineSocket,
+  eventually,
+  leasesOf,
+  watchSubnet,
+  WatchProcess,
+} from './watch-harness.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.watch);
 let dir: string;
@@ -48,7 +56,7 @@ describe("the engine's event stream (DockerPort.events)", () => {
     const done = (async () => {
       for await (const event of stream) seen.push(event);
     })();
-    const name = await scope.createNetwork('events', ['--subnet', scope.subnet(3).v4]);
+    const name = await scope.createNetwork('events', ['--subnet', watchSubnet(3).v4]);
     const id = (await dockerInspect<NetworkInspect>('network', name)).Id;
     // A connect is not asked for: it must not come through.
     const container = await scope.createContainer('events-app', { network: name });
@@ -96,7 +104,7 @@ describe('netform watch in enforce mode, against the engine', () => {
   const front = scope.name('front');
   const back = scope.name('back');
   const extra = scope.name('extra');
-  const backSubnet = scope.subnet(1);
+  const backSubnet = watchSubnet(1);
   let app: string;
   let db: string;
   let file: string;
@@ -105,7 +113,7 @@ describe('netform watch in enforce mode, against the engine', () => {
   const spec = (dbAliases: string[]) => ({
     version: 1,
     project,
-    networks: { [front]: { subnet: scope.subnet(0).v4 }, [back]: { subnet: backSubnet.v4 } },
+    networks: { [front]: { subnet: watchSubnet(0).v4 }, [back]: { subnet: backSubnet.v4 } },
     containers: {
       [app]: {
         networks: {
@@ -186,7 +194,7 @@ describe('netform watch in enforce mode, against the engine', () => {
     await repairedSince(before, 'the network to be back with app on it');
     expect((await dockerInspect<NetworkInspect>('network', front)).Id).not.toBe(old);
     const network = await dockerInspect<NetworkInspect>('network', front);
-    expect(network.IPAM.Config?.[0]?.Subnet).toBe(scope.subnet(0).v4);
+    expect(network.IPAM.Config?.[0]?.Subnet).toBe(watchSubnet(0).v4);
   });
 
   it('attaches a container recreated under the same name', async () => {
@@ -295,7 +303,7 @@ describe('netform watch in report mode', () => {
     await writeSpec(file, {
       version: 1,
       project,
-      networks: { [net]: { subnet: scope.subnet(2).v4 } },
+      networks: { [net]: { subnet: watchSubnet(2).v4 } },
       containers: { [app]: { networks: { [net]: { aliases: ['r'] } } } },
     });
     // The network and attachment exist first (made by apply), so report mode has a clean start.

@@ -18,6 +18,9 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
-  // The watch files share one block, each with its own indices (test/engine/watch*.test.ts).
-  watch: 14,
+  savedPlans: 14,
+  // Name prefixes only: the sixteen subnet blocks are taken, so the watch tests take their
+  // subnets from 10.213.240.0/21 (watchSubnet in test/engine/watch-harness.ts).
+  watch: 16,
+  watchImage: 17,
 } as const;
