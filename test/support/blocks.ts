@@ -21,6 +21,10 @@ export const BLOCKS = {
   library: 13,
   savedPlans: 14,
   compose: 15,
+  // Name prefixes only (ids above 15 take no subnet block): the watch tests take their subnets
+  // from 10.213.240.0/21 (watchSubnet in test/engine/watch-harness.ts).
+  watch: 18,
+  watchImage: 19,
 } as const;
 
 /**
