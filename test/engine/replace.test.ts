@@ -291,6 +291,12 @@ describe('an interrupted replace', () => {
     await exited;
     proxy.clearRules();
     expect(await leases()).toHaveLength(1);
+    // The plan says a restore is pending (the unlisted endpoints are in no action of it).
+    const pending = await runCli(['plan', '-f', file, '--detailed-exitcode']);
+    expect(pending.code, pending.stdout + pending.stderr).toBe(2);
+    expect(pending.stdout).toMatch(
+      new RegExp(`a replace of network ${net} with 3 endpoints was interrupted`),
+    );
 
     const unlock = await runCli(['unlock', '--project', project, '--auto-approve']);
     expect(unlock.code, unlock.stdout + unlock.stderr).toBe(0);

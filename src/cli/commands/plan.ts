@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { lstat, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { observeAndPlan } from '../../apply/plan-engine.js';
+import { restoreNotes } from '../../apply/restore-point.js';
 import { buildPlanFile, serializePlanFile } from '../../core/plan-file.js';
 import { isError } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
@@ -85,7 +86,12 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         }
       }
       if (failed) ctx.setExitCode(1);
-      else if (options.detailedExitcode === true && plan.actions.length > 0) ctx.setExitCode(EXIT_CHANGES);
+      else if (
+        options.detailedExitcode === true &&
+        // An interrupted replace waiting to be restored is a change the next apply makes.
+        (plan.actions.length > 0 || restoreNotes(observed, plan.project).length > 0)
+      )
+        ctx.setExitCode(EXIT_CHANGES);
     });
 }
 
