@@ -6,11 +6,13 @@ import type { ObservedState } from '../model/observed.js';
 import type { Plan, PlanOptions } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { withEngineChecks } from '../spec/online.js';
+import { restoreNotes } from './restore-point.js';
 
 /**
  * The one plan netform makes (`plan`, `apply`, `destroy`, the library's `plan()`): the minimal
  * actions (src/core/plan.ts) with the engine checks of what they would send (src/spec/online.ts),
- * so what the engine would certainly refuse is an error before anything runs. Pure.
+ * so what the engine would certainly refuse is an error before anything runs, and a note for
+ * each interrupted replace waiting to be restored (src/apply/restore-point.ts). Pure.
  */
 export function planForEngine(
   desired: DesiredState,
@@ -18,7 +20,9 @@ export function planForEngine(
   options: PlanOptions = {},
 ): Plan {
   refuseCompose(desired);
-  return withEngineChecks(planChanges(desired, observed, options), desired, observed);
+  const plan = withEngineChecks(planChanges(desired, observed, options), desired, observed);
+  const pending = restoreNotes(observed, desired.project);
+  return pending.length === 0 ? plan : { ...plan, notes: [...plan.notes, ...pending] };
 }
 
 /** Observes what a plan for `desired` reads (src/core/observe-scope.ts) and plans. */
