@@ -11,6 +11,7 @@ import { registerExport } from './commands/export.js';
 import { registerPlan } from './commands/plan.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWatch } from './commands/watch.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
 import { createLogger, defaultLogLevel } from './logger.js';
 
@@ -23,13 +24,14 @@ export function processIO(): CliIO {
     stdinIsTTY: process.stdin.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
-    confirm: async (question) => {
+    confirm: async (question, signal) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        const answer = await rl.question(question);
+        const answer = await rl.question(question, signal ? { signal } : {});
         return /^(y|yes)$/i.test(answer.trim());
       } catch (error) {
-        // readline rejects with an AbortError on Ctrl-C at the prompt: that is a "no".
+        // readline rejects with an AbortError on Ctrl-C at the prompt or when `signal` aborts
+        // (SIGTERM, SIGINT from outside): that is a "no".
         if (error instanceof Error && error.name === 'AbortError') return false;
         throw error;
       } finally {
@@ -120,6 +122,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     registerExport,
     registerDestroy,
     registerUnlock,
+    registerWatch,
   ]) {
     register(program, ctx);
   }

@@ -20,6 +20,8 @@ export const PLAN_CODES = {
   subnetStillHeld: 'NF211',
   refusedEntry: 'NF212',
   cannotStart: 'NF213',
+  // Selectors (docs/plan.md, "Selectors"): NF220-NF229.
+  selectorConflict: 'NF220',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -276,5 +278,33 @@ export function cannotStart(
     message: `${container} (${state}) is configured with ${address} on ${network}, which ${holder} (running) has: ${container} cannot start (Address already in use)`,
     hint: free,
     ...at(position),
+  };
+}
+
+/** `file:line:column`, for naming a second place in a diagnostic's message. */
+const where = (position: SourcePosition | undefined): string =>
+  position ? ` (${position.file}:${position.line}:${position.column})` : '';
+
+/**
+ * Two entries of the spec (a container's own and a selector rule, or two rules) give one
+ * container's attachment to one network different settings. Reported at the second entry.
+ */
+export function selectorConflict(
+  container: string,
+  network: string,
+  first: { name: string; source?: SourcePosition },
+  second: { name: string; source?: SourcePosition },
+  differences: string[],
+): Diagnostic {
+  const rule = [first, second].find((entry) => entry.name.startsWith('selectors.'))?.name ?? second.name;
+  return {
+    severity: 'error',
+    code: PLAN_CODES.selectorConflict,
+    path: `${second.name}.networks.${network}`,
+    message:
+      `${first.name}${where(first.source)} and ${second.name}${where(second.source)} give ${container} ` +
+      `different settings on ${network}: ${differences.join('; ')}`,
+    hint: `give ${network} the same settings in both, leave it out of one of them, or narrow ${rule}.match so that it does not match ${container}`,
+    ...at(second.source),
   };
 }

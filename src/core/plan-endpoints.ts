@@ -10,7 +10,7 @@ import type {
   ReplaceNetworkAction,
 } from '../model/plan.js';
 import { containsAddress, parseAddress, parseCidr, type Address, type Cidr } from './cidr.js';
-import type { NetworkDecision } from './decide-networks.js';
+import type { NetworkDecision, ReplaceDecision } from './decide-networks.js';
 import { diffEndpoint } from './diff-endpoint.js';
 import {
   comparableDesiredEndpoint,
@@ -22,6 +22,7 @@ import {
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
 import { pendingContainer, refusedEntry, replacementAddressConflict } from './plan-diagnostics.js';
+import { describeOrigin } from './selectors.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
@@ -59,15 +60,15 @@ export function recordEndpoints(endpoints: EndpointIndex, network: ObservedNetwo
 export function planReplacementEndpoints(
   desired: DesiredState,
   endpoints: EndpointIndex,
-  decision: NetworkDecision,
+  decision: ReplaceDecision,
 ): ReplaceEndpoint[] {
-  const network = decision.observed as ObservedNetwork;
+  const network = decision.observed;
   return endpoints.on(network).map(({ container, endpoint }) => {
     const listed = desired.containers[container.name];
     const attachment = listed?.attachments[decision.name];
     const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
     const before = normalizeObservedEndpoint(endpoint, container, wanted);
-    const after = listed ? (wanted ?? null) : decision.desired?.exclusive ? null : before;
+    const after = listed ? (wanted ?? null) : decision.desired.exclusive ? null : before;
     return {
       container: container.name,
       containerId: container.id,
@@ -134,7 +135,7 @@ export function planAttachmentChanges(
             kind: 'connect',
             ...base,
             after: wanted,
-            reason: `listed for ${networkName} in the spec; the network is ${why} by this plan`,
+            reason: `${describeOrigin(attachment?.origin)} for ${networkName} in the spec; the network is ${why} by this plan`,
           });
         }
         continue;
@@ -177,8 +178,8 @@ export function planAttachmentChanges(
           networkId: network.id,
           after: wanted,
           reason: entry
-            ? `listed for ${networkName} in the spec and not connected (${entryNote(name, networkName, entry.kind)})`
-            : `listed for ${networkName} in the spec and not connected`,
+            ? `${describeOrigin(attachment?.origin)} for ${networkName} in the spec and not connected (${entryNote(name, networkName, entry.kind)})`
+            : `${describeOrigin(attachment?.origin)} for ${networkName} in the spec and not connected`,
         });
       } else if (!wanted && current && decision?.desired) {
         actions.push({
@@ -186,7 +187,9 @@ export function planAttachmentChanges(
           ...base,
           networkId: network.id,
           before: current,
-          reason: `connected, but the spec does not list ${networkName} for ${name}`,
+          reason: spec.origin?.selectors.length
+            ? `connected, but ${describeOrigin(spec.origin)} without ${networkName}`
+            : `connected, but the spec does not list ${networkName} for ${name}`,
         });
       } else if (wanted && current) {
         const changes = diffEndpoint(current, wanted);

@@ -19,6 +19,30 @@ export interface DesiredState {
   networks: Record<string, DesiredNetwork>;
   /** Keyed by the container name (as `docker ps` shows it, without a leading slash). */
   containers: Record<string, DesiredContainer>;
+  /**
+   * Keyed by rule name. Absent when the spec has none (and in plan files written before
+   * selectors existed). Which containers a rule matches is only known against an engine:
+   * `expandSelectors` (src/core/selectors.ts) turns the rules into container attachments.
+   */
+  selectors?: Record<string, DesiredSelector>;
+  /**
+   * Present when the state was read from a Compose file (src/compose, docs/compose.md): its
+   * containers are the Compose services. `validate` checks it; netform never plans or applies it,
+   * since Compose creates those networks.
+   */
+  compose?: ComposeOrigin;
+}
+
+/** What the engine checks need to know about a Compose project beyond the networks themselves. */
+export interface ComposeOrigin {
+  /** Compose's project name (its label com.docker.compose.project). */
+  project: string;
+  /** Docker network name -> the network's key in the Compose file (label com.docker.compose.network). */
+  networkKeys: Record<string, string>;
+  /** Service -> the Docker name of its primary network, the one Compose creates the container on. */
+  primaryNetworks: Record<string, string>;
+  /** Docker names of the networks with `enable_ipv4: false` (IPv6 only; Engine API 1.48+). */
+  ipv4Disabled: string[];
 }
 
 export interface DesiredIpamPool {
@@ -92,12 +116,56 @@ export interface DesiredAttachment extends EndpointSettings {
   container: string;
   network: string;
   source?: SourcePosition;
+  /**
+   * Set only on the attachments `expandSelectors` makes: which entries of the spec give it (the
+   * container's own entry under `containers:` and/or selector rules). Absent: the container's
+   * own entry alone.
+   */
+  origin?: AttachmentOrigin;
 }
 
 export interface DesiredContainer {
   name: string;
   /** Keyed by network name. Only networks the spec declares appear here. */
   attachments: Record<string, DesiredAttachment>;
+  source?: SourcePosition;
+  /**
+   * Set only on the containers `expandSelectors` makes or extends: whether the container is
+   * listed under `containers:` and which selector rules match it. Absent: listed, matched by none.
+   */
+  origin?: AttachmentOrigin;
+}
+
+/** Which entries of the spec ask for a container or one of its attachments. */
+export interface AttachmentOrigin {
+  /** The container's own entry under `containers:`. */
+  listed: boolean;
+  /** Names of the selector rules, sorted. */
+  selectors: string[];
+}
+
+/**
+ * A rule under `selectors:`: every container whose labels include all of `matchLabels` is treated
+ * as if it were listed with `attachments` (docs/spec.md, "Selectors").
+ */
+export interface DesiredSelector {
+  /** The rule's key under `selectors:`. */
+  name: string;
+  /** Label key -> value, all of which a container must carry (values as YAML wrote them). Never empty. */
+  matchLabels: Record<string, string>;
+  /**
+   * `all` or engine names, as written. netform covers one engine today, so this restricts
+   * nothing yet.
+   */
+  engines?: 'all' | string[];
+  /** Keyed by Docker network name, like a container's. */
+  attachments: Record<string, SelectorAttachment>;
+  source?: SourcePosition;
+}
+
+/** What a rule gives each matched container on one network: never static addresses, link-local addresses or a MAC. */
+export interface SelectorAttachment extends EndpointSettings {
+  network: string;
   source?: SourcePosition;
 }
 

@@ -61,7 +61,7 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  undeclaredNetwork: def('NF027', 'A container or selector refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
     "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
@@ -133,7 +133,58 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+    'An endpoint sets a field the engine API cannot honour: mac_address (on connect from API 1.54, at container create from 1.44), gateway priority (1.48) or an interface name (1.49).',
+  ),
+  // Compose files (src/compose, docs/compose.md).
+  composeNetworkModeWithNetworks: def(
+    'NF100',
+    'A Compose service sets both network_mode and networks, which Compose refuses.',
+  ),
+  composeInterpolation: def(
+    'NF101',
+    'A ${...} in a Compose file cannot be substituted: invalid syntax, or a required variable is not set.',
+  ),
+  composeUnsetVariable: def(
+    'NF102',
+    'A variable in a Compose network setting is not set; Compose substitutes an empty string.',
+  ),
+  composeNetworkModeService: def(
+    'NF103',
+    'network_mode: service:NAME names a service the Compose file does not declare.',
+  ),
+  composeDotenv: def('NF104', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
+  composeMergeConflict: def(
+    'NF105',
+    'An override file gives a network setting a value Compose cannot merge (a mapping over a list...).',
+  ),
+  composeNotReadHere: def(
+    'NF106',
+    'A Compose feature netform does not read (include, extends from another file): what it brings is not checked.',
+  ),
+  composeNetworkNotOwned: def(
+    'NF107',
+    'A network with the Docker name Compose would create belongs to another Compose project: Compose uses it as it is.',
+  ),
+  composeNetworkLabelMismatch: def(
+    'NF108',
+    "A network with the Docker name Compose would create lacks this network's com.docker.compose.network label (not made by Compose, or for another key), which Compose refuses.",
+  ),
+  composeIpv4Disabled: def(
+    'NF109',
+    'enable_ipv4: false on an engine older than API 1.48 (Docker 28), which ignores it and gives the network IPv4 as well.',
+  ),
+  // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
+  selectorEmptyMatch: def(
+    'NF090',
+    "A selector's match is empty: it would attach every container on the engine.",
+  ),
+  selectorFixedSetting: def(
+    'NF091',
+    'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
+  ),
+  selectorUndeclaredEngine: def(
+    'NF092',
+    "A selector's engines: names an engine the spec does not declare under engines:.",
   ),
 } as const satisfies Record<string, CodeDefinition>;
 

@@ -4,9 +4,12 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredSelector,
   DesiredState,
   EndpointSettings,
+  SelectorAttachment,
 } from '../model/desired.js';
+import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
@@ -114,14 +117,9 @@ export function normalizeSpec(
       .sort((a, b) => compareCidrText(a.subnet, b.subnet));
     const result: DesiredNetwork = {
       name,
-      driver: network.driver ?? 'bridge',
-      external: network.external !== undefined && network.external !== false,
-      exclusive: network.exclusive ?? false,
-      attachable: network.attachable ?? false,
-      internal: network.internal ?? false,
-      enableIPv6: network.enable_ipv6 ?? false,
+      ...networkDefaults(network),
       ipam: {
-        driver: network.ipam?.driver ?? 'default',
+        driver: network.ipam?.driver ?? DEFAULT_IPAM_DRIVER,
         options: strings(network.ipam?.options, [...path, 'ipam', 'options']),
         config,
       },
@@ -149,7 +147,60 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
-  return { project: options.project, networks, containers };
+  const desired: DesiredState = { project: options.project, networks, containers };
+  const selectors = normalizeSelectors(spec, dockerNames, strings, source);
+  if (selectors) desired.selectors = selectors;
+  return desired;
+}
+
+/** The rules under `selectors:`, attachments keyed by Docker network name as a container's are. */
+function normalizeSelectors(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredSelector> | undefined {
+  const rules = Object.entries(spec.selectors ?? {});
+  if (rules.length === 0) return undefined;
+  const selectors: Record<string, DesiredSelector> = {};
+  for (const [name, rule] of rules) {
+    const path = ['selectors', name];
+    const selector: DesiredSelector = {
+      name,
+      matchLabels: strings(rule.match.labels, [...path, 'match', 'labels']),
+      attachments: {},
+    };
+    if (rule.engines !== undefined) selector.engines = rule.engines;
+    if (source) selector.source = keyPosition(source, path);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(rule.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const where = [...path, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...where, 'driver_opts']));
+      const attachment: SelectorAttachment = { network, ...settings };
+      if (source) attachment.source = keyPosition(source, where);
+      setOwn(selector.attachments, network, attachment);
+    }
+    setOwn(selectors, name, selector);
+  }
+  return selectors;
+}
+
+/** A network's own settings with the spec's defaults filled in: the one place they are stated. */
+export function networkDefaults(
+  network: NetworkSpec,
+): Pick<DesiredNetwork, 'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv6'> {
+  return {
+    driver: network.driver ?? DEFAULT_NETWORK_DRIVER,
+    external: network.external !== undefined && network.external !== false,
+    exclusive: network.exclusive ?? false,
+    attachable: network.attachable ?? false,
+    internal: network.internal ?? false,
+    enableIPv6: network.enable_ipv6 ?? false,
+  };
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {

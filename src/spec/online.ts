@@ -1,13 +1,24 @@
+import { composeEngineChecks } from '../compose/online.js';
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
-import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { isManagedBy } from '../core/ownership.js';
+import { expandSelectors } from '../core/selectors.js';
+import {
+  compareApiVersions,
+  endpointGates,
+  NETWORK_API_GATES,
+  OLDEST_API_VERSION,
+  unsupportedKeys,
+  type UnsupportedKey,
+} from '../model/api-versions.js';
+import type { DesiredNetwork, DesiredState, EndpointSettings } from '../model/desired.js';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 
-/** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
-export const MIN_ENGINE_API_VERSION = '1.41';
+/** Engine 20.10: the oldest engine netform supports (docs/architecture.md). */
+export const MIN_ENGINE_API_VERSION = OLDEST_API_VERSION;
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /**
@@ -32,7 +43,11 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+  // A Compose project's networks are matched by name alone (below): Compose reuses or recreates
+  // exactly the networks of the names it would create (docs/compose.md).
+  const others = spec.compose
+    ? observed.networks
+    : observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
@@ -57,12 +72,20 @@ export function checkAgainstEngine(
         }),
       );
     }
+    reportUnsupported(
+      unsupportedKeys(NETWORK_API_GATES, network, engine.apiVersion),
+      `of network ${network.name}`,
+      path,
+      network.source,
+      engine.apiVersion,
+      diagnostics,
+    );
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
-  return diagnostics;
+  return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
 }
 
 /**
@@ -99,7 +122,9 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
       attachments.add(attachmentKey(action.container, action.network));
     }
   }
-  const found = checkAgainstEngine(spec, observed, { networks, attachments }).filter(
+  // Selector-matched containers are checked as the listed ones the plan treats them as.
+  const { desired } = expandSelectors(spec, observed);
+  const found = checkAgainstEngine(desired, observed, { networks, attachments }).filter(
     (d) => d.code !== CODES.engineExternalMissing.code,
   );
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
@@ -107,7 +132,9 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
 
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
- * (a MAC on connect before API 1.54), so apply would report success and never converge.
+ * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
+ * and versions are the table in src/model/api-versions.ts, by how the endpoint reaches the
+ * engine: netform connects it; Compose creates the container with it (docs/compose.md).
  */
 function checkEndpointFields(
   spec: DesiredState,
@@ -115,26 +142,91 @@ function checkEndpointFields(
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
+  const compose = spec.compose;
+  for (const { owner, container, attachment, path } of endpointEntries(spec, only)) {
+    const delivery = !compose
+      ? 'connect'
+      : compose.primaryNetworks[container ?? ''] === attachment.network
+        ? 'primary'
+        : 'create';
+    const network = compose?.networkKeys[attachment.network] ?? attachment.network;
+    reportUnsupported(
+      unsupportedKeys(endpointGates(delivery), attachment, apiVersion),
+      `of ${owner} on ${network}`,
+      path,
+      attachment.source,
+      apiVersion,
+      out,
+      compose !== undefined,
+    );
+  }
+}
+
+/**
+ * The endpoints checkEndpointFields looks at: each container's attachments (with `only`, those a
+ * plan connects, selector-matched containers included), and without `only` (validate) each
+ * selector rule's own, which apply to containers present and future.
+ */
+function endpointEntries(
+  spec: DesiredState,
+  only: ReadonlySet<string> | undefined,
+): {
+  owner: string;
+  /** The container's name; absent for a selector's own entry. */
+  container?: string;
+  attachment: EndpointSettings & { network: string; source?: SourcePosition };
+  path: string[];
+}[] {
+  const entries = [];
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const path = ['containers', container.name, 'networks', attachment.network];
-      const unsupported: [string, string, string][] = [];
-      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
-        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
-      }
-      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
-      }
-      for (const [field, value, needs] of unsupported) {
-        out.push(
-          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
-            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-            hint: `remove ${field} from the spec, or upgrade the engine`,
-          }),
-        );
-      }
+      const rule = attachment.origin?.listed === false ? attachment.origin.selectors[0] : undefined;
+      entries.push({
+        owner:
+          rule === undefined
+            ? `${spec.compose ? 'service' : 'container'} ${container.name}`
+            : `container ${container.name} (selectors.${rule})`,
+        container: container.name,
+        attachment,
+        path:
+          rule === undefined
+            ? ['containers', container.name, 'networks', attachment.network]
+            : ['selectors', rule, 'networks', attachment.network],
+      });
     }
+  }
+  if (only) return entries;
+  for (const selector of Object.values(spec.selectors ?? {})) {
+    for (const attachment of Object.values(selector.attachments)) {
+      entries.push({
+        owner: `selector ${selector.name}`,
+        attachment,
+        path: ['selectors', selector.name, 'networks', attachment.network],
+      });
+    }
+  }
+  return entries;
+}
+
+function reportUnsupported(
+  found: UnsupportedKey[],
+  where: string,
+  path: string[],
+  source: SourcePosition | undefined,
+  apiVersion: string,
+  out: Diagnostic[],
+  compose = false,
+): void {
+  for (const unsupported of found) {
+    const { value, minimum, release } = unsupported;
+    const key = compose ? (unsupported.composeKey ?? unsupported.key) : unsupported.key;
+    out.push(
+      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, ...unsupported.path], source, {
+        message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
+        hint: `remove ${key} from the ${compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
+      }),
+    );
   }
 }
 
@@ -178,15 +270,4 @@ function checkBridgeName(
       hint: 'choose another bridge name',
     }),
   );
-}
-
-function isOwnedBy(network: ObservedNetwork, project: string): boolean {
-  return network.labels[MANAGED_LABEL] === 'true' && network.labels[PROJECT_LABEL] === project;
-}
-
-/** Compares `major.minor` API versions numerically (1.9 < 1.41). */
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { BLOCKS } from '../support/blocks.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import type { ContainerInspect } from '../support/inspect.js';
@@ -14,7 +14,11 @@ import type { ContainerInspect } from '../support/inspect.js';
  * "Entries without an endpoint" and "Reading a plan").
  */
 
-const scope = new EngineScope(inject('runId'), BLOCKS.planHonesty);
+const scope = new EngineScope(inject('runId'), SHARED_BLOCKS.planHonesty);
+/** Three /24s: the tests take /26 and /27 slices of them. */
+const a24 = scope.subnet(0).v4Prefix;
+const b24 = scope.subnet(1).v4Prefix;
+const c24 = scope.subnet(2).v4Prefix;
 const project = scope.name('p');
 let dir: string;
 
@@ -49,7 +53,7 @@ afterAll(async () => {
 
 describe('planHonesty: endpoints', () => {
   it('connects the static address first on a new network, so both containers end up on it (the issue repro)', async () => {
-    const p = scope.subnet(0).v4Prefix;
+    const p = a24;
     const net = scope.name('new');
     const a = await scope.createContainer('a');
     const z = await scope.createContainer('z');
@@ -74,7 +78,7 @@ describe('planHonesty: endpoints', () => {
   });
 
   it('takes an entry without an endpoint (a refused connect) for what it is: not an attachment', async () => {
-    const p = scope.subnet(1).v4Prefix;
+    const p = b24;
     const net = scope.name('ghost');
     const a = await scope.createContainer('ghost-a');
     const z = await scope.createContainer('ghost-z');
@@ -144,7 +148,7 @@ describe('planHonesty: endpoints', () => {
   });
 
   it('replaces an entry that names a network which no longer exists (a stopped container)', async () => {
-    const p = scope.subnet(2).v4Prefix;
+    const p = c24;
     const net = scope.name('stale');
     const other = scope.name('stale-other');
     const s = await scope.createContainer('stale-s');
@@ -189,8 +193,7 @@ describe('planHonesty: endpoints', () => {
   });
 
   it('reconnects the static addresses first inside a replace', async () => {
-    const s1 = scope.subnet(3);
-    const s2 = scope.subnet(4);
+    // c24's upper half, from .128/26 to .192/26.
     const net = scope.name('replaced');
     const a = await scope.createContainer('r-a');
     const b = await scope.createContainer('r-b');
@@ -204,14 +207,19 @@ describe('planHonesty: endpoints', () => {
           [z]: { networks: { [net]: { ipv4_address: zAddress } } },
         },
       });
-    const first = await runCli(['apply', '-f', await spec(s1.v4, `${s1.v4Prefix}.10`), '--auto-approve']);
+    const first = await runCli(['apply', '-f', await spec(`${c24}.128/26`, `${c24}.140`), '--auto-approve']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    // The new subnet's first address after the gateway: the one a dynamic endpoint gets first.
-    const replaced = await runCli(['apply', '-f', await spec(s2.v4, `${s2.v4Prefix}.2`), '--auto-approve']);
+    // The new subnet's first address after the gateway (.193): the one a dynamic endpoint gets first.
+    const replaced = await runCli([
+      'apply',
+      '-f',
+      await spec(`${c24}.192/26`, `${c24}.194`),
+      '--auto-approve',
+    ]);
     expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
     expect(replaced.stdout).toMatch(/Verified/);
     const on = await endpointsOn(net);
-    expect(on[z]).toBe(`${s2.v4Prefix}.2/24`);
+    expect(on[z]).toBe(`${c24}.194/26`);
     expect(on[a]).toBeDefined();
     expect(on[b]).toBeDefined();
   });
@@ -230,7 +238,7 @@ describe('planHonesty: output', () => {
       'network',
       'create',
       '--subnet',
-      scope.subnet(5).v4,
+      `${a24}.0/27`,
       '--label',
       'io.netform.managed=true',
       '--label',
@@ -240,7 +248,7 @@ describe('planHonesty: output', () => {
       net,
     ]);
     const spec = await writeSpec(
-      { networks: { [net]: { subnet: scope.subnet(5).v4, labels: { note: `${erase}fake from the spec` } } } },
+      { networks: { [net]: { subnet: `${a24}.0/27`, labels: { note: `${erase}fake from the spec` } } } },
       'escape.yaml',
     );
     const plan = await runCli(['plan', '-f', spec]);
@@ -260,7 +268,7 @@ describe('planHonesty: output', () => {
 describe('planHonesty: logs for CI', () => {
   it('keeps info lines out of a non-terminal stderr unless --log-level asks for them', async () => {
     const net = scope.name('quiet');
-    const spec = await writeSpec({ networks: { [net]: { subnet: scope.subnet(6).v4 } } }, 'quiet.yaml');
+    const spec = await writeSpec({ networks: { [net]: { subnet: `${a24}.32/27` } } }, 'quiet.yaml');
     const applied = await runCli(['apply', '-f', spec, '--auto-approve']);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Verified/);

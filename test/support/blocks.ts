@@ -15,8 +15,25 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
-  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  // 15 (10.213.120.0/21): its first two /24s are examples/quickstart's, which scripts/demo.sh
+  // applies; the Compose tests use only its indices 2-7.
   qaPlan: 12,
   library: 13,
-  planHonesty: 14,
+  savedPlans: 14,
+  compose: 15,
+  // Name prefixes only (ids above 15 take no subnet block): the watch tests take their subnets
+  // from 10.213.240.0/21 (watchSubnet in test/engine/watch-harness.ts).
+  watch: 18,
+  watchImage: 19,
+} as const;
+
+/**
+ * Every block is taken (15 is the demo's): a file that needs few subnets shares the upper half
+ * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
+ */
+export const SHARED_BLOCKS = {
+  // library.test.ts uses index 0 of block 13.
+  selectors: { id: 16, block: 13, first: 4 },
+  // replace.test.ts uses indices 0 and 1 of block 5.
+  planHonesty: { id: 17, block: 5, first: 2 },
 } as const;

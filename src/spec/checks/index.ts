@@ -7,6 +7,7 @@ import { checkContainers } from './containers.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
+import { checkSelectors } from './selectors.js';
 
 export type { CheckContext } from './context.js';
 
@@ -31,5 +32,6 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkIpam(networks, sink);
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
+  checkSelectors(spec, networks, sink);
   return sink.diagnostics;
 }
