@@ -19,6 +19,50 @@ export interface DesiredState {
   networks: Record<string, DesiredNetwork>;
   /** Keyed by the container name (as `docker ps` shows it, without a leading slash). */
   containers: Record<string, DesiredContainer>;
+  // --- Several engines (docs/spec.md#engines) ---
+  /**
+   * The engines the spec covers, keyed by the spec's name for each. Absent: one engine, reached
+   * by --host / DOCKER_HOST / the docker context / the local socket. `desiredForEngine`
+   * (src/core/engine-projection.ts) turns a spec with engines into one DesiredState per engine.
+   */
+  engines?: Record<string, DesiredEngine>;
+}
+
+// --- Several engines (docs/spec.md#engines) ---
+
+/** How to reach one engine of the spec: `host` (with TLS files) or a docker `context`, never both. */
+export interface DesiredEngine {
+  name: string;
+  /** unix://, tcp:// or ssh:// as written. */
+  host?: string;
+  /**
+   * TLS files for a tcp:// host, resolved against the directory of the spec file that names them
+   * (absolute when the spec was loaded with loadSpec). Present: TLS, verifying the engine.
+   */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** A docker context name, resolved through the docker CLI's context store when connecting. */
+  context?: string;
+  source?: SourcePosition;
+}
+
+/**
+ * A network's settings on one engine, as the spec wrote them under `networks.X.engines.E`
+ * (canonical forms). How they combine with the network's own is stated once, in
+ * `desiredForEngine` (src/core/engine-projection.ts).
+ */
+export interface DesiredNetworkOnEngine {
+  /** Replaces the network's parent (driverOpts.parent). */
+  parent?: string;
+  /** Each replaces the ip_range of the pool whose subnet contains it (one per pool at most). */
+  ipRanges: string[];
+  /** Each replaces the gateway of the pool whose subnet contains it (one per pool at most). */
+  gateways: string[];
+  /** Replaces the network's aux addresses; each goes to the pool whose subnet contains it. */
+  auxAddresses?: Record<string, string>;
+  /** Merged over the network's driver options. */
+  driverOpts: Record<string, string>;
+  /** Merged over the network's labels. */
+  labels: Record<string, string>;
 }
 
 export interface DesiredIpamPool {
@@ -65,6 +109,8 @@ export interface DesiredNetwork {
   driverOpts: Record<string, string>;
   /** Where the network is declared, for diagnostics raised later in the pipeline. */
   source?: SourcePosition;
+  /** The engines it exists on, with its settings there. Absent: every engine of the spec. */
+  engines?: Record<string, DesiredNetworkOnEngine>;
 }
 
 /** How one container sits on one network. Also the shape of an observed endpoint's settings. */
@@ -94,6 +140,8 @@ export interface DesiredContainer {
   /** Keyed by network name. Only networks the spec declares appear here. */
   attachments: Record<string, DesiredAttachment>;
   source?: SourcePosition;
+  /** The engines it runs on (sorted; `all` expanded). Absent: the spec declares no engines. */
+  engines?: string[];
 }
 
 /** Labels netform writes on every network it creates. */

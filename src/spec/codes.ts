@@ -58,7 +58,7 @@ export const CODES = {
   undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
-    "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
+    "A network, container, engine or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
   ),
   parentOnWrongDriver: def(
     'NF029',
@@ -125,6 +125,38 @@ export const CODES = {
     'NF075',
     'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
   ),
+  // --- Several engines (docs/spec.md#engines); NF090-NF099 are kept for them ---
+  engineAddressMissing: def('NF090', 'An engine has neither host nor context, or both.'),
+  engineHostInvalid: def('NF091', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
+  engineTlsMisplaced: def(
+    'NF092',
+    'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
+  ),
+  undeclaredEngine: def(
+    'NF093',
+    'A network or container names an engine the spec does not declare under engines:.',
+  ),
+  containerEnginesMissing: def(
+    'NF094',
+    'A container has no engines: in a spec that declares several engines.',
+  ),
+  networkNotOnEngine: def(
+    'NF095',
+    'A container is attached to a network that does not exist on one of its engines.',
+  ),
+  layer2WithoutEngineRanges: def(
+    'NF096',
+    'A macvlan or ipvlan network on several engines (one layer-2 segment) lacks an ip_range of its own on each engine.',
+  ),
+  layer2RangesOverlap: def(
+    'NF097',
+    'The per-engine ip_ranges of a macvlan or ipvlan network on several engines overlap, or one engine gives two ip_ranges or gateways in one subnet.',
+  ),
+  layer2AddressCollision: def(
+    'NF098',
+    "A static address or gateway of a macvlan or ipvlan network on several engines collides across engines: inside another engine's ip_range, another engine's gateway, or the same address on several engines.",
+  ),
+  emptyEngineList: def('NF099', 'An engines: list or map names no engine.'),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

@@ -33,7 +33,7 @@ export async function loadSpec(
   }
   if (diagnostics.length > 0) return toResult(diagnostics, undefined, [...names]);
   const first = resolve(cwd, names[0]!);
-  return compileSpec(sources, { defaultProject: projectFromPath(first) });
+  return compileSpec(sources, { defaultProject: projectFromPath(first), baseDir: cwd });
 }
 
 async function readSpecFile(name: string, path: string): Promise<SpecSource | { diagnostic: Diagnostic }> {

@@ -8,6 +8,7 @@ import type {
   EndpointSettings,
 } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
@@ -61,7 +62,12 @@ const sortedUnique = (items: string[]): string[] => [...new Set(items)].sort();
  */
 export function normalizeSpec(
   spec: NetformSpec,
-  options: { project: string; source?: SourceNode },
+  options: {
+    project: string;
+    source?: SourceNode;
+    /** The directory relative spec file names were given from: TLS file names become absolute. */
+    baseDir?: string;
+  },
 ): DesiredState {
   const { source } = options;
   const strings = (
@@ -148,7 +154,23 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
-  return { project: options.project, networks, containers };
+
+  // --- Several engines (docs/spec.md#engines) ---
+  const engines = normalizeEngines(spec, source, options.baseDir);
+  const engineList = engines ? Object.keys(engines) : undefined;
+  for (const [key, declared] of Object.entries(spec.networks ?? {})) {
+    const network = networks[dockerNames.get(key)!];
+    const placed = normalizeNetworkEngines(declared?.engines, ['networks', key, 'engines'], {
+      strings,
+      labels: labelsOf,
+    });
+    if (network && placed) network.engines = placed;
+  }
+  for (const [name, declared] of Object.entries(spec.containers ?? {})) {
+    const on = normalizeContainerEngines(declared?.engines, engineList);
+    if (on && containers[name]) containers[name].engines = on;
+  }
+  return { project: options.project, networks, containers, ...(engines ? { engines } : {}) };
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {
