@@ -36,6 +36,15 @@ import { checkAgainstEngine, withEngineChecks } from './spec/online.js';
 export { compileSpec, loadSpec, normalizeSpec } from './spec/index.js';
 export type { CompileOptions, LoadOptions, SpecSource, ValidationResult } from './spec/index.js';
 export { connectDocker, type ConnectOptions } from './docker/connect.js';
+// Several engines (docs/spec.md#engines, docs/engines.md#several-engines).
+export {
+  closeEngines,
+  connectEngines,
+  type ConnectEnginesOptions,
+  type EngineClientInput,
+  type ModemHolder,
+} from './docker/connect-engines.js';
+export { desiredForEngine, engineNames, SINGLE_ENGINE } from './core/engine-projection.js';
 export { exportSpec, renderExportYaml } from './core/export.js';
 export { buildPlanFile, parsePlanFile, serializePlanFile, checkPlanFreshness } from './core/plan-file.js';
 export { NetformError, EngineError, InternalError } from './model/errors.js';

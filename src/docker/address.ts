@@ -92,10 +92,10 @@ export function specEngineAddress(engine: DesiredEngine, env: NodeJS.ProcessEnv)
     try {
       return readFileSync(file);
     } catch (error) {
-      throw new EngineError(
-        `engine ${engine.name}: cannot read its TLS ${what} ${file}: ${(error as Error).message}`,
-        { hint: 'tls: file names are relative to the spec file that names them', cause: error },
-      );
+      throw new EngineError(`cannot read the TLS ${what} ${file}: ${(error as Error).message}`, {
+        hint: 'tls: file names are relative to the spec file that names them',
+        cause: error,
+      });
     }
   };
   const ca = read(engine.tls.ca, 'CA certificate');

@@ -89,7 +89,7 @@ export async function connectEngines(
   }
   if (failures.length === 0) return ports;
   await closeEngines(ports);
-  throw unreachableError(failures, names.length);
+  throw unreachableError(failures, names.length, spec.engines !== undefined);
 }
 
 /** Closes the connections connectEngines opened (clients handed in stay open). */
@@ -153,15 +153,18 @@ class EngineFailure extends Error {
   }
 }
 
-function unreachableError(failures: EngineFailure[], total: number): EngineError {
+function unreachableError(failures: EngineFailure[], total: number, fromSpec: boolean): EngineError {
   failures.sort((a, b) => a.engine.localeCompare(b.engine));
   const describe = (f: EngineFailure): string =>
-    `engine ${f.engine}${f.address ? ` (${f.address})` : ''}: ${f.message}`;
+    `engine ${f.engine}${f.address && !f.message.includes(f.address) ? ` (${f.address})` : ''}: ${f.message}`;
   const first = failures[0]!;
-  const hint =
-    first.error instanceof NetformError && first.error.hint !== undefined
-      ? first.error.hint
-      : 'check that the engine runs and that its engines: entry in the spec is right';
+  const own = first.error instanceof NetformError ? first.error.hint : undefined;
+  // The spec's engines: entry says how an engine is reached; --host / DOCKER_HOST do not count there.
+  const hint = fromSpec
+    ? failures.length === 1 && own !== undefined && !/--host|DOCKER_HOST/.test(own)
+      ? own
+      : 'check that each engine named runs and answers there; its entry under engines: in the spec (host:, tls:, context:) says how it is reached'
+    : (own ?? 'check that the engine runs');
   const message =
     failures.length === 1
       ? `cannot reach ${describe(first)}`

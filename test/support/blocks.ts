@@ -18,4 +18,6 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
+  // test/engine/fleet*.test.ts: the same block on both of their engines.
+  fleet: 14,
 } as const;

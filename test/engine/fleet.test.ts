@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Modem from 'docker-modem';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { desiredForEngine } from '../../src/core/engine-projection.js';
+import { closeEngines, connectEngines } from '../../src/docker/connect-engines.js';
+import { connectDocker } from '../../src/docker/connect.js';
+import { loadSpec, observe, plan, renderPlan, validate, EngineError } from '../../src/index.js';
+import type { DesiredState } from '../../src/model/desired.js';
+import type { Action, Plan } from '../../src/model/plan.js';
+import type { DockerPort } from '../../src/model/port.js';
+import { BLOCKS } from '../support/blocks.js';
+import { dockerOk, EngineScope, run } from '../support/engine.js';
+import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
+
+/**
+ * One spec, two real engines (DOCKER_HOST's and NETFORM_TEST_SECOND_DOCKER_HOST's, of different
+ * versions in CI: 20.10 and 28.5), the second reached through a docker context: connected and
+ * observed concurrently, each engine planned on its own projection of the spec. Plan only: the
+ * apply across engines builds on the apply session (docs/spec.md#engines).
+ */
+const hostA = firstEngineHost();
+const hostB = secondEngineHost();
+const scopeA = new EngineScope(inject('runId'), BLOCKS.fleet);
+const scopeB = new EngineScope(inject('runId'), BLOCKS.fleet, hostB);
+const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
+const specDir = mkdtempSync(join(tmpdir(), 'netform-fleet-'));
+const context = scopeB.name('fleet-ctx');
+const project = scopeA.name('fleet');
+const net = {
+  shared: scopeA.name('shared'),
+  lan: scopeA.name('lan'),
+  old: scopeA.name('old'),
+};
+const ct = {
+  webA: scopeA.name('web-a'),
+  webB: scopeB.name('web-b'),
+  agent: scopeA.name('agent'),
+};
+const s0 = scopeA.subnet(0);
+const s1 = scopeA.subnet(1);
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '' });
+
+function writeSpec(engines: Record<string, unknown>): void {
+  writeFileSync(
+    join(specDir, 'netform.yaml'),
+    stringify({
+      version: 1,
+      project,
+      engines,
+      networks: {
+        [net.shared]: {
+          subnet: s0.v4,
+          labels: { tier: 'fleet' },
+          engines: {
+            a: { labels: { site: 'a' } },
+            b: { labels: { site: 'b' }, ip_range: `${s0.v4Prefix}.128/25`, gateway: `${s0.v4Prefix}.254` },
+          },
+        },
+        [net.lan]: {
+          driver: 'macvlan',
+          subnet: s1.v4,
+          engines: {
+            a: { parent: 'nf-lan-a', ip_range: `${s1.v4Prefix}.64/27` },
+            b: { parent: 'nf-lan-b', ip_range: `${s1.v4Prefix}.96/27` },
+          },
+        },
+        [net.old]: { engines: ['b'] },
+      },
+      containers: {
+        [ct.webA]: { engines: ['a'], networks: { [net.shared]: { aliases: ['web'] } } },
+        [ct.webB]: { engines: ['b'], networks: { [net.shared]: { aliases: ['web'] }, [net.old]: {} } },
+        [ct.agent]: { engines: ['a', 'b'], networks: [net.shared] },
+      },
+    }),
+  );
+}
+
+async function loadFleet(): Promise<DesiredState> {
+  const loaded = await loadSpec(['netform.yaml'], { cwd: specDir });
+  if (!loaded.ok) throw new Error(loaded.errors.map((d) => `${d.code} ${d.path}: ${d.message}`).join('\n'));
+  return loaded.spec;
+}
+
+const brief = (action: Action): string =>
+  'container' in action
+    ? `${action.kind} ${action.container} ${action.network}`
+    : `${action.kind} ${action.network}`;
+
+const created = (thePlan: Plan, network: string): Extract<Action, { kind: 'create' }> => {
+  const action = thePlan.actions.find((a) => a.kind === 'create' && a.network === network);
+  if (action?.kind !== 'create') throw new Error(`no create of ${network}`);
+  return action;
+};
+
+beforeAll(async () => {
+  await ensureTestImageOn(hostB);
+  const contextCreate = await run('docker', ['context', 'create', context, '--docker', `host=${hostB}`], {
+    env: env(),
+  });
+  if (contextCreate.code !== 0) throw new Error(contextCreate.stderr);
+  // A managed network of the project on engine a that the spec now places on b only.
+  await scopeA.createNetwork('old', [
+    '--label',
+    'io.netform.managed=true',
+    '--label',
+    `io.netform.project=${project}`,
+  ]);
+  await scopeA.createContainer('web-a', { start: false });
+  await scopeA.createContainer('agent', { start: false });
+  await scopeB.createContainer('web-b');
+  await scopeB.createContainer('agent', { start: false });
+});
+
+afterAll(async () => {
+  await scopeA.cleanup();
+  await scopeB.cleanup();
+  rmSync(config, { recursive: true, force: true });
+  rmSync(specDir, { recursive: true, force: true });
+});
+
+describe('one spec, two engines', () => {
+  it('connects and observes both concurrently, and plans each on its own projection of the spec', async () => {
+    writeSpec({ a: { host: hostA }, b: { context } });
+    const spec = await loadFleet();
+    const engines = await connectEngines(spec, { env: env(), timeoutMs: 30_000 });
+    try {
+      expect([...engines.keys()]).toEqual(['a', 'b']);
+      expect(engines.get('b')?.host).toBe(`${hostB} (docker context ${context})`);
+      const byEngine = new Map(
+        await Promise.all(
+          [...engines].map(async ([name, port]) => {
+            const desired = desiredForEngine(spec, name);
+            const observed = await observe(port, desired);
+            return [name, { desired, observed, plan: plan(desired, observed) }] as const;
+          }),
+        ),
+      );
+
+      // Each session reached its own engine (an independent read of each).
+      for (const [name, host] of [
+        ['a', hostA],
+        ['b', hostB],
+      ] as const) {
+        const version = (await dockerOk(['version', '--format', '{{.Server.Version}}'], host)).trim();
+        expect(byEngine.get(name)!.observed.engine.version).toBe(version);
+        expect(validate(byEngine.get(name)!.desired, byEngine.get(name)!.observed)).toEqual([]);
+      }
+
+      const a = byEngine.get('a')!.plan;
+      const b = byEngine.get('b')!.plan;
+      expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(b.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(a.actions.map(brief).sort()).toEqual(
+        [
+          `create ${net.shared}`,
+          `create ${net.lan}`,
+          `remove ${net.old}`,
+          `connect ${ct.webA} ${net.shared}`,
+          `connect ${ct.agent} ${net.shared}`,
+        ].sort(),
+      );
+      expect(b.actions.map(brief).sort()).toEqual(
+        [
+          `create ${net.shared}`,
+          `create ${net.lan}`,
+          `create ${net.old}`,
+          `connect ${ct.webB} ${net.shared}`,
+          `connect ${ct.webB} ${net.old}`,
+          `connect ${ct.agent} ${net.shared}`,
+        ].sort(),
+      );
+
+      // Per-engine settings: labels merged, pool keys and parent replaced.
+      expect(created(a, net.shared).after.labels).toEqual({ tier: 'fleet', site: 'a' });
+      expect(created(a, net.shared).after.ipam.config).toEqual([{ subnet: s0.v4, auxAddresses: {} }]);
+      expect(created(b, net.shared).after.labels).toEqual({ tier: 'fleet', site: 'b' });
+      expect(created(b, net.shared).after.ipam.config).toEqual([
+        { subnet: s0.v4, ipRange: `${s0.v4Prefix}.128/25`, gateway: `${s0.v4Prefix}.254`, auxAddresses: {} },
+      ]);
+      expect(created(a, net.lan).after.driverOpts).toEqual({ parent: 'nf-lan-a' });
+      expect(created(b, net.lan).after.driverOpts).toEqual({ parent: 'nf-lan-b' });
+      expect(created(a, net.lan).after.ipam.config[0]?.ipRange).toBe(`${s1.v4Prefix}.64/27`);
+      expect(created(b, net.lan).after.ipam.config[0]?.ipRange).toBe(`${s1.v4Prefix}.96/27`);
+      expect(renderPlan(a)).toContain(`- remove network ${net.old}`);
+      expect(renderPlan(b)).toContain(`+ create network ${net.old}`);
+    } finally {
+      await closeEngines(engines);
+    }
+
+    // Planning changed nothing on either engine.
+    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostB)).split('\n')).not.toContain(
+      net.shared,
+    );
+    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostA)).split('\n')).toContain(
+      net.old,
+    );
+  });
+
+  it('names the engine that cannot be reached, with its address (connections already opened are closed: test/unit/docker/connect-engines.test.ts)', async () => {
+    const gone = `unix:///run/${scopeA.prefix}gone/docker.sock`;
+    writeSpec({ a: { host: hostA }, b: { context }, gone: { host: gone } });
+    const spec = await loadFleet();
+    const attempt = connectEngines(spec, { env: env(), timeoutMs: 10_000 });
+    await expect(attempt).rejects.toThrow(EngineError);
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`^cannot reach engine gone \\(${gone.replace(/[.]/g, '\\.')}\\): `),
+    );
+  });
+
+  it('uses the clients a caller hands in: a docker-modem as dockerode carries it, and a DockerPort it keeps', async () => {
+    writeSpec({ a: { host: hostA }, b: { context } });
+    const spec = await loadFleet();
+    const socketPath = hostA.replace(/^unix:\/\//, '');
+    // dockerode's `modem` is a docker-modem instance: netform uses it without changing it.
+    const dockerodeLike = { modem: new Modem({ socketPath, version: 'v1.41' }) };
+    const kept: DockerPort = await connectDocker({ context, env: env() });
+    try {
+      const engines = await connectEngines(spec, { env: env(), clients: { a: dockerodeLike, b: kept } });
+      expect(engines.get('b')).toBe(kept);
+      expect(engines.get('a')?.host).toBe(hostA);
+      const observedA = await observe(engines.get('a')!, desiredForEngine(spec, 'a'));
+      expect(observedA.networks.map((n) => n.name)).toContain(net.old);
+      expect((dockerodeLike.modem as Modem & { version?: string }).version).toBe('v1.41');
+      await closeEngines(engines);
+      // The caller's port is still open after closeEngines.
+      expect((await observe(kept, desiredForEngine(spec, 'b'))).engine.version).toBe(
+        (await dockerOk(['version', '--format', '{{.Server.Version}}'], hostB)).trim(),
+      );
+    } finally {
+      await kept.close();
+    }
+  });
+});
