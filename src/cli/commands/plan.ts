@@ -13,6 +13,7 @@ import { renderPlanText } from '../../render/plan-text.js';
 import { loadSpec } from '../../spec/index.js';
 import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
+import { requireOneEngine } from '../load-desired.js';
 import { collect } from '../options.js';
 
 interface PlanCommandOptions {
@@ -54,6 +55,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         ctx.setExitCode(1);
         return;
       }
+      requireOneEngine(loaded.spec);
       const docker = await ctx.docker();
       const observed = await docker.observe(observeScope(loaded.spec));
       const plan = withEngineChecks(
