@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { NetformError } from '../model/errors.js';
+import { DEFAULT_IPAM_DRIVER, NAME_PATTERN } from '../model/docker-rules.js';
+import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedNetwork } from '../model/observed.js';
 import type { DockerPort } from '../model/port.js';
 import { asError } from './errors.js';
@@ -71,8 +72,6 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 /** The lease network's name: readable when the project name is a valid network name, else hashed. */
 export function lockNetworkName(project: string): string {
   if (NAME_PATTERN.test(project) && project.length <= 100) return `netform-lock-${project}`;
@@ -132,7 +131,7 @@ export async function acquireLock(
         attachable: false,
         internal: false,
         enableIPv6: false,
-        ipam: { driver: 'default', options: {}, config: [] },
+        ipam: { driver: DEFAULT_IPAM_DRIVER, options: {}, config: [] },
         options: {},
         labels: {
           [LOCK_LABEL]: project,
@@ -218,9 +217,9 @@ function lockHeldError(
   );
 }
 
-/** The engine's 409: a network of that name exists (EngineRequestError.statusCode, src/docker). */
+/** The engine's answer that a network of that name exists. */
 function isConflict(error: Error): boolean {
-  return (error as Error & { statusCode?: unknown }).statusCode === 409;
+  return error instanceof EngineError && error.kind === 'conflict';
 }
 
 function leaseFrom(network: ObservedNetwork): LockLease {

@@ -1,6 +1,6 @@
 import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
 import { asError, errorMessage, firstRejection } from './errors.js';
-import type { ActionEnd, ActionRun } from './execute.js';
+import type { ActionEnd, ActionRun } from './action-run.js';
 import { networkCreateRequest } from './network-request.js';
 
 /**

@@ -7,6 +7,7 @@ import type {
   DesiredState,
   EndpointSettings,
 } from '../model/desired.js';
+import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
@@ -120,14 +121,9 @@ export function normalizeSpec(
       .sort((a, b) => compareCidrText(a.subnet, b.subnet));
     const result: DesiredNetwork = {
       name,
-      driver: network.driver ?? 'bridge',
-      external: network.external !== undefined && network.external !== false,
-      exclusive: network.exclusive ?? false,
-      attachable: network.attachable ?? false,
-      internal: network.internal ?? false,
-      enableIPv6: network.enable_ipv6 ?? false,
+      ...networkDefaults(network),
       ipam: {
-        driver: network.ipam?.driver ?? 'default',
+        driver: network.ipam?.driver ?? DEFAULT_IPAM_DRIVER,
         options: strings(network.ipam?.options, [...path, 'ipam', 'options']),
         config,
       },
@@ -171,6 +167,20 @@ export function normalizeSpec(
     if (on && containers[name]) containers[name].engines = on;
   }
   return { project: options.project, networks, containers, ...(engines ? { engines } : {}) };
+}
+
+/** A network's own settings with the spec's defaults filled in: the one place they are stated. */
+export function networkDefaults(
+  network: NetworkSpec,
+): Pick<DesiredNetwork, 'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv6'> {
+  return {
+    driver: network.driver ?? DEFAULT_NETWORK_DRIVER,
+    external: network.external !== undefined && network.external !== false,
+    exclusive: network.exclusive ?? false,
+    attachable: network.attachable ?? false,
+    internal: network.internal ?? false,
+    enableIPv6: network.enable_ipv6 ?? false,
+  };
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {

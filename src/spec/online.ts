@@ -1,13 +1,22 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
-import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { isManagedBy } from '../core/ownership.js';
+import {
+  compareApiVersions,
+  ENDPOINT_API_GATES,
+  NETWORK_API_GATES,
+  OLDEST_API_VERSION,
+  unsupportedKeys,
+  type UnsupportedKey,
+} from '../model/api-versions.js';
+import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 
-/** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
-export const MIN_ENGINE_API_VERSION = '1.41';
+/** Engine 20.10: the oldest engine netform supports (docs/architecture.md). */
+export const MIN_ENGINE_API_VERSION = OLDEST_API_VERSION;
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /**
@@ -32,7 +41,7 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+  const others = observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
@@ -57,6 +66,14 @@ export function checkAgainstEngine(
         }),
       );
     }
+    reportUnsupported(
+      unsupportedKeys(NETWORK_API_GATES, network, engine.apiVersion),
+      `of network ${network.name}`,
+      path,
+      network.source,
+      engine.apiVersion,
+      diagnostics,
+    );
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
@@ -107,7 +124,8 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
 
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
- * (a MAC on connect before API 1.54), so apply would report success and never converge.
+ * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
+ * and versions are the table in src/model/api-versions.ts.
  */
 function checkEndpointFields(
   spec: DesiredState,
@@ -118,23 +136,33 @@ function checkEndpointFields(
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const path = ['containers', container.name, 'networks', attachment.network];
-      const unsupported: [string, string, string][] = [];
-      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
-        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
-      }
-      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
-      }
-      for (const [field, value, needs] of unsupported) {
-        out.push(
-          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
-            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-            hint: `remove ${field} from the spec, or upgrade the engine`,
-          }),
-        );
-      }
+      reportUnsupported(
+        unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
+        `of container ${container.name} on ${attachment.network}`,
+        ['containers', container.name, 'networks', attachment.network],
+        attachment.source,
+        apiVersion,
+        out,
+      );
     }
+  }
+}
+
+function reportUnsupported(
+  found: UnsupportedKey[],
+  where: string,
+  path: string[],
+  source: SourcePosition | undefined,
+  apiVersion: string,
+  out: Diagnostic[],
+): void {
+  for (const { key, value, minimum, release } of found) {
+    out.push(
+      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, key], source, {
+        message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
+        hint: `remove ${key} from the spec, or upgrade the engine`,
+      }),
+    );
   }
 }
 
@@ -178,15 +206,4 @@ function checkBridgeName(
       hint: 'choose another bridge name',
     }),
   );
-}
-
-function isOwnedBy(network: ObservedNetwork, project: string): boolean {
-  return network.labels[MANAGED_LABEL] === 'true' && network.labels[PROJECT_LABEL] === project;
-}
-
-/** Compares `major.minor` API versions numerically (1.9 < 1.41). */
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
 }

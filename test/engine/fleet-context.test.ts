@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { resolveEngineAddress } from '../../src/docker/address.js';
 import { connectDocker } from '../../src/docker/connect.js';
 import type { DockerPort } from '../../src/model/port.js';
-import { BLOCKS } from '../support/blocks.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { dockerOk, EngineScope, run } from '../support/engine.js';
 import { firstEngineHost, secondEngineHost } from '../support/fleet.js';
@@ -16,8 +16,13 @@ import { firstEngineHost, secondEngineHost } from '../support/fleet.js';
  * own, pointing at the second engine: netform must reach the engine the docker CLI would.
  */
 const hostB = secondEngineHost();
-const scopeA = new EngineScope(inject('runId'), BLOCKS.fleet);
-const scopeB = new EngineScope(inject('runId'), BLOCKS.fleet, hostB);
+const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext.block, {
+  share: SHARED_BLOCKS.fleetContext.share,
+});
+const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext.block, {
+  host: hostB,
+  share: SHARED_BLOCKS.fleetContext.share,
+});
 const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
 const context = scopeB.name('ctx');
 const tlsContext = scopeB.name('ctx-tls');

@@ -11,7 +11,7 @@ import { loadSpec, observe, plan, renderPlan, validate, EngineError } from '../.
 import type { DesiredState } from '../../src/model/desired.js';
 import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
-import { BLOCKS } from '../support/blocks.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { dockerOk, EngineScope, run } from '../support/engine.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
@@ -24,8 +24,13 @@ import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support
  */
 const hostA = firstEngineHost();
 const hostB = secondEngineHost();
-const scopeA = new EngineScope(inject('runId'), BLOCKS.fleet);
-const scopeB = new EngineScope(inject('runId'), BLOCKS.fleet, hostB);
+const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet.block, {
+  share: SHARED_BLOCKS.fleet.share,
+});
+const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet.block, {
+  host: hostB,
+  share: SHARED_BLOCKS.fleet.share,
+});
 const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
 const specDir = mkdtempSync(join(tmpdir(), 'netform-fleet-'));
 const context = scopeB.name('fleet-ctx');
@@ -40,8 +45,8 @@ const ct = {
   webB: scopeB.name('web-b'),
   agent: scopeA.name('agent'),
 };
-const s0 = scopeA.subnet(0);
-const s1 = scopeA.subnet(1);
+const s0 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex);
+const s1 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex + 1);
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '' });
 
 function writeSpec(engines: Record<string, unknown>, extraNetworks: Record<string, unknown> = {}): void {
@@ -237,7 +242,7 @@ describe('one spec, two engines', () => {
   });
 
   it('`netform validate` checks each engine against its own part of the spec; plan refuses until it works across engines', async () => {
-    const s2 = scopeA.subnet(2);
+    const s2 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex + 2);
     const wide = scopeA.name('wide');
     // On engine b only, a network of no project in the way of a subnet the spec places on both.
     await scopeB.createNetwork('blocker', ['--subnet', s2.v4]);

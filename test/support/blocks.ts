@@ -18,6 +18,15 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
-  // test/engine/fleet*.test.ts: the same block on both of their engines.
-  fleet: 14,
+  savedPlans: 14,
+} as const;
+
+/**
+ * Files that share a block, each with its own subnet indices and a name mark (EngineScope's
+ * `share`), as no block is left: fleet.test.ts uses block 14's indices 5-7 (saved-plan.test.ts
+ * uses 0-4) and fleet-context.test.ts none, on both of their engines.
+ */
+export const SHARED_BLOCKS = {
+  fleet: { block: 14, share: 'f', firstIndex: 5 },
+  fleetContext: { block: 14, share: 'c' },
 } as const;

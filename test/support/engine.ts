@@ -101,13 +101,23 @@ export class EngineScope {
   readonly prefix: string;
   readonly label: string;
 
+  /** The engine, when not DOCKER_HOST's (the tests of several engines). */
+  readonly host: string | undefined;
+
   constructor(
     readonly runId: string,
     readonly block: number,
-    /** The engine, when not DOCKER_HOST's (the tests of several engines). */
-    readonly host?: string,
+    options: {
+      host?: string;
+      /**
+       * Marks the names of a file that shares its block with another (each taking its own subnet
+       * indices, see blocks.ts), so neither's cleanup removes the other's resources.
+       */
+      share?: string;
+    } = {},
   ) {
-    this.prefix = `nft-${runId}-b${block}-`;
+    this.host = options.host;
+    this.prefix = `nft-${runId}-b${block}${options.share ?? ''}-`;
     this.label = `${RUN_LABEL}=${runId}`;
   }
 
