@@ -195,7 +195,7 @@ async function prepareSavedPlan(port: DockerPort, file: PlanFile, name: string):
 }
 
 /** A destroy plans against an empty spec; its removals say why in destroy's own words. */
-function asDestroyPlan(plan: Plan): Plan {
+export function asDestroyPlan(plan: Plan): Plan {
   return {
     ...plan,
     actions: plan.actions.map((action) =>

@@ -33,16 +33,7 @@ export async function runChangeCommand(
   const color = ctx.globals().color;
   const text = cli.format === 'text';
   const progress = new ProgressDisplay(io.stderr, io.stderrIsTTY);
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    if (abort.signal.aborted) return;
-    io.stderr(
-      '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n',
-    );
-    abort.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  let handlingSignals = false;
+  const stop = new StopOnSignals(io.stderr);
   const onEvent = (event: SessionEvent): void => {
     switch (event.type) {
       case 'lock-wait':
@@ -56,10 +47,7 @@ export async function runChangeCommand(
         }
         return;
       case 'executing':
-        // Signals are taken over only now: Ctrl-C at the prompt answers "no" (readline).
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        handlingSignals = true;
+        stop.listen();
         return;
       case 'action-start':
       case 'action-end':
@@ -83,7 +71,7 @@ export async function runChangeCommand(
   try {
     result = await run({
       onEvent,
-      signal: abort.signal,
+      signal: stop.signal,
       logger: ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
@@ -91,10 +79,7 @@ export async function runChangeCommand(
     });
   } finally {
     progress.stop();
-    if (handlingSignals) {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    }
+    stop.unlisten();
   }
 
   switch (result.status) {
@@ -123,7 +108,17 @@ export async function runChangeCommand(
 const hasErrors = (plan: Plan): boolean => plan.diagnostics.some((d) => d.severity === 'error');
 
 /** Asks on the terminal; without one, refuses (a script must say --auto-approve). */
-async function confirm(ctx: CliContext, command: string, plan: Plan, host: string): Promise<boolean> {
+function confirm(ctx: CliContext, command: string, plan: Plan, host: string): Promise<boolean> {
+  return askOnTerminal(ctx, command, plan.actions.length, `for project ${plan.project} on ${host}`);
+}
+
+/** `Carry out these N actions WHAT? [y/N]` on the terminal; without one, refuses. */
+export async function askOnTerminal(
+  ctx: CliContext,
+  command: string,
+  n: number,
+  what: string,
+): Promise<boolean> {
   if (!ctx.io.stdinIsTTY) {
     throw new NetformError(
       `${command} needs confirmation and there is no terminal to ask on; nothing was changed`,
@@ -132,8 +127,43 @@ async function confirm(ctx: CliContext, command: string, plan: Plan, host: strin
       },
     );
   }
-  const n = plan.actions.length;
-  return ctx.io.confirm(
-    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} for project ${plan.project} on ${host}? [y/N] `,
-  );
+  return ctx.io.confirm(`Carry out ${n === 1 ? 'this action' : `these ${n} actions`} ${what}? [y/N] `);
+}
+
+/**
+ * Ctrl-C and SIGTERM as a session's AbortSignal, once execution starts (before it, Ctrl-C at the
+ * prompt answers "no"): operations in flight finish, nothing new starts; a second Ctrl-C quits.
+ */
+export class StopOnSignals {
+  private readonly abort = new AbortController();
+  private listening = false;
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  constructor(private readonly stderr: (text: string) => void) {}
+
+  private readonly onSignal = (): void => {
+    if (this.abort.signal.aborted) return;
+    this.stderr(
+      '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n',
+    );
+    this.abort.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+
+  listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  unlisten(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+  }
 }

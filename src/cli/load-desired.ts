@@ -18,20 +18,19 @@ export async function loadDesired(ctx: CliContext, files: string[] = []): Promis
       },
     );
   }
-  requireOneEngine(result.spec);
   return result.spec;
 }
 
 /**
- * Until plan, apply and destroy work across engines, a spec with engines: is refused by them:
- * the single-engine pipeline would apply the whole spec to one engine (docs/spec.md#engines).
+ * A command that works on one engine only (`unlock`) refuses a spec with engines:, whose parts
+ * live on several engines (docs/spec.md#engines).
  */
-export function requireOneEngine(spec: DesiredState): void {
+export function requireOneEngine(spec: DesiredState, command: string): void {
   if (!spec.engines) return;
   throw new NetformError(
-    `this spec names engines (${Object.keys(spec.engines).join(', ')}); planning and applying across several engines is not available in this version`,
+    `this spec names engines (${Object.keys(spec.engines).join(', ')}); \`netform ${command}\` works on one engine`,
     {
-      hint: '`netform validate` checks it against every engine; for one engine, use a spec without engines:',
+      hint: `name the engine: \`netform --host ADDRESS ${command}\` (or --context NAME)`,
     },
   );
 }

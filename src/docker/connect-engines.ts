@@ -169,7 +169,8 @@ function unreachableError(failures: EngineFailure[], total: number, fromSpec: bo
     failures.length === 1
       ? `cannot reach ${describe(first)}`
       : `cannot reach ${failures.length} of ${total} engines:\n${failures.map((f) => `  ${describe(f)}`).join('\n')}`;
-  return new EngineError(message, { hint, cause: first.error });
+  const kind = first.error instanceof EngineError ? first.error.kind : 'unreachable';
+  return new EngineError(message, { hint, cause: first.error, kind });
 }
 
 const listOf = (names: string[]): string => (names.length > 0 ? names.join(', ') : '(none)');

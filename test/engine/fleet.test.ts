@@ -13,7 +13,8 @@ import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { dockerOk, EngineScope, run } from '../support/engine.js';
+import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
 
 /**
@@ -241,7 +242,7 @@ describe('one spec, two engines', () => {
     }
   });
 
-  it('`netform validate` checks each engine against its own part of the spec; plan refuses until it works across engines', async () => {
+  it('`netform validate` checks each engine against its own part of the spec, and plan reports the error on its engine', async () => {
     const s2 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex + 2);
     const wide = scopeA.name('wide');
     // On engine b only, a network of no project in the way of a subnet the spec places on both.
@@ -278,9 +279,133 @@ describe('one spec, two engines', () => {
 
     const planned = await runCli(['plan'], { cwd: specDir, env: env() });
     expect(planned.code).toBe(1);
-    expect(planned.stderr).toContain(
-      'error: this spec names engines (a, b); planning and applying across several engines is not available in this version',
+    expect(planned.stdout).toContain(
+      'The plan has 1 error on 2 engines: apply will not run it on any engine.',
     );
+  });
+});
+
+describe('plan, apply, verify and destroy across two engines from the CLI', () => {
+  const project = scopeA.name('fleet-apply');
+  const shared = scopeA.name('ap-shared');
+  const onlyB = scopeA.name('ap-only-b');
+  const bridgeB = `nfb${scopeA.runId.slice(1)}`;
+
+  function writeApplySpec(): void {
+    writeFileSync(
+      join(specDir, 'netform.yaml'),
+      stringify({
+        version: 1,
+        project,
+        engines: { a: { host: hostA }, b: { context } },
+        networks: {
+          [shared]: {
+            subnet: s0.v4,
+            labels: { tier: 'fleet' },
+            engines: {
+              a: { labels: { site: 'a' } },
+              b: {
+                labels: { site: 'b' },
+                ip_range: `${s0.v4Prefix}.128/25`,
+                gateway: `${s0.v4Prefix}.254`,
+                driver_opts: { 'com.docker.network.bridge.name': bridgeB },
+              },
+            },
+          },
+          [onlyB]: { subnet: s1.v4, engines: ['b'] },
+        },
+        containers: {
+          [ct.webA]: { engines: ['a'], networks: { [shared]: { aliases: ['web'] } } },
+          [ct.webB]: { engines: ['b'], networks: { [shared]: { aliases: ['web'] }, [onlyB]: {} } },
+          [ct.agent]: { engines: 'all', networks: [shared] },
+        },
+      }),
+    );
+  }
+
+  const networksOn = async (host: string): Promise<string[]> =>
+    (await dockerOk(['network', 'ls', '--format', '{{.Name}}'], host)).split('\n').filter(Boolean);
+
+  it('plans grouped by engine, applies both concurrently, and each engine shows its own settings', async () => {
+    writeApplySpec();
+    const planned = await runCli(['plan'], { cwd: specDir, env: env() });
+    expect(planned.stderr).toBe('');
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`Engine a (${hostA}):`);
+    expect(planned.stdout).toContain(`Engine b (${hostB} (docker context ${context})):`);
+    expect(planned.stdout).toContain(
+      'Total on 2 engines: 3 to create, 0 to replace, 0 to remove; 5 to connect, 0 to disconnect, 0 to reconnect.',
+    );
+    const json = JSON.parse((await runCli(['plan', '--json'], { cwd: specDir, env: env() })).stdout) as {
+      format: string;
+      summary: { create: number };
+      engines: { engine: string; plan: { actions: { engine: string; kind: string }[] } }[];
+    };
+    expect(json.format).toBe('netform-fleet-plan');
+    expect(json.summary.create).toBe(3);
+    for (const { engine, plan } of json.engines) {
+      expect(plan.actions.length).toBeGreaterThan(0);
+      expect(plan.actions.every((action) => action.engine === engine)).toBe(true);
+    }
+
+    const applied = await runCli(['apply', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(applied.stderr).not.toContain('error');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
+
+    // The independent read, on each engine.
+    const onA = await dockerInspect<NetworkInspect>('network', shared, hostA);
+    const onB = await dockerInspect<NetworkInspect>('network', shared, hostB);
+    expect(onA.Labels).toMatchObject({ tier: 'fleet', site: 'a', 'io.netform.project': project });
+    expect(onB.Labels).toMatchObject({ tier: 'fleet', site: 'b', 'io.netform.project': project });
+    expect(onA.IPAM.Config?.[0]).toMatchObject({ Subnet: s0.v4 });
+    expect(onA.IPAM.Config?.[0]?.IPRange ?? '').toBe('');
+    expect(onB.IPAM.Config?.[0]).toMatchObject({
+      Subnet: s0.v4,
+      IPRange: `${s0.v4Prefix}.128/25`,
+      Gateway: `${s0.v4Prefix}.254`,
+    });
+    expect(onB.Options).toMatchObject({ 'com.docker.network.bridge.name': bridgeB });
+    expect(onA.Options?.['com.docker.network.bridge.name']).toBeUndefined();
+    expect(await networksOn(hostB)).toContain(onlyB);
+    expect(await networksOn(hostA)).not.toContain(onlyB);
+    const webB = await dockerInspect<ContainerInspect>('container', ct.webB, hostB);
+    expect(Object.keys(webB.NetworkSettings.Networks)).toEqual(expect.arrayContaining([onlyB, shared]));
+    expect(webB.NetworkSettings.Networks[shared]?.Aliases).toContain('web');
+    const agentA = await dockerInspect<ContainerInspect>('container', ct.agent, hostA);
+    expect(Object.keys(agentA.NetworkSettings.Networks)).toContain(shared);
+
+    const again = await runCli(['plan', '--detailed-exitcode'], { cwd: specDir, env: env() });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('No changes on 2 engines. Every engine matches the spec.');
+  });
+
+  it('--engine limits plan and destroy to the engines named', async () => {
+    writeApplySpec();
+    const planA = await runCli(['plan', '--engine', 'a'], { cwd: specDir, env: env() });
+    expect(planA.stdout).toContain(`Engine a (${hostA}):`);
+    expect(planA.stdout).not.toContain('Engine b');
+    expect(planA.stdout).toContain('No changes on 1 engine.');
+    const unknown = await runCli(['plan', '--engine', 'c'], { cwd: specDir, env: env() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('error: --engine c: not an engine of this spec');
+
+    const destroyedA = await runCli(['destroy', '--auto-approve', '--engine', 'a'], {
+      cwd: specDir,
+      env: env(),
+    });
+    expect(destroyedA.code).toBe(0);
+    expect(await networksOn(hostA)).not.toContain(shared);
+    expect(await networksOn(hostB)).toContain(shared);
+
+    const destroyed = await runCli(['destroy', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain('Destroy across 2 engines:');
+    expect(await networksOn(hostB)).not.toContain(shared);
+    expect(await networksOn(hostB)).not.toContain(onlyB);
+    // The project's lock leases are gone from both engines.
+    for (const host of [hostA, hostB])
+      expect(await networksOn(host)).not.toContain(`netform-lock-${project}`);
   });
 });
 
