@@ -6,15 +6,21 @@ import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Plan, PlanOptions, PlanSummary } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
-import { asError } from './errors.js';
-import { executePlan } from './execute.js';
-import { acquireLock, processLockOwner, type HeldLock } from './lock.js';
+import type { HeldLock } from './lock.js';
 import { observeAndPlan } from './plan-engine.js';
-import type { ApplyResult, ExecutionResult } from './result.js';
+import type { ApplyResult } from './result.js';
 
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
-import { asDestroyPlan, type SessionEvent, type SessionOptions } from './session.js';
-import { verifyConvergence } from './verify.js';
+import {
+  asDestroyPlan,
+  executeAndVerify,
+  lockEngine,
+  prepareUnderLock,
+  releaseLock,
+  type PreparedChange,
+  type SessionEvent,
+  type SessionOptions,
+} from './session.js';
 
 /**
  * The apply session across several engines (docs/apply.md#several-engines): the single-engine
@@ -124,12 +130,6 @@ export function destroyEngines(
   });
 }
 
-interface PreparedChange {
-  plan: Plan;
-  desired: DesiredState;
-  planOptions: PlanOptions;
-}
-
 async function runFleet(
   ports: EnginePorts,
   command: 'apply' | 'destroy',
@@ -138,98 +138,94 @@ async function runFleet(
   prepare: (engine: string, port: DockerPort) => Promise<PreparedChange>,
 ): Promise<FleetResult> {
   const names = [...ports.keys()].sort();
-  const emit = (engine: string, event: SessionEvent): void =>
-    options.onEvent?.({ type: 'engine', engine, event });
+  // One stop for every engine: the caller's signal (Ctrl-C), or the first engine that fails.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  if (options.signal?.aborted) stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const { confirm: _confirm, onEvent: _onEvent, signal: _signal, ...shared } = options;
+  const engineOptions = (engine: string): SessionOptions => ({
+    ...shared,
+    signal: stop.signal,
+    onEvent: (event) => {
+      // The first action that fails on any engine stops new work on every engine, at once.
+      if (
+        event.type === 'action-end' &&
+        (event.outcome.status === 'failed' || event.outcome.status === 'rolled-back')
+      ) {
+        stop.abort();
+      }
+      options.onEvent?.({ type: 'engine', engine, event });
+    },
+    ...(options.logger ? { logger: options.logger.child({ engine }) } : {}),
+  });
   const held: { engine: string; lock: HeldLock }[] = [];
   try {
     // One at a time, in engine order: two runs that want the same engines queue on the first.
     for (const engine of names) {
-      const port = ports.get(engine)!;
       const lock = await onEngine(
         engine,
-        acquireLock(
-          port,
-          project,
-          { ...processLockOwner(command), ...options.owner },
-          {
-            timeoutMs: options.lockTimeoutMs ?? 0,
-            host: port.host,
-            onWait: (holder) => emit(engine, { type: 'lock-wait', holder }),
-          },
-        ),
+        lockEngine(ports.get(engine)!, command, project, engineOptions(engine)),
       );
       held.push({ engine, lock });
-      emit(engine, { type: 'lock-acquired', lease: lock.lease });
     }
-    options.logger?.info({ project, engines: names }, 'locks acquired');
 
-    const prepared = await Promise.all(
+    const settled = await Promise.allSettled(
       names.map(async (engine) => {
         const port = ports.get(engine)!;
-        const change = await onEngine(engine, prepare(engine, port));
-        emit(engine, { type: 'planned', plan: change.plan });
-        return { engine, port, ...change };
+        const change = await onEngine(
+          engine,
+          prepareUnderLock(port, command, project, engineOptions(engine), () => prepare(engine, port)),
+        );
+        return { engine, port, change };
       }),
     );
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    const prepared = settled.map(
+      (s) =>
+        (s as PromiseFulfilledResult<{ engine: string; port: DockerPort; change: PreparedChange }>).value,
+    );
+
     const fleetPlan: FleetPlan = {
       project,
-      engines: prepared.map(({ engine, port, plan }) => ({ engine, host: port.host, plan })),
-      summary: fleetSummary(prepared),
+      engines: prepared.map(({ engine, port, change }) => ({ engine, host: port.host, plan: change.plan })),
+      summary: fleetSummary(prepared.map(({ change }) => change)),
     };
     options.onEvent?.({ type: 'planned-all', plan: fleetPlan });
-    const all = (status: 'blocked' | 'cancelled' | 'no-changes'): FleetResult => ({
-      status,
-      project,
-      engines: prepared.map(({ engine, port, plan }) => ({
+    const all = (result: (plan: Plan) => ApplyResult): FleetResult => {
+      const engines = prepared.map(({ engine, port, change }) => ({
         engine,
         host: port.host,
-        result: { status, project, plan },
-      })),
-    });
-    if (prepared.some(({ plan }) => plan.diagnostics.some(isError))) return all('blocked');
-    if (prepared.every(({ plan }) => plan.actions.length === 0)) return all('no-changes');
-    if (options.confirm && !(await options.confirm(fleetPlan))) return all('cancelled');
-
-    // One stop for every engine: Ctrl-C, or the first engine whose execution fails.
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort();
-    if (options.signal?.aborted) stop.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    let results: EngineResult[];
-    try {
-      results = await Promise.all(
-        prepared.map(async ({ engine, port, plan, desired, planOptions }): Promise<EngineResult> => {
-          const host = port.host;
-          if (plan.actions.length === 0)
-            return { engine, host, result: { status: 'no-changes', project, plan } };
-          emit(engine, { type: 'executing', plan });
-          const execution: ExecutionResult = await executePlan(plan, port, {
-            signal: stop.signal,
-            onEvent: (event) => emit(engine, event),
-            ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
-            ...(options.logger ? { logger: options.logger.child({ engine }) } : {}),
-          });
-          if (execution.status !== 'applied') {
-            stop.abort();
-            return { engine, host, result: { status: 'failed', project, plan, execution } };
-          }
-          emit(engine, { type: 'verifying' });
-          const { converged, residual } = await onEngine(
-            engine,
-            verifyConvergence(port, desired, planOptions),
-          );
-          return {
-            engine,
-            host,
-            result: converged
-              ? { status: 'applied', project, plan, execution, residual }
-              : { status: 'not-converged', project, plan, execution, residual },
-          };
-        }),
-      );
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+        result: result(change.plan),
+      }));
+      return { status: engines[0]?.result.status ?? 'no-changes', project, engines };
+    };
+    if (prepared.some(({ change }) => change.plan.diagnostics.some(isError))) {
+      return all((plan) => ({ status: 'blocked', project, plan }));
     }
+    if (prepared.every(({ change }) => change.plan.actions.length === 0)) {
+      return all((plan) => ({ status: 'no-changes', project, plan }));
+    }
+    const cancelled = (by: 'signal' | 'confirmation'): FleetResult =>
+      all((plan) => ({ status: 'cancelled', by, project, plan }));
+    if (stop.signal.aborted) return cancelled('signal');
+    if (options.confirm && !(await options.confirm(fleetPlan))) {
+      return cancelled(stop.signal.aborted ? 'signal' : 'confirmation');
+    }
+    if (stop.signal.aborted) return cancelled('signal');
+
+    const results = await Promise.all(
+      prepared.map(async ({ engine, port, change }): Promise<EngineResult> => {
+        const host = port.host;
+        if (change.plan.actions.length === 0) {
+          return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
+        }
+        const result = await onEngine(engine, executeAndVerify(port, project, change, engineOptions(engine)));
+        if (result.status === 'failed') stop.abort();
+        return { engine, host, result };
+      }),
+    );
     const statuses = results.map(({ result }) => result.status);
     const status = statuses.includes('failed')
       ? 'failed'
@@ -238,17 +234,8 @@ async function runFleet(
         : 'applied';
     return { status, project, engines: results };
   } finally {
-    for (const { engine, lock } of held.reverse()) {
-      try {
-        await lock.release();
-      } catch (error) {
-        options.logger?.warn(
-          { engine, lock: lock.lease.name, error: asError(error).message },
-          'lock not released',
-        );
-        emit(engine, { type: 'lock-release-failed', lease: lock.lease, error: asError(error) });
-      }
-    }
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const { engine, lock } of held.reverse()) await releaseLock(lock, engineOptions(engine));
   }
 }
 

@@ -63,6 +63,8 @@ export interface AcquireOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Called once when the lock is found held and the run starts to wait. */
   onWait?: (holder: LockLease) => void;
+  /** Aborting stops the wait: the claim is withdrawn and a NetformError thrown. */
+  signal?: AbortSignal;
 }
 
 /** A lock this process holds. */
@@ -111,7 +113,8 @@ export async function acquireLock(
   options: AcquireOptions = {},
 ): Promise<HeldLock> {
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { signal } = options;
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, signal));
   const deadline = now().getTime() + (options.timeoutMs ?? 0);
   const name = lockNetworkName(project);
   let announcedWait = false;
@@ -119,6 +122,14 @@ export async function acquireLock(
   let released = 0;
 
   for (;;) {
+    if (signal?.aborted) {
+      throw new NetformError(
+        `interrupted while taking the lock of project "${project}"; nothing was changed`,
+        {
+          exitCode: 130,
+        },
+      );
+    }
     const token = randomBytes(8).toString('hex');
     const since = now().toISOString();
     let createError: Error | undefined;
@@ -183,6 +194,18 @@ export async function acquireLock(
     }
     await sleep(Math.min(1000, Math.max(50, deadline - now().getTime())));
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

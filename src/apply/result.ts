@@ -81,7 +81,8 @@ interface ResultBase {
 /**
  * What one apply or destroy session came to; each status carries what it has:
  * - `blocked`: the plan has errors (in `plan.diagnostics`); nothing was sent to the engine;
- * - `cancelled`: the confirmation said no; nothing was sent;
+ * - `cancelled`: the confirmation said no (`by: 'confirmation'`) or the session was aborted before
+ *   execution (`by: 'signal'`); nothing was sent;
  * - `no-changes`: the plan was empty;
  * - `failed`: an operation failed (or the run was interrupted); `execution` says what was done;
  * - `applied`: executed and verified (`residual` is the empty plan made afterwards);
@@ -89,7 +90,7 @@ interface ResultBase {
  */
 export type ApplyResult =
   | (ResultBase & { status: 'blocked' })
-  | (ResultBase & { status: 'cancelled' })
+  | (ResultBase & { status: 'cancelled'; by: 'confirmation' | 'signal' })
   | (ResultBase & { status: 'no-changes' })
   | (ResultBase & { status: 'failed'; execution: ExecutionResult })
   | (ResultBase & { status: 'applied'; execution: ExecutionResult; residual: Plan })

@@ -2,6 +2,7 @@ import type { ApplyFormat } from '../apply/report.js';
 import { APPLY_REPORTERS } from '../apply/report.js';
 import type { ApplyResult } from '../apply/result.js';
 import { describeHolder } from '../apply/lock.js';
+import { describeRestore } from '../apply/restore-point.js';
 import { ProgressDisplay } from '../apply/progress.js';
 import type { SessionEvent, SessionOptions } from '../apply/session.js';
 import { NetformError } from '../model/errors.js';
@@ -21,7 +22,8 @@ export interface ChangeCommandOptions {
 /**
  * The CLI side of an apply session (src/apply/session.ts): prints the plan and waits, asks for
  * confirmation on a terminal, shows progress, turns Ctrl-C and SIGTERM into the session's
- * AbortSignal, renders the result and sets the exit code. `run` starts the library's session
+ * AbortSignal (a second one quits at once, saying what it leaves), renders the result and sets
+ * the exit code. `run` starts the library's session
  * with the options built here; nothing of the session itself is done in the CLI.
  */
 export async function runChangeCommand(
@@ -33,7 +35,54 @@ export async function runChangeCommand(
   const color = ctx.globals().color;
   const text = cli.format === 'text';
   const progress = new ProgressDisplay(io.stderr, io.stderrIsTTY);
-  const stop = new StopOnSignals(io.stderr);
+  const abort = new AbortController();
+  const inFlight = new Map<number, string>();
+  let executing = false;
+  let releaseLock: (() => Promise<void>) | undefined;
+  let firstSignal: NodeJS.Signals | undefined;
+  // Signals are handled from the start: whatever the session is doing (waiting for the lock,
+  // planning, asking), the first one ends it and the lock is released (docs/apply.md, "Stopping").
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignal === undefined) {
+      firstSignal = signal;
+      io.stderr(
+        executing
+          ? '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n'
+          : '\nStopping: nothing was sent to the engine; releasing the lock.\n',
+      );
+      abort.abort();
+      return;
+    }
+    void quitAtOnce(signal);
+  };
+  const quitAtOnce = async (signal: NodeJS.Signals): Promise<void> => {
+    progress.stop();
+    const left = [...inFlight.values()];
+    io.stderr(
+      left.length === 0
+        ? '\nQuitting at once.\n'
+        : `\nQuitting at once, leaving in flight: ${left.join(', ')}.\n` +
+            (left.some((a) => a.startsWith('replace'))
+              ? 'A replace in flight recorded what it must restore on the engine (a netform-restore-* network): ' +
+                'the next `netform apply` (or `netform unlock`) puts every endpoint back.\n'
+              : '') +
+            'Run the same command again: it plans from what the engine is now.\n',
+    );
+    // Best effort, bounded: a lock left behind is reported, never waited for.
+    const released = releaseLock
+      ? await Promise.race([
+          releaseLock().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+        ])
+      : true;
+    if (!released) io.stderr(`The lock was left: break it with \`netform unlock\`.\n`);
+    process.exit(exitCodeOf(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const onEvent = (event: SessionEvent): void => {
     switch (event.type) {
       case 'lock-wait':
@@ -41,16 +90,26 @@ export async function runChangeCommand(
           `Waiting for the lock of project ${event.holder.project}: held by ${describeHolder(event.holder)}\n`,
         );
         return;
+      case 'lock-acquired':
+        releaseLock = event.release;
+        return;
+      case 'restored':
+        io.stderr(`${describeRestore(event.report)}.\n`);
+        return;
       case 'planned':
         if (text && event.plan.actions.length > 0 && !hasErrors(event.plan)) {
           io.stdout(`${renderPlanText(event.plan, { color })}\n`);
         }
         return;
       case 'executing':
-        stop.listen();
+        executing = true;
         return;
       case 'action-start':
+        inFlight.set(event.outcome.index, event.outcome.description);
+        progress.onEvent(event);
+        return;
       case 'action-end':
+        inFlight.delete(event.outcome.index);
         progress.onEvent(event);
         return;
       case 'verifying':
@@ -62,8 +121,6 @@ export async function runChangeCommand(
             `  remove it with \`netform unlock --project ${event.lease.project}\`\n`,
         );
         return;
-      case 'lock-acquired':
-        return;
     }
   };
 
@@ -71,15 +128,23 @@ export async function runChangeCommand(
   try {
     result = await run({
       onEvent,
-      signal: stop.signal,
+      signal: abort.signal,
       logger: ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
-      ...(cli.autoApprove ? {} : { confirm: (plan, engine) => confirm(ctx, cli.command, plan, engine.host) }),
+      ...(cli.autoApprove
+        ? {}
+        : { confirm: (plan, engine) => confirm(ctx, cli.command, plan, engine.host, abort.signal) }),
     });
+  } catch (error) {
+    if (firstSignal !== undefined && error instanceof NetformError) {
+      throw new NetformError(error.message, { ...error.options, exitCode: exitCodeOf(firstSignal) });
+    }
+    throw error;
   } finally {
     progress.stop();
-    stop.unlisten();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 
   switch (result.status) {
@@ -91,7 +156,11 @@ export async function runChangeCommand(
       );
     }
     case 'cancelled':
-      throw new NetformError(`${cli.command} cancelled; nothing was changed`);
+      throw result.by === 'signal'
+        ? new NetformError(`${cli.command} interrupted before it started; nothing was changed`, {
+            exitCode: exitCodeOf(firstSignal ?? 'SIGINT'),
+          })
+        : new NetformError(`${cli.command} cancelled; nothing was changed`);
     case 'no-changes':
       io.stdout(text ? renderPlanText(result.plan, { color }) : APPLY_REPORTERS.json(result));
       return;
@@ -105,19 +174,32 @@ export async function runChangeCommand(
   }
 }
 
+/** The shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143). */
+export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
+
 const hasErrors = (plan: Plan): boolean => plan.diagnostics.some((d) => d.severity === 'error');
 
 /** Asks on the terminal; without one, refuses (a script must say --auto-approve). */
-function confirm(ctx: CliContext, command: string, plan: Plan, host: string): Promise<boolean> {
-  return askOnTerminal(ctx, command, plan.actions.length, `for project ${plan.project} on ${host}`);
+function confirm(
+  ctx: CliContext,
+  command: string,
+  plan: Plan,
+  host: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  return askToCarryOut(ctx, command, plan.actions.length, `for project ${plan.project} on ${host}`, signal);
 }
 
-/** `Carry out these N actions WHAT? [y/N]` on the terminal; without one, refuses. */
-export async function askOnTerminal(
+/**
+ * `Carry out these N actions WHAT? [y/N]` on the terminal (also for a session across engines,
+ * src/cli/fleet.ts); without a terminal, refuses: a script must say --auto-approve.
+ */
+export async function askToCarryOut(
   ctx: CliContext,
   command: string,
   n: number,
   what: string,
+  signal: AbortSignal,
 ): Promise<boolean> {
   if (!ctx.io.stdinIsTTY) {
     throw new NetformError(
@@ -127,43 +209,8 @@ export async function askOnTerminal(
       },
     );
   }
-  return ctx.io.confirm(`Carry out ${n === 1 ? 'this action' : `these ${n} actions`} ${what}? [y/N] `);
-}
-
-/**
- * Ctrl-C and SIGTERM as a session's AbortSignal, once execution starts (before it, Ctrl-C at the
- * prompt answers "no"): operations in flight finish, nothing new starts; a second Ctrl-C quits.
- */
-export class StopOnSignals {
-  private readonly abort = new AbortController();
-  private listening = false;
-
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-
-  constructor(private readonly stderr: (text: string) => void) {}
-
-  private readonly onSignal = (): void => {
-    if (this.abort.signal.aborted) return;
-    this.stderr(
-      '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n',
-    );
-    this.abort.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-
-  listen(): void {
-    if (this.listening) return;
-    this.listening = true;
-    process.once('SIGINT', this.onSignal);
-    process.once('SIGTERM', this.onSignal);
-  }
-
-  unlisten(): void {
-    if (!this.listening) return;
-    this.listening = false;
-    process.removeListener('SIGINT', this.onSignal);
-    process.removeListener('SIGTERM', this.onSignal);
-  }
+  return ctx.io.confirm(
+    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} ${what}? [y/N] `,
+    signal,
+  );
 }

@@ -10,6 +10,7 @@ import {
 } from '../apply/fleet-session.js';
 import { ProgressDisplay } from '../apply/progress.js';
 import { describeHolder } from '../apply/lock.js';
+import { describeRestore } from '../apply/restore-point.js';
 import type { DesiredState } from '../model/desired.js';
 import { isError } from '../model/diagnostic.js';
 import { NetformError } from '../model/errors.js';
@@ -18,7 +19,7 @@ import type { PlanOptions } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { renderFleetPlan } from '../render/fleet-plan.js';
 import type { PlanFormat } from '../render/plan-formats.js';
-import { askOnTerminal, StopOnSignals, type ChangeCommandOptions } from './change-session.js';
+import { askToCarryOut, exitCodeOf, type ChangeCommandOptions } from './change-session.js';
 import type { CliContext } from './context.js';
 import { collect } from './options.js';
 
@@ -126,7 +127,6 @@ async function runFleetChangeCommand(
   const { io } = ctx;
   const color = ctx.globals().color;
   const text = cli.format === 'text';
-  const stop = new StopOnSignals(io.stderr);
   // Several engines report at once: plain lines, each naming its engine, rather than one live line.
   const progress = new Map<string, ProgressDisplay>();
   const progressOf = (engine: string): ProgressDisplay => {
@@ -137,10 +137,43 @@ async function runFleetChangeCommand(
     }
     return display;
   };
+  // As for one engine (change-session.ts): the first signal stops the session on every engine
+  // (nothing new starts; before execution nothing is sent) and the locks are released; a second
+  // one quits at once, releasing the locks it can within 3 s.
+  const abort = new AbortController();
+  const releases = new Map<string, () => Promise<void>>();
+  let executing = false;
+  let firstSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignal === undefined) {
+      firstSignal = signal;
+      io.stderr(
+        executing
+          ? '\nStopping on every engine: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n'
+          : '\nStopping: nothing was sent to any engine; releasing the locks.\n',
+      );
+      abort.abort();
+      return;
+    }
+    void (async () => {
+      io.stderr('\nQuitting at once. Run the same command again: it plans from what the engines are now.\n');
+      const released = await Promise.race([
+        Promise.all([...releases.values()].map((release) => release())).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+      ]);
+      if (!released) io.stderr('A lock was left: break it with `netform unlock` on that engine.\n');
+      process.exit(exitCodeOf(signal));
+    })();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: FleetResult;
   try {
     result = await run({
-      signal: stop.signal,
+      signal: abort.signal,
       logger: ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
@@ -148,11 +181,12 @@ async function runFleetChangeCommand(
         ? {}
         : {
             confirm: (plan: FleetPlan) =>
-              askOnTerminal(
+              askToCarryOut(
                 ctx,
                 cli.command,
                 plan.engines.reduce((n, e) => n + e.plan.actions.length, 0),
                 `for project ${plan.project} on ${plan.engines.map((e) => e.engine).join(', ')}`,
+                abort.signal,
               ),
           }),
       onEvent: (fleetEvent) => {
@@ -170,8 +204,14 @@ async function runFleetChangeCommand(
               `engine ${engine}: waiting for the lock of project ${event.holder.project}: held by ${describeHolder(event.holder)}\n`,
             );
             return;
+          case 'lock-acquired':
+            releases.set(engine, event.release);
+            return;
+          case 'restored':
+            io.stderr(`engine ${engine}: ${describeRestore(event.report)}\n`);
+            return;
           case 'executing':
-            stop.listen();
+            executing = true;
             return;
           case 'action-start':
           case 'action-end':
@@ -188,8 +228,14 @@ async function runFleetChangeCommand(
         }
       },
     });
+  } catch (error) {
+    if (firstSignal !== undefined && error instanceof NetformError) {
+      throw new NetformError(error.message, { ...error.options, exitCode: exitCodeOf(firstSignal) });
+    }
+    throw error;
   } finally {
-    stop.unlisten();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 
   const verb = cli.command === 'apply' ? 'Apply' : 'Destroy';
@@ -201,7 +247,14 @@ async function runFleetChangeCommand(
       throw new NetformError('the plan has errors (listed above); nothing was changed on any engine');
     }
     case 'cancelled':
-      throw new NetformError(`${cli.command} cancelled; nothing was changed on any engine`);
+      throw firstSignal !== undefined
+        ? new NetformError(
+            `${cli.command} interrupted before it started; nothing was changed on any engine`,
+            {
+              exitCode: exitCodeOf(firstSignal),
+            },
+          )
+        : new NetformError(`${cli.command} cancelled; nothing was changed on any engine`);
     default:
       io.stdout(text ? renderFleetApplyText(result, { color, verb }) : renderFleetApplyJson(result));
       if (result.status !== 'applied' && result.status !== 'no-changes') ctx.setExitCode(1);

@@ -21,7 +21,8 @@ export function engineNames(spec: DesiredState): string[] {
 
 /**
  * The single-engine desired state of one engine of the spec (docs/spec.md#engines): the networks
- * that exist there, with their settings on that engine, and the containers that run there. The
+ * that exist there, with their settings on that engine, the containers that run there, and the
+ * selector rules that apply there (with their attachments to networks that exist there). The
  * single-engine pipeline (observe, plan, apply, verify) then runs on it unchanged; the
  * project's managed networks that are not declared for that engine are therefore removed there.
  *
@@ -56,7 +57,22 @@ export function desiredForEngine(spec: DesiredState, engine: string): DesiredSta
     }
     containers[name] = { ...rest, attachments };
   }
-  return { project: spec.project, networks, containers };
+  const projected: DesiredState = { project: spec.project, networks, containers };
+  if (spec.selectors) {
+    // A rule applies to the containers of the engines it names (`all`, or absent: every engine).
+    const selectors: NonNullable<DesiredState['selectors']> = {};
+    for (const [name, selector] of Object.entries(spec.selectors)) {
+      const { engines, ...rest } = selector;
+      if (Array.isArray(engines) && !engines.includes(engine)) continue;
+      const attachments: typeof rest.attachments = {};
+      for (const [network, attachment] of Object.entries(rest.attachments)) {
+        if (Object.hasOwn(networks, network)) attachments[network] = attachment;
+      }
+      selectors[name] = { ...rest, attachments };
+    }
+    projected.selectors = selectors;
+  }
+  return projected;
 }
 
 /** The network with its settings on one engine applied (the rules above). */

@@ -18,6 +18,8 @@ export const PLAN_CODES = {
   addressInUse: 'NF209',
   privateNetworkMode: 'NF210',
   subnetStillHeld: 'NF211',
+  // Selectors (docs/plan.md, "Selectors"): NF220-NF229.
+  selectorConflict: 'NF220',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -200,5 +202,33 @@ export function subnetStillHeld(
       `apply ${order}, and the engine refuses overlapping pools`,
     hint: `apply in two steps: \`netform apply --target ${holder}\` first, then \`netform apply\`; or give ${network} another subnet`,
     ...at(position),
+  };
+}
+
+/** `file:line:column`, for naming a second place in a diagnostic's message. */
+const where = (position: SourcePosition | undefined): string =>
+  position ? ` (${position.file}:${position.line}:${position.column})` : '';
+
+/**
+ * Two entries of the spec (a container's own and a selector rule, or two rules) give one
+ * container's attachment to one network different settings. Reported at the second entry.
+ */
+export function selectorConflict(
+  container: string,
+  network: string,
+  first: { name: string; source?: SourcePosition },
+  second: { name: string; source?: SourcePosition },
+  differences: string[],
+): Diagnostic {
+  const rule = [first, second].find((entry) => entry.name.startsWith('selectors.'))?.name ?? second.name;
+  return {
+    severity: 'error',
+    code: PLAN_CODES.selectorConflict,
+    path: `${second.name}.networks.${network}`,
+    message:
+      `${first.name}${where(first.source)} and ${second.name}${where(second.source)} give ${container} ` +
+      `different settings on ${network}: ${differences.join('; ')}`,
+    hint: `give ${network} the same settings in both, leave it out of one of them, or narrow ${rule}.match so that it does not match ${container}`,
+    ...at(second.source),
   };
 }

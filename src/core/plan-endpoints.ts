@@ -15,6 +15,7 @@ import {
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
 import { pendingContainer, replacementAddressConflict } from './plan-diagnostics.js';
+import { describeOrigin } from './selectors.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
@@ -126,7 +127,7 @@ export function planAttachmentChanges(
             kind: 'connect',
             ...base,
             after: wanted,
-            reason: `listed for ${networkName} in the spec; the network is ${why} by this plan`,
+            reason: `${describeOrigin(attachment?.origin)} for ${networkName} in the spec; the network is ${why} by this plan`,
           });
         }
         continue;
@@ -139,7 +140,7 @@ export function planAttachmentChanges(
           ...base,
           networkId: network.id,
           after: wanted,
-          reason: `listed for ${networkName} in the spec and not connected`,
+          reason: `${describeOrigin(attachment?.origin)} for ${networkName} in the spec and not connected`,
         });
       } else if (!wanted && current && decision?.desired) {
         actions.push({
@@ -147,7 +148,9 @@ export function planAttachmentChanges(
           ...base,
           networkId: network.id,
           before: current,
-          reason: `connected, but the spec does not list ${networkName} for ${name}`,
+          reason: spec.origin?.selectors.length
+            ? `connected, but ${describeOrigin(spec.origin)} without ${networkName}`
+            : `connected, but the spec does not list ${networkName} for ${name}`,
         });
       } else if (wanted && current) {
         const changes = diffEndpoint(current, wanted);

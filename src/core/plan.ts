@@ -29,6 +29,7 @@ import {
   recordEndpoints,
   replacementAddressProblems,
 } from './plan-endpoints.js';
+import { expandSelectors } from './selectors.js';
 import { subnetReuseProblems } from './subnet-reuse.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
@@ -39,9 +40,12 @@ export type { PlanOptions } from '../model/plan.js';
  * problem found as a diagnostic beside it. Pure and deterministic: the same inputs give the same
  * plan, byte for byte.
  */
-export function planChanges(desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
-  const diagnostics: Diagnostic[] = [];
-  const notes: PlanNote[] = [];
+export function planChanges(spec: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
+  // Selector rules become container attachments first: below, a matched container is a listed one.
+  const selected = expandSelectors(spec, observed);
+  const desired = selected.desired;
+  const diagnostics: Diagnostic[] = [...selected.diagnostics];
+  const notes: PlanNote[] = [...selected.notes];
   const { scope, diagnostics: targetProblems } = resolveTargets(options.targets, desired, observed);
   diagnostics.push(...targetProblems);
   const { decisions, diagnostics: networkProblems } = decideNetworks(

@@ -19,6 +19,12 @@ export interface DesiredState {
   networks: Record<string, DesiredNetwork>;
   /** Keyed by the container name (as `docker ps` shows it, without a leading slash). */
   containers: Record<string, DesiredContainer>;
+  /**
+   * Keyed by rule name. Absent when the spec has none (and in plan files written before
+   * selectors existed). Which containers a rule matches is only known against an engine:
+   * `expandSelectors` (src/core/selectors.ts) turns the rules into container attachments.
+   */
+  selectors?: Record<string, DesiredSelector>;
   // --- Several engines (docs/spec.md#engines) ---
   /**
    * The engines the spec covers, keyed by the spec's name for each. Absent: one engine, reached
@@ -133,6 +139,12 @@ export interface DesiredAttachment extends EndpointSettings {
   container: string;
   network: string;
   source?: SourcePosition;
+  /**
+   * Set only on the attachments `expandSelectors` makes: which entries of the spec give it (the
+   * container's own entry under `containers:` and/or selector rules). Absent: the container's
+   * own entry alone.
+   */
+  origin?: AttachmentOrigin;
 }
 
 export interface DesiredContainer {
@@ -140,8 +152,46 @@ export interface DesiredContainer {
   /** Keyed by network name. Only networks the spec declares appear here. */
   attachments: Record<string, DesiredAttachment>;
   source?: SourcePosition;
+  /**
+   * Set only on the containers `expandSelectors` makes or extends: whether the container is
+   * listed under `containers:` and which selector rules match it. Absent: listed, matched by none.
+   */
+  origin?: AttachmentOrigin;
   /** The engines it runs on (sorted; `all` expanded). Absent: the spec declares no engines. */
   engines?: string[];
+}
+
+/** Which entries of the spec ask for a container or one of its attachments. */
+export interface AttachmentOrigin {
+  /** The container's own entry under `containers:`. */
+  listed: boolean;
+  /** Names of the selector rules, sorted. */
+  selectors: string[];
+}
+
+/**
+ * A rule under `selectors:`: every container whose labels include all of `matchLabels` is treated
+ * as if it were listed with `attachments` (docs/spec.md, "Selectors").
+ */
+export interface DesiredSelector {
+  /** The rule's key under `selectors:`. */
+  name: string;
+  /** Label key -> value, all of which a container must carry (values as YAML wrote them). Never empty. */
+  matchLabels: Record<string, string>;
+  /**
+   * `all` or engine names, as written; desiredForEngine (src/core/engine-projection.ts) keeps the
+   * rule on the engines it names.
+   */
+  engines?: 'all' | string[];
+  /** Keyed by Docker network name, like a container's. */
+  attachments: Record<string, SelectorAttachment>;
+  source?: SourcePosition;
+}
+
+/** What a rule gives each matched container on one network: never static addresses, link-local addresses or a MAC. */
+export interface SelectorAttachment extends EndpointSettings {
+  network: string;
+  source?: SourcePosition;
 }
 
 /** Labels netform writes on every network it creates. */

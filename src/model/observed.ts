@@ -83,6 +83,13 @@ export interface ObservedContainer {
   state: ContainerState;
   labels: Record<string, string>;
   /**
+   * Only for a container that shares another container's network stack (`--network
+   * container:X`): `container:<id>` as HostConfig.NetworkMode reports it. Docker cannot connect
+   * such a container to any network, and it has no endpoint of its own. Absent otherwise (host
+   * and none show as the container's only endpoint).
+   */
+  networkMode?: string;
+  /**
    * Keyed by network name. Taken from the container (its NetworkSettings), which carries the
    * attachments of created and stopped containers too; a network's own Containers list does not.
    */

@@ -63,6 +63,12 @@ export interface NetformSpec {
     [k: string]: ContainerOrNull;
   };
   /**
+   * Rules that attach every matching container, present or future, keyed by rule name: a container whose labels include all of `match.labels` is treated as if it were listed under `containers:` with the rule's networks. Reference: docs/spec.md#selectors.
+   */
+  selectors?: {
+    [k: string]: SelectorSpec;
+  };
+  /**
    * The Docker engines this spec covers, keyed by a name the spec uses in `engines:` of networks and containers. Absent: one engine, reached by --host, DOCKER_HOST, the docker context, or the local socket. Reference: docs/spec.md#engines.
    */
   engines?: {
@@ -86,6 +92,9 @@ export interface NetformSpec {
       }
     | {
         [k: string]: ContainerOrNull;
+      }
+    | {
+        [k: string]: SelectorSpec;
       }
     | {
         [k: string]: EngineOrNull;
@@ -273,6 +282,33 @@ export interface EndpointSpec {
    * Gateway priority of this endpoint (Compose's priority).
    */
   priority?: number;
+}
+/**
+ * A rule that attaches every container it matches to its networks.
+ */
+export interface SelectorSpec {
+  match: SelectorMatchSpec;
+  /**
+   * The engines whose containers the rule matches: `all`, or a list of names declared under the top-level `engines:`. Without a top-level `engines:` the spec covers one engine and this key has no effect.
+   */
+  engines?: 'all' | string[];
+  /**
+   * The declared networks every matched container sits on: a list of network keys, or a map from network key to endpoint settings. No static addresses, link-local addresses or MAC: several containers match. Attachments of a matched container to declared networks that neither this rule, another matching rule nor its own containers: entry lists are removed.
+   */
+  networks?:
+    | string[]
+    | {
+        [k: string]: EndpointOrNull;
+      };
+}
+/**
+ * Which containers the rule attaches: those whose labels include every one given here (as `docker ps --filter label=KEY=VALUE`). Must not be empty.
+ */
+export interface SelectorMatchSpec {
+  /**
+   * Container labels that must all be present with these values. YAML booleans and numbers are taken as written (true -> "true").
+   */
+  labels?: StringMap;
 }
 /**
  * How to reach one engine: `host` (with `tls` files for tcp://), or a docker `context`; exactly one of the two.

@@ -17,7 +17,7 @@ export interface DiagnosticReport {
   /** The engines checked against, for a spec with engines: (then `engine` is absent). */
   engines?: { name: string; host: string; version: string; apiVersion: string }[];
   /** What the valid spec declares. */
-  spec?: { project: string; networks: number; containers: number };
+  spec?: { project: string; networks: number; containers: number; selectors?: number };
 }
 
 export interface ReportOptions {
@@ -53,9 +53,10 @@ const text: Reporter = (report, { color }) => {
   const lines = report.diagnostics.map((d) => formatDiagnostic(d, color));
   const summary = summaryLine(report.diagnostics);
   if (report.valid && report.spec) {
-    const { project, networks, containers } = report.spec;
+    const { project, networks, containers, selectors = 0 } = report.spec;
+    const rules = selectors > 0 ? `, ${plural(selectors, 'selector')}` : '';
     lines.push(
-      `${c.green('valid')}: project ${project}, ${plural(networks, 'network')}, ${plural(containers, 'container')} (${summary})`,
+      `${c.green('valid')}: project ${project}, ${plural(networks, 'network')}, ${plural(containers, 'container')}${rules} (${summary})`,
     );
   } else {
     lines.push(report.valid ? summary : c.red(summary));

@@ -55,7 +55,7 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  undeclaredNetwork: def('NF027', 'A container or selector refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
     "A network, container, engine or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
@@ -125,38 +125,47 @@ export const CODES = {
     'NF075',
     'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
   ),
-  // --- Several engines (docs/spec.md#engines); NF090-NF099 are kept for them ---
-  engineAddressMissing: def('NF090', 'An engine has neither host nor context, or both.'),
-  engineHostInvalid: def('NF091', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
-  engineTlsMisplaced: def(
-    'NF092',
-    'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
+  // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
+  selectorEmptyMatch: def(
+    'NF090',
+    "A selector's match is empty: it would attach every container on the engine.",
+  ),
+  selectorFixedSetting: def(
+    'NF091',
+    'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
   ),
   undeclaredEngine: def(
-    'NF093',
-    'A network or container names an engine the spec does not declare under engines:.',
+    'NF092',
+    "A network's, container's or selector's engines: names an engine the spec does not declare under engines:.",
+  ),
+  // --- Several engines (docs/spec.md#engines): NF100-NF109 ---
+  engineAddressMissing: def('NF100', 'An engine has neither host nor context, or both.'),
+  engineHostInvalid: def('NF101', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
+  engineTlsMisplaced: def(
+    'NF102',
+    'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
   ),
   containerEnginesMissing: def(
-    'NF094',
+    'NF103',
     'A container has no engines: in a spec that declares several engines.',
   ),
   networkNotOnEngine: def(
-    'NF095',
+    'NF104',
     'A container is attached to a network that does not exist on one of its engines.',
   ),
   layer2WithoutEngineRanges: def(
-    'NF096',
+    'NF105',
     'A macvlan or ipvlan network on several engines (one layer-2 segment) lacks an ip_range of its own on each engine.',
   ),
   layer2RangesOverlap: def(
-    'NF097',
+    'NF106',
     'The per-engine ip_ranges of a macvlan or ipvlan network on several engines overlap, or one engine gives two ip_ranges or gateways in one subnet.',
   ),
   layer2AddressCollision: def(
-    'NF098',
+    'NF107',
     "A static address or gateway of a macvlan or ipvlan network on several engines collides across engines: inside another engine's ip_range, another engine's gateway, or the same address on several engines.",
   ),
-  emptyEngineList: def('NF099', 'An engines: list or map names no engine.'),
+  emptyEngineList: def('NF108', 'An engines: list or map names no engine.'),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

@@ -4,8 +4,10 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredSelector,
   DesiredState,
   EndpointSettings,
+  SelectorAttachment,
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
@@ -166,7 +168,47 @@ export function normalizeSpec(
     const on = normalizeContainerEngines(declared?.engines, engineList);
     if (on && containers[name]) containers[name].engines = on;
   }
-  return { project: options.project, networks, containers, ...(engines ? { engines } : {}) };
+  const desired: DesiredState = { project: options.project, networks, containers };
+  const selectors = normalizeSelectors(spec, dockerNames, strings, source);
+  if (selectors) desired.selectors = selectors;
+  if (engines) desired.engines = engines;
+  return desired;
+}
+
+/** The rules under `selectors:`, attachments keyed by Docker network name as a container's are. */
+function normalizeSelectors(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredSelector> | undefined {
+  const rules = Object.entries(spec.selectors ?? {});
+  if (rules.length === 0) return undefined;
+  const selectors: Record<string, DesiredSelector> = {};
+  for (const [name, rule] of rules) {
+    const path = ['selectors', name];
+    const selector: DesiredSelector = {
+      name,
+      matchLabels: strings(rule.match.labels, [...path, 'match', 'labels']),
+      attachments: {},
+    };
+    if (rule.engines !== undefined) selector.engines = rule.engines;
+    if (source) selector.source = keyPosition(source, path);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(rule.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const where = [...path, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...where, 'driver_opts']));
+      const attachment: SelectorAttachment = { network, ...settings };
+      if (source) attachment.source = keyPosition(source, where);
+      setOwn(selector.attachments, network, attachment);
+    }
+    setOwn(selectors, name, selector);
+  }
+  return selectors;
 }
 
 /** A network's own settings with the spec's defaults filled in: the one place they are stated. */

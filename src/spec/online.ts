@@ -1,5 +1,6 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
 import { isManagedBy } from '../core/ownership.js';
+import { expandSelectors } from '../core/selectors.js';
 import {
   compareApiVersions,
   ENDPOINT_API_GATES,
@@ -8,7 +9,7 @@ import {
   unsupportedKeys,
   type UnsupportedKey,
 } from '../model/api-versions.js';
-import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { DesiredNetwork, DesiredState, EndpointSettings } from '../model/desired.js';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
@@ -116,7 +117,9 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
       attachments.add(attachmentKey(action.container, action.network));
     }
   }
-  const found = checkAgainstEngine(spec, observed, { networks, attachments }).filter(
+  // Selector-matched containers are checked as the listed ones the plan treats them as.
+  const { desired } = expandSelectors(spec, observed);
+  const found = checkAgainstEngine(desired, observed, { networks, attachments }).filter(
     (d) => d.code !== CODES.engineExternalMissing.code,
   );
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
@@ -133,19 +136,60 @@ function checkEndpointFields(
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
+  for (const { owner, attachment, path } of endpointEntries(spec, only)) {
+    reportUnsupported(
+      unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
+      `of ${owner} on ${attachment.network}`,
+      path,
+      attachment.source,
+      apiVersion,
+      out,
+    );
+  }
+}
+
+/**
+ * The endpoints checkEndpointFields looks at: each container's attachments (with `only`, those a
+ * plan connects, selector-matched containers included), and without `only` (validate) each
+ * selector rule's own, which apply to containers present and future.
+ */
+function endpointEntries(
+  spec: DesiredState,
+  only: ReadonlySet<string> | undefined,
+): {
+  owner: string;
+  attachment: EndpointSettings & { network: string; source?: SourcePosition };
+  path: string[];
+}[] {
+  const entries = [];
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      reportUnsupported(
-        unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
-        `of container ${container.name} on ${attachment.network}`,
-        ['containers', container.name, 'networks', attachment.network],
-        attachment.source,
-        apiVersion,
-        out,
-      );
+      const rule = attachment.origin?.listed === false ? attachment.origin.selectors[0] : undefined;
+      entries.push({
+        owner:
+          rule === undefined
+            ? `container ${container.name}`
+            : `container ${container.name} (selectors.${rule})`,
+        attachment,
+        path:
+          rule === undefined
+            ? ['containers', container.name, 'networks', attachment.network]
+            : ['selectors', rule, 'networks', attachment.network],
+      });
     }
   }
+  if (only) return entries;
+  for (const selector of Object.values(spec.selectors ?? {})) {
+    for (const attachment of Object.values(selector.attachments)) {
+      entries.push({
+        owner: `selector ${selector.name}`,
+        attachment,
+        path: ['selectors', selector.name, 'networks', attachment.network],
+      });
+    }
+  }
+  return entries;
 }
 
 function reportUnsupported(

@@ -16,13 +16,8 @@ import { firstEngineHost, secondEngineHost } from '../support/fleet.js';
  * own, pointing at the second engine: netform must reach the engine the docker CLI would.
  */
 const hostB = secondEngineHost();
-const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext.block, {
-  share: SHARED_BLOCKS.fleetContext.share,
-});
-const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext.block, {
-  host: hostB,
-  share: SHARED_BLOCKS.fleetContext.share,
-});
+const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext);
+const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleetContext, { host: hostB });
 const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
 const context = scopeB.name('ctx');
 const tlsContext = scopeB.name('ctx-tls');

@@ -25,13 +25,8 @@ import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support
  */
 const hostA = firstEngineHost();
 const hostB = secondEngineHost();
-const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet.block, {
-  share: SHARED_BLOCKS.fleet.share,
-});
-const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet.block, {
-  host: hostB,
-  share: SHARED_BLOCKS.fleet.share,
-});
+const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet);
+const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet, { host: hostB });
 const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
 const specDir = mkdtempSync(join(tmpdir(), 'netform-fleet-'));
 const context = scopeB.name('fleet-ctx');
@@ -46,8 +41,8 @@ const ct = {
   webB: scopeB.name('web-b'),
   agent: scopeA.name('agent'),
 };
-const s0 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex);
-const s1 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex + 1);
+const s0 = scopeA.subnet(0);
+const s1 = scopeA.subnet(1);
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '' });
 
 function writeSpec(engines: Record<string, unknown>, extraNetworks: Record<string, unknown> = {}): void {
@@ -243,7 +238,7 @@ describe('one spec, two engines', () => {
   });
 
   it('`netform validate` checks each engine against its own part of the spec, and plan reports the error on its engine', async () => {
-    const s2 = scopeA.subnet(SHARED_BLOCKS.fleet.firstIndex + 2);
+    const s2 = scopeA.subnet(2);
     const wide = scopeA.name('wide');
     // On engine b only, a network of no project in the way of a subnet the spec places on both.
     await scopeB.createNetwork('blocker', ['--subnet', s2.v4]);

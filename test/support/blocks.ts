@@ -22,11 +22,14 @@ export const BLOCKS = {
 } as const;
 
 /**
- * Files that share a block, each with its own subnet indices and a name mark (EngineScope's
- * `share`), as no block is left: fleet.test.ts uses block 14's indices 5-7 (saved-plan.test.ts
- * uses 0-4) and fleet-context.test.ts none, on both of their engines.
+ * Every block is taken (15 is the demo's): a file that needs few subnets shares the upper half
+ * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
  */
 export const SHARED_BLOCKS = {
-  fleet: { block: 14, share: 'f', firstIndex: 5 },
-  fleetContext: { block: 14, share: 'c' },
+  // library.test.ts uses index 0 of block 13.
+  selectors: { id: 16, block: 13, first: 4 },
+  // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
+  // engines; fleet-context.test.ts makes no subnet.
+  fleet: { id: 17, block: 14, first: 5 },
+  fleetContext: { id: 18, block: 14, first: 5 },
 } as const;

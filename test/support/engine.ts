@@ -94,30 +94,42 @@ export function testSubnet(block: number, index: number): { v4: string; v6: stri
 }
 
 /**
+ * Part of another file's subnet block, for a file that needs few subnets (see
+ * test/support/blocks.ts): subnets `first`, `first + 1`... of `block`, names with its own `id`.
+ */
+export interface SharedBlock {
+  id: number;
+  block: number;
+  first: number;
+}
+
+/**
  * One test file's slice of the engine: a unique name prefix and the run label on everything it
  * makes, and a cleanup that removes all of it (call it from afterAll; it also runs on failure).
  */
 export class EngineScope {
   readonly prefix: string;
   readonly label: string;
+  /** The number in the scope's names: its block, or a shared slice's own id. */
+  readonly block: number;
+  private readonly subnets: { block: number; first: number };
 
   /** The engine, when not DOCKER_HOST's (the tests of several engines). */
   readonly host: string | undefined;
 
   constructor(
     readonly runId: string,
-    readonly block: number,
+    slot: number | SharedBlock,
     options: {
+      /** The engine, when not DOCKER_HOST's (the tests of several engines). */
       host?: string;
-      /**
-       * Marks the names of a file that shares its block with another (each taking its own subnet
-       * indices, see blocks.ts), so neither's cleanup removes the other's resources.
-       */
-      share?: string;
     } = {},
   ) {
+    const { id, block, first } = typeof slot === 'number' ? { id: slot, block: slot, first: 0 } : slot;
+    this.block = id;
+    this.subnets = { block, first };
     this.host = options.host;
-    this.prefix = `nft-${runId}-b${block}${options.share ?? ''}-`;
+    this.prefix = `nft-${runId}-b${id}-`;
     this.label = `${RUN_LABEL}=${runId}`;
   }
 
@@ -126,7 +138,7 @@ export class EngineScope {
   }
 
   subnet(index: number): { v4: string; v6: string; v4Prefix: string } {
-    return testSubnet(this.block, index);
+    return testSubnet(this.subnets.block, this.subnets.first + index);
   }
 
   /** `docker network create` with the scope's label; returns the full name. */

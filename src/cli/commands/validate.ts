@@ -78,6 +78,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           project: loaded.spec.project,
           networks: Object.keys(loaded.spec.networks).length,
           containers: Object.keys(loaded.spec.containers).length,
+          ...(loaded.spec.selectors ? { selectors: Object.keys(loaded.spec.selectors).length } : {}),
         };
       }
       io.stdout(REPORTERS[options.format](report, { color: ctx.globals().color }));

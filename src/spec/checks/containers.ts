@@ -60,7 +60,8 @@ export function checkContainers(
   }
 }
 
-function reportUndeclared(
+/** NF027 at `where`, with a hint when `key` is close to a declared key or is the Docker name of one. */
+export function reportUndeclared(
   key: string,
   where: SpecPath,
   byKey: Map<string, NetworkFacts>,
@@ -123,6 +124,11 @@ function checkEndpoint(
     });
   }
 
+  checkAliases(endpoint, where, sink);
+}
+
+/** NF051 for each alias of `endpoint` that is not a DNS name. */
+export function checkAliases(endpoint: EndpointSpec, where: SpecPath, sink: Sink): void {
   (endpoint.aliases ?? []).forEach((alias, index) => {
     if (!ALIAS_PATTERN.test(alias)) {
       sink.atValue(CODES.invalidAlias, [...where, 'aliases', index], {

@@ -8,6 +8,7 @@ import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkEngines } from './engines.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
+import { checkSelectors } from './selectors.js';
 
 export type { CheckContext } from './context.js';
 
@@ -32,6 +33,7 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkIpam(networks, sink);
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
+  checkSelectors(spec, networks, sink);
   checkEngines(spec.engines, spec.containers, networks, sink);
   return sink.diagnostics;
 }

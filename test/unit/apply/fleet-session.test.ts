@@ -171,15 +171,20 @@ describe('the apply session across engines', () => {
     const ports = engines(log);
     let failed!: () => void;
     const bFailed = new Promise<void>((resolve) => (failed = resolve));
-    // Engine b refuses its create; a's create is in flight until then, so a's connect is new work.
-    ports.get('b')!.beforeCreate = () => {
-      failed();
-      return Promise.reject(new EngineError('invalid subinterface vlan name nf0', { kind: 'refused' }));
-    };
+    // Engine b refuses its create; a's and c's creates are in flight until b's failure is
+    // reported, so their connects are new work.
+    ports.get('b')!.beforeCreate = () =>
+      Promise.reject(new EngineError('invalid subinterface vlan name nf0', { kind: 'refused' }));
     ports.get('a')!.beforeCreate = () => bFailed;
     ports.get('c')!.beforeCreate = () => bFailed;
     const events: FleetEvent[] = [];
-    const result = await applyEngines(FLEET, ports, { onEvent: (e) => events.push(e) });
+    const result = await applyEngines(FLEET, ports, {
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'engine' && e.event.type === 'action-end' && e.event.outcome.status === 'failed')
+          failed();
+      },
+    });
     expect(result.status).toBe('failed');
     const outcomes = (engine: string): string[] => {
       const r = result.engines.find((e) => e.engine === engine)!.result;

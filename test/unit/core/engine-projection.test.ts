@@ -120,6 +120,35 @@ describe('desiredForEngine', () => {
     expect(edge1).not.toHaveProperty('engines');
   });
 
+  it('keeps a selector rule on the engines it names, with its networks there', () => {
+    const withRules = compile(`
+version: 1
+project: edge
+engines:
+  edge-1: { host: ssh://ops@edge-1.example }
+  edge-2: { host: ssh://ops@edge-2.example }
+networks:
+  backend: {}
+  only-two: { engines: [edge-2] }
+selectors:
+  everywhere:
+    match: { labels: { team: ops } }
+    engines: all
+    networks: [backend, only-two]
+  first:
+    match: { labels: { team: payments } }
+    engines: [edge-1]
+    networks: [backend]
+`);
+    const rules = (engine: string): string[] =>
+      Object.values(desiredForEngine(withRules, engine).selectors ?? {}).map(
+        (s) => `${s.name}: ${Object.keys(s.attachments).sort().join(' ')}`,
+      );
+    expect(rules('edge-1')).toEqual(['everywhere: backend', 'first: backend']);
+    expect(rules('edge-2')).toEqual(['everywhere: backend only-two']);
+    expect(desiredForEngine(withRules, 'edge-1').selectors?.first).not.toHaveProperty('engines');
+  });
+
   it('leaves the spec unchanged', () => {
     const before = JSON.stringify(spec);
     desiredForEngine(spec, 'edge-1');
