@@ -52,7 +52,7 @@ export function desiredForEngine(spec: DesiredState, engine: string): DesiredSta
     if (engines !== undefined && !engines.includes(engine)) continue;
     const attachments: DesiredContainer['attachments'] = {};
     for (const [network, attachment] of Object.entries(rest.attachments)) {
-      // The offline checks (NF095) refuse an attachment to a network that is not on the engine.
+      // The offline checks (NF104) refuse an attachment to a network that is not on the engine.
       if (Object.hasOwn(networks, network)) attachments[network] = attachment;
     }
     containers[name] = { ...rest, attachments };
