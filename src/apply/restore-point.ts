@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_IPAM_DRIVER } from '../model/docker-rules.js';
 import type { DesiredNetwork } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
-import type { ObservedNetwork } from '../model/observed.js';
-import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import type { PlanNote, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
 import type { DockerPort, NetworkCreateRequest } from '../model/port.js';
 import { errorMessage } from './errors.js';
 import { networkCreateRequest } from './network-request.js';
@@ -96,6 +96,33 @@ export function restorePointRequest(
 /** True for a restore point's network (of any project). */
 export function isRestorePoint(network: Pick<ObservedNetwork, 'labels'>): boolean {
   return RESTORE_LABEL in network.labels;
+}
+
+/**
+ * The plan's notes for restore points of `project` in `observed`: a plan made while one waits
+ * does not show the endpoints it will put back (`plan --detailed-exitcode` exits 2 for them).
+ */
+export function restoreNotes(observed: ObservedState, project: string): PlanNote[] {
+  return observed.networks
+    .filter((n) => n.labels[RESTORE_LABEL] === project)
+    .map((n) => {
+      let record: RestoreRecord | undefined;
+      try {
+        record = parseRecord(n);
+      } catch {
+        record = undefined;
+      }
+      const endpoints = record
+        ? ` with ${record.endpoints.length} endpoint${record.endpoints.length === 1 ? '' : 's'}`
+        : '';
+      return {
+        ...(record ? { network: record.network } : {}),
+        message:
+          `a replace of network ${record?.network ?? '?'}${endpoints} was interrupted${record ? ` at ${record.since}` : ''} ` +
+          `(restore point ${n.name}): \`netform apply\` (or \`netform unlock\`) restores its endpoints first, ` +
+          'which this plan does not show',
+      };
+    });
 }
 
 /** The restore points `project` has on the engine, oldest first. */

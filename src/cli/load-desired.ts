@@ -18,6 +18,14 @@ export async function loadDesired(ctx: CliContext, files: string[] = []): Promis
       },
     );
   }
+  if (result.spec.compose) {
+    throw new NetformError(
+      `${files.join(', ')} is a Compose file: netform validates Compose files but never plans, applies or destroys their networks`,
+      {
+        hint: 'run `netform validate -f FILE` before `docker compose up`, which creates them (docs/compose.md)',
+      },
+    );
+  }
   return result.spec;
 }
 

@@ -10,6 +10,7 @@ import { registerExport } from './commands/export.js';
 import { registerPlan } from './commands/plan.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWatch } from './commands/watch.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
 import { createLogger } from './logger.js';
 
@@ -120,6 +121,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     registerExport,
     registerDestroy,
     registerUnlock,
+    registerWatch,
   ]) {
     register(program, ctx);
   }

@@ -25,6 +25,12 @@ export interface DesiredState {
    * `expandSelectors` (src/core/selectors.ts) turns the rules into container attachments.
    */
   selectors?: Record<string, DesiredSelector>;
+  /**
+   * Present when the state was read from a Compose file (src/compose, docs/compose.md): its
+   * containers are the Compose services. `validate` checks it; netform never plans or applies it,
+   * since Compose creates those networks.
+   */
+  compose?: ComposeOrigin;
   // --- Several engines (docs/spec.md#engines) ---
   /**
    * The engines the spec covers, keyed by the spec's name for each. Absent: one engine, reached
@@ -32,6 +38,18 @@ export interface DesiredState {
    * (src/core/engine-projection.ts) turns a spec with engines into one DesiredState per engine.
    */
   engines?: Record<string, DesiredEngine>;
+}
+
+/** What the engine checks need to know about a Compose project beyond the networks themselves. */
+export interface ComposeOrigin {
+  /** Compose's project name (its label com.docker.compose.project). */
+  project: string;
+  /** Docker network name -> the network's key in the Compose file (label com.docker.compose.network). */
+  networkKeys: Record<string, string>;
+  /** Service -> the Docker name of its primary network, the one Compose creates the container on. */
+  primaryNetworks: Record<string, string>;
+  /** Docker names of the networks with `enable_ipv4: false` (IPv6 only; Engine API 1.48+). */
+  ipv4Disabled: string[];
 }
 
 // --- Several engines (docs/spec.md#engines) ---

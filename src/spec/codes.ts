@@ -123,7 +123,45 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+    'An endpoint sets a field the engine API cannot honour: mac_address (on connect from API 1.54, at container create from 1.44), gateway priority (1.48) or an interface name (1.49).',
+  ),
+  // Compose files (src/compose, docs/compose.md).
+  composeNetworkModeWithNetworks: def(
+    'NF100',
+    'A Compose service sets both network_mode and networks, which Compose refuses.',
+  ),
+  composeInterpolation: def(
+    'NF101',
+    'A ${...} in a Compose file cannot be substituted: invalid syntax, or a required variable is not set.',
+  ),
+  composeUnsetVariable: def(
+    'NF102',
+    'A variable in a Compose network setting is not set; Compose substitutes an empty string.',
+  ),
+  composeNetworkModeService: def(
+    'NF103',
+    'network_mode: service:NAME names a service the Compose file does not declare.',
+  ),
+  composeDotenv: def('NF104', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
+  composeMergeConflict: def(
+    'NF105',
+    'An override file gives a network setting a value Compose cannot merge (a mapping over a list...).',
+  ),
+  composeNotReadHere: def(
+    'NF106',
+    'A Compose feature netform does not read (include, extends from another file): what it brings is not checked.',
+  ),
+  composeNetworkNotOwned: def(
+    'NF107',
+    'A network with the Docker name Compose would create belongs to another Compose project: Compose uses it as it is.',
+  ),
+  composeNetworkLabelMismatch: def(
+    'NF108',
+    "A network with the Docker name Compose would create lacks this network's com.docker.compose.network label (not made by Compose, or for another key), which Compose refuses.",
+  ),
+  composeIpv4Disabled: def(
+    'NF109',
+    'enable_ipv4: false on an engine older than API 1.48 (Docker 28), which ignores it and gives the network IPv4 as well.',
   ),
   // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
   selectorEmptyMatch: def(
@@ -138,34 +176,34 @@ export const CODES = {
     'NF092',
     "A network's, container's or selector's engines: names an engine the spec does not declare under engines:.",
   ),
-  // --- Several engines (docs/spec.md#engines): NF100-NF109 ---
-  engineAddressMissing: def('NF100', 'An engine has neither host nor context, or both.'),
-  engineHostInvalid: def('NF101', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
+  // --- Several engines (docs/spec.md#engines): NF110-NF118 ---
+  engineAddressMissing: def('NF110', 'An engine has neither host nor context, or both.'),
+  engineHostInvalid: def('NF111', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
   engineTlsMisplaced: def(
-    'NF102',
+    'NF112',
     'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
   ),
   containerEnginesMissing: def(
-    'NF103',
+    'NF113',
     'A container has no engines: in a spec that declares several engines.',
   ),
   networkNotOnEngine: def(
-    'NF104',
+    'NF114',
     'A container is attached to a network that does not exist on one of its engines.',
   ),
   layer2WithoutEngineRanges: def(
-    'NF105',
+    'NF115',
     'A macvlan or ipvlan network on several engines (one layer-2 segment) lacks an ip_range of its own on each engine.',
   ),
   layer2RangesOverlap: def(
-    'NF106',
+    'NF116',
     'The per-engine ip_ranges of a macvlan or ipvlan network on several engines overlap, or one engine gives two ip_ranges or gateways in one subnet.',
   ),
   layer2AddressCollision: def(
-    'NF107',
+    'NF117',
     "A static address or gateway of a macvlan or ipvlan network on several engines collides across engines: inside another engine's ip_range, another engine's gateway, or the same address on several engines.",
   ),
-  emptyEngineList: def('NF108', 'An engines: list or map names no engine.'),
+  emptyEngineList: def('NF118', 'An engines: list or map names no engine.'),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

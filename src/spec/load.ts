@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadCompose, mayBeCompose, type Environment } from '../compose/load.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
 import { compileSpec, projectFromPath, toResult, type SpecSource, type ValidationResult } from './compile.js';
@@ -11,6 +12,8 @@ export const DEFAULT_SPEC_FILE = 'netform.yaml';
 export interface LoadOptions {
   /** Relative file names are resolved against this; default: process.cwd(). */
   cwd?: string;
+  /** The environment a Compose file's `${VAR}` are substituted from (docs/compose.md); default: none. */
+  env?: Environment;
 }
 
 /**
@@ -32,6 +35,10 @@ export async function loadSpec(
     else sources.push(result);
   }
   if (diagnostics.length > 0) return toResult(diagnostics, undefined, [...names]);
+  if (mayBeCompose(sources[0]!.text)) {
+    const compose = await loadCompose(sources, { cwd, env: options.env });
+    if (compose) return compose;
+  }
   const first = resolve(cwd, names[0]!);
   return compileSpec(sources, { defaultProject: projectFromPath(first), baseDir: cwd });
 }

@@ -272,6 +272,8 @@ function sourceTree(
   const build = (node: Node, keyOffset: number | undefined): SourceNode => {
     const result: SourceNode = { file, valueOffset: node.range?.[0] ?? 0 };
     if (keyOffset !== undefined) result.keyOffset = keyOffset;
+    if (node.tag !== undefined && node.tag.startsWith('!') && !node.tag.startsWith('!!'))
+      result.tag = node.tag;
     if (isScalar(node)) {
       if (typeof node.value !== 'string' && typeof node.source === 'string') result.raw = node.source;
     } else if (isMap(node)) {

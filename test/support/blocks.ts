@@ -15,10 +15,16 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
-  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  // 15 (10.213.120.0/21): its first two /24s are examples/quickstart's, which scripts/demo.sh
+  // applies; the Compose tests use only its indices 2-7.
   qaPlan: 12,
   library: 13,
   savedPlans: 14,
+  compose: 15,
+  // Name prefixes only (ids above 15 take no subnet block): the watch tests take their subnets
+  // from 10.213.240.0/21 (watchSubnet in test/engine/watch-harness.ts).
+  watch: 18,
+  watchImage: 19,
 } as const;
 
 /**

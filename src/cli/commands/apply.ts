@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { ApplyFormat } from '../../apply/report.js';
 import { apply, type ApplySource } from '../../apply/session.js';
 import { parsePlanFile } from '../../core/plan-file.js';
@@ -84,5 +85,22 @@ async function savedSource(ctx: CliContext, planfile: string, options: ApplyOpti
       hint: 'write one with `netform plan --out FILE`',
     });
   }
+  if (looksLikeSpec(text)) {
+    throw new NetformError(`${planfile} is a spec, not a saved plan`, {
+      hint: `did you mean \`netform apply -f ${planfile}\`? (PLANFILE is a plan written by \`netform plan --out\`)`,
+    });
+  }
   return { planFile: parsePlanFile(text, planfile), fileName: planfile };
+}
+
+/** A YAML mapping with the top-level keys of a spec (docs/spec.md), and not a plan's JSON. */
+function looksLikeSpec(text: string): boolean {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: 100 });
+  } catch {
+    return false;
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || 'format' in data) return false;
+  return ['version', 'networks', 'containers'].some((key) => key in data);
 }

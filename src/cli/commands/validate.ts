@@ -19,29 +19,38 @@ interface ValidateOptions {
   file?: string[];
   offline?: boolean;
   format: ReportFormat;
+  projectName?: string;
 }
 
 /**
  * `netform validate`: the spec checks (no engine needed with --offline), then, with an engine,
- * the checks against what exists there. Exit 0 when there is no error, 1 otherwise.
+ * the checks against what exists there. A Compose file is read as Compose reads it, with this
+ * process's environment (docs/compose.md). Exit 0 when there is no error, 1 otherwise.
  */
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
     .description(
-      'check the spec: schema, addresses, names, references; and against the engine unless --offline',
+      'check the spec or a Compose file: schema, addresses, names, references; and against the engine unless --offline',
     )
     .option(
       '-f, --file <file>',
-      `spec file (repeatable; later files override earlier ones; default ${DEFAULT_SPEC_FILE})`,
+      `spec or Compose file (repeatable; later files override earlier ones; default ${DEFAULT_SPEC_FILE})`,
       collect,
     )
     .option('--offline', 'do not contact the engine; check the spec alone')
+    .option(
+      '-p, --project-name <name>',
+      'Compose project name, as docker compose -p (default: COMPOSE_PROJECT_NAME, then name:, then the directory)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .action(async (options: ValidateOptions) => {
       const { io } = ctx;
       const files = options.file ?? [DEFAULT_SPEC_FILE];
-      const loaded = await loadSpec(files, { cwd: io.cwd });
+      // -p wins over COMPOSE_PROJECT_NAME in Compose, and is checked the same way.
+      const env =
+        options.projectName === undefined ? io.env : { ...io.env, COMPOSE_PROJECT_NAME: options.projectName };
+      const loaded = await loadSpec(files, { cwd: io.cwd, env });
       let diagnostics: Diagnostic[] = loaded.ok ? loaded.warnings : [...loaded.errors, ...loaded.warnings];
       const report: DiagnosticReport = { valid: loaded.ok, files, diagnostics: [] };
 
@@ -79,6 +88,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           networks: Object.keys(loaded.spec.networks).length,
           containers: Object.keys(loaded.spec.containers).length,
           ...(loaded.spec.selectors ? { selectors: Object.keys(loaded.spec.selectors).length } : {}),
+          ...(loaded.spec.compose ? { compose: true } : {}),
         };
       }
       io.stdout(REPORTERS[options.format](report, { color: ctx.globals().color }));
