@@ -5,6 +5,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
 ensure_engine
+# The tests of several engines (test/engine/fleet*.test.ts) need a second engine of another version.
+if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
+  step "starting a second engine (Docker 28.5, in its own network namespace) for the tests of several engines"
+  bash scripts/engines.sh up fleet2 28.5
+  NETFORM_TEST_SECOND_DOCKER_HOST=$(bash scripts/engines.sh host fleet2)
+  export NETFORM_TEST_SECOND_DOCKER_HOST
+fi
 
 step "typecheck"
 npm run --silent typecheck

@@ -34,6 +34,20 @@ import type { Watcher, WatchOptions } from './watch/controller.js';
 export { compileSpec, loadSpec, normalizeSpec } from './spec/index.js';
 export type { CompileOptions, LoadOptions, SpecSource, ValidationResult } from './spec/index.js';
 export { connectDocker, type ConnectOptions } from './docker/connect.js';
+// Several engines (docs/spec.md#engines, docs/engines.md#several-engines).
+export {
+  closeEngines,
+  connectEngines,
+  type ConnectEnginesOptions,
+  type EngineClientInput,
+  type ModemHolder,
+} from './docker/connect-engines.js';
+export { desiredForEngine, engineNames, SINGLE_ENGINE } from './core/engine-projection.js';
+export { applyEngines, destroyEngines, planEngines } from './apply/fleet-session.js';
+export type { EngineResult, FleetEvent, FleetResult, FleetSessionOptions } from './apply/fleet-session.js';
+export type { EnginePlan, FleetPlan } from './model/fleet.js';
+export { renderFleetPlan } from './render/fleet-plan.js';
+export { renderFleetApplyJson, renderFleetApplyText } from './apply/fleet-report.js';
 export { exportSpec, renderExportYaml } from './core/export.js';
 export { buildPlanFile, parsePlanFile, serializePlanFile, checkPlanFreshness } from './core/plan-file.js';
 export { NetformError, EngineError, InternalError } from './model/errors.js';

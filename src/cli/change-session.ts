@@ -176,16 +176,30 @@ export async function runChangeCommand(
 }
 
 /** The shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143). */
-const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
+export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
 
 const hasErrors = (plan: Plan): boolean => plan.diagnostics.some((d) => d.severity === 'error');
 
 /** Asks on the terminal; without one, refuses (a script must say --auto-approve). */
-async function confirm(
+function confirm(
   ctx: CliContext,
   command: string,
   plan: Plan,
   host: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  return askToCarryOut(ctx, command, plan.actions.length, `for project ${plan.project} on ${host}`, signal);
+}
+
+/**
+ * `Carry out these N actions WHAT? [y/N]` on the terminal (also for a session across engines,
+ * src/cli/fleet.ts); without a terminal, refuses: a script must say --auto-approve.
+ */
+export async function askToCarryOut(
+  ctx: CliContext,
+  command: string,
+  n: number,
+  what: string,
   signal: AbortSignal,
 ): Promise<boolean> {
   if (!ctx.io.stdinIsTTY) {
@@ -196,9 +210,8 @@ async function confirm(
       },
     );
   }
-  const n = plan.actions.length;
   return ctx.io.confirm(
-    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} for project ${plan.project} on ${host}? [y/N] `,
+    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} ${what}? [y/N] `,
     signal,
   );
 }

@@ -55,7 +55,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .version(NETFORM_VERSION, '-V, --version')
     .option(
       '-H, --host <url>',
-      'engine address: unix://, tcp://, ssh:// (default: DOCKER_HOST, then the local socket)',
+      'engine address: unix://, tcp://, ssh:// (default: DOCKER_HOST, then the docker context, then the local socket)',
+    )
+    .option(
+      '-c, --context <name>',
+      'docker context to reach the engine through (default: DOCKER_CONTEXT, then the docker CLI current context)',
     )
     .addOption(
       new Option('--log-level <level>', 'pino log level on stderr (default: warn; info for watch)').choices([
@@ -86,6 +90,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const globals = (): GlobalOptions => {
     const o = program.opts<{
       host?: string;
+      context?: string;
       logLevel?: string;
       logFormat: 'json' | 'pretty';
       color: boolean;
@@ -93,6 +98,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }>();
     return {
       host: o.host,
+      context: o.context,
       logLevel: o.logLevel ?? defaultLogLevel(command),
       logFormat: o.logFormat,
       color: o.color && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== ''),
@@ -106,7 +112,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     logger: () => (logger ??= createLogger(globals())),
     docker: () => {
       docker ??= import('../docker/connect.js').then(({ connectDocker }) =>
-        connectDocker({ host: globals().host, env: io.env, logger: ctx.logger() }),
+        connectDocker({
+          host: globals().host,
+          context: globals().context,
+          env: io.env,
+          logger: ctx.logger(),
+        }),
       );
       return docker;
     },

@@ -20,6 +20,8 @@ export interface DiagnosticReport {
   diagnostics: Diagnostic[];
   /** The engine checked against; absent with --offline or when the spec was invalid. */
   engine?: { host: string; version: string; apiVersion: string };
+  /** The engines checked against, for a spec with engines: (then `engine` is absent). */
+  engines?: { name: string; host: string; version: string; apiVersion: string }[];
   /** What the valid spec declares; `compose` when it was a Compose file (containers are its services). */
   spec?: { project: string; networks: number; containers: number; selectors?: number; compose?: boolean };
 }
@@ -84,6 +86,7 @@ const json: Reporter = (report) => {
     warningCount: report.diagnostics.length - errors,
     ...(report.spec ? { spec: report.spec } : {}),
     ...(report.engine ? { engine: report.engine } : {}),
+    ...(report.engines ? { engines: report.engines } : {}),
     diagnostics: report.diagnostics.map((d) => ({
       severity: d.severity,
       code: d.code,

@@ -64,7 +64,7 @@ export const CODES = {
   undeclaredNetwork: def('NF027', 'A container or selector refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
-    "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
+    "A network, container, engine or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
   ),
   parentOnWrongDriver: def(
     'NF029',
@@ -182,10 +182,38 @@ export const CODES = {
     'NF091',
     'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
   ),
-  selectorUndeclaredEngine: def(
+  undeclaredEngine: def(
     'NF092',
-    "A selector's engines: names an engine the spec does not declare under engines:.",
+    "A network's, container's or selector's engines: names an engine the spec does not declare under engines:.",
   ),
+  // --- Several engines (docs/spec.md#engines): NF110-NF118 ---
+  engineAddressMissing: def('NF110', 'An engine has neither host nor context, or both.'),
+  engineHostInvalid: def('NF111', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
+  engineTlsMisplaced: def(
+    'NF112',
+    'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
+  ),
+  containerEnginesMissing: def(
+    'NF113',
+    'A container has no engines: in a spec that declares several engines.',
+  ),
+  networkNotOnEngine: def(
+    'NF114',
+    'A container is attached to a network that does not exist on one of its engines.',
+  ),
+  layer2WithoutEngineRanges: def(
+    'NF115',
+    'A macvlan or ipvlan network on several engines (one layer-2 segment) lacks an ip_range of its own on each engine.',
+  ),
+  layer2RangesOverlap: def(
+    'NF116',
+    'The per-engine ip_ranges of a macvlan or ipvlan network on several engines overlap, or one engine gives two ip_ranges or gateways in one subnet.',
+  ),
+  layer2AddressCollision: def(
+    'NF117',
+    "A static address or gateway of a macvlan or ipvlan network on several engines collides across engines: inside another engine's ip_range, another engine's gateway, or the same address on several engines.",
+  ),
+  emptyEngineList: def('NF118', 'An engines: list or map names no engine.'),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

@@ -41,7 +41,7 @@ export async function loadSpec(
     if (compose) return compose;
   }
   const first = resolve(cwd, names[0]!);
-  return compileSpec(sources, { defaultProject: projectFromPath(first) });
+  return compileSpec(sources, { defaultProject: projectFromPath(first), baseDir: cwd });
 }
 
 async function readSpecFile(name: string, path: string): Promise<SpecSource | { diagnostic: Diagnostic }> {

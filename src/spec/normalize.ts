@@ -11,6 +11,7 @@ import type {
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
@@ -64,7 +65,12 @@ const sortedUnique = (items: string[]): string[] => [...new Set(items)].sort();
  */
 export function normalizeSpec(
   spec: NetformSpec,
-  options: { project: string; source?: SourceNode },
+  options: {
+    project: string;
+    source?: SourceNode;
+    /** The directory relative spec file names were given from: TLS file names become absolute. */
+    baseDir?: string;
+  },
 ): DesiredState {
   const { source } = options;
   const strings = (
@@ -147,9 +153,26 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
+
+  // --- Several engines (docs/spec.md#engines) ---
+  const engines = normalizeEngines(spec, source, options.baseDir);
+  const engineList = engines ? Object.keys(engines) : undefined;
+  for (const [key, declared] of Object.entries(spec.networks ?? {})) {
+    const network = networks[dockerNames.get(key)!];
+    const placed = normalizeNetworkEngines(declared?.engines, ['networks', key, 'engines'], {
+      strings,
+      labels: labelsOf,
+    });
+    if (network && placed) network.engines = placed;
+  }
+  for (const [name, declared] of Object.entries(spec.containers ?? {})) {
+    const on = normalizeContainerEngines(declared?.engines, engineList);
+    if (on && containers[name]) containers[name].engines = on;
+  }
   const desired: DesiredState = { project: options.project, networks, containers };
   const selectors = normalizeSelectors(spec, dockerNames, strings, source);
   if (selectors) desired.selectors = selectors;
+  if (engines) desired.engines = engines;
   return desired;
 }
 

@@ -179,6 +179,16 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
         );
         return;
       }
+      if (result.spec.engines) {
+        // watch covers one engine (docs/spec.md#engines): a spec that now names engines is kept out.
+        specValid = false;
+        metrics.specValid.set(0);
+        logger.error(
+          { project: desired.project, engines: Object.keys(result.spec.engines) },
+          'the spec now names several engines, which watch does not cover: the last spec stays in force',
+        );
+        return;
+      }
       specValid = true;
       metrics.specValid.set(1);
       if (result.spec.project !== desired.project) {

@@ -36,4 +36,8 @@ export const SHARED_BLOCKS = {
   selectors: { id: 16, block: 13, first: 4 },
   // replace.test.ts uses indices 0 and 1 of block 5.
   planHonesty: { id: 17, block: 5, first: 2 },
+  // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
+  // engines; fleet-context.test.ts makes no subnet. (Ids 18 and 19 are the watch tests'.)
+  fleet: { id: 20, block: 14, first: 5 },
+  fleetContext: { id: 21, block: 14, first: 5 },
 } as const;

@@ -5,8 +5,9 @@ import type { ApplyFormat } from '../../apply/report.js';
 import { apply, type ApplySource } from '../../apply/session.js';
 import { parsePlanFile } from '../../core/plan-file.js';
 import { NetformError } from '../../model/errors.js';
-import { runChangeCommand } from '../change-session.js';
+import { runChangeCommand, type ChangeCommandOptions } from '../change-session.js';
 import type { CliContext } from '../context.js';
+import { acrossEngines, addEngineOption, applyAcrossEngines } from '../fleet.js';
 import { loadDesired } from '../load-desired.js';
 import { addChangeSessionOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
 import { describeReadProblem, readBounded } from '../../spec/read-input.js';
@@ -24,6 +25,7 @@ interface ApplyOptions {
   target?: string[];
   adopt?: string[];
   strict?: boolean;
+  engine?: string[];
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {
@@ -37,23 +39,29 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('--target <name>', 'limit to this network or container (repeatable)', collect)
     .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error');
-  addChangeSessionOptions(command).action(async (planfile: string | undefined, options: ApplyOptions) => {
-    const format = chosenFormat<ApplyFormat>(options);
-    const source =
-      planfile === undefined ? await specSource(ctx, options) : await savedSource(ctx, planfile, options);
-    const port = await ctx.docker();
-    await runChangeCommand(
-      ctx,
-      {
+  addEngineOption(addChangeSessionOptions(command)).action(
+    async (planfile: string | undefined, options: ApplyOptions) => {
+      const format = chosenFormat<ApplyFormat>(options);
+      const cli: ChangeCommandOptions = {
         command: 'apply',
         autoApprove: options.autoApprove === true,
         format,
         lockTimeoutMs: options.lockTimeout,
         ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
-      },
-      (session) => apply(port, source, session),
-    );
-  });
+      };
+      const source =
+        planfile === undefined ? await specSource(ctx, options) : await savedSource(ctx, planfile, options);
+      if ('desired' in source && acrossEngines(source.desired, options.engine)) {
+        await applyAcrossEngines(ctx, source.desired, options.engine, source.planOptions ?? {}, cli);
+        return;
+      }
+      if (planfile !== undefined && (options.engine?.length ?? 0) > 0) {
+        throw new NetformError('--engine does not go with PLANFILE: a saved plan is for one engine');
+      }
+      const port = await ctx.docker();
+      await runChangeCommand(ctx, cli, (session) => apply(port, source, session));
+    },
+  );
 }
 
 async function specSource(ctx: CliContext, options: ApplyOptions): Promise<ApplySource> {

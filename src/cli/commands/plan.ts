@@ -12,6 +12,7 @@ import { loadSpec } from '../../spec/index.js';
 import { DEFAULT_SPEC_FILE } from '../../spec/load.js';
 import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
+import { acrossEngines, addEngineOption, planAcrossEngines } from '../fleet.js';
 import { addFormatOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
 
 interface PlanCommandOptions {
@@ -23,6 +24,7 @@ interface PlanCommandOptions {
   target?: string[];
   adopt?: string[];
   strict?: boolean;
+  engine?: string[];
 }
 
 /** Exit code of `plan --detailed-exitcode` when the plan has changes (docs/plan.md). */
@@ -42,57 +44,61 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none (1 on any error)')
     .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect)
     .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect)
-    .option('--strict', 'a listed container that does not exist is an error, not a warning')
-    .action(async (options: PlanCommandOptions) => {
-      const { io } = ctx;
-      const color = ctx.globals().color;
-      const format = chosenFormat<PlanFormat>(options);
-      const specFiles = (options.file?.length ? options.file : [DEFAULT_SPEC_FILE]).map((f) =>
-        resolve(io.cwd, f),
-      );
-      // Before anything is observed: a refused --out is said first, not after the plan.
-      if (options.out !== undefined)
-        await checkPlanTarget(options.out, resolve(io.cwd, options.out), specFiles);
-      const loaded = await loadSpec(options.file ?? [], { cwd: io.cwd });
-      for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
-        io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
+    .option('--strict', 'a listed container that does not exist is an error, not a warning');
+  addEngineOption(command).action(async (options: PlanCommandOptions) => {
+    const { io } = ctx;
+    const color = ctx.globals().color;
+    const format = chosenFormat<PlanFormat>(options);
+    const specFiles = (options.file?.length ? options.file : [DEFAULT_SPEC_FILE]).map((f) =>
+      resolve(io.cwd, f),
+    );
+    // Before anything is observed: a refused --out is said first, not after the plan.
+    if (options.out !== undefined)
+      await checkPlanTarget(options.out, resolve(io.cwd, options.out), specFiles);
+    const loaded = await loadSpec(options.file ?? [], { cwd: io.cwd });
+    for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
+      io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
+    }
+    if (!loaded.ok) {
+      ctx.setExitCode(1);
+      return;
+    }
+    const planOptions = planOptionsOf(options);
+    if (acrossEngines(loaded.spec, options.engine)) {
+      await planAcrossEngines(ctx, loaded.spec, options, planOptions, format);
+      return;
+    }
+    const docker = await ctx.docker();
+    const { observed, plan } = await observeAndPlan(docker, loaded.spec, planOptions);
+    io.stdout(PLAN_REPORTERS[format](plan, { color }));
+    const failed = plan.diagnostics.some(isError);
+    if (options.out !== undefined) {
+      if (failed) {
+        io.stderr(`error: the plan has errors, so it was not saved to ${options.out}\n`);
+      } else {
+        const file = buildPlanFile({
+          plan,
+          desired: loaded.spec,
+          options: planOptions,
+          observed,
+          host: docker.host,
+          netformVersion: NETFORM_VERSION,
+          createdAt: new Date().toISOString(),
+        });
+        await writePlanFile(options.out, resolve(io.cwd, options.out), serializePlanFile(file), specFiles);
+        ctx.logger().info({ file: options.out }, 'plan saved');
+        if (format === 'text')
+          io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
       }
-      if (!loaded.ok) {
-        ctx.setExitCode(1);
-        return;
-      }
-      const docker = await ctx.docker();
-      const planOptions = planOptionsOf(options);
-      const { observed, plan } = await observeAndPlan(docker, loaded.spec, planOptions);
-      io.stdout(PLAN_REPORTERS[format](plan, { color }));
-      const failed = plan.diagnostics.some(isError);
-      if (options.out !== undefined) {
-        if (failed) {
-          io.stderr(`error: the plan has errors, so it was not saved to ${options.out}\n`);
-        } else {
-          const file = buildPlanFile({
-            plan,
-            desired: loaded.spec,
-            options: planOptions,
-            observed,
-            host: docker.host,
-            netformVersion: NETFORM_VERSION,
-            createdAt: new Date().toISOString(),
-          });
-          await writePlanFile(options.out, resolve(io.cwd, options.out), serializePlanFile(file), specFiles);
-          ctx.logger().info({ file: options.out }, 'plan saved');
-          if (format === 'text')
-            io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
-        }
-      }
-      if (failed) ctx.setExitCode(1);
-      else if (
-        options.detailedExitcode === true &&
-        // An interrupted replace waiting to be restored is a change the next apply makes.
-        (plan.actions.length > 0 || restoreNotes(observed, plan.project).length > 0)
-      )
-        ctx.setExitCode(EXIT_CHANGES);
-    });
+    }
+    if (failed) ctx.setExitCode(1);
+    else if (
+      options.detailedExitcode === true &&
+      // An interrupted replace waiting to be restored is a change the next apply makes.
+      (plan.actions.length > 0 || restoreNotes(observed, plan.project).length > 0)
+    )
+      ctx.setExitCode(EXIT_CHANGES);
+  });
 }
 
 /**

@@ -1,6 +1,9 @@
 import { printable } from '../../core/printable.js';
 import { Option, type Command } from 'commander';
+import { desiredForEngine } from '../../core/engine-projection.js';
+import type { DesiredState } from '../../model/desired.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
+import type { EngineInfo } from '../../model/observed.js';
 import {
   REPORTERS,
   REPORT_FORMATS,
@@ -52,7 +55,22 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       let diagnostics: Diagnostic[] = loaded.ok ? loaded.warnings : [...loaded.errors, ...loaded.warnings];
       const report: DiagnosticReport = { valid: loaded.ok, files, diagnostics: [] };
 
-      if (loaded.ok && options.offline !== true) {
+      if (loaded.ok && options.offline !== true && loaded.spec.engines) {
+        // Several engines: each checked against its own part of the spec (docs/spec.md#engines).
+        const checked = await checkEachEngine(ctx, loaded.spec);
+        report.engines = checked.map(({ name, host, engine }) => ({
+          name,
+          host,
+          version: engine.version,
+          apiVersion: engine.apiVersion,
+        }));
+        if (options.format !== 'json') {
+          for (const { name, host, engine } of checked) {
+            io.stdout(`engine ${name}: Docker ${engine.version} (API ${engine.apiVersion}) at ${host}\n`);
+          }
+        }
+        diagnostics = [...diagnostics, ...checked.flatMap((c) => c.diagnostics)];
+      } else if (loaded.ok && options.offline !== true) {
         const docker = await ctx.docker();
         const engine = await docker.engineInfo();
         const observed = await docker.observe({ networks: [], containers: [] });
@@ -79,4 +97,36 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       io.stdout(REPORTERS[options.format](report, { color: ctx.globals().color }));
       ctx.setExitCode(report.valid ? 0 : 1);
     });
+}
+
+/**
+ * The checks against each engine of a spec with engines:, concurrently; each diagnostic's message
+ * names its engine. Connecting is all or nothing (connectEngines).
+ */
+async function checkEachEngine(
+  ctx: CliContext,
+  spec: DesiredState,
+): Promise<{ name: string; host: string; engine: EngineInfo; diagnostics: Diagnostic[] }[]> {
+  const { closeEngines, connectEngines } = await import('../../docker/connect-engines.js');
+  const { host, context } = ctx.globals();
+  const engines = await connectEngines(spec, {
+    env: ctx.io.env,
+    logger: ctx.logger(),
+    ...(host !== undefined ? { host } : {}),
+    ...(context !== undefined ? { context } : {}),
+  });
+  try {
+    return await Promise.all(
+      [...engines].map(async ([name, docker]) => {
+        const engine = await docker.engineInfo();
+        const observed = await docker.observe({ networks: [], containers: [] });
+        const diagnostics = checkAgainstEngine(desiredForEngine(spec, name), { ...observed, engine }).map(
+          (d) => ({ ...d, message: `on engine ${name}: ${d.message}` }),
+        );
+        return { name, host: docker.host, engine, diagnostics };
+      }),
+    );
+  } finally {
+    await closeEngines(engines);
+  }
 }

@@ -5,6 +5,7 @@ import { DiagnosticSink } from '../diagnose.js';
 import type { SourceNode } from '../source-map.js';
 import { checkContainers } from './containers.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
+import { checkEngines } from './engines.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
 import { checkSelectors } from './selectors.js';
@@ -33,5 +34,6 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
   checkSelectors(spec, networks, sink);
+  checkEngines(spec.engines, spec.containers, networks, sink);
   return sink.diagnostics;
 }

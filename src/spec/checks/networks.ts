@@ -4,9 +4,9 @@ import { NAME_PATTERN, type NetworkFacts, type Sink } from './context.js';
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 /** Linux's IFNAMSIZ is 16 bytes including the terminating NUL. */
 const MAX_INTERFACE_NAME = 15;
-const PARENT_DRIVERS = ['macvlan', 'ipvlan'];
+export const PARENT_DRIVERS = ['macvlan', 'ipvlan'];
 /** Built-in drivers that certainly take no parent; a plugin driver might. */
-const NO_PARENT_DRIVERS = ['bridge', 'overlay', 'host', 'null', 'none'];
+export const NO_PARENT_DRIVERS = ['bridge', 'overlay', 'host', 'null', 'none'];
 /** netform's own labels (io.netform.managed, io.netform.project) live here. */
 const RESERVED_LABEL_PREFIX = 'io.netform.';
 
@@ -67,7 +67,8 @@ function checkNames(network: NetworkFacts, byDockerName: Map<string, NetworkFact
 function checkExternal(network: NetworkFacts, sink: Sink): void {
   const { spec } = network;
   for (const key of Object.keys(spec)) {
-    if (key === 'external' || key.startsWith('x-')) continue;
+    // engines: says where it exists (its settings there are checked in engines.ts).
+    if (key === 'external' || key === 'engines' || key.startsWith('x-')) continue;
     if (key === 'name' && typeof spec.external !== 'object') continue;
     if (key === 'exclusive') {
       sink.atKey(CODES.exclusiveExternal, [...network.path, key], {
@@ -105,7 +106,8 @@ function checkParent(network: NetworkFacts, sink: Sink): void {
     });
   }
   if (PARENT_DRIVERS.includes(driver)) {
-    if (!parentPath) {
+    // With a parent given on some engine, engines.ts warns about the engines without one.
+    if (!parentPath && !parentOnSomeEngine(spec)) {
       sink.atKey(CODES.parentMissing, network.path, {
         severity: 'warning',
         message: `${driver} network without a parent interface: Docker creates a dummy one, with no outside connectivity`,
@@ -125,6 +127,14 @@ function checkParent(network: NetworkFacts, sink: Sink): void {
       ? 'remove parent, or set driver: macvlan or ipvlan'
       : 'check that the plugin takes a parent option',
   });
+}
+
+function parentOnSomeEngine(spec: NetworkFacts['spec']): boolean {
+  const engines = spec.engines;
+  if (engines === undefined || Array.isArray(engines)) return false;
+  return Object.values(engines).some(
+    (entry) => entry?.parent !== undefined || entry?.driver_opts?.parent !== undefined,
+  );
 }
 
 function checkBridgeName(network: NetworkFacts, byBridgeName: Map<string, NetworkFacts>, sink: Sink): void {
@@ -156,7 +166,7 @@ function checkBridgeName(network: NetworkFacts, byBridgeName: Map<string, Networ
   }
 }
 
-function checkLabels(network: NetworkFacts, sink: Sink): void {
+export function checkLabels(network: Pick<NetworkFacts, 'spec' | 'path'>, sink: Sink): void {
   const labels = network.spec.labels;
   if (labels === undefined) return;
   const path = [...network.path, 'labels'];
