@@ -9,6 +9,13 @@ if [ "$(id -u)" -eq 0 ]; then
   step "two-node swarm for the Swarm engine tests (scripts/swarm.sh up)"
   bash scripts/swarm.sh up >/dev/null
 fi
+# The tests of several engines (test/engine/fleet*.test.ts) need a second engine of another version.
+if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
+  step "starting a second engine (Docker 28.5, in its own network namespace) for the tests of several engines"
+  bash scripts/engines.sh up fleet2 28.5
+  NETFORM_TEST_SECOND_DOCKER_HOST=$(bash scripts/engines.sh host fleet2)
+  export NETFORM_TEST_SECOND_DOCKER_HOST
+fi
 
 step "typecheck"
 npm run --silent typecheck

@@ -96,6 +96,7 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   );
   actions.push(...attachments.actions);
   diagnostics.push(...attachments.diagnostics);
+  notes.push(...attachments.notes);
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
@@ -126,9 +127,9 @@ function networksNeededByTargets(
   return needed;
 }
 
-/** Strips the source position: a plan says what to do, not where the spec said it. */
+/** Strips the source position (and spec key): a plan says what to do, not where the spec said it. */
 function withoutSource(network: DesiredNetwork): DesiredNetwork {
-  const { source: _source, ...rest } = network;
+  const { source: _source, specKey: _specKey, ...rest } = network;
   return rest;
 }
 

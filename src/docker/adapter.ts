@@ -10,6 +10,8 @@ import type {
 import type {
   DockerPort,
   EngineCallStats,
+  EventOptions,
+  EventStream,
   NetworkCreateRequest,
   ObserveOptions,
   ServiceNetworkAttachment,
@@ -18,6 +20,7 @@ import type {
 import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
+import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
 import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
@@ -111,6 +114,10 @@ export class DockerAdapter implements DockerPort {
       body: { Container: containerId, Force: options?.force === true },
       ok: [200],
     });
+  }
+
+  async events(options: EventOptions): Promise<EventStream> {
+    return subscribeEvents(this.client, (await this.engineInfo()).swarmControl, options);
   }
 
   // ---- Swarm (docs/swarm.md) ----

@@ -210,6 +210,7 @@ export function endpointFrom(
   const ipam = api.IPAMConfig ?? {};
   return {
     networkId: api.NetworkID ?? '',
+    ...(api.EndpointID !== undefined ? { endpointId: api.EndpointID } : {}),
     networkName,
     aliases: [...(api.Aliases ?? [])],
     aliasesKnown,

@@ -49,6 +49,12 @@ export interface ObservedNetwork {
 
 export interface ObservedEndpoint {
   networkId: string;
+  /**
+   * The engine's EndpointID, as reported: empty when the container has no live endpoint on the
+   * network (it is not running, or the engine refused the connect and kept the entry anyway);
+   * absent when not reported. src/core/normalize-observed.ts decides what such an entry is.
+   */
+  endpointId?: string;
   /** The network's name as the container's NetworkSettings key shows it. */
   networkName: string;
   /** As reported: may include the short id (up to API 1.44) or be null-ish (lists). */

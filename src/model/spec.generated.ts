@@ -10,6 +10,18 @@ export type NetworkOrNull = NetworkSpec | null;
  */
 export type Labels = StringMap | string[];
 /**
+ * The engines this network exists on: a list of engine names, or a map from engine name to per-engine settings (empty: none). Absent: every engine of the spec. The project's managed copies on other engines are removed.
+ */
+export type NetworkEngines =
+  | string[]
+  | {
+      [k: string]: NetworkEngineOrNull;
+    };
+/**
+ * Per-engine settings of a network. Empty: the network's own settings on this engine.
+ */
+export type NetworkEngineOrNull = NetworkEngineSpec | null;
+/**
  * A container. An empty entry means it owns no attachment: it is disconnected from every declared network.
  */
 export type ContainerOrNull = ContainerSpec | null;
@@ -17,6 +29,14 @@ export type ContainerOrNull = ContainerSpec | null;
  * How the container sits on this network. Empty: no aliases, addresses assigned by the daemon.
  */
 export type EndpointOrNull = EndpointSpec | null;
+/**
+ * The engines this container runs on: a list of engine names, or `all`. Required when the spec names several engines; with one engine, that one.
+ */
+export type ContainerEngines = string[] | 'all';
+/**
+ * An engine. An empty entry is an error: give host: or context:.
+ */
+export type EngineOrNull = EngineSpec | null;
 /**
  * A service. An empty entry means it owns no attachment: it is taken off every declared network.
  */
@@ -57,6 +77,12 @@ export interface NetformSpec {
     [k: string]: SelectorSpec;
   };
   /**
+   * The Docker engines this spec covers, keyed by a name the spec uses in `engines:` of networks and containers. Absent: one engine, reached by --host, DOCKER_HOST, the docker context, or the local socket. Reference: docs/spec.md#engines.
+   */
+  engines?: {
+    [k: string]: EngineOrNull;
+  };
+  /**
    * Existing Swarm services (`docker service ls`) whose attachments to the declared networks this spec owns, keyed by service name. Changed through a swarm manager, all of one service's network changes in one `docker service update` (which restarts its tasks). Reference: docs/swarm.md.
    */
   services?: {
@@ -83,6 +109,9 @@ export interface NetformSpec {
       }
     | {
         [k: string]: SelectorSpec;
+      }
+    | {
+        [k: string]: EngineOrNull;
       }
     | {
         [k: string]: ServiceOrNull;
@@ -143,10 +172,6 @@ export interface NetworkSpec {
    */
   scope?: 'local' | 'swarm' | 'global';
   /**
-   * For a macvlan or ipvlan network with scope: swarm: the name of the config-only network on each node that holds that node's settings (parent, subnet, ip_range ...); netform creates them. Default: `<network>-config`. Only with scope: swarm.
-   */
-  config_from?: string;
-  /**
    * true: the network must already exist; netform never creates, changes or removes it, and no other key but `name` may be given. The legacy Compose form `external: {name: x}` is accepted.
    */
   external?:
@@ -161,6 +186,11 @@ export interface NetworkSpec {
    * Containers on this network that the spec does not list get disconnected by apply.
    */
   exclusive?: boolean;
+  engines?: NetworkEngines;
+  /**
+   * For a macvlan or ipvlan network with scope: swarm: the name of the config-only network on each node that holds that node's settings (parent, subnet, ip_range ...); netform creates them. Default: `<network>-config`. Only with scope: swarm.
+   */
+  config_from?: string;
 }
 /**
  * A map of strings. YAML booleans and numbers are taken as written (true -> "true", 5 -> "5").
@@ -205,6 +235,34 @@ export interface IpamPoolSpec {
     [k: string]: string;
   };
 }
+export interface NetworkEngineSpec {
+  /**
+   * The host interface on this engine (replaces the network's parent).
+   */
+  parent?: string;
+  /**
+   * The dynamic range on this engine: a CIDR inside one of the network's subnets, replacing that subnet's ip_range here; a list gives one per subnet (a dual-stack network). A macvlan or ipvlan network on several engines needs one per engine and subnet.
+   */
+  ip_range?: string | string[];
+  /**
+   * The gateway on this engine, inside one of the network's subnets, replacing that subnet's gateway here; a list gives one per subnet.
+   */
+  gateway?: string | string[];
+  /**
+   * Addresses this engine must not assign (name -> address), each inside one of the network's subnets; replace the network's aux_addresses here.
+   */
+  aux_addresses?: {
+    [k: string]: string;
+  };
+  /**
+   * Driver options on this engine, merged over the network's own.
+   */
+  driver_opts?: StringMap;
+  /**
+   * Labels on this engine, merged over the network's own.
+   */
+  labels?: Labels;
+}
 export interface ContainerSpec {
   /**
    * The declared networks this container sits on: a list of network keys, or a map from network key to endpoint settings (Compose's forms). Attachments to declared networks not listed here are removed.
@@ -214,6 +272,7 @@ export interface ContainerSpec {
     | {
         [k: string]: EndpointOrNull;
       };
+  engines?: ContainerEngines;
 }
 export interface EndpointSpec {
   /**
@@ -272,6 +331,37 @@ export interface SelectorMatchSpec {
    */
   labels?: StringMap;
 }
+/**
+ * How to reach one engine: `host` (with `tls` files for tcp://), or a docker `context`; exactly one of the two.
+ */
+export interface EngineSpec {
+  /**
+   * The engine's address: unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT].
+   */
+  host?: string;
+  tls?: EngineTlsSpec;
+  /**
+   * A docker context (`docker context ls`), read from the docker CLI's context store as `docker --context NAME` does (DOCKER_CONFIG honoured).
+   */
+  context?: string;
+}
+/**
+ * TLS for a tcp:// host: file names relative to the spec file that names them. With tls the connection is TLS and the engine's certificate is verified (against `ca`, else the system's CAs); without it tcp:// is plain HTTP.
+ */
+export interface EngineTlsSpec {
+  /**
+   * The CA certificate (PEM) that signed the engine's certificate.
+   */
+  ca?: string;
+  /**
+   * The client certificate (PEM); needs `key`.
+   */
+  cert?: string;
+  /**
+   * The client certificate's private key (PEM, unencrypted); needs `cert`.
+   */
+  key?: string;
+}
 export interface ServiceSpec {
   /**
    * The declared networks this service sits on: a list of network keys, or a map from network key to its settings (Compose's forms). Each must be an overlay network or a network with scope: swarm. Attachments to declared networks not listed here are removed.
@@ -292,23 +382,23 @@ export interface ServiceEndpointSpec {
    */
   driver_opts?: StringMap;
   /**
-   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF142): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   ipv4_address?: string;
   /**
-   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF142): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   ipv6_address?: string;
   /**
-   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF142): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   link_local_ips?: string[];
   /**
-   * Not for services (NF112): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
+   * Not for services (NF142): Swarm gives each task its own address from the network's range; use a container for a fixed endpoint.
    */
   mac_address?: string;
   /**
-   * Not for services (NF112): a service update cannot set a gateway priority.
+   * Not for services (NF142): a service update cannot set a gateway priority.
    */
   priority?: number;
 }

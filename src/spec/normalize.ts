@@ -13,6 +13,7 @@ import type {
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
@@ -66,7 +67,12 @@ const sortedUnique = (items: string[]): string[] => [...new Set(items)].sort();
  */
 export function normalizeSpec(
   spec: NetformSpec,
-  options: { project: string; source?: SourceNode },
+  options: {
+    project: string;
+    source?: SourceNode;
+    /** The directory relative spec file names were given from: TLS file names become absolute. */
+    baseDir?: string;
+  },
 ): DesiredState {
   const { source } = options;
   const strings = (
@@ -132,6 +138,7 @@ export function normalizeSpec(
     const configFrom = configFromOf(name, network);
     if (configFrom !== undefined) result.configFrom = configFrom;
     if (source) result.source = keyPosition(source, path);
+    if (key !== name) result.specKey = key;
     setOwn(networks, name, result);
   }
 
@@ -150,11 +157,28 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
+
+  // --- Several engines (docs/spec.md#engines) ---
+  const engines = normalizeEngines(spec, source, options.baseDir);
+  const engineList = engines ? Object.keys(engines) : undefined;
+  for (const [key, declared] of Object.entries(spec.networks ?? {})) {
+    const network = networks[dockerNames.get(key)!];
+    const placed = normalizeNetworkEngines(declared?.engines, ['networks', key, 'engines'], {
+      strings,
+      labels: labelsOf,
+    });
+    if (network && placed) network.engines = placed;
+  }
+  for (const [name, declared] of Object.entries(spec.containers ?? {})) {
+    const on = normalizeContainerEngines(declared?.engines, engineList);
+    if (on && containers[name]) containers[name].engines = on;
+  }
   const desired: DesiredState = { project: options.project, networks, containers };
   const selectors = normalizeSelectors(spec, dockerNames, strings, source);
   if (selectors) desired.selectors = selectors;
   const services = normalizeServices(spec, dockerNames, strings, source);
   if (services) desired.services = services;
+  if (engines) desired.engines = engines;
   return desired;
 }
 

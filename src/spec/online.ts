@@ -1,9 +1,10 @@
+import { composeEngineChecks } from '../compose/online.js';
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
 import { isManagedBy } from '../core/ownership.js';
 import { expandSelectors } from '../core/selectors.js';
 import {
   compareApiVersions,
-  ENDPOINT_API_GATES,
+  endpointGates,
   NETWORK_API_GATES,
   OLDEST_API_VERSION,
   unsupportedKeys,
@@ -42,12 +43,16 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isManagedBy(n, spec.project));
+  // A Compose project's networks are matched by name alone (below): Compose reuses or recreates
+  // exactly the networks of the names it would create (docs/compose.md).
+  const others = spec.compose
+    ? observed.networks
+    : observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
     if (scope.networks && !scope.networks.has(network.name)) continue;
-    const path = ['networks', network.name];
+    const path = ['networks', network.specKey ?? network.name];
     if (network.external) {
       if (!existingNames.has(network.name)) {
         diagnostics.push(
@@ -80,7 +85,7 @@ export function checkAgainstEngine(
     checkBridgeName(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
-  return diagnostics;
+  return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
 }
 
 /**
@@ -128,7 +133,8 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
  * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
- * and versions are the table in src/model/api-versions.ts.
+ * and versions are the table in src/model/api-versions.ts, by how the endpoint reaches the
+ * engine: netform connects it; Compose creates the container with it (docs/compose.md).
  */
 function checkEndpointFields(
   spec: DesiredState,
@@ -136,14 +142,22 @@ function checkEndpointFields(
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
-  for (const { owner, attachment, path } of endpointEntries(spec, only)) {
+  const compose = spec.compose;
+  for (const { owner, container, attachment, path } of endpointEntries(spec, only)) {
+    const delivery = !compose
+      ? 'connect'
+      : compose.primaryNetworks[container ?? ''] === attachment.network
+        ? 'primary'
+        : 'create';
+    const network = compose?.networkKeys[attachment.network] ?? attachment.network;
     reportUnsupported(
-      unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
-      `of ${owner} on ${attachment.network}`,
+      unsupportedKeys(endpointGates(delivery), attachment, apiVersion),
+      `of ${owner} on ${network}`,
       path,
       attachment.source,
       apiVersion,
       out,
+      compose !== undefined,
     );
   }
 }
@@ -158,6 +172,8 @@ function endpointEntries(
   only: ReadonlySet<string> | undefined,
 ): {
   owner: string;
+  /** The container's name; absent for a selector's own entry. */
+  container?: string;
   attachment: EndpointSettings & { network: string; source?: SourcePosition };
   path: string[];
 }[] {
@@ -169,8 +185,9 @@ function endpointEntries(
       entries.push({
         owner:
           rule === undefined
-            ? `container ${container.name}`
+            ? `${spec.compose ? 'service' : 'container'} ${container.name}`
             : `container ${container.name} (selectors.${rule})`,
+        container: container.name,
         attachment,
         path:
           rule === undefined
@@ -199,12 +216,15 @@ function reportUnsupported(
   source: SourcePosition | undefined,
   apiVersion: string,
   out: Diagnostic[],
+  compose = false,
 ): void {
-  for (const { key, value, minimum, release } of found) {
+  for (const unsupported of found) {
+    const { value, minimum, release } = unsupported;
+    const key = compose ? (unsupported.composeKey ?? unsupported.key) : unsupported.key;
     out.push(
-      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, key], source, {
+      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, ...unsupported.path], source, {
         message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
-        hint: `remove ${key} from the spec, or upgrade the engine`,
+        hint: `remove ${key} from the ${compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
       }),
     );
   }

@@ -15,10 +15,17 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
-  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  // 15 (10.213.120.0/21): its first two /24s are examples/quickstart's, which scripts/demo.sh
+  // applies; the Compose tests use only its indices 2-7.
   qaPlan: 12,
   library: 13,
   savedPlans: 14,
+  compose: 15,
+  // Name prefixes only (ids above 15 take no subnet block): the watch tests take their subnets
+  // from 10.213.232.0/21 (watchSubnet in test/engine/watch-harness.ts); the Swarm tests from the
+  // test swarm's 10.213.240.0/21 (swarmTestSubnet in test/support/swarm.ts).
+  watch: 18,
+  watchImage: 19,
 } as const;
 
 /**
@@ -28,4 +35,10 @@ export const BLOCKS = {
 export const SHARED_BLOCKS = {
   // library.test.ts uses index 0 of block 13.
   selectors: { id: 16, block: 13, first: 4 },
+  // replace.test.ts uses indices 0 and 1 of block 5.
+  planHonesty: { id: 17, block: 5, first: 2 },
+  // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
+  // engines; fleet-context.test.ts makes no subnet. (Ids 18 and 19 are the watch tests'.)
+  fleet: { id: 20, block: 14, first: 5 },
+  fleetContext: { id: 21, block: 14, first: 5 },
 } as const;

@@ -5,6 +5,7 @@ import { DiagnosticSink } from '../diagnose.js';
 import type { SourceNode } from '../source-map.js';
 import { checkContainers } from './containers.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
+import { checkEngines } from './engines.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
 import { checkContainersOnSwarmNetworks, checkServices, checkSwarmNetworks } from './services.js';
@@ -37,5 +38,6 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkContainersOnSwarmNetworks(spec.containers, networks, sink);
   checkServices(spec.services, networks, sink);
   checkSelectors(spec, networks, sink);
+  checkEngines(spec.engines, spec.containers, networks, sink);
   return sink.diagnostics;
 }

@@ -88,7 +88,7 @@ function checkEngines(
   if (!Array.isArray(rule.engines)) return;
   rule.engines.forEach((engine, index) => {
     if (engines.includes(engine)) return;
-    sink.atValue(CODES.selectorUndeclaredEngine, [...path, 'engines', index], {
+    sink.atValue(CODES.undeclaredEngine, [...path, 'engines', index], {
       message: `engine ${engine} is not declared under engines:`,
       hint:
         engines.length > 0

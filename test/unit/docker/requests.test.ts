@@ -90,7 +90,7 @@ describe('networkConnectBody', () => {
           linkLocalIps: ['169.254.1.1'],
           driverOpts: { 'com.docker.network.endpoint.ifname': 'eth5' },
         },
-        '1.41',
+        '1.49',
       ),
     ).toEqual({
       Container: 'c1',
@@ -112,6 +112,16 @@ describe('networkConnectBody', () => {
       'GwPriority',
     );
     expect(() => networkConnectBody('c1', { ...none, priority: 5 }, '1.47')).toThrow(/needs Engine API 1.48/);
+  });
+
+  it('sends the interface-name driver option from API 1.49 (Engine 28.1) and refuses it below', () => {
+    const ifname = { ...none, driverOpts: { 'com.docker.network.endpoint.ifname': 'eth5' } };
+    expect(() => networkConnectBody('c1', ifname, '1.48')).toThrow(/needs Engine API 1.49/);
+    expect(
+      networkConnectBody('c1', { ...none, driverOpts: { other: 'x' } }, '1.41').EndpointConfig.DriverOpts,
+    ).toEqual({
+      other: 'x',
+    });
   });
 
   it('sends a MAC address from API 1.54, where connect applies it, and refuses it below', () => {

@@ -150,12 +150,12 @@ services:
       mesh: { ipv6_address: 'fd00::5', mac_address: '02:42:00:00:00:01', link_local_ips: [169.254.0.5] }
 `),
     ).toEqual([
-      'NF110 services.web.networks.front',
-      'NF110 services.web.networks.lan',
+      'NF140 services.web.networks.front',
+      'NF140 services.web.networks.lan',
       'NF027 services.web.networks.nope',
-      'NF112 services.web.networks.mesh.ipv6_address',
-      'NF112 services.web.networks.mesh.mac_address',
-      'NF112 services.web.networks.mesh.link_local_ips',
+      'NF142 services.web.networks.mesh.ipv6_address',
+      'NF142 services.web.networks.mesh.mac_address',
+      'NF142 services.web.networks.mesh.link_local_ips',
     ]);
   });
 
@@ -177,6 +177,6 @@ containers:
 services:
   web: { networks: [mesh, lan] }
 `),
-    ).toEqual(['NF111 containers.tool.networks[0]', 'NF111 containers.tool.networks[1]']);
+    ).toEqual(['NF141 containers.tool.networks[0]', 'NF141 containers.tool.networks[1]']);
   });
 });
