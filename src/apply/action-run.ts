@@ -34,6 +34,10 @@ export class ActionRun {
     return this.execution.port;
   }
 
+  get logger(): Logger | undefined {
+    return this.execution.logger;
+  }
+
   get project(): string {
     return this.execution.plan.project;
   }

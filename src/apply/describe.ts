@@ -23,5 +23,7 @@ function describeRaw(action: Action): string {
       return `disconnect ${action.container} from ${action.network}`;
     case 'reconnect':
       return `reconnect ${action.container} to ${action.network}`;
+    case 'service-update':
+      return `update service ${action.service}`;
   }
 }

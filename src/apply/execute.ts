@@ -1,10 +1,12 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import type { Action, Plan } from '../model/plan.js';
+import type { Action, Plan, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run.js';
 import { describeAction } from './describe.js';
 import { errorMessage, firstRejection } from './errors.js';
+import { replanServiceNetworks } from '../core/plan-services.js';
+import { ServiceVersionConflictError } from '../model/errors.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
@@ -168,5 +170,48 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
         }
       }
     }
+    case 'service-update':
+      await updateService(run, action);
+      return { status: 'done' };
+  }
+}
+
+/**
+ * One `service update` with every network change of the service, sent with the version read at
+ * plan time (docs/swarm.md). When the service moved on since (another write, or the engine's own
+ * allocation or rollout status), it is read again and the same changes are applied to what it has
+ * now, once; a second conflict is the action's failure. The rollout itself is the service's: the
+ * update is done when the engine accepts it.
+ */
+async function updateService(run: ActionRun, action: ServiceUpdateAction): Promise<void> {
+  const port = run.port;
+  if (!port.updateServiceNetworks || !port.inspectService) {
+    throw new Error(`engine ${port.host} cannot update services`);
+  }
+  const target = `service ${action.service}`;
+  const send = (version: number, networks: ServiceNetworkState[]): Promise<unknown> =>
+    run.request('update-service', target, () =>
+      port.updateServiceNetworks!(
+        action.serviceId,
+        version,
+        networks.map((n) => ({
+          networkId: run.networkId(n.network, n.networkId),
+          aliases: n.aliases,
+          driverOpts: n.driverOpts,
+        })),
+      ),
+    );
+  try {
+    await send(action.version, action.after);
+  } catch (error) {
+    if (!(error instanceof ServiceVersionConflictError)) throw error;
+    const now = await port.inspectService(action.serviceId);
+    if (!now)
+      throw new Error(`service ${action.service} was removed since the plan was made`, { cause: error });
+    run.logger?.info(
+      { service: action.service, planned: action.version, now: now.version },
+      'service moved on since the plan; re-planned its update once',
+    );
+    await send(now.version, replanServiceNetworks(action, now));
   }
 }

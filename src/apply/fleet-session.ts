@@ -9,6 +9,7 @@ import type { DockerPort } from '../model/port.js';
 import type { HeldLock } from './lock.js';
 import { observeAndPlan } from './plan-engine.js';
 import type { ApplyResult } from './result.js';
+import { swarmPlanning, type SwarmPlanning } from './swarm-fleet.js';
 
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
 import {
@@ -71,7 +72,9 @@ export type EnginePorts = ReadonlyMap<string, DockerPort>;
 export function fleetSummary(plans: readonly { plan: Plan }[]): PlanSummary {
   const total: PlanSummary = { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 };
   for (const { plan } of plans) {
-    for (const key of Object.keys(total) as (keyof PlanSummary)[]) total[key] += plan.summary[key];
+    for (const key of Object.keys(total) as (keyof PlanSummary)[]) total[key] += plan.summary[key] ?? 0;
+    const services = plan.summary['service-update'];
+    if (services !== undefined) total['service-update'] = (total['service-update'] ?? 0) + services;
   }
   return total;
 }
@@ -86,14 +89,15 @@ export async function planEngines(
   options: PlanOptions = {},
 ): Promise<{ plan: FleetPlan; observed: Map<string, ObservedState> }> {
   const names = [...ports.keys()].sort();
+  const swarm = await swarmPlanning(spec, ports);
   const planned = await Promise.all(
     names.map(async (engine) => {
-      const port = ports.get(engine)!;
-      const { observed, plan } = await onEngine(
+      const work = await onEngine(
         engine,
-        observeAndPlan(port, desiredForEngine(spec, engine), options),
+        swarm.forEngine(engine, ports.get(engine)!, desiredForEngine(spec, engine)),
       );
-      return { engine, host: port.host, plan, observed };
+      const { observed, plan } = await onEngine(engine, observeAndPlan(work.port, work.desired, options));
+      return { engine, host: work.port.host, plan, observed };
     }),
   );
   const engines = planned.map(({ engine, host, plan }) => ({ engine, host, plan }));
@@ -103,30 +107,39 @@ export async function planEngines(
   };
 }
 
-/** Makes every engine of `ports` match its part of `spec` (see the top of this file). */
-export function applyEngines(
+/**
+ * Makes every engine of `ports` match its part of `spec` (see the top of this file). On a swarm
+ * (docs/swarm.md), cluster objects are planned and changed through one manager.
+ */
+export async function applyEngines(
   spec: DesiredState,
   ports: EnginePorts,
   options: FleetSessionOptions & { planOptions?: PlanOptions } = {},
 ): Promise<FleetResult> {
   const planOptions = options.planOptions ?? {};
-  return runFleet(ports, 'apply', spec.project, options, async (engine, port) => {
-    const desired = desiredForEngine(spec, engine);
-    const { plan } = await observeAndPlan(port, desired, planOptions);
-    return { plan, desired, planOptions };
+  const swarm = await swarmPlanning(spec, ports);
+  return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
+    const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
+    const { plan } = await observeAndPlan(work.port, work.desired, planOptions);
+    return { port: work.port, change: { plan, desired: work.desired, planOptions } };
   });
 }
 
-/** Removes every network `project` manages on every engine of `ports`. */
-export function destroyEngines(
+/**
+ * Removes every network `project` manages on every engine of `ports`; on a swarm, the cluster
+ * networks once, on the manager, after the nodes' containers left them (docs/swarm.md).
+ */
+export async function destroyEngines(
   project: string,
   ports: EnginePorts,
   options: FleetSessionOptions = {},
 ): Promise<FleetResult> {
   const nothing: DesiredState = { project, networks: {}, containers: {} };
-  return runFleet(ports, 'destroy', project, options, async (_engine, port) => {
-    const { plan } = await observeAndPlan(port, nothing);
-    return { plan: asDestroyPlan(plan), desired: nothing, planOptions: {} };
+  const swarm = await swarmPlanning(nothing, ports);
+  return runFleet(ports, 'destroy', project, options, swarm, async (engine, port) => {
+    const work = await swarm.forEngine(engine, port, nothing);
+    const { plan } = await observeAndPlan(work.port, work.desired);
+    return { port: work.port, change: { plan: asDestroyPlan(plan), desired: work.desired, planOptions: {} } };
   });
 }
 
@@ -135,7 +148,8 @@ async function runFleet(
   command: 'apply' | 'destroy',
   project: string,
   options: FleetSessionOptions,
-  prepare: (engine: string, port: DockerPort) => Promise<PreparedChange>,
+  swarm: SwarmPlanning,
+  prepare: (engine: string, port: DockerPort) => Promise<{ port: DockerPort; change: PreparedChange }>,
 ): Promise<FleetResult> {
   const names = [...ports.keys()].sort();
   // One stop for every engine: the caller's signal (Ctrl-C), or the first engine that fails.
@@ -172,12 +186,18 @@ async function runFleet(
 
     const settled = await Promise.allSettled(
       names.map(async (engine) => {
-        const port = ports.get(engine)!;
+        // The port the engine is planned with (on a swarm node, one that reads cluster networks
+        // from the manager) is the one it is executed and verified with.
+        let work: DockerPort = ports.get(engine)!;
         const change = await onEngine(
           engine,
-          prepareUnderLock(port, command, project, engineOptions(engine), () => prepare(engine, port)),
+          prepareUnderLock(work, command, project, engineOptions(engine), async () => {
+            const prepared = await prepare(engine, work);
+            work = prepared.port;
+            return prepared.change;
+          }),
         );
-        return { engine, port, change };
+        return { engine, port: work, change };
       }),
     );
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -215,17 +235,26 @@ async function runFleet(
     }
     if (stop.signal.aborted) return cancelled('signal');
 
-    const results = await Promise.all(
-      prepared.map(async ({ engine, port, change }): Promise<EngineResult> => {
-        const host = port.host;
-        if (change.plan.actions.length === 0) {
-          return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
-        }
-        const result = await onEngine(engine, executeAndVerify(port, project, change, engineOptions(engine)));
-        if (result.status === 'failed') stop.abort();
-        return { engine, host, result };
-      }),
-    );
+    const byEngine = new Map(prepared.map((p) => [p.engine, p]));
+    const runOne = async ({ engine, port, change }: (typeof prepared)[number]): Promise<EngineResult> => {
+      const host = port.host;
+      if (change.plan.actions.length === 0) {
+        return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
+      }
+      const result = await onEngine(engine, executeAndVerify(port, project, change, engineOptions(engine)));
+      if (result.status === 'failed') stop.abort();
+      return { engine, host, result };
+    };
+    // Without a swarm, one wave: every engine at once. On a swarm, the manager before or after
+    // the other nodes (src/apply/swarm-fleet.ts).
+    const done = new Map<string, EngineResult>();
+    const waves = swarm.waves(names, new Map(prepared.map(({ engine, change }) => [engine, change.plan])));
+    for (const wave of waves) {
+      for (const result of await Promise.all(wave.map((engine) => runOne(byEngine.get(engine)!)))) {
+        done.set(result.engine, result);
+      }
+    }
+    const results = names.map((engine) => done.get(engine)!);
     const statuses = results.map(({ result }) => result.status);
     const status = statuses.includes('failed')
       ? 'failed'

@@ -11,6 +11,8 @@ export const DEFAULT_PARALLELISM: Readonly<Record<ExecutionPhase, number>> = {
   disconnect: 4,
   reconnect: 4,
   connect: 1,
+  // One rolling update per service; the manager serialises them on its store anyway.
+  'service-update': 1,
   remove: 4,
 };
 
@@ -27,6 +29,7 @@ export function resolveParallelism(option?: ParallelismOption): Record<Execution
       disconnect: option,
       reconnect: option,
       connect: option,
+      'service-update': option,
       remove: option,
     };
   }

@@ -15,7 +15,7 @@ export type ActionStatus = 'done' | 'failed' | 'rolled-back' | 'not-attempted';
 /** One engine request made while carrying out an action (a replace makes many). */
 export interface OperationRecord {
   /** `create-network`, `remove-network`, `connect`, `disconnect`. */
-  operation: 'create-network' | 'remove-network' | 'connect' | 'disconnect';
+  operation: 'create-network' | 'remove-network' | 'connect' | 'disconnect' | 'update-service';
   /** `network web`, `app on web`... */
   target: string;
   ok: boolean;

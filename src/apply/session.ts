@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { observeScope } from '../core/observe-scope.js';
+import { actionSubject } from '../core/order.js';
+import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { checkPlanFreshness } from '../core/plan-file.js';
 import type { DesiredState } from '../model/desired.js';
 import { isError } from '../model/diagnostic.js';
@@ -217,10 +220,34 @@ export async function executeAndVerify(
   // A failed execution is not verified: its report already says what is left.
   if (execution.status !== 'applied') return { status: 'failed', project, plan, execution };
   onEvent?.({ type: 'verifying' });
-  const { converged, residual } = await verifyConvergence(port, desired, planOptions);
+  let { converged, residual } = await verifyConvergence(port, desired, planOptions);
+  // A swarm network the manager accepted to remove stays listed until the swarm has let go of it
+  // (its services' tasks leaving it): that is the removal still under way, waited for (up to
+  // SWARM_REMOVAL_WAIT_MS), not a difference (docs/swarm.md).
+  const deadline = Date.now() + SWARM_REMOVAL_WAIT_MS;
+  while (!converged && removalsUnderWay(plan, residual) && Date.now() < deadline && !signal?.aborted) {
+    await sleep(1000);
+    ({ converged, residual } = await verifyConvergence(port, desired, planOptions));
+  }
   return converged
     ? { status: 'applied', project, plan, execution, residual }
     : { status: 'not-converged', project, plan, execution, residual };
+}
+
+/** How long verify waits for the swarm to finish removing the cluster networks an apply removed. */
+const SWARM_REMOVAL_WAIT_MS = 60_000;
+
+/** True when all that is left is the removal of cluster networks the plan already removed. */
+function removalsUnderWay(plan: Plan, residual: Plan): boolean {
+  const removed = new Set(
+    plan.actions
+      .filter((a) => a.kind === 'remove' && isClusterNetwork(a.before))
+      .map((a) => actionSubject(a)),
+  );
+  return (
+    residual.actions.length > 0 &&
+    residual.actions.every((a) => a.kind === 'remove' && removed.has(a.network))
+  );
 }
 
 function interruptedBeforePlan(command: string): NetformError {

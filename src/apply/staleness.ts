@@ -26,6 +26,8 @@ export function describeStaleness(saved: Plan, fresh: Plan, observed: ObservedSt
   };
 
   for (const action of saved.actions) {
+    // A service's version is in the plan file's fingerprint (src/core/fingerprint.ts).
+    if (action.kind === 'service-update') continue;
     const ids = networksByName.get(action.network) ?? [];
     if (action.kind === 'create') {
       if (ids.length > 0) note(`network ${action.network} now exists`);

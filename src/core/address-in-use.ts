@@ -78,7 +78,9 @@ function unstartable(
   leaving: ReadonlySet<string>,
 ): Diagnostic[] {
   const touched = new Set(
-    actions.flatMap((a) => ('containerId' in a ? [`${a.network} ${a.containerId}`] : [a.network])),
+    actions.flatMap((a) =>
+      a.kind === 'service-update' ? [] : 'containerId' in a ? [`${a.network} ${a.containerId}`] : [a.network],
+    ),
   );
   const problems: Diagnostic[] = [];
   for (const network of observed.networks) {

@@ -72,7 +72,7 @@ export function fingerprintState(spec: DesiredState, observed: ObservedState): s
         return {
           container: container.name,
           id: container.id,
-          settings: normalizeObservedEndpoint(endpoint, container, comparable),
+          settings: normalizeObservedEndpoint(endpoint, container, comparable, network),
         };
       }),
     };
@@ -81,5 +81,19 @@ export function fingerprintState(spec: DesiredState, observed: ObservedState): s
     .filter((c) => c.name in desired.containers)
     .map((c) => ({ name: c.name, id: c.id }))
     .sort((a, b) => compareText(a.name, b.name));
-  return sha256(canonicalJson({ networks, containers: listed }));
+  // Services (docs/swarm.md): a listed service's version moves on every write to it (the engine's
+  // own too), so its ID and networks are what a saved plan depends on.
+  const services = (observed.services ?? [])
+    .filter((s) => s.name in (desired.services ?? {}))
+    .map((s) => ({
+      name: s.name,
+      id: s.id,
+      networks: s.networks.map((n) => ({ id: n.networkId, aliases: n.aliases, driverOpts: n.driverOpts })),
+    }))
+    .sort((a, b) => compareText(a.name, b.name));
+  return sha256(
+    canonicalJson(
+      services.length > 0 ? { networks, containers: listed, services } : { networks, containers: listed },
+    ),
+  );
 }

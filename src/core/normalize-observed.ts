@@ -16,6 +16,7 @@ import {
   parseCidr,
 } from './cidr.js';
 import { daemonGatewayValue } from './daemon-gateway.js';
+import { isClusterNetwork } from './swarm-fleet.js';
 import { userLabels } from './ownership.js';
 
 export { daemonGatewayValue } from './daemon-gateway.js';
@@ -294,6 +295,7 @@ export function normalizeObservedEndpoint(
   endpoint: ObservedEndpoint,
   container: Pick<ObservedContainer, 'id' | 'name'>,
   wanted?: EndpointSettings,
+  network?: { driver: string; scope?: string },
 ): EndpointSettings {
   const daemons = new Set([shortIdOf(container.id), container.id]);
   if (!wanted?.aliases.includes(container.name)) daemons.add(container.name);
@@ -305,8 +307,13 @@ export function normalizeObservedEndpoint(
     linkLocalIps: uniqueSorted(endpoint.configuredLinkLocalIps.map(canonicalAddress)),
     driverOpts: { ...endpoint.driverOpts },
   };
-  if (endpoint.configuredIPv4) settings.ipv4Address = addressText(endpoint.configuredIPv4);
-  if (endpoint.configuredIPv6) settings.ipv6Address = addressText(endpoint.configuredIPv6);
+  // On a cluster network the swarm allocates every address and reports it as configured, as if it
+  // were static (docs/swarm.md): only an address the spec asks for is one.
+  const cluster = network !== undefined && isClusterNetwork(network);
+  if (endpoint.configuredIPv4 && (!cluster || wanted?.ipv4Address !== undefined))
+    settings.ipv4Address = addressText(endpoint.configuredIPv4);
+  if (endpoint.configuredIPv6 && (!cluster || wanted?.ipv6Address !== undefined))
+    settings.ipv6Address = addressText(endpoint.configuredIPv6);
   if (wanted?.macAddress !== undefined && endpoint.macAddress)
     settings.macAddress = endpoint.macAddress.toLowerCase();
   if (endpoint.priority !== undefined && endpoint.priority !== 0) settings.priority = endpoint.priority;

@@ -12,5 +12,6 @@ export function observeScope(desired: DesiredState): ObserveOptions {
     networks: Object.keys(desired.networks),
     containers: Object.keys(desired.containers),
     project: desired.project,
+    ...(desired.services !== undefined ? { services: true } : {}),
   };
 }

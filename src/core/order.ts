@@ -14,6 +14,8 @@ export const ACTION_KIND_ORDER: readonly ActionKind[] = [
   'disconnect',
   'reconnect',
   'connect',
+  // After the networks they join exist, before the removal of networks they leave (docs/swarm.md).
+  'service-update',
   'remove',
 ];
 
@@ -23,6 +25,10 @@ const KIND_RANK = Object.fromEntries(ACTION_KIND_ORDER.map((kind, rank) => [kind
 >;
 
 const containerOf = (action: Action): string => ('container' in action ? action.container : '');
+
+/** The network an action is about; a service update's service name (it touches several). */
+export const actionSubject = (action: Action): string =>
+  action.kind === 'service-update' ? action.service : action.network;
 
 /** 0 for a connect or reconnect that asks for a static address, else 1. */
 const staticRank = (action: Action): number =>
@@ -41,7 +47,7 @@ export function orderActions(actions: readonly Action[]): Action[] {
   return [...actions].sort(
     (a, b) =>
       KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
-      compareText(a.network, b.network) ||
+      compareText(actionSubject(a), actionSubject(b)) ||
       staticRank(a) - staticRank(b) ||
       compareText(containerOf(a), containerOf(b)),
   );
@@ -49,6 +55,9 @@ export function orderActions(actions: readonly Action[]): Action[] {
 
 export function summarizeActions(actions: readonly Action[]): PlanSummary {
   const summary: PlanSummary = { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 };
-  for (const action of actions) summary[action.kind] += 1;
+  for (const action of actions) {
+    if (action.kind === 'service-update') summary['service-update'] = (summary['service-update'] ?? 0) + 1;
+    else summary[action.kind] += 1;
+  }
   return summary;
 }

@@ -38,7 +38,7 @@ function currentSettings(
 ): EndpointSettings | undefined {
   const endpoint = endpointOn(container, network);
   if (!endpoint) return undefined;
-  return normalizeObservedEndpoint(endpoint, container, wanted);
+  return normalizeObservedEndpoint(endpoint, container, wanted, network);
 }
 
 /** Every endpoint of a network being removed, with what it has. */
@@ -47,7 +47,7 @@ export function recordEndpoints(endpoints: EndpointIndex, network: ObservedNetwo
     container: container.name,
     containerId: container.id,
     containerState: container.state,
-    settings: normalizeObservedEndpoint(endpoint, container),
+    settings: normalizeObservedEndpoint(endpoint, container, undefined, network),
   }));
 }
 
@@ -67,7 +67,7 @@ export function planReplacementEndpoints(
     const listed = desired.containers[container.name];
     const attachment = listed?.attachments[decision.name];
     const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
-    const before = normalizeObservedEndpoint(endpoint, container, wanted);
+    const before = normalizeObservedEndpoint(endpoint, container, wanted, network);
     const after = listed ? (wanted ?? null) : decision.desired.exclusive ? null : before;
     return {
       container: container.name,
@@ -221,7 +221,7 @@ export function planAttachmentChanges(
         containerId: container.id,
         network: decision.name,
         networkId: network.id,
-        before: normalizeObservedEndpoint(endpoint, container),
+        before: normalizeObservedEndpoint(endpoint, container, undefined, network),
         reason: `${decision.name} is exclusive and the spec does not list ${container.name}`,
       });
     }

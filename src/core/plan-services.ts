@@ -1,15 +1,23 @@
 import type { DesiredService, DesiredState } from '../model/desired.js';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedService, ObservedServiceNetwork } from '../model/observed.js';
-import type { FieldChange, PlanNote } from '../model/plan.js';
+import type {
+  FieldChange,
+  PlanNote,
+  ServiceNetworkChange,
+  ServiceNetworkState,
+  ServiceUpdateAction,
+} from '../model/plan.js';
 import { formatValue } from './describe.js';
 
 /*
  * The pure planning of Swarm services (docs/swarm.md): desired services against what a manager
  * reports, giving one update per service that carries every network change of that service, so
- * its tasks restart once. Not yet part of planChanges: the result is its own, and docs/swarm.md
- * lists what wiring it into the one plan needs.
+ * its tasks restart once. planChanges (src/core/plan.ts) calls it when the engine is a manager
+ * that reported its services.
  */
+
+export type { ServiceNetworkChange, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
 
 /** Codes of the plan step for services (NF2xx, stable; NF230-NF239 are kept for services). */
 export const SERVICE_PLAN_CODES = {
@@ -20,61 +28,6 @@ export const SERVICE_PLAN_CODES = {
 
 /** `docker service update` states in which a rollout is still going on (or stuck). */
 const ROLLOUT_STATES = new Set(['updating', 'paused', 'rollback_started', 'rollback_paused']);
-
-/** One network of a service, as it is or as the update leaves it. */
-export interface ServiceNetworkState {
-  /** The network's Docker name; for a network the manager does not list, its ID. */
-  network: string;
-  /**
-   * The network's ID when it exists at plan time. Absent for a network this same plan creates or
-   * replaces: the executor resolves it by name after creating it.
-   */
-  networkId?: string;
-  /** Sorted, de-duplicated. */
-  aliases: string[];
-  driverOpts: Record<string, string>;
-}
-
-/** What one update does to one of the service's networks. */
-export type ServiceNetworkChange =
-  | { kind: 'add'; network: string; after: ServiceNetworkState }
-  | { kind: 'remove'; network: string; before: ServiceNetworkState }
-  | {
-      kind: 'change';
-      network: string;
-      before: ServiceNetworkState;
-      after: ServiceNetworkState;
-      /** `aliases`, `driver_opts`: never empty. */
-      changes: FieldChange[];
-    };
-
-/**
- * `~ update service`: every network change of one service, sent as one
- * `POST /services/{id}/update?version=N` with the full list `after`.
- */
-export interface ServiceUpdateAction {
-  kind: 'service-update';
-  service: string;
-  serviceId: string;
-  /** `Version.Index` at plan time; the update is sent with it and refused if the service moved on. */
-  version: number;
-  /** The stack that owns the service (`com.docker.stack.namespace`), if any. */
-  stack?: string;
-  /** Every network of the service now, in network-name order. */
-  before: ServiceNetworkState[];
-  /** Every network the update leaves it on (networks the spec does not declare included). */
-  after: ServiceNetworkState[];
-  /** Per network: added, removed or changed. Never empty. */
-  changes: ServiceNetworkChange[];
-  /**
-   * The update replaces every task of the service (a rolling update): the number of tasks running
-   * at plan time, when the manager reported it.
-   */
-  tasksRestarting?: number;
-  /** The service's networks are in the deprecated `Spec.Networks`; the update moves them. */
-  legacyNetworks: boolean;
-  reason: string;
-}
 
 export interface ServicePlanInput {
   desired: DesiredState;
@@ -107,8 +60,7 @@ export interface ServicePlan {
 export function planServices(input: ServicePlanInput): ServicePlan {
   const { desired } = input;
   const plan: ServicePlan = { actions: [], diagnostics: [], notes: [] };
-  const wanted = desired.services;
-  if (!wanted) return plan;
+  const wanted = desired.services ?? {};
   const byName = new Map(input.services.map((s) => [s.name, s]));
   const networkById = new Map(input.networks.map((n) => [n.id, n]));
   const networkByName = new Map(input.networks.map((n) => [n.name, n]));
@@ -116,8 +68,15 @@ export function planServices(input: ServicePlanInput): ServicePlan {
   const created = input.networksCreated ?? new Set<string>();
   const removed = input.networksRemoved ?? new Set<string>();
 
-  for (const name of Object.keys(wanted).sort()) {
-    const spec = wanted[name] as DesiredService;
+  // A service the spec does not list is left alone, except on a network this plan removes: the
+  // engine refuses to remove a network a service is on, so it is taken off first.
+  const unlisted = input.services
+    .filter((s) => !Object.hasOwn(wanted, s.name))
+    .filter((s) => s.networks.some((n) => removed.has(stateOf(n, networkById).network)))
+    .map((s) => s.name);
+  for (const name of [...Object.keys(wanted), ...unlisted].sort()) {
+    const listed = Object.hasOwn(wanted, name);
+    const spec: DesiredService = listed ? wanted[name]! : { name, attachments: {} };
     const service = byName.get(name);
     if (!service) {
       plan.diagnostics.push(pendingService(name, input.strict === true, spec.source));
@@ -131,7 +90,7 @@ export function planServices(input: ServicePlanInput): ServicePlan {
     const seen = new Set<string>();
     for (const current of before) {
       seen.add(current.network);
-      const owned = declared.has(current.network);
+      const owned = listed && declared.has(current.network);
       const attachment = owned ? spec.attachments[current.network] : undefined;
       if ((owned && !attachment) || removed.has(current.network)) {
         changes.push({ kind: 'remove', network: current.network, before: current });
@@ -320,4 +279,30 @@ function sameMap(a: Record<string, string>, b: Record<string, string>): boolean 
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The networks to send when a service moved on since the plan (docs/swarm.md): the update's own
+ * changes applied to the networks the service has now, so a write that landed in between (to
+ * networks the update does not touch) is kept. The one re-plan apply makes before giving up.
+ */
+export function replanServiceNetworks(
+  action: ServiceUpdateAction,
+  now: ObservedService,
+): ServiceNetworkState[] {
+  const byName = new Map<string, ServiceNetworkState>();
+  for (const network of now.networks) {
+    const name = network.networkName ?? network.networkId;
+    byName.set(name, {
+      network: name,
+      networkId: network.networkId,
+      aliases: [...network.aliases],
+      driverOpts: { ...network.driverOpts },
+    });
+  }
+  for (const change of action.changes) {
+    if (change.kind === 'remove') byName.delete(change.network);
+    else byName.set(change.network, change.after);
+  }
+  return [...byName.values()].sort((a, b) => compareText(a.network, b.network));
 }

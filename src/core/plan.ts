@@ -22,6 +22,7 @@ import {
 } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
+import { planServices } from './plan-services.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
   planAttachmentChanges,
@@ -100,6 +101,30 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
+
+  // Services, on a manager that reported them (docs/swarm.md): after the network decisions, since
+  // an update names networks this plan creates and leaves networks it removes.
+  if (observed.services && scope.all) {
+    const services = planServices({
+      desired,
+      services: observed.services,
+      networks: observed.networks,
+      networksCreated: new Set(
+        [...effective.values()]
+          .filter((d) => d.status === 'create' || d.status === 'replace')
+          .map((d) => d.name),
+      ),
+      networksRemoved: new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.network)),
+      strict: options.strict === true,
+    });
+    actions.push(...services.actions);
+    diagnostics.push(...services.diagnostics);
+    notes.push(...services.notes);
+  } else if (desired.services && Object.keys(desired.services).length > 0 && scope.all) {
+    notes.push({
+      message: `the spec lists services, but this engine is not a swarm manager: services are planned through a manager (docs/swarm.md)`,
+    });
+  }
 
   const ordered = orderActions(actions);
   return {

@@ -27,6 +27,9 @@ import { inspectService, listServices, listServiceTasks, updateServiceNetworks }
 import type { ApiSwarmInfo } from './swarm-api.js';
 import { swarmRoleFrom } from './swarm-convert.js';
 
+/** Swarm's label on the container of a task (docs/swarm.md). */
+const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
+
 /** The DockerPort over one negotiated, keep-alive session with an engine. */
 export class DockerAdapter implements DockerPort {
   private rawInfo: Promise<ApiInfo & ApiSwarmInfo> | undefined;
@@ -66,7 +69,26 @@ export class DockerAdapter implements DockerPort {
   }
 
   async observe(options?: ObserveOptions): Promise<ObservedState> {
-    return observeEngine(this.client, await this.engineInfo(), options);
+    const engine = await this.engineInfo();
+    const observed = await observeEngine(this.client, engine, options);
+    if (engine.swarmState !== 'active') return observed;
+    // A swarm node (docs/swarm.md): never the containers of Swarm's tasks, which are the services'
+    // own (reached through their service); on a manager, its services when the plan needs them.
+    const containers = observed.containers.filter((c) => !Object.hasOwn(c.labels, SWARM_TASK_LABEL));
+    if (!engine.swarmControl) return { ...observed, containers };
+    const project = options?.project;
+    const needsServices =
+      options?.services === true ||
+      (project !== undefined &&
+        observed.networks.some(
+          (n) =>
+            n.scope === 'swarm' &&
+            n.labels['io.netform.managed'] === 'true' &&
+            n.labels['io.netform.project'] === project,
+        ));
+    return needsServices
+      ? { ...observed, containers, services: await listServices(this.client) }
+      : { ...observed, containers };
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {

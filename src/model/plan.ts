@@ -103,10 +103,65 @@ export interface ReconnectAction {
   reason: string;
 }
 
+/** One network of a service, as it is or as the update leaves it. */
+export interface ServiceNetworkState {
+  /** The network's Docker name; for a network the manager does not list, its ID. */
+  network: string;
+  /**
+   * The network's ID when it exists at plan time. Absent for a network this same plan creates or
+   * replaces: the executor resolves it by name after creating it.
+   */
+  networkId?: string;
+  /** Sorted, de-duplicated. */
+  aliases: string[];
+  driverOpts: Record<string, string>;
+}
+
+/** What one update does to one of the service's networks. */
+export type ServiceNetworkChange =
+  | { kind: 'add'; network: string; after: ServiceNetworkState }
+  | { kind: 'remove'; network: string; before: ServiceNetworkState }
+  | {
+      kind: 'change';
+      network: string;
+      before: ServiceNetworkState;
+      after: ServiceNetworkState;
+      /** `aliases`, `driver_opts`: never empty. */
+      changes: FieldChange[];
+    };
+
+/**
+ * `~ update service`: every network change of one service, sent as one
+ * `POST /services/{id}/update?version=N` with the full list `after`.
+ */
+export interface ServiceUpdateAction {
+  kind: 'service-update';
+  service: string;
+  serviceId: string;
+  /** `Version.Index` at plan time; the update is sent with it and refused if the service moved on. */
+  version: number;
+  /** The stack that owns the service (`com.docker.stack.namespace`), if any. */
+  stack?: string;
+  /** Every network of the service now, in network-name order. */
+  before: ServiceNetworkState[];
+  /** Every network the update leaves it on (networks the spec does not declare included). */
+  after: ServiceNetworkState[];
+  /** Per network: added, removed or changed. Never empty. */
+  changes: ServiceNetworkChange[];
+  /**
+   * The update replaces every task of the service (a rolling update): the number of tasks running
+   * at plan time, when the manager reported it.
+   */
+  tasksRestarting?: number;
+  /** The service's networks are in the deprecated `Spec.Networks`; the update moves them. */
+  legacyNetworks: boolean;
+  reason: string;
+}
+
 export type NetworkAction = CreateNetworkAction | RemoveNetworkAction | ReplaceNetworkAction;
 export type EndpointAction = ConnectAction | DisconnectAction | ReconnectAction;
 /** The closed set of things apply can do. Terraform's symbols: + - -/+ ~ */
-export type Action = NetworkAction | EndpointAction;
+export type Action = NetworkAction | EndpointAction | ServiceUpdateAction;
 export type ActionKind = Action['kind'];
 
 export interface PlanSummary {
@@ -116,6 +171,8 @@ export interface PlanSummary {
   connect: number;
   disconnect: number;
   reconnect: number;
+  /** Service updates (docs/swarm.md); present only when the plan has some. */
+  'service-update'?: number;
 }
 
 /** Something the plan wants the reader to know that is not an action (an unmanaged network used as is...). */

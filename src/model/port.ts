@@ -37,6 +37,11 @@ export interface ObserveOptions {
    * io.netform.project=<project>) to `networks`: a plan removes those, so it needs their endpoints.
    */
   project?: string;
+  /**
+   * On a swarm manager, read the services too (ObservedState.services). A manager also reads them
+   * without this when the project manages a swarm network (a removal takes services off it).
+   */
+  services?: boolean;
 }
 
 /**

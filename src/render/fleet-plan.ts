@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { FleetPlan } from '../model/fleet.js';
 import { isError } from '../model/diagnostic.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
+import { serviceCount } from './plan-text.js';
 import { PLAN_REPORTERS, type PlanFormat, type PlanRenderOptions } from './plan-formats.js';
 
 /** Bumped when the JSON shape of a plan across engines changes incompatibly (docs/plan.md). */
@@ -39,7 +40,9 @@ export function totalLine(plan: FleetPlan): string {
   const s = plan.summary;
   return (
     `Total on ${on}: ${s.create} to create, ${s.replace} to replace, ${s.remove} to remove; ` +
-    `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect.`
+    `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect` +
+    serviceCount(s) +
+    '.'
   );
 }
 

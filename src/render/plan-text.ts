@@ -15,9 +15,12 @@ import type {
   DisconnectAction,
   FieldChange,
   Plan,
+  PlanSummary,
   ReconnectAction,
   RemoveNetworkAction,
   ReplaceNetworkAction,
+  ServiceNetworkState,
+  ServiceUpdateAction,
 } from '../model/plan.js';
 
 export interface PlanTextOptions {
@@ -78,8 +81,49 @@ export function renderSummary(plan: Plan, c: Colors = pc.createColors(false)): s
   }
   return c.bold(
     `Plan: ${s.create} to create, ${s.replace} to replace, ${s.remove} to remove; ` +
-      `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect.`,
+      `${s.connect} to connect, ${s.disconnect} to disconnect, ${s.reconnect} to reconnect` +
+      serviceCount(s) +
+      '.',
   );
+}
+
+/** `; N services to update`, only when the plan updates services (docs/swarm.md). */
+export function serviceCount(s: PlanSummary): string {
+  const n = s['service-update'] ?? 0;
+  return n === 0 ? '' : `; ${n} service${n === 1 ? '' : 's'} to update`;
+}
+
+/** `~ update service web (2 tasks restart)`, then one line per network change. */
+function renderServiceUpdate(action: ServiceUpdateAction, c: Colors): string[] {
+  const restart =
+    action.tasksRestarting !== undefined
+      ? `${action.tasksRestarting} task${action.tasksRestarting === 1 ? '' : 's'} restart`
+      : 'its tasks restart';
+  const lines = [
+    `${c.yellow('~')} update service ${c.bold(p(action.service))} (${restart}, one rolling update${action.stack !== undefined ? `; stack ${p(action.stack)}` : ''})`,
+  ];
+  for (const change of action.changes) {
+    if (change.kind === 'add') {
+      const settings = describeServiceEndpoint(change.after);
+      lines.push(`      ${c.green('+')} ${p(change.network)}${settings ? ` (${settings})` : ''}`);
+    } else if (change.kind === 'remove') {
+      lines.push(`      ${c.red('-')} ${p(change.network)}`);
+    } else {
+      const what = change.changes
+        .map((f) => `${f.path} ${formatValue(f.before)} → ${formatValue(f.after)}`)
+        .join(', ');
+      lines.push(`      ${c.yellow('~')} ${p(change.network)}: ${what}`);
+    }
+  }
+  return lines;
+}
+
+function describeServiceEndpoint(state: ServiceNetworkState): string {
+  const parts: string[] = [];
+  if (state.aliases.length > 0) parts.push(`aliases ${formatValue(state.aliases)}`);
+  if (Object.keys(state.driverOpts).length > 0)
+    parts.push(`driver_opts ${formatValue(sortedRecord(state.driverOpts))}`);
+  return parts.join(', ');
 }
 
 /** A diagnostic as validate prints it (src/render/diagnostics.ts), indented under its heading. */
@@ -104,6 +148,8 @@ export function renderAction(action: Action, c: Colors = pc.createColors(false))
       return renderDisconnect(action, c);
     case 'reconnect':
       return renderReconnect(action, c);
+    case 'service-update':
+      return renderServiceUpdate(action, c);
   }
 }
 

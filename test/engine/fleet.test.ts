@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { actionSubject } from '../../src/core/order.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Modem from 'docker-modem';
@@ -90,7 +91,7 @@ async function loadFleet(): Promise<DesiredState> {
 const brief = (action: Action): string =>
   'container' in action
     ? `${action.kind} ${action.container} ${action.network}`
-    : `${action.kind} ${action.network}`;
+    : `${action.kind} ${actionSubject(action)}`;
 
 const created = (thePlan: Plan, network: string): Extract<Action, { kind: 'create' }> => {
   const action = thePlan.actions.find((a) => a.kind === 'create' && a.network === network);

@@ -116,13 +116,18 @@ async function checkEachEngine(
     ...(context !== undefined ? { context } : {}),
   });
   try {
+    // On a swarm, each node is checked against its part as the session plans it (docs/swarm.md).
+    const { swarmPlanning } = await import('../../apply/swarm-fleet.js');
+    const swarm = await swarmPlanning(spec, engines);
     return await Promise.all(
-      [...engines].map(async ([name, docker]) => {
+      [...engines].map(async ([name, port]) => {
+        const { port: docker, desired } = await swarm.forEngine(name, port, desiredForEngine(spec, name));
         const engine = await docker.engineInfo();
         const observed = await docker.observe({ networks: [], containers: [] });
-        const diagnostics = checkAgainstEngine(desiredForEngine(spec, name), { ...observed, engine }).map(
-          (d) => ({ ...d, message: `on engine ${name}: ${d.message}` }),
-        );
+        const diagnostics = checkAgainstEngine(desired, { ...observed, engine }).map((d) => ({
+          ...d,
+          message: `on engine ${name}: ${d.message}`,
+        }));
         return { name, host: docker.host, engine, diagnostics };
       }),
     );

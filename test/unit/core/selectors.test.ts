@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { actionSubject } from '../../../src/core/order.js';
 import { observeScope } from '../../../src/core/observe-scope.js';
 import { fingerprintState, hashSpec, withoutSourcePositions } from '../../../src/core/fingerprint.js';
 import { planChanges } from '../../../src/core/plan.js';
@@ -259,9 +260,9 @@ selectors:
       },
     );
     const plan = planChanges(spec, observed([relabelled]));
-    expect(plan.actions.map((a) => `${a.kind} ${'container' in a ? a.container : ''} ${a.network}`)).toEqual([
-      'disconnect old-pay metrics',
-    ]);
+    expect(
+      plan.actions.map((a) => `${a.kind} ${'container' in a ? a.container : ''} ${actionSubject(a)}`),
+    ).toEqual(['disconnect old-pay metrics']);
   });
 
   it('makes a saved plan stale when a matching container appears after it was made', () => {

@@ -1,0 +1,162 @@
+import {
+  hasClusterObjects,
+  isClusterNetwork,
+  leavingClusterNetworks,
+  nodeObserved,
+  nodeProjection,
+  swarmTopology,
+  type SwarmTopology,
+} from '../core/swarm-fleet.js';
+import type { DesiredState, EndpointSettings } from '../model/desired.js';
+import { EngineError, NetformError } from '../model/errors.js';
+import type { EngineInfo, ObservedNetwork, ObservedState, SwarmRole } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
+import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+
+/**
+ * The several-engines session on a swarm (docs/swarm.md, "Several engines on a swarm"): which
+ * engine plans the cluster objects, what each engine's part of the spec is, the port planning on
+ * a node reads through, and the order the engines are carried out in. The session itself is the
+ * one of src/apply/fleet-session.ts.
+ */
+export interface SwarmPlanning {
+  /** Undefined when no engine of the spec is a swarm node with a manager among them. */
+  topology?: SwarmTopology;
+  /** The port and desired state `engine` is planned, applied and verified with. */
+  forEngine(engine: string, port: DockerPort, desired: DesiredState): Promise<EngineWork>;
+  /**
+   * The engines in the order their executions run, one wave after the other (each wave's engines
+   * concurrently). With a swarm, the manager runs first when its plan creates or replaces cluster
+   * networks (the nodes' containers then join them), else last (the nodes' containers leave the
+   * cluster networks it removes first).
+   */
+  waves(names: readonly string[], plans: ReadonlyMap<string, Plan>): string[][];
+}
+
+export interface EngineWork {
+  port: DockerPort;
+  desired: DesiredState;
+}
+
+/**
+ * Reads each engine's swarm role (concurrently) and checks that the nodes among them form one
+ * swarm (a NetformError naming the engines otherwise). `spec` is the whole spec (with engines:).
+ */
+export async function swarmPlanning(
+  spec: DesiredState,
+  ports: ReadonlyMap<string, DockerPort>,
+): Promise<SwarmPlanning> {
+  const names = [...ports.keys()].sort();
+  const roles = new Map<string, SwarmRole | undefined>(
+    await Promise.all(
+      names.map(async (name): Promise<[string, SwarmRole | undefined]> => {
+        const port = ports.get(name)!;
+        try {
+          return [name, port.swarmRole ? await port.swarmRole() : undefined];
+        } catch (error) {
+          if (error instanceof EngineError) {
+            throw new EngineError(`engine ${name}: ${error.message}`, {
+              ...error.options,
+              kind: error.kind,
+              cause: error,
+            });
+          }
+          throw error;
+        }
+      }),
+    ),
+  );
+  const topology = swarmTopology(roles, hasClusterObjects(spec));
+  if (!topology) {
+    return {
+      forEngine: (_engine, port, desired) => Promise.resolve({ port, desired }),
+      waves: (all) => [[...all]],
+    };
+  }
+  const managerPort = ports.get(topology.manager)!;
+  const nodes = new Set(topology.others);
+  return {
+    topology,
+    async forEngine(engine, port, desired) {
+      if (engine === topology.manager) {
+        return { port, desired: spec.services ? { ...desired, services: spec.services } : desired };
+      }
+      if (!nodes.has(engine)) return { port, desired };
+      const managerNetworks = await clusterNetworksOf(managerPort);
+      const projected = nodeProjection(desired, leavingClusterNetworks(managerNetworks, spec));
+      return { port: new SwarmNodePort(port, managerPort, projected), desired: projected };
+    },
+    waves(all, plans) {
+      const manager = topology.manager;
+      if (!all.includes(manager)) return [[...all]];
+      const rest = all.filter((name) => name !== manager);
+      const managerPlan = plans.get(manager);
+      const createsCluster = (managerPlan?.actions ?? []).some(
+        (action) => (action.kind === 'create' || action.kind === 'replace') && isClusterNetwork(action.after),
+      );
+      return createsCluster ? [[manager], rest] : [rest, [manager]];
+    },
+  };
+}
+
+/** The manager's cluster networks (overlay and swarm-scoped), read afresh. */
+async function clusterNetworksOf(manager: DockerPort): Promise<ObservedNetwork[]> {
+  const observed = await manager.observe({ networks: [], containers: [] });
+  return observed.networks.filter((network) => isClusterNetwork(network));
+}
+
+/**
+ * A swarm node other than the manager, as planning and verifying on it see it: its own observed
+ * state with the cluster networks as the manager lists them (src/core/swarm-fleet.ts,
+ * nodeObserved). Everything else goes to the node's own engine.
+ */
+export class SwarmNodePort implements DockerPort {
+  constructor(
+    private readonly inner: DockerPort,
+    private readonly manager: DockerPort,
+    private readonly desired: DesiredState,
+  ) {}
+
+  get host(): string {
+    return this.inner.host;
+  }
+
+  engineInfo(): Promise<EngineInfo> {
+    return this.inner.engineInfo();
+  }
+
+  async observe(options?: ObserveOptions): Promise<ObservedState> {
+    const [own, cluster] = await Promise.all([this.inner.observe(options), clusterNetworksOf(this.manager)]);
+    return nodeObserved(own, cluster, this.desired);
+  }
+
+  createNetwork(request: NetworkCreateRequest): Promise<string> {
+    if (isClusterNetwork({ driver: request.driver, ...(request.scope ? { scope: request.scope } : {}) })) {
+      // Never planned here (the manager creates cluster networks); a guard, not a user's mistake.
+      return Promise.reject(
+        new NetformError(`network ${request.name} is the swarm's: it is created on the manager`),
+      );
+    }
+    return this.inner.createNetwork(request);
+  }
+
+  removeNetwork(networkId: string): Promise<void> {
+    return this.inner.removeNetwork(networkId);
+  }
+
+  connect(networkId: string, containerId: string, settings: EndpointSettings): Promise<void> {
+    return this.inner.connect(networkId, containerId, settings);
+  }
+
+  disconnect(networkId: string, containerId: string, options?: { force?: boolean }): Promise<void> {
+    return this.inner.disconnect(networkId, containerId, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  stats(): EngineCallStats {
+    return this.inner.stats?.() ?? { total: 0, byRoute: {} };
+  }
+}

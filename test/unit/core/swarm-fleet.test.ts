@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  leavingClusterNetworks,
+  nodeObserved,
+  nodeProjection,
+  swarmTopology,
+} from '../../../src/core/swarm-fleet.js';
+import type { DesiredNetwork, DesiredState } from '../../../src/model/desired.js';
+import { NetformError } from '../../../src/model/errors.js';
+import type { ObservedNetwork, ObservedState, SwarmRole } from '../../../src/model/observed.js';
+
+const manager = (nodeId: string, clusterId = 'c1'): SwarmRole => ({
+  localNodeState: 'active',
+  nodeId,
+  controlAvailable: true,
+  clusterId,
+  remoteManagers: [{ nodeId, addr: '10.0.0.1:2377' }],
+});
+const worker = (nodeId: string, managerId: string): SwarmRole => ({
+  localNodeState: 'active',
+  nodeId,
+  controlAvailable: false,
+  remoteManagers: [{ nodeId: managerId, addr: '10.0.0.1:2377' }],
+});
+const inactive: SwarmRole = {
+  localNodeState: 'inactive',
+  nodeId: '',
+  controlAvailable: false,
+  remoteManagers: [],
+};
+
+const network = (name: string, driver: string, extra: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
+  name,
+  driver,
+  external: false,
+  exclusive: false,
+  attachable: true,
+  internal: false,
+  enableIPv6: false,
+  ipam: { driver: 'default', options: {}, config: [] },
+  labels: {},
+  driverOpts: {},
+  ...extra,
+});
+
+const observedNetwork = (
+  name: string,
+  driver: string,
+  labels: Record<string, string> = {},
+): ObservedNetwork => ({
+  id: `id-${name}`,
+  name,
+  driver,
+  scope: driver === 'overlay' ? 'swarm' : 'local',
+  attachable: true,
+  internal: false,
+  ingress: false,
+  configOnly: false,
+  enableIPv6: false,
+  ipam: { driver: 'default', options: {}, config: [] },
+  options: {},
+  labels,
+});
+
+describe('swarmTopology', () => {
+  it('picks the first manager by engine name and accepts workers that name it', () => {
+    const roles = new Map([
+      ['b', manager('m2')],
+      ['a', worker('w1', 'm2')],
+      ['c', inactive],
+    ]);
+    expect(swarmTopology(roles, true)).toEqual({ manager: 'b', others: ['a'] });
+  });
+
+  it('refuses nodes of another swarm, naming them', () => {
+    const roles = new Map([
+      ['m', manager('m1')],
+      ['w', worker('w1', 'other-manager')],
+      ['m2', manager('m9', 'c2')],
+    ]);
+    const error = (() => {
+      try {
+        swarmTopology(roles, false);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(NetformError);
+    expect((error as Error).message).toBe(
+      'engines m2, w are nodes of another swarm than engine m (a manager)',
+    );
+  });
+
+  it('needs a manager among the engines only when the spec has cluster objects', () => {
+    const workers = new Map([['w', worker('w1', 'm1')]]);
+    expect(swarmTopology(workers, false)).toBeUndefined();
+    expect(() => swarmTopology(workers, true)).toThrow(/no manager is among its engines \(w\)/);
+    expect(swarmTopology(new Map([['x', undefined]]), false)).toBeUndefined();
+  });
+});
+
+describe('a node that is not the manager', () => {
+  const desired: DesiredState = {
+    project: 'p',
+    networks: { ov: network('ov', 'overlay'), br: network('br', 'bridge') },
+    containers: {},
+    services: {},
+  };
+
+  it('uses declared cluster networks as they are, makes leaving ones exclusive, and has no services', () => {
+    const leaving = [
+      observedNetwork('old', 'overlay', { 'io.netform.managed': 'true', 'io.netform.project': 'p' }),
+    ];
+    const projected = nodeProjection(desired, leaving);
+    expect(projected.services).toBeUndefined();
+    expect(projected.networks.ov?.external).toBe(true);
+    expect(projected.networks.br?.external).toBe(false);
+    expect(projected.networks.old).toMatchObject({ external: true, exclusive: true, driver: 'overlay' });
+  });
+
+  it("sees the manager's cluster networks, not its own list, and a stand-in for one the manager makes in this run", () => {
+    const own: ObservedState = {
+      engine: {
+        version: '28.5',
+        apiVersion: '1.51',
+        swarmState: 'active',
+        swarmControl: false,
+      } as ObservedState['engine'],
+      networks: [observedNetwork('br', 'bridge'), observedNetwork('stale', 'overlay')],
+      containers: [],
+    };
+    const seen = nodeObserved(
+      own,
+      [observedNetwork('other', 'overlay'), observedNetwork('mbr', 'bridge')],
+      desired,
+    );
+    expect(seen.networks.map((n) => `${n.name}=${n.id}`)).toEqual(['br=id-br', 'other=id-other', 'ov=ov']);
+  });
+
+  it("counts as leaving only the project's managed cluster networks the spec does not declare", () => {
+    const managed = { 'io.netform.managed': 'true', 'io.netform.project': 'p' };
+    const leaving = leavingClusterNetworks(
+      [
+        observedNetwork('ov', 'overlay', managed),
+        observedNetwork('gone', 'overlay', managed),
+        observedNetwork('theirs', 'overlay', { ...managed, 'io.netform.project': 'q' }),
+        observedNetwork('local', 'bridge', managed),
+      ],
+      desired,
+    );
+    expect(leaving.map((n) => n.name)).toEqual(['gone']);
+  });
+});
