@@ -56,6 +56,8 @@ export interface GoldenObserved {
   engine?: string | EngineInfo;
   networks?: ObservedNetwork[];
   containers?: ObservedState['containers'];
+  /** A swarm manager's services (docs/swarm.md). */
+  services?: ObservedState['services'];
 }
 
 let base: GoldenBase | undefined;
@@ -76,5 +78,6 @@ export function withGoldenBase(raw: GoldenObserved, where: string): ObservedStat
     engine,
     networks: [...base.networks.filter((n) => !listed.has(n.name)), ...networks],
     containers: raw.containers ?? [],
+    ...(raw.services !== undefined ? { services: raw.services } : {}),
   };
 }
