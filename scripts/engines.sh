@@ -141,7 +141,7 @@ cmd_down() {
     ip netns delete "$ns"
   fi
   # Mounts dockerd left under its roots (overlay layers, netns files) go before the folders.
-  grep -oE " ($run|$DATA_ROOT/$name)[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -oE " ($run|$DATA_ROOT/$name)[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$run" "$DATA_ROOT/$name"
   say "$name removed"
 }
