@@ -79,7 +79,15 @@ export async function swarmPlanning(
     topology,
     async forEngine(engine, port, desired) {
       if (engine === topology.manager) {
-        return { port, desired: spec.services ? { ...desired, services: spec.services } : desired };
+        // Every cluster network of the spec is the swarm's, whatever engines: it lists.
+        const networks = { ...desired.networks };
+        for (const [name, network] of Object.entries(spec.networks)) {
+          if (Object.hasOwn(networks, name) || network.external || !isClusterNetwork(network)) continue;
+          const { engines: _engines, ...rest } = network;
+          networks[name] = rest;
+        }
+        const managed = { ...desired, networks };
+        return { port, desired: spec.services ? { ...managed, services: spec.services } : managed };
       }
       if (!nodes.has(engine)) return { port, desired };
       const managerNetworks = await clusterNetworksOf(managerPort);
