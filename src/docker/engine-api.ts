@@ -109,6 +109,9 @@ export interface ApiNetworkCreateBody {
   Internal: boolean;
   Attachable: boolean;
   ConfigOnly?: boolean;
+  Ingress?: boolean;
+  /** API 1.48+. */
+  EnableIPv4?: boolean;
   EnableIPv6: boolean;
   IPAM: { Driver: string; Options: Record<string, string>; Config: ApiIpamConfig[] };
   Options: Record<string, string>;

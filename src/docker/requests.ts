@@ -1,4 +1,4 @@
-import type { EndpointSettings } from '../model/desired.js';
+import { INTERFACE_NAME_OPTION, type EndpointSettings } from '../model/desired.js';
 import { EngineError } from '../model/errors.js';
 import type { NetworkCreateRequest } from '../model/port.js';
 import { apiAtLeast } from './api-version.js';
@@ -14,6 +14,9 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
     Internal: request.internal,
     Attachable: request.attachable,
     ...(request.configOnly ? { ConfigOnly: true } : {}),
+    ...(request.ingress ? { Ingress: true } : {}),
+    // Sent only to turn IPv4 off: engines before API 1.48 ignore the field (src/spec/online.ts refuses it there).
+    ...(request.enableIPv4 === false ? { EnableIPv4: false } : {}),
     EnableIPv6: request.enableIPv6,
     IPAM: {
       Driver: request.ipam.driver,
@@ -48,11 +51,18 @@ export function networkConnectBody(
     ...(settings.ipv6Address ? { IPv6Address: settings.ipv6Address } : {}),
     ...(settings.linkLocalIps.length > 0 ? { LinkLocalIPs: [...settings.linkLocalIps] } : {}),
   };
-  const priority = settings.priority ?? 0;
+  const priority = settings.gwPriority ?? 0;
   if (priority !== 0 && !apiAtLeast(apiVersion, '1.48')) {
     throw new EngineError(
       `connecting container ${containerId}: a gateway priority (${priority}) needs Engine API 1.48 (Docker 28), this engine speaks ${apiVersion}`,
-      { hint: 'remove `priority` from the spec or upgrade the engine' },
+      { hint: 'remove `gw_priority` from the spec or upgrade the engine' },
+    );
+  }
+  const interfaceName = settings.driverOpts[INTERFACE_NAME_OPTION];
+  if (interfaceName !== undefined && !apiAtLeast(apiVersion, '1.48')) {
+    throw new EngineError(
+      `connecting container ${containerId}: an interface name (${interfaceName}) needs Engine API 1.48 (Docker 28), this engine speaks ${apiVersion} and would ignore it`,
+      { hint: 'remove `interface_name` from the spec or upgrade the engine' },
     );
   }
   if (settings.macAddress && !apiAtLeast(apiVersion, '1.54')) {

@@ -107,6 +107,22 @@ export const CODES = {
     'NF055',
     'A container on the host or none network is also attached to other networks, which Docker refuses.',
   ),
+  noAddressFamily: def(
+    'NF060',
+    'enable_ipv4: false without enable_ipv6: true: the network would have no address family.',
+  ),
+  ipv4OnIpv6Only: def('NF061', 'An IPv4 subnet on a network with enable_ipv4: false.'),
+  unknownGatewayMode: def(
+    'NF062',
+    'A bridge gateway mode (com.docker.network.bridge.gateway_mode_ipv4/ipv6) that engines do not know.',
+  ),
+  isolatedNotInternal: def('NF063', 'Gateway mode isolated on a network that is not internal.'),
+  invalidInterfaceName: def(
+    'NF064',
+    'An interface_name Linux refuses (empty, longer than 15 characters, with / : or spaces), or one that differs from its driver option.',
+  ),
+  duplicateInterfaceName: def('NF065', 'One container has the same interface_name on two networks.'),
+  ingressNotOverlay: def('NF066', 'ingress: true on a network whose driver is not overlay.'),
   engineSubnetOverlap: def(
     'NF070',
     'A declared subnet overlaps a subnet of a network that already exists on the engine.',
@@ -123,7 +139,15 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets mac_address (applied on connect from API 1.54) or priority (API 1.48) on an engine too old to honour it.',
+    'An endpoint sets mac_address (applied on connect from API 1.54), gw_priority or interface_name (API 1.48) on an engine too old to honour it.',
+  ),
+  engineNetworkFieldUnsupported: def(
+    'NF080',
+    'A network sets enable_ipv4: false (API 1.48) or a bridge gateway mode on an engine too old to honour it.',
+  ),
+  engineIngressExists: def(
+    'NF081',
+    'An ingress network is declared but the swarm already has another one (a swarm has one).',
   ),
 } as const satisfies Record<string, CodeDefinition>;
 

@@ -1,11 +1,12 @@
 import { canonicalAddress, canonicalCidr, compareCidrText } from '../core/cidr.js';
-import type {
-  DesiredAttachment,
-  DesiredContainer,
-  DesiredIpamPool,
-  DesiredNetwork,
-  DesiredState,
-  EndpointSettings,
+import {
+  INTERFACE_NAME_OPTION,
+  type DesiredAttachment,
+  type DesiredContainer,
+  type DesiredIpamPool,
+  type DesiredNetwork,
+  type DesiredState,
+  type EndpointSettings,
 } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { setOwn } from './own.js';
@@ -119,7 +120,9 @@ export function normalizeSpec(
       exclusive: network.exclusive ?? false,
       attachable: network.attachable ?? false,
       internal: network.internal ?? false,
+      enableIPv4: network.enable_ipv4 ?? true,
       enableIPv6: network.enable_ipv6 ?? false,
+      ingress: network.ingress ?? false,
       ipam: {
         driver: network.ipam?.driver ?? 'default',
         options: strings(network.ipam?.options, [...path, 'ipam', 'options']),
@@ -161,6 +164,8 @@ function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, str
   if (endpoint.ipv6_address !== undefined) settings.ipv6Address = canonicalAddress(endpoint.ipv6_address);
   if (endpoint.mac_address !== undefined)
     settings.macAddress = endpoint.mac_address.toLowerCase().replace(/-/g, ':');
+  if (endpoint.interface_name !== undefined) driverOpts[INTERFACE_NAME_OPTION] = endpoint.interface_name;
+  if (endpoint.gw_priority !== undefined) settings.gwPriority = endpoint.gw_priority;
   if (endpoint.priority !== undefined) settings.priority = endpoint.priority;
   return settings;
 }

@@ -1,5 +1,11 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
-import { MANAGED_LABEL, PROJECT_LABEL, type DesiredNetwork, type DesiredState } from '../model/desired.js';
+import {
+  INTERFACE_NAME_OPTION,
+  MANAGED_LABEL,
+  PROJECT_LABEL,
+  type DesiredNetwork,
+  type DesiredState,
+} from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
@@ -9,6 +15,21 @@ import { diagnosticAt } from './diagnose.js';
 /** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
 export const MIN_ENGINE_API_VERSION = '1.41';
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+const GATEWAY_MODE_OPTIONS = [
+  'com.docker.network.bridge.gateway_mode_ipv4',
+  'com.docker.network.bridge.gateway_mode_ipv6',
+] as const;
+/**
+ * The API of the first engine that honours each bridge gateway mode (taken from the reference:
+ * nat and routed came with Engine 27.0, nat-unprotected with moby#48597 and isolated with
+ * moby#49262, both in 28.0; 28.5 was seen refusing unknown modes, 20.10 and 26.1 storing any).
+ */
+const GATEWAY_MODE_API: Readonly<Record<string, { api: string; engine: string }>> = {
+  nat: { api: '1.46', engine: '27' },
+  routed: { api: '1.46', engine: '27' },
+  'nat-unprotected': { api: '1.48', engine: '28' },
+  isolated: { api: '1.48', engine: '28' },
+};
 
 /**
  * The checks `validate` runs against a live engine: declared subnets overlapping existing
@@ -60,6 +81,8 @@ export function checkAgainstEngine(
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
+    checkIngress(network, candidates, path, diagnostics);
+    checkNetworkFields(network, engine.apiVersion, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
   return diagnostics;
@@ -123,8 +146,12 @@ function checkEndpointFields(
       if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
         unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
       }
-      if ((attachment.priority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['priority', String(attachment.priority), '1.48 (Docker 28)']);
+      if ((attachment.gwPriority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
+        unsupported.push(['gw_priority', String(attachment.gwPriority), '1.48 (Docker 28)']);
+      }
+      const interfaceName = attachment.driverOpts[INTERFACE_NAME_OPTION];
+      if (interfaceName !== undefined && compareApiVersions(apiVersion, '1.48') < 0) {
+        unsupported.push(['interface_name', interfaceName, '1.48 (Docker 28)']);
       }
       for (const [field, value, needs] of unsupported) {
         out.push(
@@ -136,6 +163,62 @@ function checkEndpointFields(
       }
     }
   }
+}
+
+/**
+ * Network keys the negotiated API cannot carry: engines before it accept them and ignore them
+ * (seen on 20.10 and 26.1: `EnableIPv4: false` gets an IPv4 pool all the same; a gateway mode,
+ * even a misspelt one, is stored and has no effect), so the network would never be what the spec
+ * says. One row per key: the key, its value, the API that honours it.
+ */
+function checkNetworkFields(
+  network: DesiredNetwork,
+  apiVersion: string,
+  path: string[],
+  out: Diagnostic[],
+): void {
+  const unsupported: [string[], string, string][] = [];
+  if (!network.enableIPv4 && compareApiVersions(apiVersion, '1.48') < 0) {
+    unsupported.push([['enable_ipv4'], 'false', '1.48 (Docker 28)']);
+  }
+  for (const option of GATEWAY_MODE_OPTIONS) {
+    const mode = network.driverOpts[option];
+    const needs = mode === undefined ? undefined : GATEWAY_MODE_API[mode];
+    if (mode !== undefined && needs !== undefined && compareApiVersions(apiVersion, needs.api) < 0) {
+      unsupported.push([['driver_opts', option], mode, `${needs.api} (Docker ${needs.engine})`]);
+    }
+  }
+  for (const [field, value, needs] of unsupported) {
+    const key = field.join('.');
+    out.push(
+      diagnosticAt(CODES.engineNetworkFieldUnsupported, [...path, ...field], network.source, {
+        message: `${key} ${value} of network ${network.name} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
+        hint: `remove ${key} from the spec, or upgrade the engine`,
+      }),
+    );
+  }
+}
+
+/**
+ * A swarm has one ingress network: the engine refuses a second ("ingress network already
+ * exists"), so declaring one beside another that is not this spec's is an error before anything
+ * runs.
+ */
+function checkIngress(
+  network: DesiredNetwork,
+  existing: ObservedNetwork[],
+  path: string[],
+  out: Diagnostic[],
+): void {
+  if (!network.ingress) return;
+  const other = existing.find((n) => n.ingress);
+  if (!other) return;
+  out.push(
+    diagnosticAt(CODES.engineIngressExists, [...path, 'ingress'], network.source, {
+      message: `the swarm already has the ingress network ${other.name}; a swarm has only one`,
+      hint: `declare the existing one instead (name: ${other.name}), or remove it first (docker network rm ${other.name}) while no service publishes ports`,
+    }),
+  );
 }
 
 function checkSubnets(

@@ -4,6 +4,7 @@ import { CODES } from '../codes.js';
 import { DiagnosticSink } from '../diagnose.js';
 import type { SourceNode } from '../source-map.js';
 import { checkContainers } from './containers.js';
+import { checkEngineKeys } from './engine-keys.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
@@ -31,5 +32,6 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkIpam(networks, sink);
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
+  checkEngineKeys(networks, spec.containers, sink);
   return sink.diagnostics;
 }

@@ -128,10 +128,10 @@ describe('convert: what differs between engine versions', () => {
   it('reads EnableIPv4 and GwPriority from API 1.48', () => {
     const state = load('api-1.48/shop');
     expect(state.networks.find((n) => n.name === 'shop_dual')!.enableIPv4).toBe(true);
-    expect(endpoint(state, 'network-explorer', 'shop_dual').priority).toBe(10);
+    expect(endpoint(state, 'network-explorer', 'shop_dual').gwPriority).toBe(10);
     const v154 = load('api-1.54/shop');
     expect(v154.networks.find((n) => n.name === 'shop_v6only')!.enableIPv4).toBe(false);
-    expect(endpoint(load('api-1.44/shop'), 'network-explorer', 'shop_dual').priority).toBeUndefined();
+    expect(endpoint(load('api-1.44/shop'), 'network-explorer', 'shop_dual').gwPriority).toBeUndefined();
   });
 
   it('keeps what the daemon chose (automatic IPv6 /64, random MACs, missing gateways) for the normaliser to judge', () => {
