@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: typecheck, lint, format check, build, unit tests and the
-# engine tests against a real Docker engine (started from Debian's docker.io when none answers).
+# The whole test suite, as CI runs it: typecheck, lint, format check, build, the unit tests once,
+# and the engine tests once per Docker engine version netform is tested against (docs/engines.md):
+#
+#   20.10  the host's engine: DOCKER_HOST, else the local socket (started from Debian's docker.io
+#          by scripts/ensure-docker.sh when none answers)
+#   26.1   Debian trixie's docker.io, and 28.5, sid's: started by scripts/engines.sh, each in its
+#          own network namespace, as the engines `ci26` and `ci28`
+#
+# The unit tests and the three engine runs go at the same time (the engine tests spend most of
+# their time waiting for the engines) and each prints its own report when it ends; the last lines
+# are one per engine and `tests: N passed, N failed` for all of them.
+#
+# Environment:
+#   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
+#                                                     scripts/engines.sh (the default is shown)
+#   NETFORM_TEST_SERIAL=1      run the unit tests and each engine's tests one after another
+#   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
+#
+# The engines it starts are left running by default, so the next run finds them up (seconds
+# instead of a minute): `bash scripts/engines.sh down ci26 ci28` removes them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
-ensure_engine
 
 step "typecheck"
 npm run --silent typecheck
@@ -14,15 +31,97 @@ step "format check"
 npm run --silent format:check
 ensure_build
 
-step "tests (unit and engine)"
-mkdir -p .netform
-set +e
-npx vitest run --reporter=default --reporter=json --outputFile.json=.netform/test-results.json
-code=$?
-set -e
-# One plain closing line, whatever the reporter printed above.
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(".netform/test-results.json", "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' || true
-exit "$code"
+# --- the engines -----------------------------------------------------------------------------
+legs=()  # "NAME|VERSION|DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
+started=()
+for spec in ${NETFORM_TEST_ENGINES:-host ci26:26.1 ci28:28.5}; do
+  if [ "$spec" = host ]; then
+    ensure_engine
+    legs+=("host|$(docker version --format '{{.Server.Version}}')|${DOCKER_HOST:-}")
+  else
+    name=${spec%%:*} version=${spec#*:}
+    step "engine $name: Docker $version (scripts/engines.sh)"
+    bash scripts/engines.sh up "$name" "$version"
+    started+=("$name")
+    host=$(bash scripts/engines.sh host "$name")
+    legs+=("$name|$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')|$host")
+  fi
+done
+
+# --- the tests ----------------------------------------------------------------------------------
+out=.netform/test
+rm -rf "$out"
+mkdir -p "$out"
+export NETFORM_TEST_BUILT=1  # built above: the engine runs must not all rebuild dist/ at once
+jobs_pids=()
+jobs_names=()
+
+# run_job NAME DOCKER_HOST VITEST-ARGS...: one vitest run, its output in $out/NAME.log, its counts
+# in $out/NAME.json.
+run_job() {
+  local name=$1 host=$2
+  shift 2
+  local cmd=(npx vitest run "$@" --reporter=default --reporter=json "--outputFile.json=$out/$name.json")
+  if [ -n "$host" ]; then
+    DOCKER_HOST=$host "${cmd[@]}" >"$out/$name.log" 2>&1
+  else
+    env -u DOCKER_HOST "${cmd[@]}" >"$out/$name.log" 2>&1
+  fi
+}
+
+start_job() {
+  local name=$1
+  printf '%s: started\n' "$name" >&2
+  if [ "${NETFORM_TEST_SERIAL:-0}" = 1 ]; then
+    run_job "$@" || true
+    finish_job "$name"
+  else
+    run_job "$@" &
+    jobs_pids+=($!)
+    jobs_names+=("$name")
+  fi
+}
+
+finish_job() {
+  step "tests: $1"
+  cat "$out/$1.log"
+}
+
+step "tests: unit, and engine tests on ${#legs[@]} engine(s)"
+start_job unit "" --project unit
+summary=(unit)
+for leg in "${legs[@]}"; do
+  IFS='|' read -r name version host <<<"$leg"
+  start_job "engine-$name" "$host" --project engine
+  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})")
+done
+for i in "${!jobs_pids[@]}"; do
+  wait "${jobs_pids[$i]}" || true
+  finish_job "${jobs_names[$i]}"
+done
+
+if [ "${NETFORM_TEST_ENGINES_DOWN:-0}" = 1 ] && [ ${#started[@]} -gt 0 ]; then
+  step "stopping the engines this run started"
+  bash scripts/engines.sh down "${started[@]}"
+fi
+
+# One line per run, then one plain closing line for all of them. A run that wrote no report
+# (it crashed) counts as one failure.
+node - "$out" "${summary[@]}" <<'EOF'
+const { existsSync, readFileSync } = require('node:fs');
+const [dir, ...names] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+for (const entry of names) {
+  const [job, what = 'unit tests'] = entry.split('|');
+  const file = `${dir}/${job}.json`;
+  const r = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  const p = r?.numPassedTests ?? 0;
+  const f = r ? r.numFailedTests + (r.success || r.numFailedTests > 0 ? 0 : 1) : 1;
+  passed += p;
+  failed += f;
+  console.log(`${what}: ${p} passed, ${f} failed${r ? '' : ' (no report: see its log above)'}`);
+}
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
+EOF

@@ -23,9 +23,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
         'on Debian as root), or point DOCKER_HOST at a running engine.',
     );
   }
-  // The engine tests run the real CLI, which runs from dist/: build it from the current sources.
-  const build = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  if (build.code !== 0) console.warn(`tsc reported errors while building dist/:\n${build.stdout}`);
+  // The engine tests run the real CLI, which runs from dist/: build it from the current sources,
+  // unless scripts/test.sh built it once already for every engine it runs the suite against
+  // (several runs building into one dist/ at once would trip over each other).
+  if (process.env.NETFORM_TEST_BUILT !== '1') {
+    const build = await run(process.execPath, [
+      'node_modules/typescript/bin/tsc',
+      '-p',
+      'tsconfig.build.json',
+    ]);
+    if (build.code !== 0) console.warn(`tsc reported errors while building dist/:\n${build.stdout}`);
+  }
   await ensureTestImage();
   const runId = `r${randomBytes(3).toString('hex')}`;
   project.provide('runId', runId);
