@@ -9,6 +9,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // The property tests and the generator drift checks are CPU-bound: on two shared cores
+          // under load they were seen taking over vitest's default 5 s.
+          testTimeout: 30_000,
           // The pure core first, then the engine tests (projects with different worker counts
           // must run in separate groups).
           sequence: { groupOrder: 0 },

@@ -173,6 +173,31 @@ describe('toEngineError', () => {
     expect((error as EngineRequestError).statusCode).toBe(409);
   });
 
+  it.each([
+    [
+      '28.5, 26.1 and 20.10, a parent that does not exist',
+      'invalid subinterface vlan name nosuch0, example formatting is eth0.10',
+      'nosuch0',
+    ],
+    [
+      '26.1 and 28.5, the base of a VLAN sub-interface',
+      '-o parent interface was not found on the host: eth9',
+      'eth9',
+    ],
+    ['20.10, the same', '-o parent interface does was not found on the host: eth9', 'eth9'],
+  ])('says what a misleading engine message means (%s)', (_engines, words, parent) => {
+    const error = toEngineError(
+      modemError(500, { message: words }),
+      'creating network lan',
+      'unix:///e.sock',
+    );
+    expect(error.message).toBe(
+      `creating network lan: the parent interface ${parent} does not exist on the host of the engine at unix:///e.sock (the engine said: ${words})`,
+    );
+    expect(error.hint).toMatch(/set parent: to/);
+    expect((error as EngineRequestError).engineMessage).toBe(words);
+  });
+
   it('says so when the engine gave no message', () => {
     expect(toEngineError(modemError(500, null), 'removing network x', 'h').message).toBe(
       'removing network x: the engine answered HTTP 500 without a message',
