@@ -441,12 +441,14 @@ describe('operations', () => {
       aliases: [],
       linkLocalIps: [],
       driverOpts: {},
-      priority: 5,
+      gwPriority: 5,
     });
     if (Number(info.apiVersion.split('.')[1]) < 48) {
       await expect(attempt).rejects.toThrow(/gateway priority \(5\) needs Engine API 1.48/);
     } else {
       await attempt;
+      const inspect = await dockerInspect<InspectedContainer>('container', container);
+      expect(inspect.NetworkSettings.Networks[network]).toMatchObject({ GwPriority: 5 });
     }
   });
 });

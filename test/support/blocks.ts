@@ -18,5 +18,5 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
-  engine28: 14,
+  engineVersions: 14,
 } as const;

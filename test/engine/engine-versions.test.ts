@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,15 +7,16 @@ import { stringify } from 'yaml';
 import { compareApiVersions } from '../../src/spec/online.js';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
+import { docker, dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
 import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../support/inspect.js';
 
 /**
- * The keys of Engine 28 (docs/spec.md) on whichever engine DOCKER_HOST names: applied and read
- * back from inside the container on API 1.48 and later, refused before anything runs before it.
- * `priority` (the connection order) is netform's own and holds on every engine.
+ * What differs between engine versions (docs/engines.md), on whichever engine DOCKER_HOST names:
+ * the keys of Engine 28 (docs/spec.md) applied and read back from inside the container on API
+ * 1.48 and later, refused before anything runs before it; `priority` (the connection order),
+ * netform's own, on every engine; and what netform says where an engine's own words mislead.
  */
-const scope = new EngineScope(inject('runId'), BLOCKS.engine28);
+const scope = new EngineScope(inject('runId'), BLOCKS.engineVersions);
 const project = scope.name('p');
 let dir: string;
 let api: string;
@@ -48,7 +50,7 @@ async function defaultRoute(container: string): Promise<{ via: string; dev: stri
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'netform-engine28-test-'));
+  dir = await mkdtemp(join(tmpdir(), 'netform-engine-versions-test-'));
   api = (await dockerOk(['version', '--format', '{{.Server.APIVersion}}'])).trim();
 });
 
@@ -179,5 +181,34 @@ describe('Engine 28 keys: enable_ipv4, gw_priority, interface_name', () => {
     const after = await endpoints(container);
     expect(await defaultRoute(container)).toMatchObject({ via: after[front]!.Gateway });
     expect((await runCli(['plan', '-f', moved, '--detailed-exitcode'])).code).toBe(0);
+  });
+});
+
+describe('what an engine says, explained', () => {
+  it("says that a macvlan parent does not exist on the engine's host, and takes one that does", async () => {
+    const lan = scope.name('lan');
+    const spec = (parent: string) =>
+      writeSpec({ networks: { [lan]: { driver: 'macvlan', parent, subnet: scope.subnet(3).v4 } } });
+    // Every engine seen answers "invalid subinterface vlan name nfnosuch0, example formatting is eth0.10".
+    const missing = await runCli(['apply', '-f', await spec('nfnosuch0'), '--auto-approve']);
+    expect(missing.code).toBe(1);
+    const said = missing.stdout + missing.stderr;
+    expect(said).toContain('the parent interface nfnosuch0 does not exist on the host of the engine at');
+    expect(said).toContain('invalid subinterface vlan name nfnosuch0'); // the engine's own words, after
+    expect((await docker(['network', 'inspect', lan])).code).not.toBe(0);
+
+    // An interface in the engine's own network namespace is a parent it takes.
+    const veth = `nfp${randomBytes(3).toString('hex')}`;
+    const link = await onEngineHost(`ip link add ${veth} type veth peer name ${veth}p`);
+    expect(link.code, link.stderr).toBe(0);
+    try {
+      const file = await spec(veth);
+      const applied = await runCli(['apply', '-f', file, '--auto-approve']);
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      expect((await dockerInspect<NetworkInspect>('network', lan)).Options?.parent).toBe(veth);
+      expect((await runCli(['destroy', '-f', file, '--auto-approve'])).code).toBe(0);
+    } finally {
+      await onEngineHost(`ip link del ${veth}`);
+    }
   });
 });
