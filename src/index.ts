@@ -1,6 +1,6 @@
 /**
  * netform as a library: the same functions the CLI uses, with no process-level side effects
- * (nothing here reads process.env, writes to stdout or exits).
+ * (nothing here reads process.env, writes to stdout, installs signal handlers or exits).
  *
  * ```ts
  * import { loadSpec, connectDocker, observe, validate, plan, renderPlan, apply } from 'netform';
@@ -11,27 +11,24 @@
  * try {
  *   const observed = await observe(docker, loaded.spec);
  *   const problems = validate(loaded.spec, observed);      // the online checks
- *   const thePlan = plan(loaded.spec, observed);
- *   console.log(renderPlan(thePlan));
- *   const result = await apply(docker, thePlan, loaded.spec); // locks, executes, verifies
+ *   console.log(renderPlan(plan(loaded.spec, observed)));   // what apply would do now
+ *   // Locks, plans again under the lock, asks, executes, verifies, releases:
+ *   const result = await apply(docker, { desired: loaded.spec }, {
+ *     confirm: async (thePlan) => { console.log(renderPlan(thePlan)); return true; },
+ *   });
  * } finally {
  *   await docker.close();
  * }
  * ```
  */
-import { applyPlan, type ApplyPlanOptions } from './apply/apply-plan.js';
-import { acquireLock, processLockOwner, type AcquireOptions, type LockOwner } from './apply/lock.js';
-import type { ApplyResult } from './apply/result.js';
 import { observeScope } from './core/observe-scope.js';
-import { planChanges, type PlanOptions } from './core/plan.js';
 import type { DesiredState } from './model/desired.js';
 import type { Diagnostic } from './model/diagnostic.js';
 import type { ObservedState } from './model/observed.js';
 import type { Plan } from './model/plan.js';
 import type { DockerPort } from './model/port.js';
-import { renderPlanJson } from './render/plan-json.js';
-import { renderPlanText } from './render/plan-text.js';
-import { checkAgainstEngine, withEngineChecks } from './spec/online.js';
+import { PLAN_REPORTERS, type PlanFormat } from './render/plan-formats.js';
+import { checkAgainstEngine } from './spec/online.js';
 
 export { compileSpec, loadSpec, normalizeSpec } from './spec/index.js';
 export type { CompileOptions, LoadOptions, SpecSource, ValidationResult } from './spec/index.js';
@@ -39,8 +36,6 @@ export { connectDocker, type ConnectOptions } from './docker/connect.js';
 export { exportSpec, renderExportYaml } from './core/export.js';
 export { buildPlanFile, parsePlanFile, serializePlanFile, checkPlanFreshness } from './core/plan-file.js';
 export { NetformError, EngineError, InternalError } from './model/errors.js';
-export type { ApplyResult } from './apply/result.js';
-export type { PlanOptions } from './core/plan.js';
 export type * from './model/desired.js';
 export type * from './model/diagnostic.js';
 export type * from './model/observed.js';
@@ -67,43 +62,20 @@ export function observe(docker: DockerPort, desired?: DesiredState): Promise<Obs
  * The minimal plan that makes `observed` match `desired`, with errors for what the engine would
  * certainly refuse (as `netform plan`). Pure and deterministic.
  */
-export function plan(desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
-  return withEngineChecks(planChanges(desired, observed, options), desired, observed);
-}
+export { planForEngine as plan, observeAndPlan } from './apply/plan-engine.js';
 
-/** The plan as people read it (`text`, Terraform's symbols) or as `plan --json` prints it. */
-export function renderPlan(
-  thePlan: Plan,
-  options: { format?: 'text' | 'json'; color?: boolean } = {},
-): string {
-  return options.format === 'json'
-    ? renderPlanJson(thePlan)
-    : renderPlanText(thePlan, { color: options.color ?? false });
-}
-
-export interface ApplyOptions extends ApplyPlanOptions {
-  /** Who holds the engine-side project lock while applying (shown to a second run). */
-  owner?: Partial<LockOwner>;
-  lock?: AcquireOptions;
+/** The plan as people read it (`text`, Terraform's symbols), as `plan --json` prints it, or as Markdown. */
+export function renderPlan(thePlan: Plan, options: { format?: PlanFormat; color?: boolean } = {}): string {
+  return PLAN_REPORTERS[options.format ?? 'text'](thePlan, { color: options.color ?? false });
 }
 
 /**
- * Applies `thePlan` (made from `desired`) under the project's engine-side lock, then observes
- * and plans again to verify. Engine failures of single operations are in the result (its
- * `status` says applied, failed, rolled back or not converged); a held lock throws a
- * NetformError naming the holder.
+ * The apply session (the one `netform apply` and `netform destroy` run): under the project's
+ * engine-side lock, plan (or check a saved plan), confirm, execute, verify, release.
  */
-export async function apply(
-  docker: DockerPort,
-  thePlan: Plan,
-  desired: DesiredState,
-  options: ApplyOptions = {},
-): Promise<ApplyResult> {
-  const owner: LockOwner = { ...processLockOwner('apply'), ...options.owner };
-  const lock = await acquireLock(docker, desired.project, owner, { host: docker.host, ...options.lock });
-  try {
-    return await applyPlan(docker, thePlan, desired, options);
-  } finally {
-    await lock.release();
-  }
-}
+export { apply, destroy } from './apply/session.js';
+export type { ApplySource, SessionEvent, SessionOptions } from './apply/session.js';
+export type { ApplyResult, ApplyStatus, ExecutionResult, ActionOutcome } from './apply/result.js';
+export { renderApplyJson, renderApplyText } from './apply/report.js';
+export type { PlanFormat } from './render/plan-formats.js';
+export type { EngineErrorKind } from './model/errors.js';

@@ -1,9 +1,9 @@
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { connectPriority } from '../core/order.js';
-import type { EndpointSettings } from '../model/desired.js';
 import type { Action, Plan } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
+import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run.js';
 import { describeAction } from './describe.js';
 import { errorMessage, firstRejection } from './errors.js';
 import { networkCreateRequest } from './network-request.js';
@@ -13,14 +13,11 @@ import {
   EXECUTION_PHASES,
   phaseOf,
   type ActionOutcome,
+  type ExecutionEvent,
   type ExecutionResult,
-  type OperationRecord,
 } from './result.js';
 
-/** What the executor reports while it runs (drives the progress display). */
-export type ExecutionEvent =
-  | { type: 'action-start'; outcome: ActionOutcome; total: number }
-  | { type: 'action-end'; outcome: ActionOutcome; total: number; finished: number };
+export type { ExecutionEvent } from './result.js';
 
 export interface ExecuteOptions {
   /** Concurrent engine requests: one number for every phase, or per phase (the rest default). */
@@ -32,138 +29,6 @@ export interface ExecuteOptions {
    * forward or back), nothing new starts, the rest is reported `not-attempted`.
    */
   signal?: AbortSignal;
-}
-
-/** Thrown instead of sending the first request of an action once another action has failed. */
-class NotAttempted extends Error {}
-
-/**
- * One action being carried out: every engine request it makes goes through `request`, which
- * applies the phase's concurrency limit, records the operation, and refuses to start an action
- * once the execution is stopping (an action already started always runs to its end, rollback
- * included).
- */
-export class ActionRun {
-  started = false;
-  private startedAt = 0;
-
-  constructor(
-    readonly outcome: ActionOutcome,
-    private readonly execution: Execution,
-    private readonly limit: LimitFunction,
-  ) {}
-
-  get port(): DockerPort {
-    return this.execution.port;
-  }
-
-  get project(): string {
-    return this.execution.plan.project;
-  }
-
-  /** The ID of a network by name: one created or replaced by this plan, else the plan's. */
-  networkId(name: string, fallback?: string): string {
-    const id = this.execution.networkIds.get(name) ?? fallback;
-    if (id === undefined) throw new Error(`no ID known for network ${name}: its creation did not succeed`);
-    return id;
-  }
-
-  setNetworkId(name: string, id: string): void {
-    this.execution.networkIds.set(name, id);
-  }
-
-  request<T>(
-    operation: OperationRecord['operation'],
-    target: string,
-    send: () => Promise<T>,
-    options: { rollback?: boolean } = {},
-  ): Promise<T> {
-    return this.limit(async () => {
-      if (!this.started) {
-        if (this.execution.stopping) throw new NotAttempted();
-        this.started = true;
-        this.startedAt = performance.now();
-        this.execution.emitStart(this.outcome);
-      }
-      const rollback = options.rollback ?? false;
-      const log = this.execution.logger?.child({ action: this.outcome.index, operation, target, rollback });
-      log?.info('start');
-      const t0 = performance.now();
-      try {
-        const value = await send();
-        const durationMs = Math.round(performance.now() - t0);
-        this.outcome.operations.push({ operation, target, ok: true, rollback, durationMs });
-        log?.info({ durationMs }, 'done');
-        return value;
-      } catch (error) {
-        // Stop before this slot is released: p-limit starts the next queued request at once.
-        this.execution.stopping = true;
-        const durationMs = Math.round(performance.now() - t0);
-        const message = errorMessage(error);
-        this.outcome.operations.push({ operation, target, ok: false, error: message, rollback, durationMs });
-        log?.warn({ durationMs, error: message }, 'failed');
-        throw error;
-      }
-    });
-  }
-
-  finish(): void {
-    if (this.started) this.outcome.durationMs = Math.round(performance.now() - this.startedAt);
-  }
-
-  /** Connects with `settings`; the network is named for the record only. */
-  connect(
-    networkId: string,
-    network: string,
-    containerId: string,
-    container: string,
-    settings: EndpointSettings,
-    options: { rollback?: boolean } = {},
-  ): Promise<void> {
-    return this.request(
-      'connect',
-      `${container} to ${network}`,
-      () => this.port.connect(networkId, containerId, settings),
-      options,
-    );
-  }
-
-  disconnect(
-    networkId: string,
-    network: string,
-    containerId: string,
-    container: string,
-    options: { rollback?: boolean; force?: boolean } = {},
-  ): Promise<void> {
-    return this.request(
-      'disconnect',
-      `${container} from ${network}`,
-      () => this.port.disconnect(networkId, containerId, options.force ? { force: true } : undefined),
-      options,
-    );
-  }
-}
-
-class Execution {
-  stopping = false;
-  readonly networkIds = new Map<string, string>();
-  private finished = 0;
-
-  constructor(
-    readonly plan: Plan,
-    readonly port: DockerPort,
-    readonly logger: Logger | undefined,
-    private readonly onEvent: ExecuteOptions['onEvent'],
-  ) {}
-
-  emitStart(outcome: ActionOutcome): void {
-    this.onEvent?.({ type: 'action-start', outcome, total: this.plan.actions.length });
-  }
-
-  emitEnd(outcome: ActionOutcome): void {
-    this.finished += 1;
-    this.onEvent?.({ type: 'action-end', outcome, total: this.plan.actions.length, finished: this.finished });
-  }
 }
 
 /**
@@ -274,13 +139,6 @@ async function runAction(run: ActionRun, action: Action): Promise<void> {
   } finally {
     run.finish();
   }
-}
-
-/** How an action ended when it did not simply throw. */
-export interface ActionEnd {
-  status: 'done' | 'failed' | 'rolled-back';
-  error?: string;
-  rollbackError?: string;
 }
 
 async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { NetformError } from '../model/errors.js';
+import { DEFAULT_IPAM_DRIVER, NAME_PATTERN } from '../model/docker-rules.js';
+import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedNetwork } from '../model/observed.js';
 import type { DockerPort } from '../model/port.js';
 import { asError } from './errors.js';
@@ -62,6 +63,8 @@ export interface AcquireOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Called once when the lock is found held and the run starts to wait. */
   onWait?: (holder: LockLease) => void;
+  /** Aborting stops the wait: the claim is withdrawn and a NetformError thrown. */
+  signal?: AbortSignal;
 }
 
 /** A lock this process holds. */
@@ -70,8 +73,6 @@ export interface HeldLock {
   /** Removes the lease. Safe to call twice. */
   release(): Promise<void>;
 }
-
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** The lease network's name: readable when the project name is a valid network name, else hashed. */
 export function lockNetworkName(project: string): string {
@@ -112,7 +113,8 @@ export async function acquireLock(
   options: AcquireOptions = {},
 ): Promise<HeldLock> {
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { signal } = options;
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, signal));
   const deadline = now().getTime() + (options.timeoutMs ?? 0);
   const name = lockNetworkName(project);
   let announcedWait = false;
@@ -120,6 +122,14 @@ export async function acquireLock(
   let released = 0;
 
   for (;;) {
+    if (signal?.aborted) {
+      throw new NetformError(
+        `interrupted while taking the lock of project "${project}"; nothing was changed`,
+        {
+          exitCode: 130,
+        },
+      );
+    }
     const token = randomBytes(8).toString('hex');
     const since = now().toISOString();
     let createError: Error | undefined;
@@ -132,7 +142,7 @@ export async function acquireLock(
         attachable: false,
         internal: false,
         enableIPv6: false,
-        ipam: { driver: 'default', options: {}, config: [] },
+        ipam: { driver: DEFAULT_IPAM_DRIVER, options: {}, config: [] },
         options: {},
         labels: {
           [LOCK_LABEL]: project,
@@ -186,6 +196,18 @@ export async function acquireLock(
   }
 }
 
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Removes the project's leases whoever holds them: for a lock left behind by a process that was
  * killed. Returns what was removed.
@@ -218,9 +240,9 @@ function lockHeldError(
   );
 }
 
-/** The engine's 409: a network of that name exists (EngineRequestError.statusCode, src/docker). */
+/** The engine's answer that a network of that name exists. */
 function isConflict(error: Error): boolean {
-  return (error as Error & { statusCode?: unknown }).statusCode === 409;
+  return error instanceof EngineError && error.kind === 'conflict';
 }
 
 function leaseFrom(network: ObservedNetwork): LockLease {

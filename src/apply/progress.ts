@@ -1,5 +1,4 @@
-import type { ExecutionEvent } from './execute.js';
-import type { ActionOutcome } from './result.js';
+import type { ActionOutcome, ExecutionEvent } from './result.js';
 
 /**
  * Shows an execution as it runs, on stderr. On a terminal: one live line, rewritten in place,

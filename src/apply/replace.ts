@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
-import { asError, errorMessage, firstRejection } from './errors.js';
-import type { ActionEnd, ActionRun } from './execute.js';
+import { errorMessage, firstRejection } from './errors.js';
+import type { ActionEnd, ActionRun } from './action-run.js';
 import { networkCreateRequest } from './network-request.js';
+import { restorePointRequest } from './restore-point.js';
 
 /**
  * Replaces a network Docker cannot change in place: disconnect every endpoint (declared or not,
@@ -10,8 +12,36 @@ import { networkCreateRequest } from './network-request.js';
  * created again from `before` (which carries all its labels) and every endpoint restored with the
  * settings it had — and the action ends `rolled-back` with the engine's message. Only when the
  * undo fails too does it end `failed`, with both messages.
+ *
+ * Before its first change it writes a restore point on the engine (src/apply/restore-point.ts),
+ * so a process killed half-way loses nothing: the next run restores from it. The point is removed
+ * when the replace ends done or undone, and kept when the undo failed too.
  */
 export async function replaceNetwork(run: ActionRun, action: ReplaceNetworkAction): Promise<ActionEnd> {
+  const point = restorePointRequest(run.project, action, {
+    pid: process.pid,
+    host: hostname(),
+    now: new Date(),
+  });
+  const target = `restore point ${point.name} of network ${action.network}`;
+  const pointId = await run.request('create-network', target, () => run.port.createNetwork(point));
+  const end = await replaceSteps(run, action);
+  if (end.rollbackError !== undefined) {
+    return {
+      ...end,
+      rollbackError: `${end.rollbackError} (what to restore is kept in ${point.name}: the next \`netform apply\` restores it)`,
+    };
+  }
+  try {
+    await run.request('remove-network', target, () => run.port.removeNetwork(pointId));
+  } catch (error) {
+    const removal = `its restore point ${point.name} could not be removed (${errorMessage(error)}): remove it with \`docker network rm ${point.name}\``;
+    return { status: 'failed', error: end.error === undefined ? removal : `${end.error}; ${removal}` };
+  }
+  return end;
+}
+
+async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promise<ActionEnd> {
   const network = action.network;
   const disconnected: ReplaceEndpoint[] = [];
 
@@ -24,7 +54,6 @@ export async function replaceNetwork(run: ActionRun, action: ReplaceNetworkActio
   );
   const disconnectFailure = firstRejection(disconnects);
   if (disconnectFailure !== undefined) {
-    if (!run.started) throw disconnectFailure; // nothing was sent: not attempted
     return undo(run, action, errorMessage(disconnectFailure), {
       oldNetworkId: action.networkId,
       disconnected,
@@ -35,7 +64,6 @@ export async function replaceNetwork(run: ActionRun, action: ReplaceNetworkActio
   try {
     await run.request('remove-network', `network ${network}`, () => run.port.removeNetwork(action.networkId));
   } catch (error) {
-    if (!run.started) throw asError(error);
     return undo(run, action, errorMessage(error), { oldNetworkId: action.networkId, disconnected });
   }
 

@@ -25,44 +25,49 @@ const STATUS_WORD: Record<ActionOutcome['status'], string> = {
 export function renderApplyText(result: ApplyResult, options: { color: boolean; verb?: string }): string {
   const c = pc.createColors(options.color);
   const verb = options.verb ?? 'Apply';
-  if (result.status === 'no-changes') return `${c.bold('No changes. The engine matches the spec.')}\n`;
+  switch (result.status) {
+    case 'no-changes':
+      return `${c.bold('No changes. The engine matches the spec.')}\n`;
+    case 'blocked':
+      return `${c.red(c.bold(`${verb} not started: the plan has errors; nothing was changed.`))}\n`;
+    case 'cancelled':
+      return `${c.bold(`${verb} cancelled; nothing was changed.`)}\n`;
+  }
   const lines: string[] = [];
   const execution = result.execution;
-  if (execution) {
-    const counts = countBy(execution.actions);
-    const failedOrRolledBack = execution.actions.filter(
-      (a) => a.status === 'failed' || a.status === 'rolled-back',
+  const counts = countBy(execution.actions);
+  const failedOrRolledBack = execution.actions.filter(
+    (a) => a.status === 'failed' || a.status === 'rolled-back',
+  );
+  const showAll = failedOrRolledBack.length > 0;
+  for (const outcome of execution.actions) {
+    if (!showAll && outcome.status === 'done') continue;
+    lines.push(outcomeLine(outcome, c));
+  }
+  if (showAll) lines.push('');
+  const parts = [`${counts.done} done`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  if (counts['rolled-back'] > 0) parts.push(`${counts['rolled-back']} rolled back`);
+  if (counts['not-attempted'] > 0) parts.push(`${counts['not-attempted']} not attempted`);
+  const seconds = (execution.durationMs / 1000).toFixed(1);
+  if (result.status === 'failed') {
+    const how = execution.interrupted ? 'interrupted' : 'failed';
+    lines.push(
+      c.red(c.bold(`${verb} ${how}: ${parts.join(', ')} (of ${execution.actions.length}, ${seconds} s).`)),
     );
-    const showAll = failedOrRolledBack.length > 0;
-    for (const outcome of execution.actions) {
-      if (!showAll && outcome.status === 'done') continue;
-      lines.push(outcomeLine(outcome, c));
-    }
-    if (showAll) lines.push('');
-    const parts = [`${counts.done} done`];
-    if (counts.failed > 0) parts.push(`${counts.failed} failed`);
-    if (counts['rolled-back'] > 0) parts.push(`${counts['rolled-back']} rolled back`);
-    if (counts['not-attempted'] > 0) parts.push(`${counts['not-attempted']} not attempted`);
-    const seconds = (execution.durationMs / 1000).toFixed(1);
-    if (result.status === 'failed') {
-      const how = execution.interrupted ? 'interrupted' : 'failed';
+    const unrestored = execution.actions.filter((a) => a.rollbackError !== undefined);
+    if (unrestored.length > 0) {
       lines.push(
-        c.red(c.bold(`${verb} ${how}: ${parts.join(', ')} (of ${execution.actions.length}, ${seconds} s).`)),
+        c.red(
+          `Undoing ${unrestored.map((a) => a.description).join(', ')} also failed: the engine is in neither state there.`,
+        ),
       );
-      const unrestored = execution.actions.filter((a) => a.rollbackError !== undefined);
-      if (unrestored.length > 0) {
-        lines.push(
-          c.red(
-            `Undoing ${unrestored.map((a) => a.description).join(', ')} also failed: the engine is in neither state there.`,
-          ),
-        );
-      }
-      lines.push(
-        `Fix the cause and run the same command again: it plans from what the engine is now and continues.`,
-      );
-    } else {
-      lines.push(c.bold(`${verb} complete: ${parts.join(', ')} in ${seconds} s.`));
     }
+    lines.push(
+      `Fix the cause and run the same command again: it plans from what the engine is now and continues.`,
+    );
+  } else {
+    lines.push(c.bold(`${verb} complete: ${parts.join(', ')} in ${seconds} s.`));
   }
   if (result.status === 'applied') {
     lines.push(
@@ -73,7 +78,7 @@ export function renderApplyText(result: ApplyResult, options: { color: boolean; 
       ),
     );
   }
-  if (result.status === 'not-converged' && result.residual) {
+  if (result.status === 'not-converged') {
     lines.push(
       c.red(c.bold('Not converged: the engine still differs from the spec after applying. What is left:')),
       '',
@@ -103,3 +108,11 @@ function countBy(outcomes: ActionOutcome[]): Record<ActionOutcome['status'], num
   for (const o of outcomes) counts[o.status] += 1;
   return counts;
 }
+
+/** The apply and destroy result's reporters, keyed by the `--format` choice. */
+export const APPLY_REPORTERS = {
+  text: (result: ApplyResult, options: { color: boolean; verb?: string }) => renderApplyText(result, options),
+  json: (result: ApplyResult) => renderApplyJson(result),
+} as const;
+export type ApplyFormat = keyof typeof APPLY_REPORTERS;
+export const APPLY_FORMATS = Object.keys(APPLY_REPORTERS) as ApplyFormat[];

@@ -1,3 +1,4 @@
+import { ACTION_KIND_ORDER } from '../core/order.js';
 import type { Action, ActionKind, Plan } from '../model/plan.js';
 
 /**
@@ -40,6 +41,11 @@ export interface ActionOutcome {
   operations: OperationRecord[];
 }
 
+/** What the executor reports while it runs (drives the progress display). */
+export type ExecutionEvent =
+  | { type: 'action-start'; outcome: ActionOutcome; total: number }
+  | { type: 'action-end'; outcome: ActionOutcome; total: number; finished: number };
+
 /**
  * The result of executing a plan. `status` is `applied` when every action is done, `failed`
  * otherwise (then some actions may be `rolled-back` and later ones `not-attempted`).
@@ -55,35 +61,39 @@ export interface ExecutionResult {
 }
 
 /**
- * The phases a plan is carried out in (PRODUCT.md §4); each waits for the one before.
- * Endpoint actions are split so that addresses and aliases an endpoint gives up are free before
- * another endpoint takes them.
+ * The phases a plan is carried out in, one per action kind, in the order of
+ * src/core/order.ts (docs/apply.md); each waits for the one before.
  */
-export type ExecutionPhase = 'create' | 'replace' | 'disconnect' | 'reconnect' | 'connect' | 'remove';
+export type ExecutionPhase = ActionKind;
 
-export const EXECUTION_PHASES: readonly ExecutionPhase[] = [
-  'create',
-  'replace',
-  'disconnect',
-  'reconnect',
-  'connect',
-  'remove',
-];
+export const EXECUTION_PHASES: readonly ExecutionPhase[] = ACTION_KIND_ORDER;
 
 export function phaseOf(action: Action): ExecutionPhase {
   return action.kind;
 }
 
-/** The whole apply: the execution and what the engine looked like afterwards. */
-export interface ApplyResult {
-  /**
-   * `no-changes`: the plan was empty. `applied`: executed and verified. `not-converged`: executed
-   * without error but the engine still differs (see `residual`). `failed`: an operation failed.
-   */
-  status: 'no-changes' | 'applied' | 'not-converged' | 'failed';
+interface ResultBase {
   project: string;
+  /** The plan the session carried out (or would have). */
   plan: Plan;
-  execution?: ExecutionResult;
-  /** The plan computed from a fresh observation after executing; empty when converged. */
-  residual?: Plan;
 }
+
+/**
+ * What one apply or destroy session came to; each status carries what it has:
+ * - `blocked`: the plan has errors (in `plan.diagnostics`); nothing was sent to the engine;
+ * - `cancelled`: the confirmation said no (`by: 'confirmation'`) or the session was aborted before
+ *   execution (`by: 'signal'`); nothing was sent;
+ * - `no-changes`: the plan was empty;
+ * - `failed`: an operation failed (or the run was interrupted); `execution` says what was done;
+ * - `applied`: executed and verified (`residual` is the empty plan made afterwards);
+ * - `not-converged`: executed without error, but the engine still differs (`residual` says how).
+ */
+export type ApplyResult =
+  | (ResultBase & { status: 'blocked' })
+  | (ResultBase & { status: 'cancelled'; by: 'confirmation' | 'signal' })
+  | (ResultBase & { status: 'no-changes' })
+  | (ResultBase & { status: 'failed'; execution: ExecutionResult })
+  | (ResultBase & { status: 'applied'; execution: ExecutionResult; residual: Plan })
+  | (ResultBase & { status: 'not-converged'; execution: ExecutionResult; residual: Plan });
+
+export type ApplyStatus = ApplyResult['status'];

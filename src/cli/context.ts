@@ -22,8 +22,11 @@ export interface CliIO {
   stdinIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Asks a yes/no question on the terminal (Ctrl-C answers no); only called when stdinIsTTY. */
-  confirm: (question: string) => Promise<boolean>;
+  /**
+   * Asks a yes/no question on the terminal (Ctrl-C answers no, and so does aborting `signal`);
+   * only called when stdinIsTTY.
+   */
+  confirm: (question: string, signal?: AbortSignal) => Promise<boolean>;
 }
 
 /** What a command's action receives. */

@@ -22,13 +22,14 @@ export function processIO(): CliIO {
     stdinIsTTY: process.stdin.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
-    confirm: async (question) => {
+    confirm: async (question, signal) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        const answer = await rl.question(question);
+        const answer = await rl.question(question, signal ? { signal } : {});
         return /^(y|yes)$/i.test(answer.trim());
       } catch (error) {
-        // readline rejects with an AbortError on Ctrl-C at the prompt: that is a "no".
+        // readline rejects with an AbortError on Ctrl-C at the prompt or when `signal` aborts
+        // (SIGTERM, SIGINT from outside): that is a "no".
         if (error instanceof Error && error.name === 'AbortError') return false;
         throw error;
       } finally {

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
+import { APPLY_FORMATS } from '../apply/report.js';
 import { NetformError } from '../model/errors.js';
+import type { PlanOptions } from '../model/plan.js';
 
 /**
  * Option helpers shared by the commands. Repeatable options take no default: commander would
@@ -37,15 +39,46 @@ export function lockTimeoutOption(): Option {
     .default(0, 'fail at once');
 }
 
+/** `--format` with these choices and `--json` as its shorthand. */
+export function addFormatOptions(command: Command, formats: readonly string[], what: string): Command {
+  return command
+    .addOption(new Option('--format <format>', `print ${what} as`).choices([...formats]).default('text'))
+    .option('--json', 'shorthand for --format json');
+}
+
+/** The format asked for: `--json` is `--format json`; the two may not disagree. */
+export function chosenFormat<F extends string>(options: { format?: string; json?: boolean }): F {
+  const format = options.format ?? 'text';
+  if (options.json === true) {
+    if (format !== 'text' && format !== 'json') {
+      throw new NetformError(`--json and --format ${format} disagree`, { hint: 'give one of them' });
+    }
+    return 'json' as F;
+  }
+  return format as F;
+}
+
 /** The options of a command that changes the engine (apply, destroy): confirmation, concurrency, output, lock. */
 export function addChangeSessionOptions(command: Command): Command {
-  return command
+  command
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
     .option(
       '--parallelism <n>',
       'concurrent engine requests (default: per phase, see docs/apply.md)',
       parsePositiveInt,
-    )
-    .option('--json', 'print a machine-readable result on stdout')
-    .addOption(lockTimeoutOption());
+    );
+  return addFormatOptions(command, APPLY_FORMATS, 'the plan and result').addOption(lockTimeoutOption());
+}
+
+/** The plan options given on the command line, as `plan` and `apply` take them. */
+export function planOptionsOf(options: {
+  target?: string[];
+  adopt?: string[];
+  strict?: boolean;
+}): PlanOptions {
+  return {
+    ...(options.target?.length ? { targets: options.target } : {}),
+    ...(options.adopt?.length ? { adopt: options.adopt } : {}),
+    ...(options.strict ? { strict: true } : {}),
+  };
 }

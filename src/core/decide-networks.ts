@@ -14,29 +14,68 @@ import {
   unmanagedNetworkDiffers,
 } from './plan-diagnostics.js';
 
-/**
- * What happens to one network:
- * - `create`: declared, absent;
- * - `replace`: exists, netform may change it (managed by this project, or adopted), and an
- *   immutable field differs;
- * - `keep`: exists and is used as it is (no difference, external, predefined, unmanaged match);
- * - `blocked`: exists but netform may not change it although it differs (an error says why);
- * - `missing`: an external network that does not exist (an error says so);
- * - `remove`: managed by this project and no longer declared.
- */
-export type NetworkStatus = 'create' | 'replace' | 'keep' | 'blocked' | 'missing' | 'remove';
-
-export interface NetworkDecision {
+interface DecisionBase {
   name: string;
-  status: NetworkStatus;
-  desired?: DesiredNetwork;
-  observed?: ObservedNetwork;
-  /** Immutable fields that differ (old -> new); the forcedBy of a replace. */
-  changes: FieldChange[];
-  adopt: boolean;
   diagnostics: Diagnostic[];
   notes: PlanNote[];
 }
+
+/** Declared and absent: the plan creates it. */
+export interface CreateDecision extends DecisionBase {
+  status: 'create';
+  desired: DesiredNetwork;
+  observed?: undefined;
+}
+
+/**
+ * Exists, netform may change it (managed by this project, or adopted), and an immutable field
+ * differs: the plan replaces it.
+ */
+export interface ReplaceDecision extends DecisionBase {
+  status: 'replace';
+  desired: DesiredNetwork;
+  observed: ObservedNetwork;
+  /** Immutable fields that differ (old -> new); the forcedBy of the replace. Never empty. */
+  changes: FieldChange[];
+  /** True when an unmanaged network is taken over because of `--adopt`. */
+  adopt: boolean;
+}
+
+/**
+ * Used as it is: no difference, external, predefined, an unmanaged match. `observed` is absent
+ * only for a declared predefined network the engine does not have (`host` on a Windows engine).
+ */
+export interface KeepDecision extends DecisionBase {
+  status: 'keep';
+  desired: DesiredNetwork;
+  observed: ObservedNetwork | undefined;
+}
+
+/** Exists but netform may not change it although it differs (an error in `diagnostics` says why). */
+export interface BlockedDecision extends DecisionBase {
+  status: 'blocked';
+  desired: DesiredNetwork;
+  observed: ObservedNetwork;
+}
+
+/** An external network that does not exist (an error in `diagnostics` says so). */
+export interface MissingDecision extends DecisionBase {
+  status: 'missing';
+  desired: DesiredNetwork;
+  observed?: undefined;
+}
+
+/** Managed by this project and no longer declared: the plan removes it. */
+export interface RemoveDecision extends DecisionBase {
+  status: 'remove';
+  desired?: undefined;
+  observed: ObservedNetwork;
+}
+
+/** What happens to one network; each status carries exactly what it needs. */
+export type NetworkDecision =
+  CreateDecision | ReplaceDecision | KeepDecision | BlockedDecision | MissingDecision | RemoveDecision;
+export type NetworkStatus = NetworkDecision['status'];
 
 /** Networks by exact name (Docker's own name filter matches substrings: never used). */
 function indexNetworksByName(observed: ObservedState): Map<string, ObservedNetwork[]> {
@@ -75,52 +114,12 @@ export function decideNetworks(
           found.map((n) => n.id),
         ),
       );
-      decisions.push(blank(name, 'blocked', spec, found[0]));
+      decisions.push({ ...empty(name), status: 'blocked', desired: spec, observed: found[0]! });
       continue;
     }
-    const current = found[0];
-    const decision = blank(name, 'keep', spec, current);
+    const decision = decideDeclared(name, spec, found[0], desired.project, adopt);
+    if (decision.status === 'replace' && decision.adopt) adoptUsed.add(name);
     decisions.push(decision);
-    if (!current) {
-      if (spec.external) {
-        decision.status = 'missing';
-        decision.diagnostics.push(externalNetworkMissing(name, spec.source));
-      } else if (!PREDEFINED_NETWORKS.includes(name)) decision.status = 'create';
-      continue;
-    }
-    if (spec.external) continue;
-    const owner = ownershipOf(current);
-    if (owner.kind === 'predefined') continue;
-    if (owner.kind === 'managed' && owner.project !== desired.project) {
-      decision.status = 'blocked';
-      decision.diagnostics.push(networkOfOtherProject(name, owner.project, desired.project, spec.source));
-      continue;
-    }
-    decision.changes = diffDesiredNetwork(spec, current);
-    if (owner.kind === 'managed') {
-      if (decision.changes.length > 0) decision.status = 'replace';
-      continue;
-    }
-    // Exists without netform's labels: not netform's unless adopted.
-    if (adopt.has(name)) {
-      adoptUsed.add(name);
-      decision.status = 'replace';
-      decision.adopt = true;
-      if (decision.changes.length === 0) {
-        decision.changes = [
-          { path: `labels.${MANAGED_LABEL}`, before: null, after: 'true' },
-          { path: `labels.${PROJECT_LABEL}`, before: null, after: desired.project },
-        ];
-      }
-    } else if (decision.changes.length === 0) {
-      decision.notes.push({
-        network: name,
-        message: `network ${name} exists without netform's labels and matches the spec: used as it is (never changed or removed)`,
-      });
-    } else {
-      decision.status = 'blocked';
-      decision.diagnostics.push(unmanagedNetworkDiffers(name, decision.changes, spec.source));
-    }
   }
 
   for (const [name, found] of [...byName.entries()].sort(([a], [b]) => compareText(a, b))) {
@@ -128,7 +127,7 @@ export function decideNetworks(
     for (const network of found) {
       const owner = ownershipOf(network);
       if (owner.kind === 'managed' && owner.project === desired.project) {
-        decisions.push(blank(name, 'remove', undefined, network));
+        decisions.push({ ...empty(name), status: 'remove', observed: network });
       }
     }
   }
@@ -146,20 +145,65 @@ export function decideNetworks(
   return { decisions, diagnostics };
 }
 
-function blank(
+function empty(name: string): DecisionBase {
+  return { name, diagnostics: [], notes: [] };
+}
+
+/** The decision for one declared network found (at most) once on the engine. */
+function decideDeclared(
   name: string,
-  status: NetworkStatus,
-  desired: DesiredNetwork | undefined,
-  observed: ObservedNetwork | undefined,
+  spec: DesiredNetwork,
+  current: ObservedNetwork | undefined,
+  project: string,
+  adopt: ReadonlySet<string>,
 ): NetworkDecision {
-  return {
-    name,
-    status,
-    ...(desired && { desired }),
-    ...(observed && { observed }),
-    changes: [],
-    adopt: false,
-    diagnostics: [],
-    notes: [],
-  };
+  const base = empty(name);
+  if (!current) {
+    if (spec.external) {
+      base.diagnostics.push(externalNetworkMissing(name, spec.source));
+      return { ...base, status: 'missing', desired: spec };
+    }
+    if (PREDEFINED_NETWORKS.includes(name))
+      return { ...base, status: 'keep', desired: spec, observed: undefined };
+    return { ...base, status: 'create', desired: spec };
+  }
+  const keep: KeepDecision = { ...base, status: 'keep', desired: spec, observed: current };
+  if (spec.external) return keep;
+  const owner = ownershipOf(current);
+  if (owner.kind === 'predefined') return keep;
+  if (owner.kind === 'managed' && owner.project !== project) {
+    base.diagnostics.push(networkOfOtherProject(name, owner.project, project, spec.source));
+    return { ...base, status: 'blocked', desired: spec, observed: current };
+  }
+  const changes = diffDesiredNetwork(spec, current);
+  const replace = (forcedBy: FieldChange[], adopted: boolean): ReplaceDecision => ({
+    ...base,
+    status: 'replace',
+    desired: spec,
+    observed: current,
+    changes: forcedBy,
+    adopt: adopted,
+  });
+  if (owner.kind === 'managed') return changes.length > 0 ? replace(changes, false) : keep;
+  // Exists without netform's labels: not netform's unless adopted.
+  if (adopt.has(name)) {
+    return replace(
+      changes.length > 0
+        ? changes
+        : [
+            { path: `labels.${MANAGED_LABEL}`, before: null, after: 'true' },
+            { path: `labels.${PROJECT_LABEL}`, before: null, after: project },
+          ],
+      true,
+    );
+  }
+  if (changes.length === 0) {
+    base.notes.push({
+      network: name,
+      message: `network ${name} exists without netform's labels and matches the spec: used as it is (never changed or removed)`,
+    });
+    return keep;
+  }
+  base.diagnostics.push(unmanagedNetworkDiffers(name, changes, spec.source));
+  return { ...base, status: 'blocked', desired: spec, observed: current };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_NETWORK_DRIVER, isDefaultIpamDriver } from '../model/docker-rules.js';
 import { stringify } from 'yaml';
 import { NetformError } from '../model/errors.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
@@ -97,7 +98,7 @@ function projectOf(networks: ObservedNetwork[], requested: string | undefined): 
 export function exportNetwork(network: ObservedNetwork): Record<string, unknown> {
   const comparable = normalizeObservedNetwork(network);
   const out: Record<string, unknown> = {};
-  if (comparable.driver !== 'bridge') out.driver = comparable.driver;
+  if (comparable.driver !== DEFAULT_NETWORK_DRIVER) out.driver = comparable.driver;
   if (comparable.scope !== undefined) out.scope = comparable.scope;
   if (comparable.attachable) out.attachable = true;
   if (comparable.internal) out.internal = true;
@@ -105,11 +106,12 @@ export function exportNetwork(network: ObservedNetwork): Record<string, unknown>
   if (comparable.enableIPv6) out.enable_ipv6 = true;
   if (comparable.ingress) out.ingress = true;
   const pools = comparable.ipam.config.map(poolInSpecForm);
-  const plainIpam = comparable.ipam.driver === 'default' && Object.keys(comparable.ipam.options).length === 0;
+  const plainIpam =
+    isDefaultIpamDriver(comparable.ipam.driver) && Object.keys(comparable.ipam.options).length === 0;
   if (plainIpam && pools.length === 1) Object.assign(out, pools[0]);
   else if (!plainIpam || pools.length > 1) {
     out.ipam = {
-      ...(comparable.ipam.driver !== 'default' && { driver: comparable.ipam.driver }),
+      ...(!isDefaultIpamDriver(comparable.ipam.driver) && { driver: comparable.ipam.driver }),
       ...(Object.keys(comparable.ipam.options).length > 0 && {
         options: sortedRecord(comparable.ipam.options),
       }),

@@ -1,4 +1,5 @@
 import type { DesiredIpamPool, DesiredNetwork, EndpointSettings } from '../model/desired.js';
+import { ipamDriverName } from '../model/docker-rules.js';
 import type {
   ObservedContainer,
   ObservedEndpoint,
@@ -267,9 +268,8 @@ export function normalizeObservedNetwork(
   };
 }
 
-/** The engine reports the default IPAM driver as an empty string on some versions. */
 function ipamDriverOf(observed: ObservedNetwork): string {
-  return observed.ipam.driver === '' ? 'default' : observed.ipam.driver;
+  return ipamDriverName(observed.ipam.driver);
 }
 
 /**

@@ -2,21 +2,28 @@ import type { Action, ActionKind, PlanSummary } from '../model/plan.js';
 import { compareText } from './normalize-observed.js';
 
 /**
- * Execution order (PRODUCT.md §4): creates, replaces, endpoint actions, removes. Among endpoint
- * actions, disconnects come first so an address or alias they free can be taken by a connect;
- * within a kind, by network then container name, so a plan is deterministic.
+ * The order action kinds are carried out in (docs/apply.md): creates, replaces, endpoint actions,
+ * removes. Among endpoint actions, disconnects come first so an address or alias they free can
+ * be taken by a connect. A plan lists its actions in this order and the executor runs one phase
+ * per kind in this order, each waiting for the one before.
  */
-const KIND_RANK: Record<ActionKind, number> = {
-  create: 0,
-  replace: 1,
-  disconnect: 2,
-  reconnect: 3,
-  connect: 4,
-  remove: 5,
-};
+export const ACTION_KIND_ORDER: readonly ActionKind[] = [
+  'create',
+  'replace',
+  'disconnect',
+  'reconnect',
+  'connect',
+  'remove',
+];
+
+const KIND_RANK = Object.fromEntries(ACTION_KIND_ORDER.map((kind, rank) => [kind, rank])) as Record<
+  ActionKind,
+  number
+>;
 
 const containerOf = (action: Action): string => ('container' in action ? action.container : '');
 
+/** Within a kind, by network then container name, so a plan is deterministic. */
 export function orderActions(actions: readonly Action[]): Action[] {
   const sorted = [...actions].sort(
     (a, b) =>

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedContainer, ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { EndpointAction, EndpointRecord, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
 import { containsAddress, parseAddress, parseCidr, type Address, type Cidr } from './cidr.js';
-import type { NetworkDecision } from './decide-networks.js';
+import type { NetworkDecision, ReplaceDecision } from './decide-networks.js';
 import { diffEndpoint } from './diff-endpoint.js';
 import {
   comparableDesiredEndpoint,
@@ -52,15 +52,15 @@ export function recordEndpoints(endpoints: EndpointIndex, network: ObservedNetwo
 export function planReplacementEndpoints(
   desired: DesiredState,
   endpoints: EndpointIndex,
-  decision: NetworkDecision,
+  decision: ReplaceDecision,
 ): ReplaceEndpoint[] {
-  const network = decision.observed as ObservedNetwork;
+  const network = decision.observed;
   return endpoints.on(network).map(({ container, endpoint }) => {
     const listed = desired.containers[container.name];
     const attachment = listed?.attachments[decision.name];
     const wanted = attachment ? settingsOfAttachment(attachment) : undefined;
     const before = normalizeObservedEndpoint(endpoint, container, wanted);
-    const after = listed ? (wanted ?? null) : decision.desired?.exclusive ? null : before;
+    const after = listed ? (wanted ?? null) : decision.desired.exclusive ? null : before;
     return {
       container: container.name,
       containerId: container.id,

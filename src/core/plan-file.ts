@@ -1,7 +1,7 @@
 import type { DesiredState } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import type { Plan, PlanFile } from '../model/plan.js';
+import type { Plan, PlanFile, PlanOptions } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
 import { canonicalJson, sha256 } from './canonical-json.js';
 import { fingerprintState, hashSpec, withoutSourcePositions } from './fingerprint.js';
@@ -11,6 +11,8 @@ export const PLAN_FILE_FORMAT = 'netform-plan';
 export interface PlanFileInputs {
   plan: Plan;
   desired: DesiredState;
+  /** The options the plan was made with (`--target`, `--adopt`, `--strict`). */
+  options: PlanOptions;
   observed: ObservedState;
   /** Human-readable engine address (DockerPort.host). */
   host: string;
@@ -40,8 +42,19 @@ export function buildPlanFile(inputs: PlanFileInputs): PlanFile {
     stateFingerprint: fingerprintState(inputs.desired, inputs.observed),
     plan: inputs.plan,
     spec: withoutSourcePositions(inputs.desired),
+    options: recordedOptions(inputs.options),
   };
   return { ...body, checksum: checksumOf(body) };
+}
+
+/** The options as a file records them: only what was given, lists sorted, so equal scopes compare equal. */
+function recordedOptions(options: PlanOptions): PlanOptions {
+  const sorted = (names: string[] | undefined): string[] => [...new Set(names ?? [])].sort();
+  return {
+    ...(options.targets?.length ? { targets: sorted(options.targets) } : {}),
+    ...(options.adopt?.length ? { adopt: sorted(options.adopt) } : {}),
+    ...(options.strict ? { strict: true } : {}),
+  };
 }
 
 export function serializePlanFile(file: PlanFile): string {
@@ -84,18 +97,26 @@ export function parsePlanFile(text: string, file = 'the plan file'): PlanFile {
       hint: `a saved plan must be applied as written: ${again}`,
     });
   }
+  if (!isRecord(data.spec) || !isRecord(data.options)) {
+    throw new NetformError(
+      `${file} was written by an older netform: it does not record the spec and options it was made with`,
+      { hint: `make the plan again with this netform: ${again}` },
+    );
+  }
   return data as unknown as PlanFile;
 }
 
 /**
  * Whether a saved plan still describes the engine: the state fingerprint, recomputed from a fresh
- * observation with the same normalisation, must be unchanged. Returns the reason when it is stale.
+ * observation (`observeScope(file.spec)`, the scope the plan was observed in) with the same
+ * normalisation, must be unchanged. Returns the reason when it is stale. The fingerprint covers
+ * the whole spec's scope, a superset of what a `--target` plan reads: a change outside the
+ * targets makes such a plan stale too, never the other way round.
  */
 export function checkPlanFreshness(
   file: PlanFile,
   observed: ObservedState,
 ): { fresh: true } | { fresh: false; reason: string } {
-  if (!file.spec) return { fresh: false, reason: 'the plan file does not record the spec it was made from' };
   const now = fingerprintState(file.spec, observed);
   if (now === file.stateFingerprint) return { fresh: true };
   return {

@@ -5,14 +5,21 @@ import type {
   Action,
   CreateNetworkAction,
   Plan,
+  PlanOptions,
   PlanNote,
   RemoveNetworkAction,
   ReplaceNetworkAction,
 } from '../model/plan.js';
+import { isDefaultIpamDriver } from '../model/docker-rules.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
 import { addressInUseProblems } from './address-in-use.js';
 import { compareCidrText, parseCidr } from './cidr.js';
-import { decideNetworks, type NetworkDecision } from './decide-networks.js';
+import {
+  decideNetworks,
+  type NetworkDecision,
+  type RemoveDecision,
+  type ReplaceDecision,
+} from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
 import { orderActions, summarizeActions } from './order.js';
@@ -25,15 +32,7 @@ import {
 import { subnetReuseProblems } from './subnet-reuse.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
-/** What `plan` was asked for beyond the spec: `--adopt`, `--strict`, `--target`. */
-export interface PlanOptions {
-  /** Unmanaged networks to take over (replace with a managed one) when they differ. */
-  adopt?: string[];
-  /** Pending (missing) containers are errors instead of warnings. */
-  strict?: boolean;
-  /** Limit the plan to these networks or containers and what they depend on. */
-  targets?: string[];
-}
+export type { PlanOptions } from '../model/plan.js';
 
 /**
  * The minimal set of actions that makes the engine match the spec (PRODUCT.md §2), with every
@@ -68,11 +67,15 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
       continue;
     }
     if (decision.status === 'create' && !needed) continue;
-    // A replace outside the targets is not carried out: its endpoints are planned against the network as it is.
-    const status = decision.status === 'replace' && !inScope ? 'keep' : decision.status;
-    effective.set(decision.name, { ...decision, status });
-    if (status === 'create') actions.push(planNetworkCreation(decision.desired as DesiredNetwork));
-    if (status === 'replace') {
+    if (decision.status === 'replace' && !inScope) {
+      // A replace outside the targets is not carried out: its endpoints are planned against the network as it is.
+      const { changes: _changes, adopt: _adopt, ...rest } = decision;
+      effective.set(decision.name, { ...rest, status: 'keep' });
+      continue;
+    }
+    effective.set(decision.name, decision);
+    if (decision.status === 'create') actions.push(planNetworkCreation(decision.desired));
+    if (decision.status === 'replace') {
       const replace = planNetworkReplacement(desired, endpoints, decision);
       actions.push(replace);
       diagnostics.push(...replacementAddressProblems(desired, replace));
@@ -141,8 +144,7 @@ export function planNetworkCreation(network: DesiredNetwork): CreateNetworkActio
  * containers the spec does not list valid). Only with the default IPAM driver on both sides.
  */
 export function keepDaemonPickedPools(after: DesiredNetwork, current: ObservedNetwork): DesiredNetwork {
-  const defaultIpam = (driver: string): boolean => driver === 'default' || driver === '';
-  if (!defaultIpam(after.ipam.driver) || !defaultIpam(current.ipam.driver)) return after;
+  if (!isDefaultIpamDriver(after.ipam.driver) || !isDefaultIpamDriver(current.ipam.driver)) return after;
   const familyOf = (subnet: string): number | undefined => parseCidr(subnet)?.family;
   const declared = new Set(after.ipam.config.map((pool) => familyOf(pool.subnet)));
   const kept = observedNetworkAsCreatable(current).ipam.config.filter((pool) => {
@@ -164,16 +166,16 @@ export function keepDaemonPickedPools(after: DesiredNetwork, current: ObservedNe
 export function planNetworkReplacement(
   desired: DesiredState,
   endpoints: EndpointIndex,
-  decision: NetworkDecision,
+  decision: ReplaceDecision,
 ): ReplaceNetworkAction {
-  const current = decision.observed as ObservedNetwork;
+  const current = decision.observed;
   const paths = decision.changes.map((c) => c.path).join(', ');
   return {
     kind: 'replace',
     network: decision.name,
     networkId: current.id,
     before: observedNetworkAsCreatable(current),
-    after: keepDaemonPickedPools(withoutSource(decision.desired as DesiredNetwork), current),
+    after: keepDaemonPickedPools(withoutSource(decision.desired), current),
     forcedBy: decision.changes,
     endpoints: planReplacementEndpoints(desired, endpoints, decision),
     adopt: decision.adopt,
@@ -186,9 +188,9 @@ export function planNetworkReplacement(
 export function planNetworkRemoval(
   desired: DesiredState,
   endpoints: EndpointIndex,
-  decision: NetworkDecision,
+  decision: RemoveDecision,
 ): RemoveNetworkAction {
-  const current = decision.observed as ObservedNetwork;
+  const current = decision.observed;
   return {
     kind: 'remove',
     network: decision.name,

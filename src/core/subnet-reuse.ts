@@ -1,5 +1,6 @@
 import type { DesiredNetwork, DesiredState } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { isDefaultIpamDriver } from '../model/docker-rules.js';
 import type { Action } from '../model/plan.js';
 import { overlaps, parseCidr, type Cidr } from './cidr.js';
 import { defaultScopeOf } from './normalize-observed.js';
@@ -17,7 +18,7 @@ interface HeldPool {
  * space (local or global). Overlap with another IPAM driver's pools is that driver's affair.
  */
 function poolsOf(network: DesiredNetwork): HeldPool[] {
-  if (network.ipam.driver !== 'default' && network.ipam.driver !== '') return [];
+  if (!isDefaultIpamDriver(network.ipam.driver)) return [];
   const scope = network.scope ?? defaultScopeOf(network.driver);
   const space = scope === 'swarm' || scope === 'global' ? 'global' : 'local';
   return network.ipam.config.flatMap((pool) => {

@@ -6,7 +6,7 @@ import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
 import { observeEngine } from './observe.js';
-import { networkConnectBody, networkCreateBody } from './requests.js';
+import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 
 /** The DockerPort over one negotiated, keep-alive session with an engine. */
 export class DockerAdapter implements DockerPort {
@@ -47,6 +47,7 @@ export class DockerAdapter implements DockerPort {
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {
+    checkNetworkCreate(request, this.apiVersion);
     const created = await this.client.request<{ Id: string; Warning?: string }>({
       operation: `creating network ${request.name}`,
       method: 'POST',

@@ -1,5 +1,6 @@
 import { canonicalAddress, canonicalCidr } from '../core/cidr.js';
 import { MANAGED_LABEL, PREDEFINED_NETWORKS, PROJECT_LABEL } from '../model/desired.js';
+import { ipamDriverName } from '../model/docker-rules.js';
 import type {
   ContainerState,
   EngineInfo,
@@ -126,7 +127,7 @@ export function networkFrom(api: ApiNetwork): ObservedNetwork {
     enableIPv6: api.EnableIPv6 === true,
     ...(typeof api.EnableIPv4 === 'boolean' ? { enableIPv4: api.EnableIPv4 } : {}),
     ipam: {
-      driver: api.IPAM?.Driver || 'default',
+      driver: ipamDriverName(api.IPAM?.Driver),
       options: stringMap(api.IPAM?.Options),
       config: (api.IPAM?.Config ?? []).filter((pool) => pool.Subnet).map(poolFrom),
     },

@@ -1,4 +1,4 @@
-import { EngineError } from '../model/errors.js';
+import { EngineError, type EngineErrorKind } from '../model/errors.js';
 
 /** An error the engine answered with: its HTTP status and its own words are kept. */
 export class EngineRequestError extends EngineError {
@@ -10,8 +10,14 @@ export class EngineRequestError extends EngineError {
     readonly engineMessage: string,
     options: { hint?: string; cause?: unknown } = {},
   ) {
-    super(message, options);
+    super(message, { ...options, kind: kindOfStatus(statusCode) });
   }
+}
+
+function kindOfStatus(statusCode: number): EngineErrorKind {
+  if (statusCode === 409) return 'conflict';
+  if (statusCode === 404) return 'not-found';
+  return 'refused';
 }
 
 /** What to do when the engine cannot be reached, by kind of address. */
@@ -61,6 +67,7 @@ export function toEngineError(
       {
         hint: 'check that the engine is running and reachable, or raise the timeout',
         cause: error,
+        kind: 'unreachable',
       },
     );
   }
@@ -83,6 +90,7 @@ export function toEngineError(
     return new EngineError(`cannot reach the Docker engine at ${host}: permission denied`, {
       hint: 'run as a user in the docker group (or root), or point --host / DOCKER_HOST at an engine you may use',
       cause: error,
+      kind: 'unreachable',
     });
   }
   if (
@@ -93,6 +101,7 @@ export function toEngineError(
     return new EngineError(`cannot reach the Docker engine at ${host}: ${describe(e)}`, {
       hint: unreachableHint,
       cause: error,
+      kind: 'unreachable',
     });
   }
   return new EngineError(`${operation}: ${describe(e)} (engine at ${host})`, { cause: error });

@@ -4,7 +4,7 @@ import type { ObserveOptions } from '../model/port.js';
 import type { EngineClient } from './client.js';
 import { containersToInspect, observedStateFrom, withProjectNetworks } from './convert.js';
 import type { ApiContainerInspect, ApiContainerSummary, ApiNetwork } from './engine-api.js';
-import { EngineRequestError } from './errors.js';
+import { EngineError } from '../model/errors.js';
 
 /** Concurrent container inspects; the keep-alive agent holds as many sockets. */
 export const INSPECT_CONCURRENCY = 16;
@@ -63,7 +63,7 @@ async function inspectContainer(client: EngineClient, id: string): Promise<ApiCo
       ok: [200],
     });
   } catch (error) {
-    if (error instanceof EngineRequestError && error.statusCode === 404) return undefined;
+    if (error instanceof EngineError && error.kind === 'not-found') return undefined;
     throw error;
   }
 }

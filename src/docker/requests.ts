@@ -1,7 +1,12 @@
-import { INTERFACE_NAME_OPTION, type EndpointSettings } from '../model/desired.js';
+import type { EndpointSettings } from '../model/desired.js';
 import { EngineError } from '../model/errors.js';
 import type { NetworkCreateRequest } from '../model/port.js';
-import { apiAtLeast } from './api-version.js';
+import {
+  ENDPOINT_API_GATES,
+  NETWORK_API_GATES,
+  unsupportedKeys,
+  type UnsupportedKey,
+} from '../model/api-versions.js';
 import type { ApiNetworkConnectBody, ApiNetworkCreateBody } from './engine-api.js';
 
 /** The POST /networks/create body for `request`. Pure. */
@@ -15,7 +20,7 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
     Attachable: request.attachable,
     ...(request.configOnly ? { ConfigOnly: true } : {}),
     ...(request.ingress ? { Ingress: true } : {}),
-    // Sent only to turn IPv4 off: engines before API 1.48 ignore the field (src/spec/online.ts refuses it there).
+    // Sent only to turn IPv4 off: engines before API 1.48 ignore the field (a gate refuses it there).
     ...(request.enableIPv4 === false ? { EnableIPv4: false } : {}),
     EnableIPv6: request.enableIPv6,
     IPAM: {
@@ -36,41 +41,44 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
 }
 
 /**
- * The POST /networks/{id}/connect body. Older engines silently ignore what they do not know, so
- * settings they cannot honour are an error instead: GwPriority needs API 1.48 (Engine 28), and the
- * endpoint's MacAddress, accepted since API 1.44, is applied on connect only from API 1.54 (moby's
- * API changelog; Engine 20.10.24 was seen deriving the MAC from the IP address whatever was sent).
+ * The last guard before a request: a key the negotiated API would accept and ignore (the table in
+ * src/model/api-versions.ts) is refused. validate and plan report the same keys as NF075 first.
  */
+function refuseUnsupported(what: string, found: UnsupportedKey[], apiVersion: string): void {
+  const first = found[0];
+  if (first === undefined) return;
+  throw new EngineError(
+    `${what}: ${first.key} ${first.value} needs Engine API ${first.minimum} (${first.release}); this engine speaks ${apiVersion} and would ignore it`,
+    { hint: `remove \`${first.key}\` from the spec or upgrade the engine`, kind: 'refused' },
+  );
+}
+
+/** Refuses a network create request with keys `apiVersion` cannot carry. */
+export function checkNetworkCreate(request: NetworkCreateRequest, apiVersion: string): void {
+  refuseUnsupported(
+    `creating network ${request.name}`,
+    unsupportedKeys(NETWORK_API_GATES, request, apiVersion),
+    apiVersion,
+  );
+}
+
+/** The POST /networks/{id}/connect body; settings `apiVersion` cannot carry are refused. */
 export function networkConnectBody(
   containerId: string,
   settings: EndpointSettings,
   apiVersion: string,
 ): ApiNetworkConnectBody {
+  refuseUnsupported(
+    `connecting container ${containerId}`,
+    unsupportedKeys(ENDPOINT_API_GATES, settings, apiVersion),
+    apiVersion,
+  );
   const ipam = {
     ...(settings.ipv4Address ? { IPv4Address: settings.ipv4Address } : {}),
     ...(settings.ipv6Address ? { IPv6Address: settings.ipv6Address } : {}),
     ...(settings.linkLocalIps.length > 0 ? { LinkLocalIPs: [...settings.linkLocalIps] } : {}),
   };
   const priority = settings.gwPriority ?? 0;
-  if (priority !== 0 && !apiAtLeast(apiVersion, '1.48')) {
-    throw new EngineError(
-      `connecting container ${containerId}: a gateway priority (${priority}) needs Engine API 1.48 (Docker 28), this engine speaks ${apiVersion}`,
-      { hint: 'remove `gw_priority` from the spec or upgrade the engine' },
-    );
-  }
-  const interfaceName = settings.driverOpts[INTERFACE_NAME_OPTION];
-  if (interfaceName !== undefined && !apiAtLeast(apiVersion, '1.48')) {
-    throw new EngineError(
-      `connecting container ${containerId}: an interface name (${interfaceName}) needs Engine API 1.48 (Docker 28), this engine speaks ${apiVersion} and would ignore it`,
-      { hint: 'remove `interface_name` from the spec or upgrade the engine' },
-    );
-  }
-  if (settings.macAddress && !apiAtLeast(apiVersion, '1.54')) {
-    throw new EngineError(
-      `connecting container ${containerId}: a MAC address on connect (${settings.macAddress}) needs Engine API 1.54, this engine speaks ${apiVersion} and would ignore it`,
-      { hint: 'remove `mac_address` from the spec or upgrade the engine' },
-    );
-  }
   return {
     Container: containerId,
     EndpointConfig: {

@@ -140,6 +140,20 @@ export interface Plan {
   summary: PlanSummary;
 }
 
+/**
+ * What a plan was asked for beyond the spec (`--target`, `--adopt`, `--strict`): the scope a
+ * plan is made in, verified in, and checked for staleness in. A saved plan records it whole, so
+ * later options that narrow a plan (the engines of a several-engine spec) are added here.
+ */
+export interface PlanOptions {
+  /** Limit the plan to these networks or containers and what they depend on. */
+  targets?: string[];
+  /** Unmanaged networks to take over (replace with a managed one) when they differ. */
+  adopt?: string[];
+  /** Pending (missing) containers are errors instead of warnings. */
+  strict?: boolean;
+}
+
 /** A plan saved with `plan --out`, for `apply PLANFILE`. */
 export interface PlanFile {
   format: 'netform-plan';
@@ -154,11 +168,12 @@ export interface PlanFile {
   stateFingerprint: string;
   plan: Plan;
   /**
-   * The desired state the plan was made from (source positions left out). Optional addition:
-   * apply needs it to recompute `stateFingerprint` (normalisation is relative to the spec) for a
-   * saved plan; `specHash` is its hash.
+   * The desired state the plan was made from (source positions left out): applying the file
+   * recomputes `stateFingerprint` and verifies against it. `specHash` is its hash.
    */
-  spec?: DesiredState;
+  spec: DesiredState;
+  /** The options the plan was made with: applying the file verifies in this same scope. */
+  options: PlanOptions;
   /** sha256 over the file's other fields, to reject a tampered or truncated file. */
   checksum: string;
 }

@@ -4,6 +4,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { formatValue } from '../core/describe.js';
 import { ENDPOINT_SPEC_KEYS, endpointInSpecForm, poolInSpecForm, sortedRecord } from '../core/spec-form.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
+import { isDefaultIpamDriver } from '../model/docker-rules.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { formatDiagnostic } from './diagnostics.js';
 import type {
@@ -82,7 +83,8 @@ function renderDiagnostic(d: Diagnostic, color: boolean): string[] {
     .map((line, index) => (index === 0 ? `  ${line}` : `    ${line}`));
 }
 
-function renderAction(action: Action, c: Colors): string[] {
+/** One action's lines: the head with its symbol (`+`, `-`, `-/+`, `~`), then indented details. */
+export function renderAction(action: Action, c: Colors = pc.createColors(false)): string[] {
   switch (action.kind) {
     case 'create':
       return renderCreate(action, c);
@@ -109,7 +111,7 @@ function describeNetwork(network: DesiredNetwork): string[] {
   if (network.enableIPv6) lines.push('enable_ipv6: true');
   if (network.ingress) lines.push('ingress: true');
   if (network.exclusive) lines.push('exclusive: true');
-  if (network.ipam.driver !== 'default') lines.push(`ipam.driver: ${network.ipam.driver}`);
+  if (!isDefaultIpamDriver(network.ipam.driver)) lines.push(`ipam.driver: ${network.ipam.driver}`);
   if (Object.keys(network.ipam.options).length > 0)
     lines.push(`ipam.options: ${formatValue(sortedRecord(network.ipam.options))}`);
   for (const pool of network.ipam.config) lines.push(`ipam.config: ${formatValue(poolInSpecForm(pool))}`);

@@ -139,11 +139,7 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets mac_address (applied on connect from API 1.54), gw_priority or interface_name (API 1.48) on an engine too old to honour it.',
-  ),
-  engineNetworkFieldUnsupported: def(
-    'NF080',
-    'A network sets enable_ipv4: false (API 1.48) or a bridge gateway mode on an engine too old to honour it.',
+    'A key the engine would accept and ignore: mac_address on connect (API 1.54), gw_priority, interface_name, enable_ipv4: false (API 1.48), a bridge gateway mode (API 1.46 or 1.48).',
   ),
   engineIngressExists: def(
     'NF081',

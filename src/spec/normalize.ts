@@ -1,13 +1,14 @@
 import { canonicalAddress, canonicalCidr, compareCidrText } from '../core/cidr.js';
-import {
-  INTERFACE_NAME_OPTION,
-  type DesiredAttachment,
-  type DesiredContainer,
-  type DesiredIpamPool,
-  type DesiredNetwork,
-  type DesiredState,
-  type EndpointSettings,
+import type {
+  DesiredAttachment,
+  DesiredContainer,
+  DesiredIpamPool,
+  DesiredNetwork,
+  DesiredState,
+  EndpointSettings,
 } from '../model/desired.js';
+import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
+import { INTERFACE_NAME_OPTION } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
@@ -115,16 +116,9 @@ export function normalizeSpec(
       .sort((a, b) => compareCidrText(a.subnet, b.subnet));
     const result: DesiredNetwork = {
       name,
-      driver: network.driver ?? 'bridge',
-      external: network.external !== undefined && network.external !== false,
-      exclusive: network.exclusive ?? false,
-      attachable: network.attachable ?? false,
-      internal: network.internal ?? false,
-      enableIPv4: network.enable_ipv4 ?? true,
-      enableIPv6: network.enable_ipv6 ?? false,
-      ingress: network.ingress ?? false,
+      ...networkDefaults(network),
       ipam: {
-        driver: network.ipam?.driver ?? 'default',
+        driver: network.ipam?.driver ?? DEFAULT_IPAM_DRIVER,
         options: strings(network.ipam?.options, [...path, 'ipam', 'options']),
         config,
       },
@@ -152,6 +146,25 @@ export function normalizeSpec(
     setOwn(containers, name, container);
   }
   return { project: options.project, networks, containers };
+}
+
+/** A network's own settings with the spec's defaults filled in: the one place they are stated. */
+export function networkDefaults(
+  network: NetworkSpec,
+): Pick<
+  DesiredNetwork,
+  'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv4' | 'enableIPv6' | 'ingress'
+> {
+  return {
+    driver: network.driver ?? DEFAULT_NETWORK_DRIVER,
+    external: network.external !== undefined && network.external !== false,
+    exclusive: network.exclusive ?? false,
+    attachable: network.attachable ?? false,
+    internal: network.internal ?? false,
+    enableIPv4: network.enable_ipv4 ?? true,
+    enableIPv6: network.enable_ipv6 ?? false,
+    ingress: network.ingress ?? false,
+  };
 }
 
 function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, string>): EndpointSettings {

@@ -1,35 +1,23 @@
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
+import { isManagedBy } from '../core/ownership.js';
 import {
-  INTERFACE_NAME_OPTION,
-  MANAGED_LABEL,
-  PROJECT_LABEL,
-  type DesiredNetwork,
-  type DesiredState,
-} from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+  compareApiVersions,
+  ENDPOINT_API_GATES,
+  NETWORK_API_GATES,
+  OLDEST_API_VERSION,
+  unsupportedKeys,
+  type UnsupportedKey,
+} from '../model/api-versions.js';
+import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { CODES } from './codes.js';
 import { diagnosticAt } from './diagnose.js';
 
-/** Engine 20.10: the oldest engine netform supports (PRODUCT.md §5). */
-export const MIN_ENGINE_API_VERSION = '1.41';
+/** Engine 20.10: the oldest engine netform supports (docs/architecture.md). */
+export const MIN_ENGINE_API_VERSION = OLDEST_API_VERSION;
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
-const GATEWAY_MODE_OPTIONS = [
-  'com.docker.network.bridge.gateway_mode_ipv4',
-  'com.docker.network.bridge.gateway_mode_ipv6',
-] as const;
-/**
- * The API of the first engine that honours each bridge gateway mode (taken from the reference:
- * nat and routed came with Engine 27.0, nat-unprotected with moby#48597 and isolated with
- * moby#49262, both in 28.0; 28.5 was seen refusing unknown modes, 20.10 and 26.1 storing any).
- */
-const GATEWAY_MODE_API: Readonly<Record<string, { api: string; engine: string }>> = {
-  nat: { api: '1.46', engine: '27' },
-  routed: { api: '1.46', engine: '27' },
-  'nat-unprotected': { api: '1.48', engine: '28' },
-  isolated: { api: '1.48', engine: '28' },
-};
 
 /**
  * The checks `validate` runs against a live engine: declared subnets overlapping existing
@@ -53,7 +41,7 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isOwnedBy(n, spec.project));
+  const others = observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
@@ -78,11 +66,18 @@ export function checkAgainstEngine(
         }),
       );
     }
+    reportUnsupported(
+      unsupportedKeys(NETWORK_API_GATES, network, engine.apiVersion),
+      `of network ${network.name}`,
+      path,
+      network.source,
+      engine.apiVersion,
+      diagnostics,
+    );
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
     checkIngress(network, candidates, path, diagnostics);
-    checkNetworkFields(network, engine.apiVersion, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
   return diagnostics;
@@ -130,7 +125,8 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
 
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
- * (a MAC on connect before API 1.54), so apply would report success and never converge.
+ * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
+ * and versions are the table in src/model/api-versions.ts.
  */
 function checkEndpointFields(
   spec: DesiredState,
@@ -141,68 +137,46 @@ function checkEndpointFields(
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      const path = ['containers', container.name, 'networks', attachment.network];
-      const unsupported: [string, string, string][] = [];
-      if (attachment.macAddress !== undefined && compareApiVersions(apiVersion, '1.54') < 0) {
-        unsupported.push(['mac_address', attachment.macAddress, '1.54 (Docker 29)']);
-      }
-      if ((attachment.gwPriority ?? 0) !== 0 && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['gw_priority', String(attachment.gwPriority), '1.48 (Docker 28)']);
-      }
-      const interfaceName = attachment.driverOpts[INTERFACE_NAME_OPTION];
-      if (interfaceName !== undefined && compareApiVersions(apiVersion, '1.48') < 0) {
-        unsupported.push(['interface_name', interfaceName, '1.48 (Docker 28)']);
-      }
-      for (const [field, value, needs] of unsupported) {
-        out.push(
-          diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, field], attachment.source, {
-            message: `${field} ${value} of container ${container.name} on ${attachment.network} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-            hint: `remove ${field} from the spec, or upgrade the engine`,
-          }),
-        );
-      }
+      reportUnsupported(
+        unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
+        `of container ${container.name} on ${attachment.network}`,
+        ['containers', container.name, 'networks', attachment.network],
+        attachment.source,
+        apiVersion,
+        out,
+      );
     }
   }
 }
 
-/**
- * Network keys the negotiated API cannot carry: engines before it accept them and ignore them
- * (seen on 20.10 and 26.1: `EnableIPv4: false` gets an IPv4 pool all the same; a gateway mode,
- * even a misspelt one, is stored and has no effect), so the network would never be what the spec
- * says. One row per key: the key, its value, the API that honours it.
- */
-function checkNetworkFields(
-  network: DesiredNetwork,
-  apiVersion: string,
+function reportUnsupported(
+  found: UnsupportedKey[],
+  where: string,
   path: string[],
+  source: SourcePosition | undefined,
+  apiVersion: string,
   out: Diagnostic[],
 ): void {
-  const unsupported: [string[], string, string][] = [];
-  if (!network.enableIPv4 && compareApiVersions(apiVersion, '1.48') < 0) {
-    unsupported.push([['enable_ipv4'], 'false', '1.48 (Docker 28)']);
-  }
-  for (const option of GATEWAY_MODE_OPTIONS) {
-    const mode = network.driverOpts[option];
-    const needs = mode === undefined ? undefined : GATEWAY_MODE_API[mode];
-    if (mode !== undefined && needs !== undefined && compareApiVersions(apiVersion, needs.api) < 0) {
-      unsupported.push([['driver_opts', option], mode, `${needs.api} (Docker ${needs.engine})`]);
-    }
-  }
-  for (const [field, value, needs] of unsupported) {
-    const key = field.join('.');
+  for (const { key, value, minimum, release } of found) {
     out.push(
-      diagnosticAt(CODES.engineNetworkFieldUnsupported, [...path, ...field], network.source, {
-        message: `${key} ${value} of network ${network.name} needs Engine API ${needs}; this engine speaks API ${apiVersion} and would ignore it`,
-        hint: `remove ${key} from the spec, or upgrade the engine`,
-      }),
+      // A driver option's key has dots of its own: `driver_opts` and the option are two segments.
+      diagnosticAt(
+        CODES.engineEndpointFieldUnsupported,
+        [...path, ...key.split(/(?<=^driver_opts)\./)],
+        source,
+        {
+          message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
+          hint: `remove ${key} from the spec, or upgrade the engine`,
+        },
+      ),
     );
   }
 }
 
 /**
- * A swarm has one ingress network: the engine refuses a second ("ingress network already
- * exists"), so declaring one beside another that is not this spec's is an error before anything
- * runs.
+ * A swarm has one ingress network: the engine refuses a second ("ingress network … is already
+ * present", seen on 28.5.2), so declaring one beside another that is not this spec's is an error
+ * before anything runs.
  */
 function checkIngress(
   network: DesiredNetwork,
@@ -261,15 +235,4 @@ function checkBridgeName(
       hint: 'choose another bridge name',
     }),
   );
-}
-
-function isOwnedBy(network: ObservedNetwork, project: string): boolean {
-  return network.labels[MANAGED_LABEL] === 'true' && network.labels[PROJECT_LABEL] === project;
-}
-
-/** Compares `major.minor` API versions numerically (1.9 < 1.41). */
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
 }

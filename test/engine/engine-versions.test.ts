@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { compareApiVersions } from '../../src/spec/online.js';
+import { compareApiVersions } from '../../src/model/api-versions.js';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
@@ -16,7 +16,7 @@ import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../suppo
  * 1.48 and later, refused before anything runs before it; `priority` (the connection order),
  * netform's own, on every engine; and what netform says where an engine's own words mislead.
  */
-const scope = new EngineScope(inject('runId'), BLOCKS.engineVersions);
+const scope = new EngineScope(inject('runId'), BLOCKS.engineVersions, 'v');
 const project = scope.name('p');
 let dir: string;
 let api: string;
@@ -66,9 +66,9 @@ describe('priority: the order a container is connected in', () => {
     const [pa, pb, pc] = [scope.name('pa'), scope.name('pb'), scope.name('pc')];
     const file = await writeSpec({
       networks: {
-        [pa]: { subnet: scope.subnet(0).v4 },
-        [pb]: { subnet: scope.subnet(1).v4 },
-        [pc]: { subnet: scope.subnet(2).v4 },
+        [pa]: { subnet: scope.subnet(1).v4 },
+        [pb]: { subnet: scope.subnet(2).v4 },
+        [pc]: { subnet: scope.subnet(3).v4 },
       },
       containers: {
         // Name order would be pa, pb, pc.
@@ -86,9 +86,9 @@ describe('priority: the order a container is connected in', () => {
     // Not compared with the engine: a new priority alone is no change.
     const again = await writeSpec({
       networks: {
-        [pa]: { subnet: scope.subnet(0).v4 },
-        [pb]: { subnet: scope.subnet(1).v4 },
-        [pc]: { subnet: scope.subnet(2).v4 },
+        [pa]: { subnet: scope.subnet(1).v4 },
+        [pb]: { subnet: scope.subnet(2).v4 },
+        [pc]: { subnet: scope.subnet(3).v4 },
       },
       containers: { [container]: { networks: { [pa]: { priority: 9 }, [pb]: {}, [pc]: {} } } },
     });
@@ -102,7 +102,7 @@ describe('Engine 28 keys: enable_ipv4, gw_priority, interface_name', () => {
   const front = scope.name('front');
   const back = scope.name('back');
   const v6 = scope.name('v6only');
-  const [f, b, s6] = [scope.subnet(4), scope.subnet(5), scope.subnet(6)];
+  const [f, b, s6] = [scope.subnet(5), scope.subnet(6), scope.subnet(7)];
   let container: string;
 
   const spec = (gw: { front?: number; back?: number }) => ({
@@ -137,7 +137,7 @@ describe('Engine 28 keys: enable_ipv4, gw_priority, interface_name', () => {
       // 20.10 and 26.1 would accept these and ignore them: refused, and nothing was done.
       expect(result.code).toBe(1);
       const said = result.stdout + result.stderr;
-      expect(said).toContain(`NF080 networks.${v6}.enable_ipv4`);
+      expect(said).toContain(`NF075 networks.${v6}.enable_ipv4`);
       expect(said).toContain(`NF075 containers.${container}.networks.${back}.gw_priority`);
       expect(said).toContain(`NF075 containers.${container}.networks.${back}.interface_name`);
       expect(said).toContain(`needs Engine API 1.48 (Docker 28); this engine speaks API ${api}`);
@@ -188,7 +188,7 @@ describe('what an engine says, explained', () => {
   it("says that a macvlan parent does not exist on the engine's host, and takes one that does", async () => {
     const lan = scope.name('lan');
     const spec = (parent: string) =>
-      writeSpec({ networks: { [lan]: { driver: 'macvlan', parent, subnet: scope.subnet(3).v4 } } });
+      writeSpec({ networks: { [lan]: { driver: 'macvlan', parent, subnet: scope.subnet(4).v4 } } });
     // Every engine seen answers "invalid subinterface vlan name nfnosuch0, example formatting is eth0.10".
     const missing = await runCli(['apply', '-f', await spec('nfnosuch0'), '--auto-approve']);
     expect(missing.code).toBe(1);

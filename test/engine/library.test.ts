@@ -51,7 +51,7 @@ describe('the library API against the engine', () => {
     expect(renderPlan(first)).toContain(`+ create network ${network}`);
     expect(JSON.parse(renderPlan(first, { format: 'json' }))).toEqual(JSON.parse(JSON.stringify(first)));
 
-    const result = await apply(docker, first, compiled.spec);
+    const result = await apply(docker, { desired: compiled.spec });
     expect(result.status).toBe('applied');
 
     // An independent read of the engine.

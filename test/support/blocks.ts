@@ -18,5 +18,8 @@ export const BLOCKS = {
   // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
   qaPlan: 12,
   library: 13,
-  engineVersions: 14,
+  savedPlans: 14,
+  // No block is left: engine-versions shares library's (which uses index 0 only), takes indices
+  // 1-7, and names its resources with its own tag (EngineScope's third argument).
+  engineVersions: 13,
 } as const;

@@ -122,8 +122,10 @@ export class EngineScope {
   constructor(
     readonly runId: string,
     readonly block: number,
+    /** Tells apart the names of two files that share a block (each on its own subnet indices). */
+    tag = '',
   ) {
-    this.prefix = `nft-${runId}-b${block}-`;
+    this.prefix = `nft-${runId}-b${block}${tag}-`;
     this.label = `${RUN_LABEL}=${runId}`;
   }
 

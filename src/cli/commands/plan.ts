@@ -1,23 +1,21 @@
 import type { Command } from 'commander';
 import { rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { observeAndPlan } from '../../apply/plan-engine.js';
 import { buildPlanFile, serializePlanFile } from '../../core/plan-file.js';
-import { observeScope } from '../../core/observe-scope.js';
-import { planChanges } from '../../core/plan.js';
-import { withEngineChecks } from '../../spec/online.js';
 import { isError } from '../../model/diagnostic.js';
 import { NetformError } from '../../model/errors.js';
 import { formatDiagnostic } from '../../render/diagnostics.js';
-import { renderPlanJson } from '../../render/plan-json.js';
-import { renderPlanText } from '../../render/plan-text.js';
+import { PLAN_FORMATS, PLAN_REPORTERS, type PlanFormat } from '../../render/plan-formats.js';
 import { loadSpec } from '../../spec/index.js';
 import { NETFORM_VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
-import { collect } from '../options.js';
+import { addFormatOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
 
 interface PlanCommandOptions {
   file?: string[];
   out?: string;
+  format?: string;
   json?: boolean;
   detailedExitcode?: boolean;
   target?: string[];
@@ -25,11 +23,11 @@ interface PlanCommandOptions {
   strict?: boolean;
 }
 
-/** Exit code of `plan --detailed-exitcode` when the plan has changes (PRODUCT.md §3). */
+/** Exit code of `plan --detailed-exitcode` when the plan has changes (docs/plan.md). */
 export const EXIT_CHANGES = 2;
 
 export function registerPlan(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('plan')
     .description('show what apply would change to make the engine match the spec')
     .option(
@@ -37,8 +35,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       'spec file, default netform.yaml (repeatable; later files override earlier ones)',
       collect,
     )
-    .option('--out <planfile>', 'save the plan for `netform apply PLANFILE`')
-    .option('--json', 'print the plan as JSON (schemas/plan.schema.json)')
+    .option('--out <planfile>', 'save the plan for `netform apply PLANFILE` (with its options)');
+  addFormatOptions(command, PLAN_FORMATS, 'the plan (json: schemas/plan.schema.json)')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none (1 on any error)')
     .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect)
     .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect)
@@ -46,6 +44,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .action(async (options: PlanCommandOptions) => {
       const { io } = ctx;
       const color = ctx.globals().color;
+      const format = chosenFormat<PlanFormat>(options);
       const loaded = await loadSpec(options.file ?? [], { cwd: io.cwd });
       for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
         io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
@@ -55,17 +54,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         return;
       }
       const docker = await ctx.docker();
-      const observed = await docker.observe(observeScope(loaded.spec));
-      const plan = withEngineChecks(
-        planChanges(loaded.spec, observed, {
-          adopt: options.adopt ?? [],
-          strict: options.strict === true,
-          targets: options.target ?? [],
-        }),
-        loaded.spec,
-        observed,
-      );
-      io.stdout(options.json === true ? renderPlanJson(plan) : renderPlanText(plan, { color }));
+      const planOptions = planOptionsOf(options);
+      const { observed, plan } = await observeAndPlan(docker, loaded.spec, planOptions);
+      io.stdout(PLAN_REPORTERS[format](plan, { color }));
       const failed = plan.diagnostics.some(isError);
       if (options.out !== undefined) {
         if (failed) {
@@ -74,6 +65,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           const file = buildPlanFile({
             plan,
             desired: loaded.spec,
+            options: planOptions,
             observed,
             host: docker.host,
             netformVersion: NETFORM_VERSION,
@@ -81,7 +73,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           });
           await writePlanFile(resolve(io.cwd, options.out), serializePlanFile(file));
           ctx.logger().info({ file: options.out }, 'plan saved');
-          if (options.json !== true)
+          if (format === 'text')
             io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
         }
       }

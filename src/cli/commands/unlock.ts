@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { breakLock, describeHolder, findLocks } from '../../apply/lock.js';
+import { acquireLock, breakLock, describeHolder, findLocks, processLockOwner } from '../../apply/lock.js';
+import { describeRestore, findRestorePoints, restoreInterruptedReplaces } from '../../apply/restore-point.js';
 import { NetformError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
@@ -13,7 +14,8 @@ interface UnlockOptions {
 
 /**
  * `netform unlock`: breaks the project's lock on the engine, for a lock left by a run that was
- * killed. Shows the holder and asks first (on a terminal, unless --auto-approve).
+ * killed. Shows the holder and asks first (on a terminal, unless --auto-approve). Then, holding
+ * the lock itself, it restores what a replace interrupted by that kill left (src/apply/restore-point.ts).
  */
 export function registerUnlock(program: Command, ctx: CliContext): void {
   program
@@ -28,27 +30,36 @@ export function registerUnlock(program: Command, ctx: CliContext): void {
       const leases = await findLocks(port, project);
       if (leases.length === 0) {
         ctx.io.stdout(`No lock is held for project ${project} on ${port.host}.\n`);
-        return;
-      }
-      for (const lease of leases)
-        ctx.io.stdout(`Lock of project ${project}: held by ${describeHolder(lease)}\n`);
-      if (options.autoApprove !== true) {
-        if (!ctx.io.stdinIsTTY) {
-          throw new NetformError(
-            'unlock needs confirmation and there is no terminal to ask on; the lock was kept',
-            {
-              hint: 'make sure that run is gone, then run again with --auto-approve',
-            },
+      } else {
+        for (const lease of leases)
+          ctx.io.stdout(`Lock of project ${project}: held by ${describeHolder(lease)}\n`);
+        if (options.autoApprove !== true) {
+          if (!ctx.io.stdinIsTTY) {
+            throw new NetformError(
+              'unlock needs confirmation and there is no terminal to ask on; the lock was kept',
+              {
+                hint: 'make sure that run is gone, then run again with --auto-approve',
+              },
+            );
+          }
+          const ok = await ctx.io.confirm(
+            'Break it? Only do this if that run is no longer running: two runs at once can interleave. [y/N] ',
           );
+          if (!ok) throw new NetformError('unlock cancelled; the lock was kept');
         }
-        const ok = await ctx.io.confirm(
-          'Break it? Only do this if that run is no longer running: two runs at once can interleave. [y/N] ',
+        const removed = await breakLock(port, project);
+        ctx.io.stdout(
+          `Removed ${removed.length} lock${removed.length === 1 ? '' : 's'} of project ${project}.\n`,
         );
-        if (!ok) throw new NetformError('unlock cancelled; the lock was kept');
       }
-      const removed = await breakLock(port, project);
-      ctx.io.stdout(
-        `Removed ${removed.length} lock${removed.length === 1 ? '' : 's'} of project ${project}.\n`,
-      );
+      if ((await findRestorePoints(port, project)).length === 0) return;
+      const lock = await acquireLock(port, project, processLockOwner('unlock'), { host: port.host });
+      try {
+        await restoreInterruptedReplaces(port, project, (report) => {
+          ctx.io.stdout(`${describeRestore(report)}.\n`);
+        });
+      } finally {
+        await lock.release();
+      }
     });
 }

@@ -2,7 +2,7 @@ import { parseAddress, parseCidr, type Address, type Cidr } from '../../core/cid
 import type { IpamPoolSpec, NetworkSpec } from '../../model/spec.generated.js';
 import { PREDEFINED_NETWORKS } from '../../model/desired.js';
 import type { DiagnosticSink } from '../diagnose.js';
-import { dockerNetworkName, poolsOf } from '../normalize.js';
+import { dockerNetworkName, networkDefaults, poolsOf } from '../normalize.js';
 import type { SpecPath } from '../source-map.js';
 
 /** One IPAM pool of a declared network, with the parts that parsed. */
@@ -47,10 +47,8 @@ export function networkFacts(networks: Record<string, NetworkSpec | null> | unde
       path,
       spec,
       dockerName,
-      driver: spec.driver ?? 'bridge',
-      external: spec.external !== undefined && spec.external !== false,
+      ...pick(networkDefaults(spec), 'driver', 'external', 'enableIPv6'),
       predefined: PREDEFINED_NETWORKS.includes(dockerName),
-      enableIPv6: spec.enable_ipv6 === true,
       pools: pools.map((pool, index) => {
         const facts: PoolFacts = { spec: pool, path: [...path, ...poolPath(index)], aux: [] };
         const subnet = parseCidr(pool.subnet);
@@ -69,8 +67,11 @@ export function networkFacts(networks: Record<string, NetworkSpec | null> | unde
   });
 }
 
-/** Docker's rule for container and network names. */
-export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+export { NAME_PATTERN } from '../../model/docker-rules.js';
+
+function pick<T, K extends keyof T>(from: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
+}
 
 export type Sink = DiagnosticSink;
 

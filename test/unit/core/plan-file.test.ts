@@ -7,6 +7,7 @@ import {
   serializePlanFile,
 } from '../../../src/core/plan-file.js';
 import { planChanges } from '../../../src/core/plan.js';
+import { canonicalJson, sha256 } from '../../../src/core/canonical-json.js';
 import { NetformError } from '../../../src/model/errors.js';
 import type { ObservedState } from '../../../src/model/observed.js';
 import { readGoldenCase } from './golden-inputs.js';
@@ -17,6 +18,7 @@ function savedPlan(name: string) {
   const file = buildPlanFile({
     plan,
     desired,
+    options,
     observed,
     host: 'unix:///var/run/docker.sock',
     netformVersion: '0.1.0',
@@ -66,6 +68,16 @@ describe('plan files', () => {
     expect(rejection(JSON.stringify({ ...file, formatVersion: 2 }))).toMatch(
       /format version 2; this netform reads version 1/,
     );
+  });
+
+  it('records the options the plan was made with, so applying it verifies in the same scope', () => {
+    const { file } = savedPlan('target-network');
+    expect(file.options).toEqual(readGoldenCase('target-network').options);
+    expect(parsePlanFile(serializePlanFile(file), 'plan.json').options).toEqual(file.options);
+    const { checksum: _checksum, options: _options, ...older } = file;
+    const body = { ...older };
+    const rewritten = JSON.stringify({ ...body, checksum: sha256(canonicalJson(body)) });
+    expect(rejection(rewritten)).toMatch(/older netform: it does not record the spec and options/);
   });
 
   it('ignores source positions in the spec hash', () => {

@@ -130,7 +130,7 @@ describe('networkConnectBody', () => {
       'com.docker.network.endpoint.ifname': 'lan0',
     });
     expect(() => networkConnectBody('c1', ifname, '1.45')).toThrow(
-      /interface name \(lan0\) needs Engine API 1.48/,
+      /interface_name lan0 needs Engine API 1.48/,
     );
   });
 

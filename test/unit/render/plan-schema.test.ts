@@ -1,16 +1,16 @@
 import { Ajv } from 'ajv';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GOLDEN_PLAN_ROOT as GOLDEN, goldenCaseNames } from '../core/golden-inputs.js';
 
-const GOLDEN = fileURLToPath(new URL('../../golden/plan/', import.meta.url));
 const schema = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../../schemas/plan.schema.json', import.meta.url)), 'utf8'),
 ) as object;
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 
 describe('schemas/plan.schema.json', () => {
-  const cases = readdirSync(GOLDEN).sort();
+  const cases = goldenCaseNames();
   for (const name of cases) {
     it(`accepts the golden plan ${name}`, () => {
       const plan = JSON.parse(readFileSync(`${GOLDEN}${name}/expected.json`, 'utf8')) as unknown;

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_IPAM_DRIVER } from '../model/docker-rules.js';
+import type { DesiredNetwork } from '../model/desired.js';
+import { NetformError } from '../model/errors.js';
+import type { ObservedNetwork } from '../model/observed.js';
+import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import type { DockerPort, NetworkCreateRequest } from '../model/port.js';
+import { errorMessage } from './errors.js';
+import { networkCreateRequest } from './network-request.js';
+
+/**
+ * A replace takes a network's endpoints off it for a moment; a process killed in that moment
+ * (SIGKILL, a second Ctrl-C, a lost machine) must not lose them, least of all those of containers
+ * the spec does not list, which no later plan knows about. So before its first request a replace
+ * writes a *restore point* on the engine (docs/apply.md, "Interrupted replaces"): a config-only
+ * network, like the lock lease, whose labels hold the old network and every endpoint with its
+ * settings. The replace removes it when it ends done or rolled back; whatever ends the process
+ * first leaves it, and the next run of the project (apply, destroy, or `netform unlock`) restores
+ * from it under the lock before it plans.
+ *
+ * Label values are not limited by the engine in any way that matters here: Engine 20.10 accepted
+ * and returned a 64 MiB label value (measured, docs/apply.md); a restore point is about 200 bytes
+ * per endpoint.
+ */
+export const RESTORE_LABEL = 'io.netform.restore';
+/** The record itself, JSON (RestoreRecord). */
+export const RESTORE_RECORD_LABEL = 'io.netform.restore.record';
+
+/** What a restore point holds. */
+export interface RestoreRecord {
+  formatVersion: 1;
+  /** The network being replaced, its ID before the replace and its creatable form with labels. */
+  network: string;
+  networkId: string;
+  before: DesiredNetwork;
+  endpoints: ReplaceEndpoint[];
+  /** Who wrote it and when (ISO 8601). */
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface FoundRestorePoint {
+  /** The restore point's own network. */
+  id: string;
+  name: string;
+  record: RestoreRecord;
+}
+
+/** What restoring one restore point did. */
+export interface RestoreReport {
+  network: string;
+  /** The restore point, as the user can find it with `docker network ls`. */
+  restorePoint: string;
+  since: string;
+  /** `before`: the old network was there (or created again); `after`: the new one was, kept. */
+  onto: 'before' | 'after';
+  /** The network had to be created again from the record (the process died between remove and create). */
+  recreated: boolean;
+  /** Containers connected again. */
+  restored: string[];
+  /** Containers already on the network, gone from the engine, or dropped by the spec. */
+  skipped: { container: string; why: string }[];
+  failed: { container: string; error: string }[];
+}
+
+/** The engine request that writes `action`'s restore point for `project`. */
+export function restorePointRequest(
+  project: string,
+  action: ReplaceNetworkAction,
+  writer: { pid: number; host: string; now: Date },
+): NetworkCreateRequest {
+  const record: RestoreRecord = {
+    formatVersion: 1,
+    network: action.network,
+    networkId: action.networkId,
+    before: action.before,
+    endpoints: action.endpoints,
+    pid: writer.pid,
+    host: writer.host,
+    since: writer.now.toISOString(),
+  };
+  return {
+    name: `netform-restore-${randomBytes(6).toString('hex')}`,
+    driver: 'bridge',
+    configOnly: true,
+    attachable: false,
+    internal: false,
+    enableIPv6: false,
+    ipam: { driver: DEFAULT_IPAM_DRIVER, options: {}, config: [] },
+    options: {},
+    labels: { [RESTORE_LABEL]: project, [RESTORE_RECORD_LABEL]: JSON.stringify(record) },
+  };
+}
+
+/** True for a restore point's network (of any project). */
+export function isRestorePoint(network: Pick<ObservedNetwork, 'labels'>): boolean {
+  return RESTORE_LABEL in network.labels;
+}
+
+/** The restore points `project` has on the engine, oldest first. */
+export async function findRestorePoints(port: DockerPort, project: string): Promise<FoundRestorePoint[]> {
+  const observed = await port.observe({ networks: [], containers: [] });
+  return observed.networks
+    .filter((n) => n.labels[RESTORE_LABEL] === project)
+    .map((n) => ({ id: n.id, name: n.name, record: parseRecord(n) }))
+    .sort((a, b) => a.record.since.localeCompare(b.record.since));
+}
+
+/**
+ * Restores what interrupted replaces of `project` left, oldest first, and removes each restore
+ * point once everything in it is back. Call it holding the project's lock. Endpoints go back onto
+ * the network as it is now: onto the old network with their old settings when it is still there
+ * (or created again from the record when the process died between removing and creating it),
+ * onto the new one with their new settings when the replace got that far. Throws a NetformError
+ * naming what could not be restored (the restore point is then kept for the next run).
+ */
+export async function restoreInterruptedReplaces(
+  port: DockerPort,
+  project: string,
+  onRestored?: (report: RestoreReport) => void,
+): Promise<RestoreReport[]> {
+  const points = await findRestorePoints(port, project);
+  const reports: RestoreReport[] = [];
+  for (const point of points) {
+    const report = await restoreOne(port, point);
+    reports.push(report);
+    onRestored?.(report);
+    if (report.failed.length > 0) {
+      throw new NetformError(
+        `an interrupted replace of network ${report.network} (restore point ${point.name}) could not be fully restored: ` +
+          report.failed.map((f) => `${f.container}: ${f.error}`).join('; '),
+        {
+          hint:
+            `nothing else was changed; fix the cause and run again (the restore point is kept), ` +
+            `or remove it with \`docker network rm ${point.name}\` to give those endpoints up`,
+        },
+      );
+    }
+    await port.removeNetwork(point.id);
+  }
+  return reports;
+}
+
+async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<RestoreReport> {
+  const { record } = point;
+  const observed = await port.observe({
+    networks: [record.network],
+    containers: record.endpoints.map((e) => e.container),
+  });
+  const candidates = observed.networks.filter((n) => n.name === record.network);
+  const old = candidates.find((n) => n.id === record.networkId);
+  const report: RestoreReport = {
+    network: record.network,
+    restorePoint: point.name,
+    since: record.since,
+    onto: old || candidates.length === 0 ? 'before' : 'after',
+    recreated: false,
+    restored: [],
+    skipped: [],
+    failed: [],
+  };
+  let networkId = (old ?? candidates[0])?.id;
+  if (networkId === undefined) {
+    try {
+      networkId = await port.createNetwork(networkCreateRequest(record.before));
+      report.recreated = true;
+    } catch (error) {
+      report.failed.push({ container: `network ${record.network}`, error: errorMessage(error) });
+      return report;
+    }
+  }
+  for (const endpoint of record.endpoints) {
+    const container = observed.containers.find((c) => c.id === endpoint.containerId);
+    if (!container) {
+      report.skipped.push({ container: endpoint.container, why: 'no longer exists' });
+      continue;
+    }
+    if (Object.values(container.endpoints).some((e) => e.networkId === networkId)) {
+      report.skipped.push({ container: endpoint.container, why: 'already connected' });
+      continue;
+    }
+    const settings = report.onto === 'before' ? endpoint.before : endpoint.after;
+    if (settings === null) {
+      report.skipped.push({ container: endpoint.container, why: 'the spec drops it from this network' });
+      continue;
+    }
+    try {
+      await port.connect(networkId, endpoint.containerId, settings);
+      report.restored.push(endpoint.container);
+    } catch (error) {
+      report.failed.push({ container: endpoint.container, error: errorMessage(error) });
+    }
+  }
+  return report;
+}
+
+function parseRecord(network: ObservedNetwork): RestoreRecord {
+  const text = network.labels[RESTORE_RECORD_LABEL] ?? '';
+  try {
+    const record = JSON.parse(text) as RestoreRecord;
+    if (record.formatVersion === 1 && Array.isArray(record.endpoints)) return record;
+  } catch {
+    // Reported below.
+  }
+  throw new NetformError(
+    `the restore point ${network.name} on the engine cannot be read (label ${RESTORE_RECORD_LABEL})`,
+    {
+      hint: `it was not written by this version of netform; look at it with \`docker network inspect ${network.name}\`, restore by hand, then remove it`,
+    },
+  );
+}
+
+/** One line per restore: `restored 3 endpoints of network app (… ), left by an interrupted replace`. */
+export function describeRestore(report: RestoreReport): string {
+  const n = report.restored.length;
+  const onto =
+    report.onto === 'after'
+      ? 'onto the new network'
+      : report.recreated
+        ? 'onto the old network, created again'
+        : 'onto the old network';
+  const who = n > 0 ? ` (${report.restored.join(', ')})` : '';
+  return `restored ${n} endpoint${n === 1 ? '' : 's'}${who} of network ${report.network} ${onto}, left by a replace interrupted at ${report.since}`;
+}
