@@ -11,14 +11,21 @@
 # of their time waiting for the engines), each printing its own report when it ends. The last
 # lines are one per run and `tests: N passed, N failed` for all of them.
 #
+# Each engine run also has two engines of its own, so no two runs ever share an engine: a second
+# engine for the tests of several engines (test/engine/fleet*.test.ts; NAME-b, Docker 28.5, or
+# 20.10 beside a 28.5) and the engine watch-restart.test.ts starts, stops and removes (NAME-rs, the
+# run's own version). NAME is the run's engine name (`host` for the host's engine).
+#
 # Environment:
 #   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
 #                                                     scripts/engines.sh (the default is shown)
 #   NETFORM_TEST_SERIAL=1      run each engine's tests one after another
 #   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
+#   NETFORM_TEST_SECOND_DOCKER_HOST  the second engine of the tests of several engines, instead of
+#                              NAME-b (only with a single engine run)
 #
 # The engines it starts are left running by default, so the next run finds them up (seconds
-# instead of a minute): `bash scripts/engines.sh down ci26 ci28` removes them.
+# instead of a minute): `bash scripts/engines.sh down ci26 ci28 ci26-b ci28-b host-b` removes them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
@@ -32,20 +39,36 @@ npm run --silent format:check
 ensure_build
 
 # --- the engines -----------------------------------------------------------------------------
-legs=()  # "NAME|VERSION|DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
+legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
 started=()
-for spec in ${NETFORM_TEST_ENGINES:-host ci26:26.1 ci28:28.5}; do
+specs=(${NETFORM_TEST_ENGINES:-host ci26:26.1 ci28:28.5})
+if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
+  echo "NETFORM_TEST_SECOND_DOCKER_HOST is for one engine run; ${#specs[@]} runs would share that engine" >&2
+  exit 1
+fi
+for spec in "${specs[@]}"; do
   if [ "$spec" = host ]; then
     ensure_engine
-    legs+=("host|$(docker version --format '{{.Server.Version}}')|${DOCKER_HOST:-}")
+    name=host host=${DOCKER_HOST:-}
+    version=$(docker version --format '{{.Server.Version}}')
   else
     name=${spec%%:*} version=${spec#*:}
     step "engine $name: Docker $version (scripts/engines.sh)"
     bash scripts/engines.sh up "$name" "$version"
     started+=("$name")
     host=$(bash scripts/engines.sh host "$name")
-    legs+=("$name|$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')|$host")
+    version=$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')
   fi
+  second=${NETFORM_TEST_SECOND_DOCKER_HOST:-}
+  if [ -z "$second" ]; then
+    # Another version than the run's own: 28.5, or 20.10 beside a 28.5.
+    case $version in 28.5*) second_version=20.10 ;; *) second_version=28.5 ;; esac
+    step "engine $name-b: Docker $second_version, the second engine of $name's tests of several engines"
+    bash scripts/engines.sh up "$name-b" "$second_version"
+    started+=("$name-b")
+    second=$(bash scripts/engines.sh host "$name-b")
+  fi
+  legs+=("$name|$version|$host|$second")
 done
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -63,7 +86,7 @@ run_job() {
   shift 2
   local cmd=(npx vitest run "$@" --reporter=default --reporter=json "--outputFile.json=$out/$name.json")
   if [ -n "$host" ]; then
-    DOCKER_HOST=$host "${cmd[@]}" >"$out/$name.log" 2>&1
+    env DOCKER_HOST="$host" "${cmd[@]}" >"$out/$name.log" 2>&1
   else
     env -u DOCKER_HOST "${cmd[@]}" >"$out/$name.log" 2>&1
   fi
@@ -95,10 +118,15 @@ cat "$out/unit.log"
 summary=(unit)
 step "tests: engine tests on ${#legs[@]} engine(s), at the same time"
 for leg in "${legs[@]}"; do
-  IFS='|' read -r name version host <<<"$leg"
+  IFS='|' read -r name version host second <<<"$leg"
+  # The restart engine runs the run's own version where scripts/engines.sh has it.
+  restart_version=20.10
+  case $version in 26.1*) restart_version=26.1 ;; 28.5*) restart_version=28.5 ;; esac
   # One test file at a time per engine when the engines run at once: three engines with two
   # files each would be six CLI-heavy streams on two cores.
-  start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || echo --maxWorkers=1)
+  NETFORM_TEST_SECOND_DOCKER_HOST=$second NETFORM_RESTART_ENGINE=$name-rs \
+    NETFORM_RESTART_ENGINE_VERSION=$restart_version \
+    start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || echo --maxWorkers=1)
   summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})")
 done
 for i in "${!jobs_pids[@]}"; do

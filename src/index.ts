@@ -29,10 +29,25 @@ import type { Plan } from './model/plan.js';
 import type { DockerPort } from './model/port.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-formats.js';
 import { checkAgainstEngine } from './spec/online.js';
+import type { Watcher, WatchOptions } from './watch/controller.js';
 
 export { compileSpec, loadSpec, normalizeSpec } from './spec/index.js';
 export type { CompileOptions, LoadOptions, SpecSource, ValidationResult } from './spec/index.js';
 export { connectDocker, type ConnectOptions } from './docker/connect.js';
+// Several engines (docs/spec.md#engines, docs/engines.md#several-engines).
+export {
+  closeEngines,
+  connectEngines,
+  type ConnectEnginesOptions,
+  type EngineClientInput,
+  type ModemHolder,
+} from './docker/connect-engines.js';
+export { desiredForEngine, engineNames, SINGLE_ENGINE } from './core/engine-projection.js';
+export { applyEngines, destroyEngines, planEngines } from './apply/fleet-session.js';
+export type { EngineResult, FleetEvent, FleetResult, FleetSessionOptions } from './apply/fleet-session.js';
+export type { EnginePlan, FleetPlan } from './model/fleet.js';
+export { renderFleetPlan } from './render/fleet-plan.js';
+export { renderFleetApplyJson, renderFleetApplyText } from './apply/fleet-report.js';
 export { exportSpec, renderExportYaml } from './core/export.js';
 export { buildPlanFile, parsePlanFile, serializePlanFile, checkPlanFreshness } from './core/plan-file.js';
 export { NetformError, EngineError, InternalError } from './model/errors.js';
@@ -43,6 +58,8 @@ export type * from './model/plan.js';
 export type * from './model/port.js';
 export { MANAGED_LABEL, PROJECT_LABEL, PREDEFINED_NETWORKS } from './model/desired.js';
 export { PLAN_FORMAT_VERSION } from './model/plan.js';
+export type { Watcher, WatchOptions, WatchStatus } from './watch/controller.js';
+export type { ReconcileResult, WatchMode } from './watch/reconcile.js';
 
 /** The online checks of `netform validate`: the spec against the engine's current state. */
 export function validate(spec: DesiredState, observed: ObservedState): Diagnostic[] {
@@ -79,3 +96,14 @@ export type { ApplyResult, ApplyStatus, ExecutionResult, ActionOutcome } from '.
 export { renderApplyJson, renderApplyText } from './apply/report.js';
 export type { PlanFormat } from './render/plan-formats.js';
 export type { EngineErrorKind } from './model/errors.js';
+
+/**
+ * `netform watch` as a library (docs/watch.md): keeps the engine matching the spec files until
+ * `stop()` is called. Loaded on first use, so that importing netform does not load the watch's
+ * Prometheus client and file watcher. Installs no signal handlers and logs nothing unless given
+ * a logger.
+ */
+export async function watch(options: WatchOptions = {}): Promise<Watcher> {
+  const { startWatch } = await import('./watch/controller.js');
+  return startWatch(options);
+}

@@ -1,7 +1,15 @@
+import { printable } from '../core/printable.js';
 import type { Action } from '../model/plan.js';
 
-/** One line naming what an action does, for logs, the progress display and the report. */
+/**
+ * One line naming what an action does, for logs, the progress display and the report; names are
+ * escaped (src/core/printable.ts).
+ */
 export function describeAction(action: Action): string {
+  return printable(describeRaw(action));
+}
+
+function describeRaw(action: Action): string {
   switch (action.kind) {
     case 'create':
       return `create network ${action.network}`;

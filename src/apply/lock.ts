@@ -1,3 +1,4 @@
+import { printable } from '../core/printable.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { DEFAULT_IPAM_DRIVER, NAME_PATTERN } from '../model/docker-rules.js';
@@ -218,9 +219,14 @@ export async function breakLock(port: DockerPort, project: string): Promise<Lock
   return leases;
 }
 
-/** One line naming a lease's holder: `apply by alice (pid 4242 on ci-7) since 2026-…Z, 3m ago`. */
+/**
+ * One line naming a lease's holder: `apply by alice (pid 4242 on ci-7) since 2026-…Z, 3m ago`.
+ * The lease's labels come from the engine, so they are escaped (src/core/printable.ts).
+ */
 export function describeHolder(lease: LockLease, now: Date = new Date()): string {
-  return `${lease.command} by ${lease.user} (pid ${lease.pid} on ${lease.host}) since ${lease.since}${age(lease.since, now)}`;
+  return printable(
+    `${lease.command} by ${lease.user} (pid ${lease.pid} on ${lease.host}) since ${lease.since}${age(lease.since, now)}`,
+  );
 }
 
 function lockHeldError(

@@ -1,3 +1,4 @@
+import { printable } from '../core/printable.js';
 import type { ActionOutcome, ExecutionEvent } from './result.js';
 
 /**
@@ -56,7 +57,7 @@ export class ProgressDisplay {
 
 function endLine(outcome: ActionOutcome, finished: number, total: number): string {
   const time = outcome.durationMs !== undefined ? ` (${outcome.durationMs} ms)` : '';
-  const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
+  const error = outcome.error !== undefined ? `: ${printable(outcome.error)}` : '';
   const verb =
     outcome.status === 'done'
       ? 'done'

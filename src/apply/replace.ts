@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { hasStaticAddress } from '../core/order.js';
+import type { EndpointSettings } from '../model/desired.js';
 import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
 import { errorMessage, firstRejection } from './errors.js';
 import type { ActionEnd, ActionRun } from './action-run.js';
@@ -78,14 +80,16 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
   }
   run.setNetworkId(network, newId);
 
-  // 4. Reconnect every endpoint the spec keeps, with its new settings.
+  // 4. Reconnect every endpoint the spec keeps, with its new settings: static addresses first, so
+  // no dynamic endpoint takes one of them.
   const reconnected: ReplaceEndpoint[] = [];
-  const reconnects = await Promise.allSettled(
-    action.endpoints.map(async (endpoint) => {
-      if (endpoint.after === null) return;
-      await run.connect(newId, network, endpoint.containerId, endpoint.container, endpoint.after);
+  const reconnects = await inWaves(
+    action.endpoints.filter((endpoint) => endpoint.after !== null),
+    (endpoint) => endpoint.after!,
+    async (endpoint) => {
+      await run.connect(newId, network, endpoint.containerId, endpoint.container, endpoint.after!);
       reconnected.push(endpoint);
-    }),
+    },
   );
   const reconnectFailure = firstRejection(reconnects);
   if (reconnectFailure !== undefined) {
@@ -148,10 +152,11 @@ async function undo(
       run.setNetworkId(network, oldId);
     }
     const restoredOn = oldId;
-    const restores = await Promise.allSettled(
-      state.disconnected.map((endpoint) =>
+    const restores = await inWaves(
+      state.disconnected,
+      (endpoint) => endpoint.before,
+      (endpoint) =>
         run.connect(restoredOn, network, endpoint.containerId, endpoint.container, endpoint.before, rollback),
-      ),
     );
     for (const [i, result] of restores.entries()) {
       if (result.status === 'rejected') {
@@ -164,4 +169,25 @@ async function undo(
   if (failures.length > 0) return { status: 'failed', error, rollbackError: failures.join('; ') };
   const changedSomething = state.disconnected.length > 0 || state.oldNetworkId === undefined;
   return changedSomething ? { status: 'rolled-back', error } : { status: 'failed', error };
+}
+
+/**
+ * Runs `connect` for the endpoints with a static address, then (once those are settled) for the
+ * rest: a dynamic endpoint connected alongside could take a static one's address. The results
+ * are in the order of `endpoints`.
+ */
+async function inWaves<T>(
+  endpoints: readonly T[],
+  settingsOf: (endpoint: T) => EndpointSettings,
+  connect: (endpoint: T) => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = new Array<PromiseSettledResult<void>>(endpoints.length);
+  for (const wave of [true, false]) {
+    const indexes = endpoints.flatMap((endpoint, i) =>
+      hasStaticAddress(settingsOf(endpoint)) === wave ? [i] : [],
+    );
+    const settled = await Promise.allSettled(indexes.map((i) => connect(endpoints[i]!)));
+    settled.forEach((result, k) => (results[indexes[k]!] = result));
+  }
+  return results;
 }

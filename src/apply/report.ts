@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { printable } from '../core/printable.js';
 import { renderPlanText } from '../render/plan-text.js';
 import type { ActionOutcome, ApplyResult } from './result.js';
 
@@ -73,7 +74,7 @@ export function renderApplyText(result: ApplyResult, options: { color: boolean; 
     lines.push(
       c.green(
         verb === 'Destroy'
-          ? `Verified: project ${result.project} manages no network on the engine any more.`
+          ? `Verified: project ${printable(result.project)} manages no network on the engine any more.`
           : 'Verified: the engine matches the spec.',
       ),
     );
@@ -97,9 +98,10 @@ function outcomeLine(outcome: ActionOutcome, c: ReturnType<typeof pc.createColor
         ? c.dim(word)
         : c.red(word);
   let line = `  ${colored} ${outcome.description}`;
-  if (outcome.error !== undefined) line += `: ${outcome.error}`;
+  if (outcome.error !== undefined) line += `: ${printable(outcome.error)}`;
   if (outcome.status === 'rolled-back') line += ' (undone: the engine is as it was for this action)';
-  if (outcome.rollbackError !== undefined) line += `; undoing it failed too: ${outcome.rollbackError}`;
+  if (outcome.rollbackError !== undefined)
+    line += `; undoing it failed too: ${printable(outcome.rollbackError)}`;
   return line;
 }
 

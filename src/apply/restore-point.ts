@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { endpointOn } from '../core/normalize-observed.js';
+import { hasStaticAddress } from '../core/order.js';
 import { DEFAULT_IPAM_DRIVER } from '../model/docker-rules.js';
-import type { DesiredNetwork } from '../model/desired.js';
+import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
-import type { ObservedNetwork } from '../model/observed.js';
-import type { ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import type { ObservedNetwork, ObservedState } from '../model/observed.js';
+import type { PlanNote, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
 import type { DockerPort, NetworkCreateRequest } from '../model/port.js';
 import { errorMessage } from './errors.js';
 import { networkCreateRequest } from './network-request.js';
@@ -98,6 +100,33 @@ export function isRestorePoint(network: Pick<ObservedNetwork, 'labels'>): boolea
   return RESTORE_LABEL in network.labels;
 }
 
+/**
+ * The plan's notes for restore points of `project` in `observed`: a plan made while one waits
+ * does not show the endpoints it will put back (`plan --detailed-exitcode` exits 2 for them).
+ */
+export function restoreNotes(observed: ObservedState, project: string): PlanNote[] {
+  return observed.networks
+    .filter((n) => n.labels[RESTORE_LABEL] === project)
+    .map((n) => {
+      let record: RestoreRecord | undefined;
+      try {
+        record = parseRecord(n);
+      } catch {
+        record = undefined;
+      }
+      const endpoints = record
+        ? ` with ${record.endpoints.length} endpoint${record.endpoints.length === 1 ? '' : 's'}`
+        : '';
+      return {
+        ...(record ? { network: record.network } : {}),
+        message:
+          `a replace of network ${record?.network ?? '?'}${endpoints} was interrupted${record ? ` at ${record.since}` : ''} ` +
+          `(restore point ${n.name}): \`netform apply\` (or \`netform unlock\`) restores its endpoints first, ` +
+          'which this plan does not show',
+      };
+    });
+}
+
 /** The restore points `project` has on the engine, oldest first. */
 export async function findRestorePoints(port: DockerPort, project: string): Promise<FoundRestorePoint[]> {
   const observed = await port.observe({ networks: [], containers: [] });
@@ -160,7 +189,8 @@ async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<R
     skipped: [],
     failed: [],
   };
-  let networkId = (old ?? candidates[0])?.id;
+  const existing = old ?? candidates[0];
+  let networkId = existing?.id;
   if (networkId === undefined) {
     try {
       networkId = await port.createNetwork(networkCreateRequest(record.before));
@@ -170,17 +200,24 @@ async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<R
       return report;
     }
   }
-  for (const endpoint of record.endpoints) {
+  // Static addresses first, so no dynamic endpoint takes one of them (docs/plan.md, "Reading a plan").
+  const settingsOf = (endpoint: RestoreRecord['endpoints'][number]) =>
+    report.onto === 'before' ? endpoint.before : endpoint.after;
+  const ordered = [...record.endpoints].sort(
+    (a, b) => staticFirst(settingsOf(a)) - staticFirst(settingsOf(b)),
+  );
+  for (const endpoint of ordered) {
     const container = observed.containers.find((c) => c.id === endpoint.containerId);
     if (!container) {
       report.skipped.push({ container: endpoint.container, why: 'no longer exists' });
       continue;
     }
-    if (Object.values(container.endpoints).some((e) => e.networkId === networkId)) {
+    // An entry a refused connect left is not an attachment (entryOn): connecting replaces it.
+    if (existing && endpointOn(container, existing)) {
       report.skipped.push({ container: endpoint.container, why: 'already connected' });
       continue;
     }
-    const settings = report.onto === 'before' ? endpoint.before : endpoint.after;
+    const settings = settingsOf(endpoint);
     if (settings === null) {
       report.skipped.push({ container: endpoint.container, why: 'the spec drops it from this network' });
       continue;
@@ -222,4 +259,9 @@ export function describeRestore(report: RestoreReport): string {
         : 'onto the old network';
   const who = n > 0 ? ` (${report.restored.join(', ')})` : '';
   return `restored ${n} endpoint${n === 1 ? '' : 's'}${who} of network ${report.network} ${onto}, left by a replace interrupted at ${report.since}`;
+}
+
+/** 0 for settings with a static address, 1 otherwise (and for an endpoint the spec drops). */
+function staticFirst(settings: EndpointSettings | null): number {
+  return settings !== null && hasStaticAddress(settings) ? 0 : 1;
 }

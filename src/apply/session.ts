@@ -76,7 +76,7 @@ export interface SessionOptions {
 }
 
 /** What one engine's session works on once it holds the lock. */
-interface PreparedChange {
+export interface PreparedChange {
   plan: Plan;
   /** The desired state and options verification plans with: the plan's own scope. */
   desired: DesiredState;
@@ -130,6 +130,35 @@ async function runSession(
   options: SessionOptions,
   prepare: () => Promise<PreparedChange>,
 ): Promise<ApplyResult> {
+  const { signal } = options;
+  const lock = await lockEngine(port, command, project, options);
+  try {
+    const { plan, desired, planOptions } = await prepareUnderLock(port, command, project, options, prepare);
+    if (plan.diagnostics.some(isError)) return { status: 'blocked', project, plan };
+    if (plan.actions.length === 0) return { status: 'no-changes', project, plan };
+    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
+    if (options.confirm && !(await options.confirm(plan, { host: port.host }))) {
+      return { status: 'cancelled', by: signal?.aborted ? 'signal' : 'confirmation', project, plan };
+    }
+    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
+    return await executeAndVerify(port, project, { plan, desired, planOptions }, options);
+  } finally {
+    await releaseLock(lock, options);
+  }
+}
+
+/*
+ * The session's steps, also run on every engine by the session across engines
+ * (src/apply/fleet-session.ts), so each rule is stated here once.
+ */
+
+/** Takes the project's lock on the engine (waiting up to lockTimeoutMs), reporting the events. */
+export async function lockEngine(
+  port: DockerPort,
+  command: 'apply' | 'destroy',
+  project: string,
+  options: SessionOptions,
+): Promise<HeldLock> {
   const { logger, onEvent, signal } = options;
   const lock = await acquireLock(
     port,
@@ -142,48 +171,64 @@ async function runSession(
       ...(signal ? { signal } : {}),
     },
   );
-  try {
-    logger?.info({ project, lock: lock.lease.name }, 'lock acquired');
-    onEvent?.({ type: 'lock-acquired', lease: lock.lease, release: () => lock.release() });
-    if (signal?.aborted) throw interruptedBeforePlan(command);
-    await restoreInterruptedReplaces(port, project, (report) => {
-      logger?.warn({ ...report }, 'restored an interrupted replace');
-      onEvent?.({ type: 'restored', report });
-    });
-    if (signal?.aborted) throw interruptedBeforePlan(command);
-    const { plan, desired, planOptions } = await prepare();
-    onEvent?.({ type: 'planned', plan });
-    if (plan.diagnostics.some(isError)) return { status: 'blocked', project, plan };
-    if (plan.actions.length === 0) return { status: 'no-changes', project, plan };
-    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
-    if (options.confirm && !(await options.confirm(plan, { host: port.host }))) {
-      return { status: 'cancelled', by: signal?.aborted ? 'signal' : 'confirmation', project, plan };
-    }
-    if (signal?.aborted) return { status: 'cancelled', by: 'signal', project, plan };
-    onEvent?.({ type: 'executing', plan });
-    const execution = await executePlan(plan, port, {
-      ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
-      ...(logger ? { logger } : {}),
-      ...(onEvent ? { onEvent } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    // A failed execution is not verified: its report already says what is left.
-    if (execution.status !== 'applied') return { status: 'failed', project, plan, execution };
-    onEvent?.({ type: 'verifying' });
-    const { converged, residual } = await verifyConvergence(port, desired, planOptions);
-    return converged
-      ? { status: 'applied', project, plan, execution, residual }
-      : { status: 'not-converged', project, plan, execution, residual };
-  } finally {
-    await release(lock, options);
-  }
+  logger?.info({ project, lock: lock.lease.name }, 'lock acquired');
+  onEvent?.({ type: 'lock-acquired', lease: lock.lease, release: () => lock.release() });
+  return lock;
+}
+
+/**
+ * Under the lock: puts back what an interrupted earlier replace left, then plans (or checks a
+ * saved plan). Stops before planning when the signal was aborted.
+ */
+export async function prepareUnderLock(
+  port: DockerPort,
+  command: 'apply' | 'destroy',
+  project: string,
+  options: SessionOptions,
+  prepare: () => Promise<PreparedChange>,
+): Promise<PreparedChange> {
+  const { logger, onEvent, signal } = options;
+  if (signal?.aborted) throw interruptedBeforePlan(command);
+  await restoreInterruptedReplaces(port, project, (report) => {
+    logger?.warn({ ...report }, 'restored an interrupted replace');
+    onEvent?.({ type: 'restored', report });
+  });
+  if (signal?.aborted) throw interruptedBeforePlan(command);
+  const prepared = await prepare();
+  onEvent?.({ type: 'planned', plan: prepared.plan });
+  return prepared;
+}
+
+/** Executes a confirmed plan with actions, then (when every action is done) verifies it. */
+export async function executeAndVerify(
+  port: DockerPort,
+  project: string,
+  { plan, desired, planOptions }: PreparedChange,
+  options: SessionOptions,
+): Promise<ApplyResult> {
+  const { logger, onEvent, signal } = options;
+  onEvent?.({ type: 'executing', plan });
+  const execution = await executePlan(plan, port, {
+    ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
+    ...(logger ? { logger } : {}),
+    ...(onEvent ? { onEvent } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  // A failed execution is not verified: its report already says what is left.
+  if (execution.status !== 'applied') return { status: 'failed', project, plan, execution };
+  onEvent?.({ type: 'verifying' });
+  const { converged, residual } = await verifyConvergence(port, desired, planOptions);
+  return converged
+    ? { status: 'applied', project, plan, execution, residual }
+    : { status: 'not-converged', project, plan, execution, residual };
 }
 
 function interruptedBeforePlan(command: string): NetformError {
   return new NetformError(`${command} interrupted before planning; nothing was changed`, { exitCode: 130 });
 }
 
-async function release(lock: HeldLock, options: SessionOptions): Promise<void> {
+/** Releases the lock; a failure is reported (the lease is left for `netform unlock`), never thrown. */
+export async function releaseLock(lock: HeldLock, options: SessionOptions): Promise<void> {
   try {
     await lock.release();
   } catch (error) {
@@ -217,7 +262,7 @@ async function prepareSavedPlan(port: DockerPort, file: PlanFile, name: string):
 }
 
 /** A destroy plans against an empty spec; its removals say why in destroy's own words. */
-function asDestroyPlan(plan: Plan): Plan {
+export function asDestroyPlan(plan: Plan): Plan {
   return {
     ...plan,
     actions: plan.actions.map((action) =>

@@ -13,7 +13,10 @@ export function describeStaleness(saved: Plan, fresh: Plan, observed: ObservedSt
   for (const network of observed.networks) {
     networksByName.set(network.name, [...(networksByName.get(network.name) ?? []), network.id]);
   }
-  const containerIds = new Set(observed.containers.map((c) => c.id));
+  const containerNames = new Map(observed.containers.map((c) => [c.id, c.name]));
+  const containerIdsByName = new Map(observed.containers.map((c) => [c.name, c.id]));
+  // Containers whose change is already said: their actions are not listed again as no longer needed.
+  const explained = new Set<string>();
   const seen = new Set<string>();
   const note = (line: string): void => {
     if (!seen.has(line)) {
@@ -34,12 +37,24 @@ export function describeStaleness(saved: Plan, fresh: Plan, observed: ObservedSt
         );
       }
     }
-    if ('containerId' in action && !containerIds.has(action.containerId)) {
-      note(`container ${action.container} (${short(action.containerId)}) no longer exists`);
+    if ('containerId' in action) {
+      const name = containerNames.get(action.containerId);
+      const sameName = containerIdsByName.get(action.container);
+      const id = short(action.containerId);
+      if (name !== undefined && name !== action.container) {
+        note(`container ${action.container} (${id}) was renamed to ${name}`);
+      } else if (name === undefined && sameName !== undefined) {
+        note(`container ${action.container} was recreated (id ${id} is now ${short(sameName)})`);
+      } else if (name === undefined) {
+        note(`container ${action.container} (${id}) no longer exists`);
+      }
+      if (name !== action.container) explained.add(action.container);
     }
   }
 
-  const before = new Set(saved.actions.map(describeAction));
+  const before = new Set(
+    saved.actions.filter((a) => !('container' in a && explained.has(a.container))).map(describeAction),
+  );
   const now = new Set(fresh.actions.map(describeAction));
   for (const line of before) if (!now.has(line)) note(`no longer needed: ${line}`);
   for (const line of now) if (!before.has(line)) note(`now needed: ${line}`);

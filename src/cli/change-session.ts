@@ -5,6 +5,7 @@ import { describeHolder } from '../apply/lock.js';
 import { describeRestore } from '../apply/restore-point.js';
 import { ProgressDisplay } from '../apply/progress.js';
 import type { SessionEvent, SessionOptions } from '../apply/session.js';
+import { printable } from '../core/printable.js';
 import { NetformError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -87,14 +88,14 @@ export async function runChangeCommand(
     switch (event.type) {
       case 'lock-wait':
         io.stderr(
-          `Waiting for the lock of project ${event.holder.project}: held by ${describeHolder(event.holder)}\n`,
+          `${printable(`Waiting for the lock of project ${event.holder.project}: held by ${describeHolder(event.holder)}`)}\n`,
         );
         return;
       case 'lock-acquired':
         releaseLock = event.release;
         return;
       case 'restored':
-        io.stderr(`${describeRestore(event.report)}.\n`);
+        io.stderr(`${printable(describeRestore(event.report))}.\n`);
         return;
       case 'planned':
         if (text && event.plan.actions.length > 0 && !hasErrors(event.plan)) {
@@ -117,7 +118,7 @@ export async function runChangeCommand(
         return;
       case 'lock-release-failed':
         io.stderr(
-          `warning: could not release the lock ${event.lease.name}: ${event.error.message}\n` +
+          `warning: could not release the lock ${event.lease.name}: ${printable(event.error.message)}\n` +
             `  remove it with \`netform unlock --project ${event.lease.project}\`\n`,
         );
         return;
@@ -175,16 +176,30 @@ export async function runChangeCommand(
 }
 
 /** The shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143). */
-const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
+export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
 
 const hasErrors = (plan: Plan): boolean => plan.diagnostics.some((d) => d.severity === 'error');
 
 /** Asks on the terminal; without one, refuses (a script must say --auto-approve). */
-async function confirm(
+function confirm(
   ctx: CliContext,
   command: string,
   plan: Plan,
   host: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  return askToCarryOut(ctx, command, plan.actions.length, `for project ${plan.project} on ${host}`, signal);
+}
+
+/**
+ * `Carry out these N actions WHAT? [y/N]` on the terminal (also for a session across engines,
+ * src/cli/fleet.ts); without a terminal, refuses: a script must say --auto-approve.
+ */
+export async function askToCarryOut(
+  ctx: CliContext,
+  command: string,
+  n: number,
+  what: string,
   signal: AbortSignal,
 ): Promise<boolean> {
   if (!ctx.io.stdinIsTTY) {
@@ -195,9 +210,8 @@ async function confirm(
       },
     );
   }
-  const n = plan.actions.length;
   return ctx.io.confirm(
-    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} for project ${plan.project} on ${host}? [y/N] `,
+    `Carry out ${n === 1 ? 'this action' : `these ${n} actions`} ${what}? [y/N] `,
     signal,
   );
 }

@@ -3,8 +3,13 @@ import type { DockerPort } from '../model/port.js';
 
 /** Options every command accepts (PRODUCT.md §3, "Global options"). */
 export interface GlobalOptions {
-  /** --host, else DOCKER_HOST, else the local socket (resolved in src/docker/connect.ts). */
+  /**
+   * --host, else DOCKER_HOST, else the docker context, else the local socket (resolved in
+   * src/docker/address.ts, as the docker CLI does).
+   */
   host?: string;
+  /** --context: a docker context; conflicts with --host. */
+  context?: string;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   /** False with --no-color, NO_COLOR, or when stdout is not a terminal. */

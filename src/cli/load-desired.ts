@@ -18,5 +18,30 @@ export async function loadDesired(ctx: CliContext, files: string[] = []): Promis
       },
     );
   }
+  if (result.spec.compose) {
+    throw new NetformError(
+      `${files.join(', ')} is a Compose file: netform validates Compose files but never plans, applies or destroys their networks`,
+      {
+        hint: 'run `netform validate -f FILE` before `docker compose up`, which creates them (docs/compose.md)',
+      },
+    );
+  }
   return result.spec;
+}
+
+/**
+ * A command that works on one engine only (`unlock`, `watch`) refuses a spec with engines:, whose
+ * parts live on several engines (docs/spec.md#engines).
+ */
+export function requireOneEngine(spec: DesiredState, command: string): void {
+  if (!spec.engines) return;
+  throw new NetformError(
+    `this spec names engines (${Object.keys(spec.engines).join(', ')}); \`netform ${command}\` works on one engine`,
+    {
+      hint:
+        command === 'unlock'
+          ? `name the engine: \`netform --host ADDRESS ${command}\` (or --context NAME)`
+          : `${command} across engines is not available in this version; use a spec without engines: per engine`,
+    },
+  );
 }

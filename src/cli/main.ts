@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
+import { printable } from '../core/printable.js';
 import { NetformError } from '../model/errors.js';
 import type { DockerPort } from '../model/port.js';
 import { NETFORM_VERSION } from '../version.js';
@@ -10,8 +11,9 @@ import { registerExport } from './commands/export.js';
 import { registerPlan } from './commands/plan.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWatch } from './commands/watch.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
-import { createLogger } from './logger.js';
+import { createLogger, defaultLogLevel } from './logger.js';
 
 export function processIO(): CliIO {
   return {
@@ -53,13 +55,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .version(NETFORM_VERSION, '-V, --version')
     .option(
       '-H, --host <url>',
-      'engine address: unix://, tcp://, ssh:// (default: DOCKER_HOST, then the local socket)',
+      'engine address: unix://, tcp://, ssh:// (default: DOCKER_HOST, then the docker context, then the local socket)',
+    )
+    .option(
+      '-c, --context <name>',
+      'docker context to reach the engine through (default: DOCKER_CONTEXT, then the docker CLI current context)',
     )
     .addOption(
-      new Option(
-        '--log-level <level>',
-        'pino log level on stderr (default: warn on a terminal, info otherwise)',
-      ).choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+      new Option('--log-level <level>', 'pino log level on stderr (default: warn; info for watch)').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+        'silent',
+      ]),
     )
     .addOption(
       new Option('--log-format <format>', 'log format on stderr').choices(['json', 'pretty']).default('json'),
@@ -70,9 +81,16 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
+  // The command being run decides the default log level (defaultLogLevel).
+  let command: string | undefined;
+  program.hook('preAction', (_program, action) => {
+    command = action.name();
+  });
+
   const globals = (): GlobalOptions => {
     const o = program.opts<{
       host?: string;
+      context?: string;
       logLevel?: string;
       logFormat: 'json' | 'pretty';
       color: boolean;
@@ -80,7 +98,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }>();
     return {
       host: o.host,
-      logLevel: o.logLevel ?? (io.stderrIsTTY ? 'warn' : 'info'),
+      context: o.context,
+      logLevel: o.logLevel ?? defaultLogLevel(command),
       logFormat: o.logFormat,
       color: o.color && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== ''),
       debug: o.debug === true,
@@ -93,7 +112,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     logger: () => (logger ??= createLogger(globals())),
     docker: () => {
       docker ??= import('../docker/connect.js').then(({ connectDocker }) =>
-        connectDocker({ host: globals().host, env: io.env, logger: ctx.logger() }),
+        connectDocker({
+          host: globals().host,
+          context: globals().context,
+          env: io.env,
+          logger: ctx.logger(),
+        }),
       );
       return docker;
     },
@@ -109,6 +133,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     registerExport,
     registerDestroy,
     registerUnlock,
+    registerWatch,
   ]) {
     register(program, ctx);
   }
@@ -130,8 +155,9 @@ function reportError(error: unknown, io: CliIO, debug: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof NetformError) {
-    io.stderr(`error: ${error.message}\n`);
-    if (error.hint) io.stderr(`  ${error.hint}\n`);
+    // Messages carry names and the engine's words: escaped, never acted on (src/core/printable.ts).
+    io.stderr(`error: ${printable(error.message)}\n`);
+    if (error.hint) io.stderr(`  ${printable(error.hint)}\n`);
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
     return error.exitCode;
   }

@@ -20,11 +20,11 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-/** `90`, `90s`, `5m`, `1h`, `250ms` -> milliseconds. */
-export function parseDuration(value: string): number {
+/** `90`, `90s`, `5m`, `1h`, `250ms` -> milliseconds; `option` names the option in the error. */
+export function parseDuration(value: string, option = '--lock-timeout'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   if (!match) {
-    throw new NetformError(`--lock-timeout takes a duration such as 30s, 5m or 1h, not "${value}"`);
+    throw new NetformError(`${option} takes a duration such as 30s, 5m or 1h, not "${value}"`);
   }
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
   return Math.round(Number(match[1]) * unit);
@@ -35,7 +35,7 @@ export function lockTimeoutOption(): Option {
     '--lock-timeout <duration>',
     'wait this long for the project lock held by another run (e.g. 30s, 5m)',
   )
-    .argParser(parseDuration)
+    .argParser((value: string) => parseDuration(value))
     .default(0, 'fail at once');
 }
 

@@ -4,11 +4,13 @@ import { NetformError } from '../model/errors.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import {
   compareText,
+  entryOn,
   indexEndpoints,
   normalizeObservedEndpoint,
   normalizeObservedNetwork,
 } from './normalize-observed.js';
 import { ownershipOf } from './ownership.js';
+import { printable } from './printable.js';
 import { endpointInSpecForm, poolInSpecForm, sortedRecord } from './spec-form.js';
 
 /** Which networks `export` writes. */
@@ -144,6 +146,25 @@ function leftOutOfProject(
     .sort(compareText);
 }
 
+/**
+ * Entries a refused connect left on running containers (entryOn's `refused`): not attachments,
+ * so not exported (docs/plan.md, "Entries without an endpoint"); the export says so.
+ */
+function refusedEntriesLeftOut(observed: ObservedState, selected: ObservedNetwork[]): string[] {
+  const warnings: string[] = [];
+  for (const network of selected) {
+    for (const container of observed.containers) {
+      if (!(network.name in container.endpoints)) continue;
+      if (entryOn(container, network)?.kind !== 'refused') continue;
+      warnings.push(
+        `${container.name} keeps an entry for ${network.name} without an endpoint (a connect the engine refused): ` +
+          `it is not on ${network.name}, so the export leaves it out`,
+      );
+    }
+  }
+  return warnings;
+}
+
 /** An export and what the user should know about it (written as comments and to stderr). */
 export interface ExportResult {
   spec: ExportedSpec;
@@ -174,6 +195,7 @@ export function exportSpec(observed: ObservedState, options: ExportOptions = {})
         `\`docker network ls --filter label=io.netform.project=${options.project}\` lists its networks)`,
     );
   }
+  warnings.push(...refusedEntriesLeftOut(observed, networks));
   const spec: ExportedSpec = { version: 1, ...(project !== undefined && { project }), networks: {} };
   const containers: NonNullable<ExportedSpec['containers']> = {};
   const endpoints = indexEndpoints(observed);
@@ -195,7 +217,7 @@ export function renderExportYaml(result: ExportResult, header: string): string {
   const comment = [header, ...warnings.map((w) => `warning: ${w}`)]
     .join('\n')
     .split('\n')
-    .map((line) => `# ${line}`.trimEnd())
+    .map((line) => `# ${printable(line)}`.trimEnd())
     .join('\n');
   return `${comment}\n${stringify(spec, { lineWidth: 0 })}`;
 }

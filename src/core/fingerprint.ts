@@ -9,6 +9,7 @@ import {
   normalizeObservedNetwork,
 } from './normalize-observed.js';
 import { isManagedBy } from './ownership.js';
+import { expandSelectors } from './selectors.js';
 
 /** sha256 of the canonical desired state, source positions left out (a comment line moves them). */
 export function hashSpec(desired: DesiredState): string {
@@ -28,18 +29,32 @@ export function withoutSourcePositions(desired: DesiredState): DesiredState {
     }
     containers[name] = { ...container, attachments };
   }
-  return { project: desired.project, networks, containers };
+  const out: DesiredState = { project: desired.project, networks, containers };
+  if (desired.selectors) {
+    const selectors: NonNullable<DesiredState['selectors']> = {};
+    for (const [name, { source: _source, ...selector }] of Object.entries(desired.selectors)) {
+      const attachments: (typeof selector)['attachments'] = {};
+      for (const [network, { source: _s, ...attachment }] of Object.entries(selector.attachments)) {
+        attachments[network] = attachment;
+      }
+      selectors[name] = { ...selector, attachments };
+    }
+    out.selectors = selectors;
+  }
+  return out;
 }
 
 /**
  * sha256 of the part of the engine the plan depends on, normalised exactly as the diff
  * normalises it (normalize-observed.ts): the declared networks and this project's managed ones
  * (id and comparable settings), the endpoints on them and the listed containers' endpoints
- * (container id and configured settings). A change that is not drift (a new MAC, an assigned
+ * (container id and configured settings), selector-matched containers included. A change that is not drift (a new MAC, an assigned
  * address, an engine upgrade that reports more defaults, a container restarting) keeps the
  * fingerprint; a network or endpoint that came, went or changed alters it.
  */
-export function fingerprintState(desired: DesiredState, observed: ObservedState): string {
+export function fingerprintState(spec: DesiredState, observed: ObservedState): string {
+  // The containers selector rules match count as listed (a new match makes a saved plan stale).
+  const { desired } = expandSelectors(spec, observed);
   const relevant = observed.networks
     .filter((n) => n.name in desired.networks || isManagedBy(n, desired.project))
     .sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));

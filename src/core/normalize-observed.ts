@@ -15,7 +15,10 @@ import {
   parseAddress,
   parseCidr,
 } from './cidr.js';
+import { daemonGatewayValue } from './daemon-gateway.js';
 import { userLabels } from './ownership.js';
+
+export { daemonGatewayValue } from './daemon-gateway.js';
 
 /**
  * The one definition of "default vs drift" (PRODUCT.md §2, §5). Diff, plan-file fingerprints
@@ -100,20 +103,6 @@ export function defaultScopeOf(driver: string): string {
 }
 
 const familyOf = (cidr: string): 4 | 6 | undefined => parseCidr(cidr)?.family;
-
-/**
- * The address the daemon picks as gateway when none is given: the first address it can allocate,
- * which is the ip_range's first address when there is a range (seen on 20.10: subnet
- * 10.213.101.0/24 with ip_range 10.213.101.128/25 gets gateway 10.213.101.128), else the subnet's
- * first host. Undefined when the pool does not parse.
- */
-export function daemonGatewayValue(pool: { subnet: string; ipRange?: string }): bigint | undefined {
-  const block = parseCidr(pool.subnet);
-  if (!block) return undefined;
-  const range = pool.ipRange === undefined ? undefined : parseCidr(pool.ipRange);
-  const start = range && range.family === block.family ? range.first : block.first;
-  return start === block.first ? start + 1n : start;
-}
 
 /** daemonGatewayValue as canonical text. */
 function daemonGateway(pool: { subnet: string; ipRange?: string }): string | undefined {
@@ -351,19 +340,59 @@ export function comparableDesiredEndpoint(settings: EndpointSettings): EndpointS
   return out;
 }
 
-/** A container's endpoint on `network`, matched by network id (by name only when no id is recorded). */
-export function endpointOn(
+/**
+ * What a container's NetworkSettings entry for a network is (docs/plan.md, "Entries without an
+ * endpoint"), as checked on Engine 20.10 and 28.5:
+ * - `attached`: a live endpoint of a running (or paused) container, or the attachment of a
+ *   created or stopped container, which the engine keeps in its config only (no endpoint ID, and
+ *   no network ID until the container has run) and joins when the container starts;
+ * - `refused`: a running container's entry without an endpoint ID. The engine refused a connect
+ *   (an address in use, say) and kept the entry anyway: the container is not on the network, a
+ *   disconnect is refused ("is not connected"), a connect replaces the entry, and the container
+ *   cannot restart while it stays;
+ * - `stale`: a created or stopped container's entry that names the network by an ID it no longer
+ *   has (the network was removed and created again under the same name): the container cannot
+ *   start ("network … not found"); a disconnect removes the entry, a connect replaces it.
+ */
+export type EntryKind = 'attached' | 'refused' | 'stale';
+
+/** True while the container has its network namespace, so its attachments have endpoints. */
+const isLive = (container: Pick<ObservedContainer, 'state'>): boolean =>
+  container.state === 'running' || container.state === 'paused';
+
+/** An entry with an endpoint ID the engine reported as empty (absent means not reported: live). */
+const isRefused = (container: Pick<ObservedContainer, 'state'>, endpoint: ObservedEndpoint): boolean =>
+  isLive(container) && endpoint.endpointId === '';
+
+/**
+ * The container's entry for `network` and what it is: matched by network id (by name when no id
+ * is recorded); an entry under the network's name with another id is `stale` for a container
+ * that is not running, and not this network's for a running one.
+ */
+export function entryOn(
   container: ObservedContainer,
   network: ObservedNetwork,
-): ObservedEndpoint | undefined {
+): { endpoint: ObservedEndpoint; kind: EntryKind } | undefined {
   for (const endpoint of Object.values(container.endpoints)) {
     if (
       endpoint.networkId !== '' ? endpoint.networkId === network.id : endpoint.networkName === network.name
     ) {
-      return endpoint;
+      return { endpoint, kind: isRefused(container, endpoint) ? 'refused' : 'attached' };
     }
   }
-  return undefined;
+  const named = container.endpoints[network.name];
+  if (named === undefined) return undefined;
+  if (isRefused(container, named)) return { endpoint: named, kind: 'refused' };
+  return isLive(container) ? undefined : { endpoint: named, kind: 'stale' };
+}
+
+/** A container's attachment to `network` (entryOn's `attached`), or undefined. */
+export function endpointOn(
+  container: ObservedContainer,
+  network: ObservedNetwork,
+): ObservedEndpoint | undefined {
+  const entry = entryOn(container, network);
+  return entry?.kind === 'attached' ? entry.endpoint : undefined;
 }
 
 /** One container's endpoint on one network. */
@@ -374,7 +403,10 @@ export interface NetworkEndpoint {
 
 /** Endpoints grouped by network, built once per observation so lookups do not rescan every container. */
 export interface EndpointIndex {
-  /** Every container with an endpoint on `network` (running, created or stopped), by container name. */
+  /**
+   * Every container attached to `network` (running, created or stopped), by container name; an
+   * entry a refused connect left (entryOn's `refused`) is not an attachment.
+   */
   on(network: ObservedNetwork): NetworkEndpoint[];
 }
 
@@ -382,6 +414,7 @@ export function indexEndpoints(observed: ObservedState): EndpointIndex {
   const byKey = new Map<string, NetworkEndpoint[]>();
   for (const container of observed.containers) {
     for (const endpoint of Object.values(container.endpoints)) {
+      if (isRefused(container, endpoint)) continue;
       const key = endpoint.networkId !== '' ? `id:${endpoint.networkId}` : `name:${endpoint.networkName}`;
       const list = byKey.get(key) ?? [];
       list.push({ container, endpoint });

@@ -1,3 +1,4 @@
+import type { EndpointSettings } from '../model/desired.js';
 import type { Action, ActionKind, PlanSummary } from '../model/plan.js';
 import { compareText } from './normalize-observed.js';
 
@@ -23,12 +24,25 @@ const KIND_RANK = Object.fromEntries(ACTION_KIND_ORDER.map((kind, rank) => [kind
 
 const containerOf = (action: Action): string => ('container' in action ? action.container : '');
 
-/** Within a kind, by network then container name, so a plan is deterministic. */
+/** 0 for a connect or reconnect that asks for a static address, else 1. */
+const staticRank = (action: Action): number =>
+  (action.kind === 'connect' || action.kind === 'reconnect') && hasStaticAddress(action.after) ? 0 : 1;
+
+/** True when the endpoint asks for a static IPv4 or IPv6 address. */
+export const hasStaticAddress = (settings: EndpointSettings): boolean =>
+  settings.ipv4Address !== undefined || settings.ipv6Address !== undefined;
+
+/**
+ * Within a kind, by network, then the endpoints with a static address before those the daemon
+ * gives one (a dynamic endpoint connected first could take the static one's address: docs/plan.md,
+ * "Reading a plan"), then container name, so a plan is deterministic.
+ */
 export function orderActions(actions: readonly Action[]): Action[] {
   const sorted = [...actions].sort(
     (a, b) =>
       KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
       compareText(a.network, b.network) ||
+      staticRank(a) - staticRank(b) ||
       compareText(containerOf(a), containerOf(b)),
   );
   return byConnectPriority(sorted);

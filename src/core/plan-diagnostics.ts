@@ -18,6 +18,10 @@ export const PLAN_CODES = {
   addressInUse: 'NF209',
   privateNetworkMode: 'NF210',
   subnetStillHeld: 'NF211',
+  refusedEntry: 'NF212',
+  cannotStart: 'NF213',
+  // Selectors (docs/plan.md, "Selectors"): NF220-NF229.
+  selectorConflict: 'NF220',
 } as const;
 
 const at = (position: SourcePosition | undefined): { position?: SourcePosition } =>
@@ -144,22 +148,42 @@ export function addressInUse(
   address: string,
   holder: string,
   holderState: string,
-  holderListed: boolean,
+  holderSpec: 'unlisted' | 'static' | 'dynamic',
   position?: SourcePosition,
 ): Diagnostic {
   const running = holderState === 'running';
   const has = running
     ? `which ${holder} (running) has`
     : `which ${holder} (${holderState}) is configured with and would no longer start with`;
-  const free = holderListed
-    ? `give ${holder} another address on ${network} in the spec`
-    : `disconnect ${holder} first (docker network disconnect ${network} ${holder}), or list it under containers: with another address`;
+  const free =
+    holderSpec === 'static'
+      ? `give ${holder} another address on ${network} in the spec`
+      : holderSpec === 'dynamic'
+        ? `give ${holder}, which got it dynamically, a static address on ${network} in the spec (reconnects run before connects, so that frees ${address})`
+        : `disconnect ${holder} first (docker network disconnect ${network} ${holder}), or list it under containers: with another address`;
   return {
     severity: 'error',
     code: PLAN_CODES.addressInUse,
     path: `containers.${container}.networks.${network}`,
     message: `${container} asks for static address ${address} on ${network}, ${has}: the engine would refuse it (Address already in use)`,
     hint: `give ${container} another address, or ${free}`,
+    ...at(position),
+  };
+}
+
+/** A connect or reconnect asks for the address an existing network has as its gateway. */
+export function addressIsGateway(
+  network: string,
+  container: string,
+  address: string,
+  position?: SourcePosition,
+): Diagnostic {
+  return {
+    severity: 'error',
+    code: PLAN_CODES.addressInUse,
+    path: `containers.${container}.networks.${network}`,
+    message: `${container} asks for static address ${address} on ${network}, which is the network's gateway: the engine would refuse it (Address already in use)`,
+    hint: `give ${container} another address on ${network}`,
     ...at(position),
   };
 }
@@ -200,5 +224,87 @@ export function subnetStillHeld(
       `apply ${order}, and the engine refuses overlapping pools`,
     hint: `apply in two steps: \`netform apply --target ${holder}\` first, then \`netform apply\`; or give ${network} another subnet`,
     ...at(position),
+  };
+}
+
+/**
+ * A running container keeps an entry for a network without an endpoint (a connect the engine
+ * refused), and the spec does not put it on that network: nothing to plan (a disconnect is
+ * refused), but the container cannot restart while the entry stays (docs/plan.md, "Entries
+ * without an endpoint").
+ */
+export function refusedEntry(
+  container: string,
+  network: string,
+  listed: boolean,
+  position?: SourcePosition,
+): Diagnostic {
+  return {
+    severity: 'warning',
+    code: PLAN_CODES.refusedEntry,
+    path: listed ? `containers.${container}` : `networks.${network}`,
+    message:
+      `${container} keeps an entry for ${network} without an endpoint, left by a connect the engine refused: ` +
+      `it is not on ${network}, and cannot restart while the entry stays`,
+    hint: `clear it: docker network connect ${network} ${container} && docker network disconnect ${network} ${container}`,
+    ...at(position),
+  };
+}
+
+/**
+ * A listed container that is not running keeps the attachment the spec asks for, with a static
+ * address a running container on the network has: nothing to change, but the container cannot
+ * start. A warning: the engine matches the spec, and starting containers is not netform's job.
+ */
+export function cannotStart(
+  network: string,
+  container: string,
+  state: string,
+  address: string,
+  holder: string,
+  holderSpec: 'unlisted' | 'static' | 'dynamic',
+  position?: SourcePosition,
+): Diagnostic {
+  const free =
+    holderSpec === 'dynamic'
+      ? `give ${holder}, which got it dynamically, a static address on ${network} in the spec (its reconnect frees ${address})`
+      : holderSpec === 'static'
+        ? `give ${container} or ${holder} another address on ${network} in the spec`
+        : `give ${container} another address, or disconnect ${holder} (docker network disconnect ${network} ${holder})`;
+  return {
+    severity: 'warning',
+    code: PLAN_CODES.cannotStart,
+    path: `containers.${container}.networks.${network}`,
+    message: `${container} (${state}) is configured with ${address} on ${network}, which ${holder} (running) has: ${container} cannot start (Address already in use)`,
+    hint: free,
+    ...at(position),
+  };
+}
+
+/** `file:line:column`, for naming a second place in a diagnostic's message. */
+const where = (position: SourcePosition | undefined): string =>
+  position ? ` (${position.file}:${position.line}:${position.column})` : '';
+
+/**
+ * Two entries of the spec (a container's own and a selector rule, or two rules) give one
+ * container's attachment to one network different settings. Reported at the second entry.
+ */
+export function selectorConflict(
+  container: string,
+  network: string,
+  first: { name: string; source?: SourcePosition },
+  second: { name: string; source?: SourcePosition },
+  differences: string[],
+): Diagnostic {
+  const rule = [first, second].find((entry) => entry.name.startsWith('selectors.'))?.name ?? second.name;
+  return {
+    severity: 'error',
+    code: PLAN_CODES.selectorConflict,
+    path: `${second.name}.networks.${network}`,
+    message:
+      `${first.name}${where(first.source)} and ${second.name}${where(second.source)} give ${container} ` +
+      `different settings on ${network}: ${differences.join('; ')}`,
+    hint: `give ${network} the same settings in both, leave it out of one of them, or narrow ${rule}.match so that it does not match ${container}`,
+    ...at(second.source),
   };
 }

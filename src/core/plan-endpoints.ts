@@ -2,7 +2,13 @@ import type { DesiredAttachment, DesiredIpamPool, DesiredState, EndpointSettings
 import { PREDEFINED_NETWORKS } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedContainer, ObservedNetwork, ObservedState } from '../model/observed.js';
-import type { EndpointAction, EndpointRecord, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
+import type {
+  EndpointAction,
+  EndpointRecord,
+  PlanNote,
+  ReplaceEndpoint,
+  ReplaceNetworkAction,
+} from '../model/plan.js';
 import { containsAddress, parseAddress, parseCidr, type Address, type Cidr } from './cidr.js';
 import type { NetworkDecision, ReplaceDecision } from './decide-networks.js';
 import { diffEndpoint } from './diff-endpoint.js';
@@ -12,9 +18,11 @@ import {
   daemonGatewayValue,
   endpointOn,
   type EndpointIndex,
+  entryOn,
   normalizeObservedEndpoint,
 } from './normalize-observed.js';
-import { pendingContainer, replacementAddressConflict } from './plan-diagnostics.js';
+import { pendingContainer, refusedEntry, replacementAddressConflict } from './plan-diagnostics.js';
+import { describeOrigin } from './selectors.js';
 import { coversPair, type TargetScope } from './targets.js';
 
 /** The endpoint settings a spec attachment asks for. */
@@ -84,9 +92,10 @@ export function planAttachmentChanges(
   decisions: ReadonlyMap<string, NetworkDecision>,
   scope: TargetScope,
   strict: boolean,
-): { actions: EndpointAction[]; diagnostics: Diagnostic[] } {
+): { actions: EndpointAction[]; diagnostics: Diagnostic[]; notes: PlanNote[] } {
   const actions: EndpointAction[] = [];
   const diagnostics: Diagnostic[] = [];
+  const notes: PlanNote[] = [];
   const containersByName = new Map(observed.containers.map((c) => [c.name, c]));
   const predefined = new Map(
     observed.networks.filter((n) => PREDEFINED_NETWORKS.includes(n.name)).map((n) => [n.name, n]),
@@ -126,20 +135,51 @@ export function planAttachmentChanges(
             kind: 'connect',
             ...base,
             after: wanted,
-            reason: `listed for ${networkName} in the spec; the network is ${why} by this plan`,
+            reason: `${describeOrigin(attachment?.origin)} for ${networkName} in the spec; the network is ${why} by this plan`,
           });
         }
         continue;
       }
       if (status === 'replace' || !network) continue;
       const current = currentSettings(container, network, wanted);
+      const found = current ? undefined : entryOn(container, network);
+      // An entry that is not an attachment (entryOn: a refused connect's, or a stale one).
+      const entry =
+        found !== undefined && found.kind !== 'attached'
+          ? { endpoint: found.endpoint, kind: found.kind }
+          : undefined;
+      if (entry) {
+        const note = {
+          network: networkName,
+          container: name,
+          message: entryNote(name, networkName, entry.kind),
+        };
+        if (wanted) {
+          notes.push({ ...note, message: `${note.message}; the connect below replaces the entry` });
+        } else if (entry.kind === 'stale' && decision?.desired) {
+          // The engine removes a stopped container's entry by the network's name.
+          actions.push({
+            kind: 'disconnect',
+            ...base,
+            networkId: network.id,
+            before: normalizeObservedEndpoint(entry.endpoint, container),
+            reason: `its entry names a network that no longer exists, and the spec does not list ${networkName} for ${name}`,
+          });
+          continue;
+        } else if (entry.kind === 'refused') {
+          diagnostics.push(refusedEntry(name, networkName, true, spec.source));
+          continue;
+        }
+      }
       if (wanted && !current) {
         actions.push({
           kind: 'connect',
           ...base,
           networkId: network.id,
           after: wanted,
-          reason: `listed for ${networkName} in the spec and not connected`,
+          reason: entry
+            ? `${describeOrigin(attachment?.origin)} for ${networkName} in the spec and not connected (${entryNote(name, networkName, entry.kind)})`
+            : `${describeOrigin(attachment?.origin)} for ${networkName} in the spec and not connected`,
         });
       } else if (!wanted && current && decision?.desired) {
         actions.push({
@@ -147,7 +187,9 @@ export function planAttachmentChanges(
           ...base,
           networkId: network.id,
           before: current,
-          reason: `connected, but the spec does not list ${networkName} for ${name}`,
+          reason: spec.origin?.selectors.length
+            ? `connected, but ${describeOrigin(spec.origin)} without ${networkName}`
+            : `connected, but the spec does not list ${networkName} for ${name}`,
         });
       } else if (wanted && current) {
         const changes = diffEndpoint(current, wanted);
@@ -184,7 +226,42 @@ export function planAttachmentChanges(
       });
     }
   }
-  return { actions, diagnostics };
+  diagnostics.push(...unlistedRefusedEntries(desired, observed, decisions, scope));
+  return { actions, diagnostics, notes };
+}
+
+/** Why a container's entry for a network is not an attachment (entryOn's `refused` and `stale`). */
+function entryNote(container: string, network: string, kind: 'refused' | 'stale'): string {
+  return kind === 'refused'
+    ? `${container} keeps an entry for ${network} without an endpoint, left by a connect the engine refused: it is not on ${network}`
+    : `${container}'s entry for ${network} names a network that no longer exists (${network} was removed and created again): ${container} could not start`;
+}
+
+/**
+ * Entries a refused connect left on running containers the spec does not list, on the networks
+ * this plan covers: not attachments, so nothing is planned for them (unlisted containers are
+ * left alone), but the container cannot restart while the entry stays.
+ */
+function unlistedRefusedEntries(
+  desired: DesiredState,
+  observed: ObservedState,
+  decisions: ReadonlyMap<string, NetworkDecision>,
+  scope: TargetScope,
+): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const container of observed.containers) {
+    if (container.name in desired.containers) continue;
+    for (const networkName of Object.keys(container.endpoints).sort(compareText)) {
+      const network = decisions.get(networkName)?.observed;
+      if (!network || !coversPair(scope, container.name, networkName)) continue;
+      if (entryOn(container, network)?.kind === 'refused') {
+        problems.push(
+          refusedEntry(container.name, networkName, false, desired.networks[networkName]?.source),
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /**

@@ -77,7 +77,8 @@ export function parsePlanFile(text: string, file = 'the plan file'): PlanFile {
   } catch (error) {
     throw new NetformError(
       `${file} is not a netform plan: it is not valid JSON (${(error as Error).message}); it may be truncated`,
-      { hint: again },
+      // Not "plan --out FILE again": FILE may be something precious that is not a plan.
+      { hint: 'pass a file written by `netform plan --out` (a spec is given with -f)' },
     );
   }
   if (!isRecord(data) || data.format !== PLAN_FILE_FORMAT) {

@@ -29,6 +29,7 @@ import {
   recordEndpoints,
   replacementAddressProblems,
 } from './plan-endpoints.js';
+import { expandSelectors } from './selectors.js';
 import { subnetReuseProblems } from './subnet-reuse.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
@@ -39,9 +40,12 @@ export type { PlanOptions } from '../model/plan.js';
  * problem found as a diagnostic beside it. Pure and deterministic: the same inputs give the same
  * plan, byte for byte.
  */
-export function planChanges(desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
-  const diagnostics: Diagnostic[] = [];
-  const notes: PlanNote[] = [];
+export function planChanges(spec: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
+  // Selector rules become container attachments first: below, a matched container is a listed one.
+  const selected = expandSelectors(spec, observed);
+  const desired = selected.desired;
+  const diagnostics: Diagnostic[] = [...selected.diagnostics];
+  const notes: PlanNote[] = [...selected.notes];
   const { scope, diagnostics: targetProblems } = resolveTargets(options.targets, desired, observed);
   diagnostics.push(...targetProblems);
   const { decisions, diagnostics: networkProblems } = decideNetworks(
@@ -92,6 +96,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
   );
   actions.push(...attachments.actions);
   diagnostics.push(...attachments.diagnostics);
+  notes.push(...attachments.notes);
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
@@ -122,9 +127,9 @@ function networksNeededByTargets(
   return needed;
 }
 
-/** Strips the source position: a plan says what to do, not where the spec said it. */
+/** Strips the source position (and spec key): a plan says what to do, not where the spec said it. */
 function withoutSource(network: DesiredNetwork): DesiredNetwork {
-  const { source: _source, ...rest } = network;
+  const { source: _source, specKey: _specKey, ...rest } = network;
   return rest;
 }
 

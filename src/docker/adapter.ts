@@ -1,10 +1,18 @@
 import type { Logger } from 'pino';
 import type { EndpointSettings } from '../model/desired.js';
 import type { EngineInfo, ObservedState } from '../model/observed.js';
-import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import type {
+  DockerPort,
+  EngineCallStats,
+  EventOptions,
+  EventStream,
+  NetworkCreateRequest,
+  ObserveOptions,
+} from '../model/port.js';
 import type { EngineClient } from './client.js';
 import { engineInfoFrom } from './convert.js';
 import type { ApiInfo, ApiVersion } from './engine-api.js';
+import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
 import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 
@@ -91,6 +99,10 @@ export class DockerAdapter implements DockerPort {
       body: { Container: containerId, Force: options?.force === true },
       ok: [200],
     });
+  }
+
+  async events(options: EventOptions): Promise<EventStream> {
+    return subscribeEvents(this.client, (await this.engineInfo()).swarmControl, options);
   }
 
   stats(): EngineCallStats {

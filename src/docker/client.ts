@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type Modem from 'docker-modem';
 import type { DialOptions } from 'docker-modem';
@@ -74,17 +75,59 @@ export class EngineClient {
         { route: request.route, ms: Date.now() - started, err: error },
         'engine call failed',
       );
-      throw toEngineError(
-        // A socket error says little when the SSH side knows why (host key, login, channel refused).
-        (!timedOut && !(error instanceof Error && 'statusCode' in error) && this.transportError?.()) || error,
-        request.operation,
-        this.host,
-        timedOut ? this.timeoutMs : undefined,
-        this.unreachableHint,
-      );
+      throw this.failure(error, request.operation, timedOut);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends a GET whose answer is a stream (GET /events) and resolves with the response once the
+   * engine has answered; the deadline covers only that. Destroying the response ends the request.
+   */
+  async openStream(request: Omit<EngineRequest, 'method' | 'body'>): Promise<IncomingMessage> {
+    this.counts.set(request.route, (this.counts.get(request.route) ?? 0) + 1);
+    const statusCodes: Record<number, boolean> = {};
+    for (const status of request.ok) statusCodes[status] = true;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    try {
+      return await new Promise<IncomingMessage>((resolve, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error('timed out'));
+        }, this.timeoutMs);
+        this.modem.dial(
+          {
+            path: request.path,
+            method: 'GET',
+            statusCodes,
+            isStream: true,
+            options: request.query ? { _query: request.query } : {},
+          },
+          (error, result) => {
+            if (error) reject(error);
+            else if (timedOut) (result as IncomingMessage).destroy();
+            else resolve(result as IncomingMessage);
+          },
+        );
+      });
+    } catch (error) {
+      throw this.failure(error, request.operation, timedOut);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(error: unknown, operation: string, timedOut: boolean): Error {
+    return toEngineError(
+      // A socket error says little when the SSH side knows why (host key, login, channel refused).
+      (!timedOut && !(error instanceof Error && 'statusCode' in error) && this.transportError?.()) || error,
+      operation,
+      this.host,
+      timedOut ? this.timeoutMs : undefined,
+      this.unreachableHint,
+    );
   }
 
   stats(): EngineCallStats {

@@ -160,6 +160,7 @@ export function containerFromSummary(api: ApiContainerSummary): ObservedContaine
     name: containerName(api.Names ?? []),
     state: api.State ?? 'unknown',
     labels: stringMap(api.Labels),
+    ...sharedNetworkMode(api.HostConfig?.NetworkMode),
     endpoints: endpointsFrom(api.NetworkSettings?.Networks, false),
   };
 }
@@ -171,8 +172,14 @@ export function containerFromInspect(api: ApiContainerInspect): ObservedContaine
     name: (api.Name ?? '').replace(/^\//, ''),
     state: (api.State?.Status ?? 'unknown') satisfies ContainerState,
     labels: stringMap(api.Config?.Labels),
+    ...sharedNetworkMode(api.HostConfig?.NetworkMode),
     endpoints: endpointsFrom(api.NetworkSettings?.Networks, true),
   };
+}
+
+/** ObservedContainer.networkMode: kept only for `container:<id>`, the mode no endpoint shows. */
+function sharedNetworkMode(mode: string | undefined): { networkMode?: string } {
+  return mode?.startsWith('container:') ? { networkMode: mode } : {};
 }
 
 /**
@@ -203,6 +210,7 @@ export function endpointFrom(
   const ipam = api.IPAMConfig ?? {};
   return {
     networkId: api.NetworkID ?? '',
+    ...(api.EndpointID !== undefined ? { endpointId: api.EndpointID } : {}),
     networkName,
     aliases: [...(api.Aliases ?? [])],
     aliasesKnown,

@@ -73,6 +73,7 @@ export interface ApiContainerSummary {
   Names?: string[] | null;
   State?: string;
   Labels?: Record<string, string> | null;
+  HostConfig?: { NetworkMode?: string } | null;
   NetworkSettings?: { Networks?: Record<string, ApiEndpointSettings> | null } | null;
 }
 
@@ -82,6 +83,7 @@ export interface ApiContainerInspect {
   Name?: string;
   State?: { Status?: string } | null;
   Config?: { Labels?: Record<string, string> | null } | null;
+  HostConfig?: { NetworkMode?: string } | null;
   NetworkSettings?: { Networks?: Record<string, ApiEndpointSettings> | null } | null;
 }
 

@@ -22,7 +22,8 @@ function kindOfStatus(statusCode: number): EngineErrorKind {
 
 /** What to do when the engine cannot be reached, by kind of address. */
 export const LOCAL_HINT =
-  'start dockerd (on Debian: bash scripts/ensure-docker.sh), or point --host / DOCKER_HOST at a running engine';
+  "start the Docker engine (`sudo systemctl start docker`, or install it first: Debian's package is docker.io), " +
+  'or point --host / DOCKER_HOST at an engine that runs';
 export const TCP_HINT = 'check that dockerd listens on that address and port, or fix --host / DOCKER_HOST';
 export const SSH_HINT =
   'check that `ssh USER@HOST docker version` works (key in ssh-agent or ~/.ssh), or fix --host / DOCKER_HOST';

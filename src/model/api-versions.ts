@@ -31,6 +31,10 @@ export function apiAtLeast(version: string, minimum: string): boolean {
 export interface ApiGate<T> {
   /** The key as the spec spells it (`mac_address`). */
   key: string;
+  /** Where the key sits under its entry, when that is not `[key]` (a driver option). */
+  path?: readonly string[];
+  /** The key as a Compose file spells it, when that differs (`gw_priority`; docs/compose.md). */
+  composeKey?: string;
   /** The first Engine API version that honours it. */
   minimum: string;
   /** The Docker release of that API version, for messages (`Docker 28`). */
@@ -39,11 +43,36 @@ export interface ApiGate<T> {
   valueOf: (settings: T) => string | undefined;
 }
 
+/**
+ * How an endpoint reaches the engine: netform's apply connects it; Compose creates each container
+ * with its endpoints (docs/compose.md): its primary network's always (before API 1.44 its MAC
+ * address goes in the container's own config), the others at create from API 1.44 and by a
+ * connect after the create before that.
+ */
+export type EndpointDelivery = 'connect' | 'create' | 'primary';
+
+/** An endpoint key's gate: `minimum` is for a connect, `byDelivery` where the other ways differ. */
+export interface EndpointApiGate extends ApiGate<EndpointSettings> {
+  byDelivery?: Partial<Record<Exclude<EndpointDelivery, 'connect'>, { minimum: string; release: string }>>;
+}
+
+export { INTERFACE_NAME_OPTION } from './desired.js';
+
 /** The endpoint keys (a container's attachment to a network) gated by API version. */
-export const ENDPOINT_API_GATES: readonly ApiGate<EndpointSettings>[] = [
+export const ENDPOINT_API_GATES: readonly EndpointApiGate[] = [
   // Accepted since API 1.44, applied on connect only from 1.54 (moby's API changelog; Engine
-  // 20.10.24 was seen deriving the MAC from the IP address whatever was sent).
-  { key: 'mac_address', minimum: '1.54', release: 'Docker 29', valueOf: (s) => s.macAddress },
+  // 20.10.24 was seen deriving the MAC from the IP address whatever was sent). At create, every
+  // endpoint's MAC from 1.44; the first network's through the container's config on any version.
+  {
+    key: 'mac_address',
+    minimum: '1.54',
+    release: 'Docker 29',
+    valueOf: (s) => s.macAddress,
+    byDelivery: {
+      create: { minimum: '1.44', release: 'Docker 25' },
+      primary: { minimum: OLDEST_API_VERSION, release: 'Docker 20.10' },
+    },
+  },
   // Engines before 28 accept these and ignore them: seen on 20.10.24 and 26.1.5 (docs/engines.md).
   {
     key: 'gw_priority',
@@ -51,13 +80,26 @@ export const ENDPOINT_API_GATES: readonly ApiGate<EndpointSettings>[] = [
     release: 'Docker 28',
     valueOf: (s) => ((s.gwPriority ?? 0) !== 0 ? String(s.gwPriority) : undefined),
   },
+  // The interface name driver option arrived with Engine 28.0 (API 1.48; moby#49155, the 28.0
+  // release notes): netform's connect needs that. Compose (2.36+) refuses its interface_name below
+  // Engine 28.1 (API 1.49), so a Compose file's endpoints need 1.49 (docs/engines.md).
   {
     key: 'interface_name',
     minimum: '1.48',
     release: 'Docker 28',
     valueOf: (s) => s.driverOpts[INTERFACE_NAME_OPTION],
+    byDelivery: {
+      create: { minimum: '1.49', release: 'Docker 28.1' },
+      primary: { minimum: '1.49', release: 'Docker 28.1' },
+    },
   },
 ];
+
+/** The endpoint gates for an endpoint that reaches the engine by `delivery`. */
+export function endpointGates(delivery: EndpointDelivery): readonly ApiGate<EndpointSettings>[] {
+  if (delivery === 'connect') return ENDPOINT_API_GATES;
+  return ENDPOINT_API_GATES.map((gate) => ({ ...gate, ...gate.byDelivery?.[delivery] }));
+}
 
 /** What both a declared network and a create request have: what a network gate may read. */
 export type GatedNetwork = Pick<
@@ -82,6 +124,7 @@ const gatewayModeGate = (family: 'ipv4' | 'ipv6', modes: string[], minimum: stri
   const key = `com.docker.network.bridge.gateway_mode_${family}`;
   return {
     key: `driver_opts.${key}`,
+    path: ['driver_opts', key],
     minimum,
     release,
     valueOf: (n: GatedNetwork) => {
@@ -109,6 +152,8 @@ export const NETWORK_API_GATES: readonly ApiGate<GatedNetwork>[] = [
 /** A gated key that `settings` uses and `apiVersion` cannot carry. */
 export interface UnsupportedKey {
   key: string;
+  path: readonly string[];
+  composeKey?: string;
   value: string;
   minimum: string;
   release: string;
@@ -123,7 +168,14 @@ export function unsupportedKeys<T>(
   for (const gate of gates) {
     const value = gate.valueOf(settings);
     if (value !== undefined && !apiAtLeast(apiVersion, gate.minimum)) {
-      out.push({ key: gate.key, value, minimum: gate.minimum, release: gate.release });
+      out.push({
+        key: gate.key,
+        path: gate.path ?? [gate.key],
+        ...(gate.composeKey !== undefined ? { composeKey: gate.composeKey } : {}),
+        value,
+        minimum: gate.minimum,
+        release: gate.release,
+      });
     }
   }
   return out;

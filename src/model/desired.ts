@@ -19,6 +19,74 @@ export interface DesiredState {
   networks: Record<string, DesiredNetwork>;
   /** Keyed by the container name (as `docker ps` shows it, without a leading slash). */
   containers: Record<string, DesiredContainer>;
+  /**
+   * Keyed by rule name. Absent when the spec has none (and in plan files written before
+   * selectors existed). Which containers a rule matches is only known against an engine:
+   * `expandSelectors` (src/core/selectors.ts) turns the rules into container attachments.
+   */
+  selectors?: Record<string, DesiredSelector>;
+  /**
+   * Present when the state was read from a Compose file (src/compose, docs/compose.md): its
+   * containers are the Compose services. `validate` checks it; netform never plans or applies it,
+   * since Compose creates those networks.
+   */
+  compose?: ComposeOrigin;
+  // --- Several engines (docs/spec.md#engines) ---
+  /**
+   * The engines the spec covers, keyed by the spec's name for each. Absent: one engine, reached
+   * by --host / DOCKER_HOST / the docker context / the local socket. `desiredForEngine`
+   * (src/core/engine-projection.ts) turns a spec with engines into one DesiredState per engine.
+   */
+  engines?: Record<string, DesiredEngine>;
+}
+
+/** What the engine checks need to know about a Compose project beyond the networks themselves. */
+export interface ComposeOrigin {
+  /** Compose's project name (its label com.docker.compose.project). */
+  project: string;
+  /** Docker network name -> the network's key in the Compose file (label com.docker.compose.network). */
+  networkKeys: Record<string, string>;
+  /** Service -> the Docker name of its primary network, the one Compose creates the container on. */
+  primaryNetworks: Record<string, string>;
+  /** Docker names of the networks with `enable_ipv4: false` (IPv6 only; Engine API 1.48+). */
+  ipv4Disabled: string[];
+}
+
+// --- Several engines (docs/spec.md#engines) ---
+
+/** How to reach one engine of the spec: `host` (with TLS files) or a docker `context`, never both. */
+export interface DesiredEngine {
+  name: string;
+  /** unix://, tcp:// or ssh:// as written. */
+  host?: string;
+  /**
+   * TLS files for a tcp:// host, resolved against the directory of the spec file that names them
+   * (absolute when the spec was loaded with loadSpec). Present: TLS, verifying the engine.
+   */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** A docker context name, resolved through the docker CLI's context store when connecting. */
+  context?: string;
+  source?: SourcePosition;
+}
+
+/**
+ * A network's settings on one engine, as the spec wrote them under `networks.X.engines.E`
+ * (canonical forms). How they combine with the network's own is stated once, in
+ * `desiredForEngine` (src/core/engine-projection.ts).
+ */
+export interface DesiredNetworkOnEngine {
+  /** Replaces the network's parent (driverOpts.parent). */
+  parent?: string;
+  /** Each replaces the ip_range of the pool whose subnet contains it (one per pool at most). */
+  ipRanges: string[];
+  /** Each replaces the gateway of the pool whose subnet contains it (one per pool at most). */
+  gateways: string[];
+  /** Replaces the network's aux addresses; each goes to the pool whose subnet contains it. */
+  auxAddresses?: Record<string, string>;
+  /** Merged over the network's driver options. */
+  driverOpts: Record<string, string>;
+  /** Merged over the network's labels. */
+  labels: Record<string, string>;
 }
 
 export interface DesiredIpamPool {
@@ -69,6 +137,13 @@ export interface DesiredNetwork {
   driverOpts: Record<string, string>;
   /** Where the network is declared, for diagnostics raised later in the pipeline. */
   source?: SourcePosition;
+  /**
+   * The spec's key for the network when it differs from the Docker name (Compose's `name:`), so
+   * diagnostics raised later name the spec's path. Like `source`, not part of a plan.
+   */
+  specKey?: string;
+  /** The engines it exists on, with its settings there. Absent: every engine of the spec. */
+  engines?: Record<string, DesiredNetworkOnEngine>;
 }
 
 /** How one container sits on one network. Also the shape of an observed endpoint's settings. */
@@ -104,12 +179,58 @@ export interface DesiredAttachment extends EndpointSettings {
   container: string;
   network: string;
   source?: SourcePosition;
+  /**
+   * Set only on the attachments `expandSelectors` makes: which entries of the spec give it (the
+   * container's own entry under `containers:` and/or selector rules). Absent: the container's
+   * own entry alone.
+   */
+  origin?: AttachmentOrigin;
 }
 
 export interface DesiredContainer {
   name: string;
   /** Keyed by network name. Only networks the spec declares appear here. */
   attachments: Record<string, DesiredAttachment>;
+  source?: SourcePosition;
+  /**
+   * Set only on the containers `expandSelectors` makes or extends: whether the container is
+   * listed under `containers:` and which selector rules match it. Absent: listed, matched by none.
+   */
+  origin?: AttachmentOrigin;
+  /** The engines it runs on (sorted; `all` expanded). Absent: the spec declares no engines. */
+  engines?: string[];
+}
+
+/** Which entries of the spec ask for a container or one of its attachments. */
+export interface AttachmentOrigin {
+  /** The container's own entry under `containers:`. */
+  listed: boolean;
+  /** Names of the selector rules, sorted. */
+  selectors: string[];
+}
+
+/**
+ * A rule under `selectors:`: every container whose labels include all of `matchLabels` is treated
+ * as if it were listed with `attachments` (docs/spec.md, "Selectors").
+ */
+export interface DesiredSelector {
+  /** The rule's key under `selectors:`. */
+  name: string;
+  /** Label key -> value, all of which a container must carry (values as YAML wrote them). Never empty. */
+  matchLabels: Record<string, string>;
+  /**
+   * `all` or engine names, as written; desiredForEngine (src/core/engine-projection.ts) keeps the
+   * rule on the engines it names.
+   */
+  engines?: 'all' | string[];
+  /** Keyed by Docker network name, like a container's. */
+  attachments: Record<string, SelectorAttachment>;
+  source?: SourcePosition;
+}
+
+/** What a rule gives each matched container on one network: never static addresses, link-local addresses or a MAC. */
+export interface SelectorAttachment extends EndpointSettings {
+  network: string;
   source?: SourcePosition;
 }
 

@@ -49,6 +49,12 @@ export interface ObservedNetwork {
 
 export interface ObservedEndpoint {
   networkId: string;
+  /**
+   * The engine's EndpointID, as reported: empty when the container has no live endpoint on the
+   * network (it is not running, or the engine refused the connect and kept the entry anyway);
+   * absent when not reported. src/core/normalize-observed.ts decides what such an entry is.
+   */
+  endpointId?: string;
   /** The network's name as the container's NetworkSettings key shows it. */
   networkName: string;
   /** As reported: may include the short id (up to API 1.44) or be null-ish (lists). */
@@ -82,6 +88,13 @@ export interface ObservedContainer {
   name: string;
   state: ContainerState;
   labels: Record<string, string>;
+  /**
+   * Only for a container that shares another container's network stack (`--network
+   * container:X`): `container:<id>` as HostConfig.NetworkMode reports it. Docker cannot connect
+   * such a container to any network, and it has no endpoint of its own. Absent otherwise (host
+   * and none show as the container's only endpoint).
+   */
+  networkMode?: string;
   /**
    * Keyed by network name. Taken from the container (its NetworkSettings), which carries the
    * attachments of created and stopped containers too; a network's own Containers list does not.

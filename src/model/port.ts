@@ -59,6 +59,44 @@ export interface DockerPort {
   close(): Promise<void>;
   /** Engine API calls made through this port so far, for tests and benchmarks (optional). */
   stats?(): EngineCallStats;
+  /**
+   * Subscribes to the engine's event stream (GET /events), for `netform watch`. Resolves once the
+   * engine has accepted the subscription, so nothing that happens after that is missed. Optional:
+   * a port without it cannot be watched.
+   */
+  events?(options: EventOptions): Promise<EventStream>;
+}
+
+/** Object types whose events netform can follow. */
+export type EngineEventType = 'network' | 'container' | 'service';
+
+export interface EventOptions {
+  /**
+   * The actions to receive, by object type (`network: ['connect', 'disconnect']`). Service events
+   * are asked for only where the engine is a swarm manager: other engines have none.
+   */
+  actions: Partial<Record<EngineEventType, readonly string[]>>;
+}
+
+/** One event from the engine, as GET /events reports it. */
+export interface EngineEvent {
+  type: EngineEventType;
+  /** `create`, `connect`, `start`, `update` ... */
+  action: string;
+  /** The object's ID (a network's, container's or service's). */
+  id: string;
+  /** The engine's attributes: `name`, and for network connects `container` (its ID), ... */
+  attributes: Record<string, string>;
+  /** When it happened, by the engine's clock, in milliseconds since the epoch. */
+  time: number;
+}
+
+/**
+ * A live subscription. Iterating yields events as they come; the iteration ends when `close()`
+ * is called, and throws an EngineError when the engine ends the stream or goes away.
+ */
+export interface EventStream extends AsyncIterable<EngineEvent> {
+  close(): void;
 }
 
 /** Counts of Engine API calls, in total and by route (`GET /networks`, `GET /containers/{id}/json` ...). */

@@ -10,6 +10,18 @@ export type NetworkOrNull = NetworkSpec | null;
  */
 export type Labels = StringMap | string[];
 /**
+ * The engines this network exists on: a list of engine names, or a map from engine name to per-engine settings (empty: none). Absent: every engine of the spec. The project's managed copies on other engines are removed.
+ */
+export type NetworkEngines =
+  | string[]
+  | {
+      [k: string]: NetworkEngineOrNull;
+    };
+/**
+ * Per-engine settings of a network. Empty: the network's own settings on this engine.
+ */
+export type NetworkEngineOrNull = NetworkEngineSpec | null;
+/**
  * A container. An empty entry means it owns no attachment: it is disconnected from every declared network.
  */
 export type ContainerOrNull = ContainerSpec | null;
@@ -17,6 +29,14 @@ export type ContainerOrNull = ContainerSpec | null;
  * How the container sits on this network. Empty: no aliases, addresses assigned by the daemon.
  */
 export type EndpointOrNull = EndpointSpec | null;
+/**
+ * The engines this container runs on: a list of engine names, or `all`. Required when the spec names several engines; with one engine, that one.
+ */
+export type ContainerEngines = string[] | 'all';
+/**
+ * An engine. An empty entry is an error: give host: or context:.
+ */
+export type EngineOrNull = EngineSpec | null;
 
 /**
  * A netform spec (version 1): the Docker networks a project wants and the containers that sit on them. Reference: docs/spec.md.
@@ -43,6 +63,18 @@ export interface NetformSpec {
     [k: string]: ContainerOrNull;
   };
   /**
+   * Rules that attach every matching container, present or future, keyed by rule name: a container whose labels include all of `match.labels` is treated as if it were listed under `containers:` with the rule's networks. Reference: docs/spec.md#selectors.
+   */
+  selectors?: {
+    [k: string]: SelectorSpec;
+  };
+  /**
+   * The Docker engines this spec covers, keyed by a name the spec uses in `engines:` of networks and containers. Absent: one engine, reached by --host, DOCKER_HOST, the docker context, or the local socket. Reference: docs/spec.md#engines.
+   */
+  engines?: {
+    [k: string]: EngineOrNull;
+  };
+  /**
    * Extension field, ignored by netform (as in Compose): a place for YAML anchors.
    *
    * This interface was referenced by `NetformSpec`'s JSON-Schema definition
@@ -60,6 +92,12 @@ export interface NetformSpec {
       }
     | {
         [k: string]: ContainerOrNull;
+      }
+    | {
+        [k: string]: SelectorSpec;
+      }
+    | {
+        [k: string]: EngineOrNull;
       }
     | undefined;
 }
@@ -139,6 +177,7 @@ export interface NetworkSpec {
    * Containers on this network that the spec does not list get disconnected by apply.
    */
   exclusive?: boolean;
+  engines?: NetworkEngines;
 }
 /**
  * A map of strings. YAML booleans and numbers are taken as written (true -> "true", 5 -> "5").
@@ -183,6 +222,34 @@ export interface IpamPoolSpec {
     [k: string]: string;
   };
 }
+export interface NetworkEngineSpec {
+  /**
+   * The host interface on this engine (replaces the network's parent).
+   */
+  parent?: string;
+  /**
+   * The dynamic range on this engine: a CIDR inside one of the network's subnets, replacing that subnet's ip_range here; a list gives one per subnet (a dual-stack network). A macvlan or ipvlan network on several engines needs one per engine and subnet.
+   */
+  ip_range?: string | string[];
+  /**
+   * The gateway on this engine, inside one of the network's subnets, replacing that subnet's gateway here; a list gives one per subnet.
+   */
+  gateway?: string | string[];
+  /**
+   * Addresses this engine must not assign (name -> address), each inside one of the network's subnets; replace the network's aux_addresses here.
+   */
+  aux_addresses?: {
+    [k: string]: string;
+  };
+  /**
+   * Driver options on this engine, merged over the network's own.
+   */
+  driver_opts?: StringMap;
+  /**
+   * Labels on this engine, merged over the network's own.
+   */
+  labels?: Labels;
+}
 export interface ContainerSpec {
   /**
    * The declared networks this container sits on: a list of network keys, or a map from network key to endpoint settings (Compose's forms). Attachments to declared networks not listed here are removed.
@@ -192,6 +259,7 @@ export interface ContainerSpec {
     | {
         [k: string]: EndpointOrNull;
       };
+  engines?: ContainerEngines;
 }
 export interface EndpointSpec {
   /**
@@ -230,4 +298,62 @@ export interface EndpointSpec {
    * Compose's priority: the order in which netform connects a container's networks, highest first (default 0). Only the order of connecting; not compared with the engine, so changing it alone plans no change.
    */
   priority?: number;
+}
+/**
+ * A rule that attaches every container it matches to its networks.
+ */
+export interface SelectorSpec {
+  match: SelectorMatchSpec;
+  /**
+   * The engines whose containers the rule matches: `all`, or a list of names declared under the top-level `engines:`. Without a top-level `engines:` the spec covers one engine and this key has no effect.
+   */
+  engines?: 'all' | string[];
+  /**
+   * The declared networks every matched container sits on: a list of network keys, or a map from network key to endpoint settings. No static addresses, link-local addresses or MAC: several containers match. Attachments of a matched container to declared networks that neither this rule, another matching rule nor its own containers: entry lists are removed.
+   */
+  networks?:
+    | string[]
+    | {
+        [k: string]: EndpointOrNull;
+      };
+}
+/**
+ * Which containers the rule attaches: those whose labels include every one given here (as `docker ps --filter label=KEY=VALUE`). Must not be empty.
+ */
+export interface SelectorMatchSpec {
+  /**
+   * Container labels that must all be present with these values. YAML booleans and numbers are taken as written (true -> "true").
+   */
+  labels?: StringMap;
+}
+/**
+ * How to reach one engine: `host` (with `tls` files for tcp://), or a docker `context`; exactly one of the two.
+ */
+export interface EngineSpec {
+  /**
+   * The engine's address: unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT].
+   */
+  host?: string;
+  tls?: EngineTlsSpec;
+  /**
+   * A docker context (`docker context ls`), read from the docker CLI's context store as `docker --context NAME` does (DOCKER_CONFIG honoured).
+   */
+  context?: string;
+}
+/**
+ * TLS for a tcp:// host: file names relative to the spec file that names them. With tls the connection is TLS and the engine's certificate is verified (against `ca`, else the system's CAs); without it tcp:// is plain HTTP.
+ */
+export interface EngineTlsSpec {
+  /**
+   * The CA certificate (PEM) that signed the engine's certificate.
+   */
+  ca?: string;
+  /**
+   * The client certificate (PEM); needs `key`.
+   */
+  cert?: string;
+  /**
+   * The client certificate's private key (PEM, unencrypted); needs `cert`.
+   */
+  key?: string;
 }

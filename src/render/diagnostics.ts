@@ -1,5 +1,11 @@
+import { isAbsolute, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pc from 'picocolors';
+import type { Log as SarifLog, ReportingDescriptor as SarifRule, Result as SarifResult } from 'sarif';
+import { printable } from '../core/printable.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { CODES } from '../spec/codes.js';
+import { NETFORM_VERSION } from '../version.js';
 
 /** Bumped when the JSON shape below changes incompatibly (documented in docs/diagnostics.md). */
 export const DIAGNOSTICS_FORMAT_VERSION = 1;
@@ -14,8 +20,10 @@ export interface DiagnosticReport {
   diagnostics: Diagnostic[];
   /** The engine checked against; absent with --offline or when the spec was invalid. */
   engine?: { host: string; version: string; apiVersion: string };
-  /** What the valid spec declares. */
-  spec?: { project: string; networks: number; containers: number };
+  /** The engines checked against, for a spec with engines: (then `engine` is absent). */
+  engines?: { name: string; host: string; version: string; apiVersion: string }[];
+  /** What the valid spec declares; `compose` when it was a Compose file (containers are its services). */
+  spec?: { project: string; networks: number; containers: number; selectors?: number; compose?: boolean };
 }
 
 export interface ReportOptions {
@@ -38,12 +46,13 @@ export function summaryLine(diagnostics: readonly Diagnostic[]): string {
 export function formatDiagnostic(d: Diagnostic, color = false): string {
   const c = pc.createColors(color);
   const parts: string[] = [];
-  if (d.position) parts.push(c.bold(`${d.position.file}:${d.position.line}:${d.position.column}`));
+  // Messages carry values from the spec and the engine: escaped, never acted on (src/core/printable.ts).
+  if (d.position) parts.push(c.bold(`${printable(d.position.file)}:${d.position.line}:${d.position.column}`));
   parts.push(d.severity === 'error' ? c.red('error') : c.yellow('warning'));
   parts.push(c.dim(d.code));
-  parts.push(d.path ? `${d.path}: ${d.message}` : d.message);
+  parts.push(printable(d.path ? `${d.path}: ${d.message}` : d.message));
   const line = parts.join(' ');
-  return d.hint ? `${line}\n  ${c.dim(d.hint)}` : line;
+  return d.hint ? `${line}\n  ${c.dim(printable(d.hint))}` : line;
 }
 
 const text: Reporter = (report, { color }) => {
@@ -51,9 +60,10 @@ const text: Reporter = (report, { color }) => {
   const lines = report.diagnostics.map((d) => formatDiagnostic(d, color));
   const summary = summaryLine(report.diagnostics);
   if (report.valid && report.spec) {
-    const { project, networks, containers } = report.spec;
+    const { project, networks, containers, selectors = 0, compose } = report.spec;
+    const rules = selectors > 0 ? `, ${plural(selectors, 'selector')}` : '';
     lines.push(
-      `${c.green('valid')}: project ${project}, ${plural(networks, 'network')}, ${plural(containers, 'container')} (${summary})`,
+      `${c.green('valid')}: ${compose === true ? 'Compose project' : 'project'} ${printable(project)}, ${plural(networks, 'network')}, ${plural(containers, compose === true ? 'service' : 'container')}${rules} (${summary})`,
     );
   } else {
     lines.push(report.valid ? summary : c.red(summary));
@@ -76,6 +86,7 @@ const json: Reporter = (report) => {
     warningCount: report.diagnostics.length - errors,
     ...(report.spec ? { spec: report.spec } : {}),
     ...(report.engine ? { engine: report.engine } : {}),
+    ...(report.engines ? { engines: report.engines } : {}),
     diagnostics: report.diagnostics.map((d) => ({
       severity: d.severity,
       code: d.code,
@@ -101,19 +112,81 @@ const github: Reporter = (report) => {
   const lines = report.diagnostics.map((d) => {
     const properties: string[] = [];
     if (d.position) {
-      properties.push(`file=${escapeGithubProperty(d.position.file)}`);
+      properties.push(`file=${escapeGithubProperty(printable(d.position.file))}`);
       properties.push(`line=${d.position.line}`);
       properties.push(`col=${d.position.column}`);
     }
     properties.push(`title=${escapeGithubProperty(d.code)}`);
-    const body = `${d.path ? `${d.path}: ` : ''}${d.message}${d.hint ? `\n${d.hint}` : ''}`;
+    const body = `${printable(`${d.path ? `${d.path}: ` : ''}${d.message}`)}${d.hint ? `\n${printable(d.hint)}` : ''}`;
     return `::${d.severity} ${properties.join(',')}::${escapeGithubData(body)}`;
   });
   lines.push(summaryLine(report.diagnostics));
   return `${lines.join('\n')}\n`;
 };
 
-/** Reporters by format name: `text`, `json` and `github` are peers. */
-export const REPORTERS = { text, json, github } as const satisfies Record<string, Reporter>;
+/** Where SARIF readers find what a rule means. */
+const DIAGNOSTICS_DOC = 'https://github.com/netform/netform/blob/main/docs/diagnostics.md';
+
+/**
+ * SARIF 2.1.0 (OASIS), as GitHub code scanning reads it: one run, a rule per code that occurs
+ * (with its one-line meaning from the code registry), a result per diagnostic. A diagnostic
+ * without a position (an engine-wide problem) is placed at line 1 of the first file, since code
+ * scanning drops results without a location. File names are relative URIs as given (relative
+ * to the repository root when run from there), absolute paths file: URIs.
+ */
+const sarif: Reporter = (report) => {
+  const codes = [...new Set(report.diagnostics.map((d) => d.code))].sort();
+  const meanings = new Map<string, string>(Object.values(CODES).map((c) => [c.code, c.meaning]));
+  const rules: SarifRule[] = codes.map((code) => ({
+    id: code,
+    shortDescription: { text: meanings.get(code) ?? code },
+    helpUri: `${DIAGNOSTICS_DOC}#${code.toLowerCase()}`,
+  }));
+  const firstFile = report.files[0];
+  const results: SarifResult[] = report.diagnostics.map((d) => {
+    const position =
+      d.position ?? (firstFile === undefined ? undefined : { file: firstFile, line: 1, column: 1 });
+    const text = `${d.path ? `${d.path}: ` : ''}${d.message}${d.hint ? ` (${d.hint})` : ''}`;
+    return {
+      ruleId: d.code,
+      ruleIndex: codes.indexOf(d.code),
+      level: d.severity === 'error' ? 'error' : 'warning',
+      message: { text },
+      ...(position
+        ? {
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: sarifUri(position.file) },
+                  region: { startLine: position.line, startColumn: position.column },
+                },
+              },
+            ],
+          }
+        : {}),
+    };
+  });
+  const log: SarifLog = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: { name: 'netform', version: NETFORM_VERSION, informationUri: DIAGNOSTICS_DOC, rules },
+        },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+};
+
+function sarifUri(file: string): string {
+  if (isAbsolute(file)) return pathToFileURL(file).href;
+  return encodeURI(file.split(sep).join('/'));
+}
+
+/** Reporters by format name: `text`, `json`, `github` and `sarif` are peers. */
+export const REPORTERS = { text, json, github, sarif } as const satisfies Record<string, Reporter>;
 export type ReportFormat = keyof typeof REPORTERS;
 export const REPORT_FORMATS = Object.keys(REPORTERS) as ReportFormat[];

@@ -1,3 +1,4 @@
+import { printable } from '../core/printable.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Plan } from '../model/plan.js';
 import { renderAction, renderSummary } from './plan-text.js';
@@ -11,7 +12,7 @@ import { renderAction, renderSummary } from './plan-text.js';
 export function renderPlanMarkdown(plan: Plan): string {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
-  const out: string[] = [`### netform plan for project \`${plan.project}\``, ''];
+  const out: string[] = [`### netform plan for project \`${printable(plan.project)}\``, ''];
   // As in text: with errors and nothing to do, a line of zero counts says nothing.
   if (errors.length === 0 || plan.actions.length > 0) out.push(`**${renderSummary(plan)}**`, '');
   if (errors.length > 0) {
@@ -26,7 +27,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     out.push(`${fence}diff`, ...body, fence, '');
   }
   if (plan.notes.length > 0) {
-    out.push('**Notes**', '', ...plan.notes.map((note) => `- ${note.message}`), '');
+    out.push('**Notes**', '', ...plan.notes.map((note) => `- ${printable(note.message)}`), '');
   }
   if (errors.length > 0) out.push('**Errors**', '', ...errors.map(diagnosticItem), '');
   if (warnings.length > 0) out.push('**Warnings**', '', ...warnings.map(diagnosticItem), '');
@@ -39,8 +40,8 @@ function diagnosticItem(d: Diagnostic): string {
     .filter((part) => part !== undefined && part !== '')
     .map((part, index) => (index === 0 ? `\`${part}\`` : `(${part})`))
     .join(' ');
-  const hint = d.hint === undefined ? '' : ` — ${d.hint}`;
-  return `- **${d.code}**${where === '' ? '' : ` ${where}`}: ${d.message}${hint}`;
+  const hint = d.hint === undefined ? '' : ` — ${printable(d.hint)}`;
+  return `- **${d.code}**${where === '' ? '' : ` ${printable(where)}`}: ${printable(d.message)}${hint}`;
 }
 
 /** A fence longer than any run of backticks in the block, so no content can close it early. */

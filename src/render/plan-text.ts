@@ -1,7 +1,8 @@
 import { diffArrays } from 'diff';
 import pc from 'picocolors';
 import { canonicalJson } from '../core/canonical-json.js';
-import { formatValue } from '../core/describe.js';
+import { formatValue as formatRaw } from '../core/describe.js';
+import { printable } from '../core/printable.js';
 import { ENDPOINT_SPEC_KEYS, endpointInSpecForm, poolInSpecForm, sortedRecord } from '../core/spec-form.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import { isDefaultIpamDriver } from '../model/docker-rules.js';
@@ -26,6 +27,11 @@ export interface PlanTextOptions {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
+/** A value as plan text shows it, with control characters escaped (src/core/printable.ts). */
+const formatValue = (value: unknown): string => printable(formatRaw(value));
+/** Names, reasons and notes as plan text shows them. */
+const p = printable;
+
 /**
  * The plan for people, in Terraform's manner: `+` create, `-` remove, `-/+` replace (with the
  * fields that force it), `~` connect/disconnect/reconnect, then notes, diagnostics and a summary
@@ -35,12 +41,12 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   const c = pc.createColors(options.color);
   const lines: string[] = [];
   if (plan.actions.length > 0) {
-    lines.push(`netform will perform these actions for project ${plan.project}:`, '');
+    lines.push(`netform will perform these actions for project ${p(plan.project)}:`, '');
     for (const action of plan.actions) lines.push(...renderAction(action, c), '');
   }
   if (plan.notes.length > 0) {
     lines.push('Notes:');
-    for (const note of plan.notes) lines.push(`  ${c.dim('•')} ${note.message}`);
+    for (const note of plan.notes) lines.push(`  ${c.dim('•')} ${p(note.message)}`);
     lines.push('');
   }
   const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
@@ -103,15 +109,15 @@ export function renderAction(action: Action, c: Colors = pc.createColors(false))
 
 /** A network's settings worth showing: what differs from `docker network create NAME`. */
 function describeNetwork(network: DesiredNetwork): string[] {
-  const lines = [`driver: ${network.driver}`];
-  if (network.scope !== undefined) lines.push(`scope: ${network.scope}`);
+  const lines = [`driver: ${p(network.driver)}`];
+  if (network.scope !== undefined) lines.push(`scope: ${p(network.scope)}`);
   if (network.attachable) lines.push('attachable: true');
   if (network.internal) lines.push('internal: true');
   if (!network.enableIPv4) lines.push('enable_ipv4: false');
   if (network.enableIPv6) lines.push('enable_ipv6: true');
   if (network.ingress) lines.push('ingress: true');
   if (network.exclusive) lines.push('exclusive: true');
-  if (!isDefaultIpamDriver(network.ipam.driver)) lines.push(`ipam.driver: ${network.ipam.driver}`);
+  if (!isDefaultIpamDriver(network.ipam.driver)) lines.push(`ipam.driver: ${p(network.ipam.driver)}`);
   if (Object.keys(network.ipam.options).length > 0)
     lines.push(`ipam.options: ${formatValue(sortedRecord(network.ipam.options))}`);
   for (const pool of network.ipam.config) lines.push(`ipam.config: ${formatValue(poolInSpecForm(pool))}`);
@@ -124,7 +130,7 @@ function describeNetwork(network: DesiredNetwork): string[] {
 
 function renderCreate(action: CreateNetworkAction, c: Colors): string[] {
   return [
-    `${c.green('+')} create network ${c.bold(action.network)}`,
+    `${c.green('+')} create network ${c.bold(p(action.network))}`,
     ...describeNetwork(action.after).map((line) => `      ${c.green(line)}`),
   ];
 }
@@ -161,7 +167,7 @@ function describeEndpointChange(before: EndpointSettings, after: EndpointSetting
 function linesOf(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(formatValue);
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${formatValue(v)}`);
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${p(k)}: ${formatValue(v)}`);
   }
   return [formatValue(value)];
 }
@@ -172,10 +178,10 @@ const isCompound = (value: unknown): boolean => value !== null && typeof value =
 export function renderFieldChange(change: FieldChange, c: Colors, indent: string): string[] {
   if (!isCompound(change.before) && !isCompound(change.after)) {
     return [
-      `${indent}${c.yellow('~')} ${change.path}: ${c.red(formatValue(change.before))} → ${c.green(formatValue(change.after))}`,
+      `${indent}${c.yellow('~')} ${p(change.path)}: ${c.red(formatValue(change.before))} → ${c.green(formatValue(change.after))}`,
     ];
   }
-  const lines = [`${indent}${c.yellow('~')} ${change.path}:`];
+  const lines = [`${indent}${c.yellow('~')} ${p(change.path)}:`];
   const before = change.before === null ? [] : linesOf(change.before);
   const after = change.after === null ? [] : linesOf(change.after);
   for (const part of diffArrays(before, after)) {
@@ -189,15 +195,15 @@ export function renderFieldChange(change: FieldChange, c: Colors, indent: string
 }
 
 function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
-  const forced = action.forcedBy.map((f) => f.path).join(', ');
+  const forced = p(action.forcedBy.map((f) => f.path).join(', '));
   const why = `${action.adopt ? '--adopt; ' : ''}forced by ${forced}`;
-  const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(action.network)} (${why})`;
+  const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(p(action.network))} (${why})`;
   const lines = [head];
   for (const change of action.forcedBy) lines.push(...renderFieldChange(change, c, '      '));
   if (action.endpoints.length > 0) {
     lines.push('      endpoints (disconnected first, then reconnected to the new network):');
     for (const endpoint of action.endpoints) {
-      const who = `${endpoint.container} (${endpoint.containerState})`;
+      const who = `${p(endpoint.container)} (${p(endpoint.containerState)})`;
       const line =
         endpoint.after === null
           ? `${withSettings(who, describeEndpoint(endpoint.before))} → ${c.red('not reconnected')}`
@@ -209,30 +215,30 @@ function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
 }
 
 function renderRemove(action: RemoveNetworkAction, c: Colors): string[] {
-  const lines = [`${c.red('-')} remove network ${c.bold(action.network)} (${action.reason})`];
+  const lines = [`${c.red('-')} remove network ${c.bold(p(action.network))} (${p(action.reason)})`];
   for (const endpoint of action.disconnect) {
-    const who = `${c.red('disconnect')} ${endpoint.container} (${endpoint.containerState})`;
+    const who = `${c.red('disconnect')} ${p(endpoint.container)} (${p(endpoint.containerState)})`;
     lines.push(`      ${withSettings(who, describeEndpoint(endpoint.settings))}`);
   }
   return lines;
 }
 
 function renderConnect(action: ConnectAction, c: Colors): string[] {
-  const head = `${c.yellow('~')} connect ${c.bold(action.container)} to ${c.bold(action.network)}`;
+  const head = `${c.yellow('~')} connect ${c.bold(p(action.container))} to ${c.bold(p(action.network))}`;
   return [withSettings(head, describeEndpoint(action.after))];
 }
 
 function renderDisconnect(action: DisconnectAction, c: Colors): string[] {
   const had = describeEndpoint(action.before);
   return [
-    `${c.yellow('~')} disconnect ${c.bold(action.container)} from ${c.bold(action.network)} (${action.reason})`,
+    `${c.yellow('~')} disconnect ${c.bold(p(action.container))} from ${c.bold(p(action.network))} (${p(action.reason)})`,
     ...(had === '' ? [] : [`      had: ${had}`]),
   ];
 }
 
 function renderReconnect(action: ReconnectAction, c: Colors): string[] {
   return [
-    `${c.yellow('~')} reconnect ${c.bold(action.container)} to ${c.bold(action.network)}`,
+    `${c.yellow('~')} reconnect ${c.bold(p(action.container))} to ${c.bold(p(action.network))}`,
     ...action.changes.flatMap((change) => renderFieldChange(change, c, '      ')),
   ];
 }

@@ -13,7 +13,10 @@ const def = (code: string, meaning: string): CodeDefinition => ({ code, meaning 
 export const CODES = {
   fileUnreadable: def('NF001', 'A spec file cannot be read (missing, a directory, no permission).'),
   notUtf8: def('NF002', 'A spec file is not valid UTF-8.'),
-  fileTooLarge: def('NF003', 'A spec file is larger than netform reads (2 MiB).'),
+  fileTooLarge: def(
+    'NF003',
+    'A spec file is larger than netform reads (2 MiB), or a FIFO, pipe or device sends more.',
+  ),
   yamlSyntax: def('NF004', 'The file is not valid YAML.'),
   duplicateKey: def('NF005', 'A mapping has the same key twice.'),
   aliasLimit: def('NF006', 'YAML aliases expand too much (an alias bomb).'),
@@ -41,7 +44,10 @@ export const CODES = {
   subnetOverlap: def('NF019', 'Two declared subnets overlap (in two networks or within one).'),
   ipv6WithoutEnable: def('NF020', 'An IPv6 subnet is declared on a network without enable_ipv6: true.'),
   staticOutsideSubnets: def('NF021', 'A static address is not inside any declared subnet of its network.'),
-  staticIsReserved: def('NF022', "A static address equals its network's gateway or an aux address."),
+  staticIsReserved: def(
+    'NF022',
+    "A static address equals its network's gateway (the one given, or the one the daemon picks when none is) or an aux address.",
+  ),
   duplicateStatic: def('NF023', 'Two containers ask for the same static address on one network.'),
   staticWithoutSubnet: def(
     'NF024',
@@ -55,10 +61,10 @@ export const CODES = {
     'NF026',
     'Aliases or static addresses on a predefined network (bridge, host, none), which Docker refuses.',
   ),
-  undeclaredNetwork: def('NF027', 'A container refers to a network the spec does not declare.'),
+  undeclaredNetwork: def('NF027', 'A container or selector refers to a network the spec does not declare.'),
   invalidName: def(
     'NF028',
-    "A network, container or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
+    "A network, container, engine or project name breaks Docker's naming rules ([a-zA-Z0-9][a-zA-Z0-9_.-]*).",
   ),
   parentOnWrongDriver: def(
     'NF029',
@@ -107,6 +113,10 @@ export const CODES = {
     'NF055',
     'A container on the host or none network is also attached to other networks, which Docker refuses.',
   ),
+  bridgeSeveralSubnets: def(
+    'NF056',
+    'A bridge network declares more than one subnet of one address family, which the bridge driver refuses.',
+  ),
   noAddressFamily: def(
     'NF060',
     'enable_ipv4: false without enable_ipv6: true: the network would have no address family.',
@@ -139,12 +149,91 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'A key the engine would accept and ignore: mac_address on connect (API 1.54), gw_priority, interface_name, enable_ipv4: false (API 1.48), a bridge gateway mode (API 1.46 or 1.48).',
+    "A key the engine would accept and ignore: mac_address (on connect from API 1.54, at container create from 1.44), gw_priority, interface_name (1.48; a Compose file's interface_name 1.49), enable_ipv4: false (1.48), a bridge gateway mode (1.46 or 1.48).",
   ),
   engineIngressExists: def(
     'NF081',
     'An ingress network is declared but the swarm already has another one (a swarm has one).',
   ),
+  // Compose files (src/compose, docs/compose.md).
+  composeNetworkModeWithNetworks: def(
+    'NF100',
+    'A Compose service sets both network_mode and networks, which Compose refuses.',
+  ),
+  composeInterpolation: def(
+    'NF101',
+    'A ${...} in a Compose file cannot be substituted: invalid syntax, or a required variable is not set.',
+  ),
+  composeUnsetVariable: def(
+    'NF102',
+    'A variable in a Compose network setting is not set; Compose substitutes an empty string.',
+  ),
+  composeNetworkModeService: def(
+    'NF103',
+    'network_mode: service:NAME names a service the Compose file does not declare.',
+  ),
+  composeDotenv: def('NF104', 'The .env file beside the Compose file cannot be read as Compose reads it.'),
+  composeMergeConflict: def(
+    'NF105',
+    'An override file gives a network setting a value Compose cannot merge (a mapping over a list...).',
+  ),
+  composeNotReadHere: def(
+    'NF106',
+    'A Compose feature netform does not read (include, extends from another file): what it brings is not checked.',
+  ),
+  composeNetworkNotOwned: def(
+    'NF107',
+    'A network with the Docker name Compose would create belongs to another Compose project: Compose uses it as it is.',
+  ),
+  composeNetworkLabelMismatch: def(
+    'NF108',
+    "A network with the Docker name Compose would create lacks this network's com.docker.compose.network label (not made by Compose, or for another key), which Compose refuses.",
+  ),
+  composeIpv4Disabled: def(
+    'NF109',
+    'enable_ipv4: false on an engine older than API 1.48 (Docker 28), which ignores it and gives the network IPv4 as well.',
+  ),
+  // Selectors (docs/spec.md, "Selectors"): NF090-NF099.
+  selectorEmptyMatch: def(
+    'NF090',
+    "A selector's match is empty: it would attach every container on the engine.",
+  ),
+  selectorFixedSetting: def(
+    'NF091',
+    'A selector gives a static address, link-local address or MAC, which the several containers it matches cannot share.',
+  ),
+  undeclaredEngine: def(
+    'NF092',
+    "A network's, container's or selector's engines: names an engine the spec does not declare under engines:.",
+  ),
+  // --- Several engines (docs/spec.md#engines): NF110-NF118 ---
+  engineAddressMissing: def('NF110', 'An engine has neither host nor context, or both.'),
+  engineHostInvalid: def('NF111', 'An engine host is not a unix://, tcp:// or ssh:// address.'),
+  engineTlsMisplaced: def(
+    'NF112',
+    'tls is given for an engine not reached by tcp:// (a unix or ssh host, or a docker context), or a client certificate without its key.',
+  ),
+  containerEnginesMissing: def(
+    'NF113',
+    'A container has no engines: in a spec that declares several engines.',
+  ),
+  networkNotOnEngine: def(
+    'NF114',
+    'A container is attached to a network that does not exist on one of its engines.',
+  ),
+  layer2WithoutEngineRanges: def(
+    'NF115',
+    'A macvlan or ipvlan network on several engines (one layer-2 segment) lacks an ip_range of its own on each engine.',
+  ),
+  layer2RangesOverlap: def(
+    'NF116',
+    'The per-engine ip_ranges of a macvlan or ipvlan network on several engines overlap, or one engine gives two ip_ranges or gateways in one subnet.',
+  ),
+  layer2AddressCollision: def(
+    'NF117',
+    "A static address or gateway of a macvlan or ipvlan network on several engines collides across engines: inside another engine's ip_range, another engine's gateway, or the same address on several engines.",
+  ),
+  emptyEngineList: def('NF118', 'An engines: list or map names no engine.'),
 } as const satisfies Record<string, CodeDefinition>;
 
 export type CodeName = keyof typeof CODES;

@@ -18,6 +18,11 @@ export interface SpecSource {
 export interface CompileOptions {
   /** The project when the spec sets none; default: the first file's directory name. */
   defaultProject?: string;
+  /**
+   * The directory the spec files' names are relative to (loadSpec: the working directory). File
+   * names inside the spec (an engine's TLS files) are then made absolute.
+   */
+  baseDir?: string;
 }
 
 /**
@@ -73,7 +78,15 @@ export function compileSpec(sources: readonly SpecSource[], options: CompileOpti
     ...checkSemantics(spec, merged.source, { project, projectFromSpec: spec.project !== undefined }),
   );
   if (diagnostics.some((d) => d.severity === 'error')) return toResult(diagnostics, undefined, files);
-  return toResult(diagnostics, normalizeSpec(spec, { project, source: merged.source }), files);
+  const normalizeOptions = { project, source: merged.source };
+  return toResult(
+    diagnostics,
+    normalizeSpec(
+      spec,
+      options.baseDir === undefined ? normalizeOptions : { ...normalizeOptions, baseDir: options.baseDir },
+    ),
+    files,
+  );
 }
 
 /**

@@ -1,21 +1,25 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadCompose, mayBeCompose, type Environment } from '../compose/load.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
 import { compileSpec, projectFromPath, toResult, type SpecSource, type ValidationResult } from './compile.js';
 import { diagnosticAt } from './diagnose.js';
 import { MAX_SPEC_BYTES } from './parse.js';
+import { describeReadProblem, readBounded } from './read-input.js';
 
 export const DEFAULT_SPEC_FILE = 'netform.yaml';
 
 export interface LoadOptions {
   /** Relative file names are resolved against this; default: process.cwd(). */
   cwd?: string;
+  /** The environment a Compose file's `${VAR}` are substituted from (docs/compose.md); default: none. */
+  env?: Environment;
 }
 
 /**
  * Reads the spec files (default `netform.yaml`) and compiles them. A missing or unreadable file,
- * a file that is too large or not UTF-8, is an error diagnostic, not an exception. Diagnostics
+ * a file that is too large or not UTF-8, is an error diagnostic, not an exception. A FIFO, pipe
+ * or device is read as a stream bounded like a file (src/spec/read-input.ts). Diagnostics
  * name files as the caller wrote them.
  */
 export async function loadSpec(
@@ -32,8 +36,12 @@ export async function loadSpec(
     else sources.push(result);
   }
   if (diagnostics.length > 0) return toResult(diagnostics, undefined, [...names]);
+  if (mayBeCompose(sources[0]!.text)) {
+    const compose = await loadCompose(sources, { cwd, env: options.env });
+    if (compose) return compose;
+  }
   const first = resolve(cwd, names[0]!);
-  return compileSpec(sources, { defaultProject: projectFromPath(first) });
+  return compileSpec(sources, { defaultProject: projectFromPath(first), baseDir: cwd });
 }
 
 async function readSpecFile(name: string, path: string): Promise<SpecSource | { diagnostic: Diagnostic }> {
@@ -43,21 +51,16 @@ async function readSpecFile(name: string, path: string): Promise<SpecSource | { 
   });
   let bytes: Buffer;
   try {
-    const info = await stat(path);
-    if (info.isDirectory())
-      return unreadable(
-        `${name} is a directory, not a spec file`,
-        `pass the file inside it, e.g. -f ${name}/netform.yaml`,
-      );
-    if (info.size > MAX_SPEC_BYTES) {
-      return {
-        diagnostic: diagnosticAt(CODES.fileTooLarge, [], at, {
-          message: `the file is ${(info.size / 1024 / 1024).toFixed(1)} MiB; netform reads spec files up to ${MAX_SPEC_BYTES / 1024 / 1024} MiB`,
-          hint: 'check that this is the right file',
-        }),
-      };
+    const read = await readBounded(path, { maxBytes: MAX_SPEC_BYTES });
+    if (!read.ok) {
+      const { message, hint } = describeReadProblem(name, read, MAX_SPEC_BYTES, 'spec file');
+      if (read.problem === 'directory')
+        return unreadable(message, `pass the file inside it, e.g. -f ${name}/netform.yaml`);
+      if (read.problem === 'too-large')
+        return { diagnostic: diagnosticAt(CODES.fileTooLarge, [], at, { message, hint }) };
+      return unreadable(message, hint);
     }
-    bytes = await readFile(path);
+    bytes = read.bytes;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {

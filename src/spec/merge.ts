@@ -14,8 +14,9 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 /**
  * Merges spec files in order, as Compose merges its files: mappings key by key, recursively;
  * anything else (scalars, lists, null) in a later file replaces what earlier files had. A
- * container's `networks` in list form is read as a map of empty entries when the other file
- * uses the map form, so `[a, b]` and `{a: {aliases: [x]}}` merge. Positions follow the values.
+ * container's (or selector rule's) `networks` in list form is read as a map of empty entries when
+ * the other file uses the map form, so `[a, b]` and `{a: {aliases: [x]}}` merge. Positions follow
+ * the values.
  */
 export function mergeSpecs(files: readonly ParsedSpecFile[]): MergedSpec {
   const [first, ...rest] = files;
@@ -69,8 +70,9 @@ function mergeNode(
   return { value, source: { ...baseSource, children } };
 }
 
+/** A container's or a selector rule's `networks` (the two take the same forms). */
 const isContainerNetworks = (path: SpecPath): boolean =>
-  path.length === 3 && path[0] === 'containers' && path[2] === 'networks';
+  path.length === 3 && (path[0] === 'containers' || path[0] === 'selectors') && path[2] === 'networks';
 
 function listToMap(list: unknown[], source: SourceNode): { value: unknown; source: SourceNode } {
   if (!list.every((item) => typeof item === 'string')) return { value: list, source };

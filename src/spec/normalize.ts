@@ -4,12 +4,15 @@ import type {
   DesiredContainer,
   DesiredIpamPool,
   DesiredNetwork,
+  DesiredSelector,
   DesiredState,
   EndpointSettings,
+  SelectorAttachment,
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import { INTERFACE_NAME_OPTION } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
+import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
@@ -63,7 +66,12 @@ const sortedUnique = (items: string[]): string[] => [...new Set(items)].sort();
  */
 export function normalizeSpec(
   spec: NetformSpec,
-  options: { project: string; source?: SourceNode },
+  options: {
+    project: string;
+    source?: SourceNode;
+    /** The directory relative spec file names were given from: TLS file names become absolute. */
+    baseDir?: string;
+  },
 ): DesiredState {
   const { source } = options;
   const strings = (
@@ -127,6 +135,7 @@ export function normalizeSpec(
     };
     if (network.scope !== undefined) result.scope = network.scope;
     if (source) result.source = keyPosition(source, path);
+    if (key !== name) result.specKey = key;
     setOwn(networks, name, result);
   }
 
@@ -145,7 +154,63 @@ export function normalizeSpec(
     }
     setOwn(containers, name, container);
   }
-  return { project: options.project, networks, containers };
+
+  // --- Several engines (docs/spec.md#engines) ---
+  const engines = normalizeEngines(spec, source, options.baseDir);
+  const engineList = engines ? Object.keys(engines) : undefined;
+  for (const [key, declared] of Object.entries(spec.networks ?? {})) {
+    const network = networks[dockerNames.get(key)!];
+    const placed = normalizeNetworkEngines(declared?.engines, ['networks', key, 'engines'], {
+      strings,
+      labels: labelsOf,
+    });
+    if (network && placed) network.engines = placed;
+  }
+  for (const [name, declared] of Object.entries(spec.containers ?? {})) {
+    const on = normalizeContainerEngines(declared?.engines, engineList);
+    if (on && containers[name]) containers[name].engines = on;
+  }
+  const desired: DesiredState = { project: options.project, networks, containers };
+  const selectors = normalizeSelectors(spec, dockerNames, strings, source);
+  if (selectors) desired.selectors = selectors;
+  if (engines) desired.engines = engines;
+  return desired;
+}
+
+/** The rules under `selectors:`, attachments keyed by Docker network name as a container's are. */
+function normalizeSelectors(
+  spec: NetformSpec,
+  dockerNames: ReadonlyMap<string, string>,
+  strings: (
+    map: Record<string, string | number | boolean> | undefined,
+    path: SpecPath,
+  ) => Record<string, string>,
+  source: SourceNode | undefined,
+): Record<string, DesiredSelector> | undefined {
+  const rules = Object.entries(spec.selectors ?? {});
+  if (rules.length === 0) return undefined;
+  const selectors: Record<string, DesiredSelector> = {};
+  for (const [name, rule] of rules) {
+    const path = ['selectors', name];
+    const selector: DesiredSelector = {
+      name,
+      matchLabels: strings(rule.match.labels, [...path, 'match', 'labels']),
+      attachments: {},
+    };
+    if (rule.engines !== undefined) selector.engines = rule.engines;
+    if (source) selector.source = keyPosition(source, path);
+    for (const { network: networkKey, endpoint, segment } of attachmentsOf(rule.networks)) {
+      const network = dockerNames.get(networkKey);
+      if (network === undefined) continue;
+      const where = [...path, 'networks', segment];
+      const settings = endpointSettings(endpoint, strings(endpoint.driver_opts, [...where, 'driver_opts']));
+      const attachment: SelectorAttachment = { network, ...settings };
+      if (source) attachment.source = keyPosition(source, where);
+      setOwn(selector.attachments, network, attachment);
+    }
+    setOwn(selectors, name, selector);
+  }
+  return selectors;
 }
 
 /** A network's own settings with the spec's defaults filled in: the one place they are stated. */

@@ -1,14 +1,16 @@
+import { composeEngineChecks } from '../compose/online.js';
 import { overlaps, parseCidr, type Cidr } from '../core/cidr.js';
 import { isManagedBy } from '../core/ownership.js';
+import { expandSelectors } from '../core/selectors.js';
 import {
   compareApiVersions,
-  ENDPOINT_API_GATES,
+  endpointGates,
   NETWORK_API_GATES,
   OLDEST_API_VERSION,
   unsupportedKeys,
   type UnsupportedKey,
 } from '../model/api-versions.js';
-import type { DesiredNetwork, DesiredState } from '../model/desired.js';
+import type { DesiredNetwork, DesiredState, EndpointSettings } from '../model/desired.js';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import type { ObservedNetwork, ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
@@ -41,12 +43,16 @@ export function checkAgainstEngine(
       }),
     );
   }
-  const others = observed.networks.filter((n) => !isManagedBy(n, spec.project));
+  // A Compose project's networks are matched by name alone (below): Compose reuses or recreates
+  // exactly the networks of the names it would create (docs/compose.md).
+  const others = spec.compose
+    ? observed.networks
+    : observed.networks.filter((n) => !isManagedBy(n, spec.project));
   const existingNames = new Set(observed.networks.map((n) => n.name));
 
   for (const network of Object.values(spec.networks)) {
     if (scope.networks && !scope.networks.has(network.name)) continue;
-    const path = ['networks', network.name];
+    const path = ['networks', network.specKey ?? network.name];
     if (network.external) {
       if (!existingNames.has(network.name)) {
         diagnostics.push(
@@ -80,7 +86,7 @@ export function checkAgainstEngine(
     checkIngress(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
-  return diagnostics;
+  return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
 }
 
 /**
@@ -117,7 +123,9 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
       attachments.add(attachmentKey(action.container, action.network));
     }
   }
-  const found = checkAgainstEngine(spec, observed, { networks, attachments }).filter(
+  // Selector-matched containers are checked as the listed ones the plan treats them as.
+  const { desired } = expandSelectors(spec, observed);
+  const found = checkAgainstEngine(desired, observed, { networks, attachments }).filter(
     (d) => d.code !== CODES.engineExternalMissing.code,
   );
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
@@ -126,7 +134,8 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
 /**
  * Endpoint settings the negotiated API cannot carry: older engines accept the field and ignore it
  * (a MAC on connect before API 1.54), so apply would report success and never converge. The keys
- * and versions are the table in src/model/api-versions.ts.
+ * and versions are the table in src/model/api-versions.ts, by how the endpoint reaches the
+ * engine: netform connects it; Compose creates the container with it (docs/compose.md).
  */
 function checkEndpointFields(
   spec: DesiredState,
@@ -134,19 +143,71 @@ function checkEndpointFields(
   out: Diagnostic[],
   only: ReadonlySet<string> | undefined,
 ): void {
+  const compose = spec.compose;
+  for (const { owner, container, attachment, path } of endpointEntries(spec, only)) {
+    const delivery = !compose
+      ? 'connect'
+      : compose.primaryNetworks[container ?? ''] === attachment.network
+        ? 'primary'
+        : 'create';
+    const network = compose?.networkKeys[attachment.network] ?? attachment.network;
+    reportUnsupported(
+      unsupportedKeys(endpointGates(delivery), attachment, apiVersion),
+      `of ${owner} on ${network}`,
+      path,
+      attachment.source,
+      apiVersion,
+      out,
+      compose !== undefined,
+    );
+  }
+}
+
+/**
+ * The endpoints checkEndpointFields looks at: each container's attachments (with `only`, those a
+ * plan connects, selector-matched containers included), and without `only` (validate) each
+ * selector rule's own, which apply to containers present and future.
+ */
+function endpointEntries(
+  spec: DesiredState,
+  only: ReadonlySet<string> | undefined,
+): {
+  owner: string;
+  /** The container's name; absent for a selector's own entry. */
+  container?: string;
+  attachment: EndpointSettings & { network: string; source?: SourcePosition };
+  path: string[];
+}[] {
+  const entries = [];
   for (const container of Object.values(spec.containers)) {
     for (const attachment of Object.values(container.attachments)) {
       if (only && !only.has(attachmentKey(container.name, attachment.network))) continue;
-      reportUnsupported(
-        unsupportedKeys(ENDPOINT_API_GATES, attachment, apiVersion),
-        `of container ${container.name} on ${attachment.network}`,
-        ['containers', container.name, 'networks', attachment.network],
-        attachment.source,
-        apiVersion,
-        out,
-      );
+      const rule = attachment.origin?.listed === false ? attachment.origin.selectors[0] : undefined;
+      entries.push({
+        owner:
+          rule === undefined
+            ? `${spec.compose ? 'service' : 'container'} ${container.name}`
+            : `container ${container.name} (selectors.${rule})`,
+        container: container.name,
+        attachment,
+        path:
+          rule === undefined
+            ? ['containers', container.name, 'networks', attachment.network]
+            : ['selectors', rule, 'networks', attachment.network],
+      });
     }
   }
+  if (only) return entries;
+  for (const selector of Object.values(spec.selectors ?? {})) {
+    for (const attachment of Object.values(selector.attachments)) {
+      entries.push({
+        owner: `selector ${selector.name}`,
+        attachment,
+        path: ['selectors', selector.name, 'networks', attachment.network],
+      });
+    }
+  }
+  return entries;
 }
 
 function reportUnsupported(
@@ -156,19 +217,16 @@ function reportUnsupported(
   source: SourcePosition | undefined,
   apiVersion: string,
   out: Diagnostic[],
+  compose = false,
 ): void {
-  for (const { key, value, minimum, release } of found) {
+  for (const unsupported of found) {
+    const { value, minimum, release } = unsupported;
+    const key = compose ? (unsupported.composeKey ?? unsupported.key) : unsupported.key;
     out.push(
-      // A driver option's key has dots of its own: `driver_opts` and the option are two segments.
-      diagnosticAt(
-        CODES.engineEndpointFieldUnsupported,
-        [...path, ...key.split(/(?<=^driver_opts)\./)],
-        source,
-        {
-          message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
-          hint: `remove ${key} from the spec, or upgrade the engine`,
-        },
-      ),
+      diagnosticAt(CODES.engineEndpointFieldUnsupported, [...path, ...unsupported.path], source, {
+        message: `${key} ${value} ${where} needs Engine API ${minimum} (${release}); this engine speaks API ${apiVersion} and would ignore it`,
+        hint: `remove ${key} from the ${compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
+      }),
     );
   }
 }

@@ -8,6 +8,7 @@ import {
   isSeq,
   type Document,
   type Node,
+  type ScalarTag,
 } from 'yaml';
 import type { CST } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
@@ -93,7 +94,16 @@ export function parseSpecText(file: string, text: string): ParseResult {
   };
   const documents: Document.Parsed[] = [];
   // uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
-  const composer = new Composer({ uniqueKeys: false, merge: true, prettyErrors: false, version: '1.2' });
+  const composer = new Composer({
+    uniqueKeys: false,
+    merge: true,
+    prettyErrors: false,
+    version: '1.2',
+    // !!timestamp, !!binary, !!set … would become a Date, bytes or a Set, which the schema could
+    // only call "not a mapping": unresolved instead, so NF044 says the tag is ignored.
+    resolveKnownTags: false,
+    customTags: EXPLICIT_NUMBER_TAGS,
+  });
   for (const document of composer.compose(checkedTokens())) {
     documents.push(document);
     if (documents.length > 1) break; // one more than allowed is all the error needs
@@ -126,15 +136,17 @@ export function parseSpecText(file: string, text: string): ParseResult {
           message: duplicate ? 'this key appears twice in the same mapping' : yamlMessage(error.message),
           hint: duplicate
             ? 'remove one of the two'
-            : 'check the indentation, quotes and brackets on this line and the one before',
+            : error.code === 'TAG_RESOLVE_FAILED'
+              ? 'write a value of that type, or drop the tag'
+              : 'check the indentation, quotes and brackets on this line and the one before',
         }),
       );
     }
     for (const warning of document.warnings) {
       diagnostics.push(
         diagnosticAt(CODES.yamlWarning, [], position(warning.pos[0]), {
-          message: yamlMessage(warning.message),
-          hint: 'netform reads plain YAML: custom tags are ignored and the value is taken as written',
+          message: yamlWarningMessage(warning.message),
+          hint: 'netform reads plain YAML: the tag is ignored and the value is taken as written',
           severity: 'warning',
         }),
       );
@@ -199,6 +211,45 @@ export function parseSpecText(file: string, text: string): ParseResult {
     parsed: { file, value: value as Record<string, unknown>, source: tree },
     diagnostics,
   };
+}
+
+/** yaml's warnings in netform's words: `Unresolved tag: tag:yaml.org,2002:timestamp` names the tag as written. */
+function yamlWarningMessage(message: string): string {
+  const text = yamlMessage(message);
+  const unresolved = /^Unresolved tag: (.*)$/.exec(text);
+  if (!unresolved) return text;
+  const tag = unresolved[1]!.replace(/^tag:yaml\.org,2002:/, '!!');
+  return `the tag ${tag} is not one netform reads`;
+}
+
+/**
+ * YAML 1.2's explicit !!float and !!int on any number (`!!float 1` is the float 1.0), which the
+ * core schema resolves only for values already written in that form. Not default tags, so
+ * untagged scalars resolve as before. A value that is not a number is an error (NF004).
+ */
+const EXPLICIT_NUMBER_TAGS: ScalarTag[] = [
+  {
+    tag: 'tag:yaml.org,2002:float',
+    resolve: (text, onError) => {
+      const value = yamlFloat(text);
+      if (value === undefined) onError(`!!float ${text} is not a number`);
+      return value ?? text;
+    },
+  },
+  {
+    tag: 'tag:yaml.org,2002:int',
+    resolve: (text, onError) => {
+      const value = /^[-+]?(0|[1-9][0-9]*)$/.test(text) ? Number(text) : undefined;
+      if (value === undefined) onError(`!!int ${text} is not a whole number`);
+      return value ?? text;
+    },
+  },
+];
+
+function yamlFloat(text: string): number | undefined {
+  if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  if (/^\.(nan|NaN|NAN)$/.test(text)) return NaN;
+  return /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text) ? Number(text) : undefined;
 }
 
 function yamlMessage(message: string): string {
@@ -272,6 +323,8 @@ function sourceTree(
   const build = (node: Node, keyOffset: number | undefined): SourceNode => {
     const result: SourceNode = { file, valueOffset: node.range?.[0] ?? 0 };
     if (keyOffset !== undefined) result.keyOffset = keyOffset;
+    if (node.tag !== undefined && node.tag.startsWith('!') && !node.tag.startsWith('!!'))
+      result.tag = node.tag;
     if (isScalar(node)) {
       if (typeof node.value !== 'string' && typeof node.source === 'string') result.raw = node.source;
     } else if (isMap(node)) {

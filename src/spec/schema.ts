@@ -43,7 +43,14 @@ export function checkStructure(
 /** Entries whose removal would cause false "not declared" reports: emptied (null) instead. */
 const isEntry = (path: SpecPath): boolean =>
   (path.length === 2 && (path[0] === 'networks' || path[0] === 'containers')) ||
-  (path.length === 4 && path[0] === 'containers' && path[2] === 'networks' && typeof path[3] === 'string');
+  (path.length === 4 && path[0] === 'containers' && path[2] === 'networks' && typeof path[3] === 'string') ||
+  // Several engines: an engine, or a network's settings on one (docs/spec.md#engines).
+  (path.length === 2 && path[0] === 'engines') ||
+  (path.length === 4 && path[0] === 'networks' && path[2] === 'engines' && typeof path[3] === 'string');
+
+/** A container's wrong `engines:` is read as `all`, so "engines: is missing" is not reported too. */
+const isContainerEngines = (path: SpecPath): boolean =>
+  path.length === 3 && path[0] === 'containers' && path[2] === 'engines';
 
 /**
  * A copy of `value` without the parts ajv rejected: unknown keys removed, wrongly typed values
@@ -66,6 +73,7 @@ function pruneInvalid(value: unknown, errors: ErrorObject[]): unknown {
     if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
     const key = path[path.length - 1] as string;
     if (isEntry(path)) setOwn(parent as Record<string, unknown>, key, null);
+    else if (isContainerEngines(path)) setOwn(parent as Record<string, unknown>, key, 'all');
     else delete (parent as Record<string, unknown>)[key];
   }
   return copy;
@@ -201,6 +209,8 @@ function reportError(error: ErrorObject, root: unknown, sink: DiagnosticSink): v
     case 'not': {
       const shorthand = /\/dependencies\/([a-z_]+)\/not$/.exec(error.schemaPath)?.[1];
       if (shorthand) {
+        // `subnet:` or `ipam:` left empty combines nothing: its own type error says what is wrong.
+        if (valueAt(value, [shorthand]) === null || valueAt(value, ['ipam']) === null) return;
         sink.atKey(CODES.shorthandWithIpam, [...path, shorthand], {
           message: `${shorthand} cannot be combined with ipam`,
           hint: `move ${shorthand} into an entry of ipam.config, or drop ipam and use the shorthand only`,

@@ -18,6 +18,8 @@ export interface SourceNode {
   valueOffset: number;
   /** The scalar as written, for plain non-string scalars (`0x10`, `5.0`, `yes`...). */
   raw?: string;
+  /** An explicit YAML tag (`!reset`, `!override`: Compose's merge tags, see docs/compose.md). */
+  tag?: string;
   children?: Map<string, SourceNode>;
 }
 

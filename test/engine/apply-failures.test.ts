@@ -59,9 +59,11 @@ describe('applyFailures', () => {
     c1 = await scope.createContainer('c1');
     c2 = await scope.createContainer('c2');
     c4 = await scope.createContainer('c4', { start: false });
-    // In another container's network namespace: the engine refuses to connect it anywhere, which
-    // only the daemon knows (it has no endpoint the plan could see). Named to sort before c2.
-    isolated = await scope.createContainer('a-shared', { network: `container:${c2}` });
+    // Listed below with a static IPv6 address on an external IPv4-only network: the engine
+    // refuses the connect, which the plan does not foresee (an external network's addressing is
+    // not the spec's). A container in another's network namespace, used here before, is an NF210
+    // plan error now that the container list's HostConfig.NetworkMode is read.
+    isolated = await scope.createContainer('a-v6');
   });
 
   it('applies a saved plan, and refuses a stale one saying what changed', async () => {
@@ -134,11 +136,13 @@ describe('applyFailures', () => {
 
   it('stops at a failure: in-flight work finishes, nothing new starts, and the report says what was done, failed and not attempted', async () => {
     // `gone` is managed and will be dropped (remove phase); c4 is on n1 and will be dropped
-    // (disconnect phase); the isolated container cannot be connected (connect phase fails).
+    // (disconnect phase); the isolated container cannot be connected (connect phase fails). The
+    // external network sorts before n1, so its connect is the first of the phase.
+    const external = await scope.createNetwork('a-ext', ['--subnet', scope.subnet(2).v4]);
     const spec = await writeSpec({
-      networks: { [n1]: { subnet: s.v4 } },
+      networks: { [n1]: { subnet: s.v4 }, [external]: { external: true } },
       containers: {
-        [isolated]: { networks: [n1] },
+        [isolated]: { networks: { [external]: { ipv6_address: scope.subnet(2).v6.replace('/64', '5') } } },
         [c2]: { networks: [n1] },
         [c4]: { networks: {} },
       },
@@ -149,7 +153,7 @@ describe('applyFailures', () => {
     const line = (status: string, description: string) =>
       lines.find((l) => l.includes(status) && l.includes(description));
     expect(line('done', `disconnect ${c4} from ${n1}`), result.stdout + result.stderr).toBeDefined();
-    expect(line('FAILED', `connect ${isolated} to ${n1}`)).toMatch(/sharing network namespace/);
+    expect(line('FAILED', `connect ${isolated} to ${external}`)).toMatch(/user configured subnets/);
     expect(line('not attempted', `connect ${c2} to ${n1}`)).toBeDefined();
     expect(line('not attempted', `remove network ${gone}`)).toBeDefined();
     expect(result.stdout).toMatch(/Apply failed: 1 done, 1 failed, 2 not attempted/);
@@ -166,7 +170,7 @@ describe('applyFailures', () => {
       'not-attempted',
       'not-attempted',
     ]);
-    expect(parsed.execution.actions[0]?.error).toMatch(/sharing network namespace/);
+    expect(parsed.execution.actions[0]?.error).toMatch(/user configured subnets/);
 
     // The fix: leave it out of the spec.
     const fixedSpec = await writeSpec({
@@ -176,9 +180,11 @@ describe('applyFailures', () => {
     const fixed = await runCli(['apply', '-f', fixedSpec, '--auto-approve']);
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
     expect(fixed.stdout).toMatch(/Verified/);
-    expect(Object.keys(await networksOf(isolated))).toEqual([]);
+    expect(Object.keys(await networksOf(isolated))).not.toContain(external);
     expect(Object.keys(await networksOf(c2))).toContain(n1);
     expect(await networkExists(gone)).toBe(false);
+    // Its subnet is the next test's.
+    await dockerOk(['network', 'rm', external]);
   });
 
   it('stops cleanly on SIGINT: in-flight work finishes, the rest is reported not attempted, the lock is released', async () => {

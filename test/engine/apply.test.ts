@@ -1,13 +1,17 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, EngineScope } from '../support/engine.js';
+import { docker, dockerInspect, EngineScope, run } from '../support/engine.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../support/inspect.js';
 
+const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.apply);
 const project = scope.name('p');
 let dir: string;
@@ -180,4 +184,95 @@ describe('apply', () => {
     expect(await networkExists(n2)).toBe(true);
     expect(await networkExists(unmanaged)).toBe(true);
   });
+});
+
+/**
+ * Every way out of a session releases the lock (docs/apply.md, "Stopping"): a SIGTERM or SIGINT
+ * while the confirmation prompt waits (on a pty from util-linux's `script`), and one after the
+ * lock is taken but before execution starts (the engine's network lists delayed by the fault
+ * proxy, so that moment lasts seconds). Each used to kill the process with the lock left behind.
+ */
+describe('a signal before execution', () => {
+  const sigProject = scope.name('sig');
+  const net = scope.name('sig-net');
+  let proxy: FaultProxy;
+  let spec: string;
+  const lease = async (): Promise<string> =>
+    (await docker(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${sigProject}`])).stdout.trim();
+
+  beforeAll(async () => {
+    spec = join(dir, 'signals.yaml');
+    await writeFile(
+      spec,
+      stringify({ version: 1, project: sigProject, networks: { [net]: { subnet: scope.subnet(4).v4 } } }),
+    );
+    proxy = await FaultProxy.start();
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    '%s at the confirmation prompt ends the run with the lock released',
+    async (signal, exitCode) => {
+      // `exec` so the pty's child is node itself, the process the signal is meant for.
+      const command = `exec ${process.execPath} ${BIN} apply -f ${spec}`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let output = '';
+      const prompted = new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('[y/N]')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await prompted;
+      expect(await lease()).not.toBe('');
+      const node = (await run('pgrep', ['-P', String(child.pid)])).stdout.trim();
+      expect(node).toMatch(/^\d+$/);
+      process.kill(Number(node), signal);
+      expect(await exited, output).toBe(exitCode);
+      expect(output).toContain('apply interrupted before it started; nothing was changed');
+      expect(await lease()).toBe('');
+      expect(await networkExists(net)).toBe(false);
+    },
+  );
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    '%s after the lock is taken and before execution releases the lock',
+    async (signal, exitCode) => {
+      proxy.clearRules();
+      proxy.addRule({ method: 'GET', path: /^\/networks$/, action: 'delay', delayMs: 1500, times: Infinity });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
+        },
+      );
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.stderr.on('data', (chunk: Buffer) => {
+        const before = stderr;
+        stderr += chunk.toString();
+        if (!before.includes('lock acquired') && stderr.includes('lock acquired')) child.kill(signal);
+      });
+      expect(await exited, stderr).toBe(exitCode);
+      proxy.clearRules();
+      expect(stderr).toMatch(/Stopping: nothing was sent to the engine; releasing the lock/);
+      expect(stderr).toMatch(/interrupted before (planning|it started); nothing was changed/);
+      expect(await lease()).toBe('');
+      expect(await networkExists(net)).toBe(false);
+    },
+  );
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { compareApiVersions } from '../../src/model/api-versions.js';
-import { BLOCKS } from '../support/blocks.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
 import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../support/inspect.js';
@@ -16,7 +16,7 @@ import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../suppo
  * 1.48 and later, refused before anything runs before it; `priority` (the connection order),
  * netform's own, on every engine; and what netform says where an engine's own words mislead.
  */
-const scope = new EngineScope(inject('runId'), BLOCKS.engineVersions, 'v');
+const scope = new EngineScope(inject('runId'), SHARED_BLOCKS.engineVersions);
 const project = scope.name('p');
 let dir: string;
 let api: string;

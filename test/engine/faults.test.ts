@@ -175,7 +175,7 @@ describe('faults', () => {
     aLabels = { gen: '2' };
     const spec = await everyoneOn([a]);
     const before = await Promise.all(containers.map(networksOf));
-    proxy.addRule({ method: 'POST', path: /^\/networks\/create$/, action: 'error500', after: 1 });
+    proxy.addRule({ method: 'POST', path: /^\/networks\/create$/, action: 'error500', after: 2 }); // after the lock lease and the replace's restore point
     const failed = await viaProxy(['apply', '-f', spec, '--auto-approve']);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(

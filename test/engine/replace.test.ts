@@ -1,14 +1,18 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
+const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.replace);
 const project = scope.name('p');
 let dir: string;
@@ -182,5 +186,146 @@ describe('replace', () => {
       ipv6: undefined,
       linkLocal: [],
     });
+  });
+});
+
+/**
+ * A replace interrupted for good (docs/apply.md, "Interrupted replaces"): the process dies, or
+ * quits on a second Ctrl-C, after every endpoint was taken off the network and before any was
+ * put back. The engine's answers to the reconnects are held back by the fault proxy, so that
+ * moment lasts as long as the test needs. Containers the spec does not list used to be lost for
+ * good; now the next run restores every endpoint from the restore point the replace wrote.
+ */
+describe('an interrupted replace', () => {
+  const net = scope.name('int');
+  const s = scope.subnet(1);
+  const v4 = (host: number) => `${s.v4Prefix}.${host}`;
+  let proxy: FaultProxy;
+  let declared: string;
+  let undeclared: string;
+  let undeclaredStopped: string;
+  let expected: Record<string, Awaited<ReturnType<typeof kept>>>;
+  const spec = (gen: string) =>
+    writeSpec({
+      networks: { [net]: { subnet: s.v4, labels: { gen } } },
+      containers: { [declared]: { networks: { [net]: { aliases: ['d-a'], ipv4_address: v4(10) } } } },
+    });
+  const restorePoints = async (): Promise<string[]> =>
+    (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.restore=${project}`]))
+      .split('\n')
+      .filter(Boolean);
+  const leases = async (): Promise<string[]> =>
+    (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`]))
+      .split('\n')
+      .filter(Boolean);
+
+  /** Starts a replace through the proxy and resolves once a reconnect hangs: all endpoints are off. */
+  async function replaceUntilReconnect(gen: string) {
+    const file = await spec(gen);
+    const seen = proxy.requests.length;
+    const hung = () => proxy.requests.slice(seen).some((r) => r.outcome === 'hang');
+    proxy.clearRules();
+    proxy.addRule({ method: 'POST', path: /^\/networks\/[^/]+\/connect$/, action: 'hang', times: Infinity });
+    const child = spawn(process.execPath, [BIN, 'apply', '-f', file, '--auto-approve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
+    });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    for (let i = 0; i < 600 && !hung(); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(
+      proxy.requests.some((r) => r.outcome === 'hang'),
+      output.stderr,
+    ).toBe(true);
+    // The window is real: the undeclared containers are off the network now.
+    expect(await kept(undeclared, net)).toBeUndefined();
+    expect(await kept(undeclaredStopped, net)).toBeUndefined();
+    expect(await restorePoints()).toHaveLength(1);
+    return { child, output, exited, file };
+  }
+
+  async function expectEveryEndpointBack(): Promise<void> {
+    for (const c of [declared, undeclared, undeclaredStopped])
+      expect(await kept(c, net), c).toEqual(expected[c]);
+    expect(await restorePoints()).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start();
+    declared = await scope.createContainer('int-declared');
+    undeclared = await scope.createContainer('int-undeclared');
+    undeclaredStopped = await scope.createContainer('int-undeclared-stopped', { start: false });
+    const first = await runCli(['apply', '-f', await spec('1'), '--auto-approve']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await dockerOk([
+      'network',
+      'connect',
+      '--alias',
+      'u-a',
+      '--alias',
+      'u-b',
+      '--ip',
+      v4(20),
+      net,
+      undeclared,
+    ]);
+    await dockerOk(['network', 'connect', '--alias', 'us-a', '--ip', v4(21), net, undeclaredStopped]);
+    expected = {};
+    for (const c of [declared, undeclared, undeclaredStopped]) expected[c] = await kept(c, net);
+    expect(expected[undeclared]).toMatchObject({ aliases: ['u-a', 'u-b'], ipv4: v4(20) });
+    expect(expected[undeclaredStopped]).toMatchObject({ aliases: ['us-a'], ipv4: v4(21) });
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  it('killed with SIGKILL: `netform unlock` restores every endpoint and says so', async () => {
+    const { child, exited, file } = await replaceUntilReconnect('2');
+    child.kill('SIGKILL');
+    await exited;
+    proxy.clearRules();
+    expect(await leases()).toHaveLength(1);
+    // The plan says a restore is pending (the unlisted endpoints are in no action of it).
+    const pending = await runCli(['plan', '-f', file, '--detailed-exitcode']);
+    expect(pending.code, pending.stdout + pending.stderr).toBe(2);
+    expect(pending.stdout).toMatch(
+      new RegExp(`a replace of network ${net} with 3 endpoints was interrupted`),
+    );
+
+    const unlock = await runCli(['unlock', '--project', project, '--auto-approve']);
+    expect(unlock.code, unlock.stdout + unlock.stderr).toBe(0);
+    expect(unlock.stdout).toMatch(
+      new RegExp(`restored 3 endpoints \\(.*\\) of network ${net} onto the new network`),
+    );
+    await expectEveryEndpointBack();
+    expect(await leases()).toEqual([]);
+
+    const plan = await runCli(['plan', '-f', file, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
+  it('quit with a second Ctrl-C: it says what it leaves, releases the lock, and the next apply restores', async () => {
+    const { child, output, exited, file } = await replaceUntilReconnect('3');
+    child.kill('SIGINT');
+    for (let i = 0; i < 200 && !output.stderr.includes('Stopping'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited, output.stderr).toBe(130);
+    expect(output.stderr).toContain(`Quitting at once, leaving in flight: replace network ${net}`);
+    expect(output.stderr).toMatch(
+      /the next `netform apply` \(or `netform unlock`\) puts every endpoint back/,
+    );
+    proxy.clearRules();
+    expect(await leases()).toEqual([]);
+    expect(await restorePoints()).toHaveLength(1);
+
+    const again = await runCli(['apply', '-f', file, '--auto-approve']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`restored 3 endpoints .* of network ${net}`));
+    await expectEveryEndpointBack();
   });
 });

@@ -15,11 +15,31 @@ export const BLOCKS = {
   randomApply: 9,
   destroy: 10,
   examples: 11,
-  // 15 (10.213.120.0/21) is left free for examples/quickstart, which scripts/demo.sh applies.
+  // 15 (10.213.120.0/21): its first two /24s are examples/quickstart's, which scripts/demo.sh
+  // applies; the Compose tests use only its indices 2-7.
   qaPlan: 12,
   library: 13,
   savedPlans: 14,
-  // No block is left: engine-versions shares library's (which uses index 0 only), takes indices
-  // 1-7, and names its resources with its own tag (EngineScope's third argument).
-  engineVersions: 13,
+  compose: 15,
+  // Name prefixes only (ids above 15 take no subnet block): the watch tests take their subnets
+  // from 10.213.240.0/21 (watchSubnet in test/engine/watch-harness.ts).
+  watch: 18,
+  watchImage: 19,
+} as const;
+
+/**
+ * Every block is taken (15 is the demo's): a file that needs few subnets shares the upper half
+ * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
+ */
+export const SHARED_BLOCKS = {
+  // apply-failures.test.ts uses indices 0-2 of block 6.
+  selectors: { id: 16, block: 6, first: 4 },
+  // replace.test.ts uses indices 0 and 1 of block 5.
+  planHonesty: { id: 17, block: 5, first: 2 },
+  // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
+  // engines; fleet-context.test.ts makes no subnet. (Ids 18 and 19 are the watch tests'.)
+  fleet: { id: 20, block: 14, first: 5 },
+  fleetContext: { id: 21, block: 14, first: 5 },
+  // library.test.ts uses index 0 of block 13; engine-versions.test.ts asks for subnet(1) to subnet(7).
+  engineVersions: { id: 22, block: 13, first: 0 },
 } as const;

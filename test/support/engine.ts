@@ -37,18 +37,23 @@ export function run(
 }
 
 /** The docker CLI: the independent read (and the independent way to build state) for engine tests. */
-export function docker(args: string[]): Promise<CommandResult> {
-  return run('docker', args);
+export function docker(args: string[], host?: string): Promise<CommandResult> {
+  return run('docker', host ? ['-H', host, ...args] : args);
 }
 
-export async function dockerOk(args: string[]): Promise<string> {
-  const result = await docker(args);
+/** `host`: another engine than DOCKER_HOST's (the tests of several engines). */
+export async function dockerOk(args: string[], host?: string): Promise<string> {
+  const result = await docker(args, host);
   if (result.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
 
-export async function dockerInspect<T = unknown>(kind: 'network' | 'container', name: string): Promise<T> {
-  const out = await dockerOk([kind, 'inspect', name]);
+export async function dockerInspect<T = unknown>(
+  kind: 'network' | 'container',
+  name: string,
+  host?: string,
+): Promise<T> {
+  const out = await dockerOk([kind, 'inspect', name], host);
   const parsed = JSON.parse(out) as T[];
   if (parsed.length !== 1) throw new Error(`docker ${kind} inspect ${name}: expected one result`);
   return parsed[0] as T;
@@ -112,20 +117,42 @@ export function testSubnet(block: number, index: number): { v4: string; v6: stri
 }
 
 /**
+ * Part of another file's subnet block, for a file that needs few subnets (see
+ * test/support/blocks.ts): subnets `first`, `first + 1`... of `block`, names with its own `id`.
+ */
+export interface SharedBlock {
+  id: number;
+  block: number;
+  first: number;
+}
+
+/**
  * One test file's slice of the engine: a unique name prefix and the run label on everything it
  * makes, and a cleanup that removes all of it (call it from afterAll; it also runs on failure).
  */
 export class EngineScope {
   readonly prefix: string;
   readonly label: string;
+  /** The number in the scope's names: its block, or a shared slice's own id. */
+  readonly block: number;
+  private readonly subnets: { block: number; first: number };
+
+  /** The engine, when not DOCKER_HOST's (the tests of several engines). */
+  readonly host: string | undefined;
 
   constructor(
     readonly runId: string,
-    readonly block: number,
-    /** Tells apart the names of two files that share a block (each on its own subnet indices). */
-    tag = '',
+    slot: number | SharedBlock,
+    options: {
+      /** The engine, when not DOCKER_HOST's (the tests of several engines). */
+      host?: string;
+    } = {},
   ) {
-    this.prefix = `nft-${runId}-b${block}${tag}-`;
+    const { id, block, first } = typeof slot === 'number' ? { id: slot, block: slot, first: 0 } : slot;
+    this.block = id;
+    this.subnets = { block, first };
+    this.host = options.host;
+    this.prefix = `nft-${runId}-b${id}-`;
     this.label = `${RUN_LABEL}=${runId}`;
   }
 
@@ -134,13 +161,13 @@ export class EngineScope {
   }
 
   subnet(index: number): { v4: string; v6: string; v4Prefix: string } {
-    return testSubnet(this.block, index);
+    return testSubnet(this.subnets.block, this.subnets.first + index);
   }
 
   /** `docker network create` with the scope's label; returns the full name. */
   async createNetwork(local: string, args: string[] = []): Promise<string> {
     const name = this.name(local);
-    await dockerOk(['network', 'create', '--label', this.label, ...args, name]);
+    await dockerOk(['network', 'create', '--label', this.label, ...args, name], this.host);
     return name;
   }
 
@@ -155,12 +182,15 @@ export class EngineScope {
     const name = this.name(local);
     const args = ['--name', name, '--label', this.label, ...(options.args ?? [])];
     if (options.network) args.push('--network', options.network);
-    await dockerOk([
-      options.start === false ? 'create' : 'run',
-      ...(options.start === false ? [] : ['-d']),
-      ...args,
-      TEST_IMAGE,
-    ]);
+    await dockerOk(
+      [
+        options.start === false ? 'create' : 'run',
+        ...(options.start === false ? [] : ['-d']),
+        ...args,
+        TEST_IMAGE,
+      ],
+      this.host,
+    );
     return name;
   }
 
@@ -172,7 +202,7 @@ export class EngineScope {
    */
   async cleanup(): Promise<void> {
     const listed = async (args: string[]): Promise<string[]> =>
-      (await docker(args)).stdout.split('\n').filter((name) => name.startsWith(this.prefix));
+      (await docker(args, this.host)).stdout.split('\n').filter((name) => name.startsWith(this.prefix));
     const containers = await listed([
       'ps',
       '-a',
@@ -181,23 +211,26 @@ export class EngineScope {
       '--format',
       '{{.Names}}',
     ]);
-    if (containers.length > 0) await docker(['rm', '-f', ...containers]);
+    if (containers.length > 0) await docker(['rm', '-f', ...containers], this.host);
     const networks = await listed(['network', 'ls', '--format', '{{.Name}}']);
-    if (networks.length > 0) await docker(['network', 'rm', ...networks]);
+    if (networks.length > 0) await docker(['network', 'rm', ...networks], this.host);
     // Lock leases a killed or failed run left behind for this scope's projects (named with its prefix).
     const leases = (
-      await docker([
-        'network',
-        'ls',
-        '--filter',
-        'label=io.netform.lock',
-        '--format',
-        '{{.ID}} {{.Label "io.netform.lock"}}',
-      ])
+      await docker(
+        [
+          'network',
+          'ls',
+          '--filter',
+          'label=io.netform.lock',
+          '--format',
+          '{{.ID}} {{.Label "io.netform.lock"}}',
+        ],
+        this.host,
+      )
     ).stdout
       .split('\n')
       .filter((line) => line.split(' ')[1]?.startsWith(this.prefix))
       .map((line) => line.split(' ')[0] ?? '');
-    if (leases.length > 0) await docker(['network', 'rm', ...leases]);
+    if (leases.length > 0) await docker(['network', 'rm', ...leases], this.host);
   }
 }

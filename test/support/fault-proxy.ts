@@ -163,6 +163,8 @@ export class FaultProxy {
           return;
         }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Streamed answers (GET /events) send their headers before any body: pass them on at once.
+        res.flushHeaders();
         answer.pipe(res);
       },
     );

@@ -1,14 +1,19 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { ApplyFormat } from '../../apply/report.js';
 import { apply, type ApplySource } from '../../apply/session.js';
 import { parsePlanFile } from '../../core/plan-file.js';
 import { NetformError } from '../../model/errors.js';
-import { runChangeCommand } from '../change-session.js';
+import { runChangeCommand, type ChangeCommandOptions } from '../change-session.js';
 import type { CliContext } from '../context.js';
+import { acrossEngines, addEngineOption, applyAcrossEngines } from '../fleet.js';
 import { loadDesired } from '../load-desired.js';
 import { addChangeSessionOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
+import { describeReadProblem, readBounded } from '../../spec/read-input.js';
+
+/** Plan files of 1,000 networks are a few MiB (docs/plan.md, "Performance"); a FIFO or device stops here. */
+const MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024;
 
 interface ApplyOptions {
   file?: string[];
@@ -20,6 +25,7 @@ interface ApplyOptions {
   target?: string[];
   adopt?: string[];
   strict?: boolean;
+  engine?: string[];
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {
@@ -33,23 +39,29 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('--target <name>', 'limit to this network or container (repeatable)', collect)
     .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error');
-  addChangeSessionOptions(command).action(async (planfile: string | undefined, options: ApplyOptions) => {
-    const format = chosenFormat<ApplyFormat>(options);
-    const source =
-      planfile === undefined ? await specSource(ctx, options) : await savedSource(ctx, planfile, options);
-    const port = await ctx.docker();
-    await runChangeCommand(
-      ctx,
-      {
+  addEngineOption(addChangeSessionOptions(command)).action(
+    async (planfile: string | undefined, options: ApplyOptions) => {
+      const format = chosenFormat<ApplyFormat>(options);
+      const cli: ChangeCommandOptions = {
         command: 'apply',
         autoApprove: options.autoApprove === true,
         format,
         lockTimeoutMs: options.lockTimeout,
         ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
-      },
-      (session) => apply(port, source, session),
-    );
-  });
+      };
+      const source =
+        planfile === undefined ? await specSource(ctx, options) : await savedSource(ctx, planfile, options);
+      if ('desired' in source && acrossEngines(source.desired, options.engine)) {
+        await applyAcrossEngines(ctx, source.desired, options.engine, source.planOptions ?? {}, cli);
+        return;
+      }
+      if (planfile !== undefined && (options.engine?.length ?? 0) > 0) {
+        throw new NetformError('--engine does not go with PLANFILE: a saved plan is for one engine');
+      }
+      const port = await ctx.docker();
+      await runChangeCommand(ctx, cli, (session) => apply(port, source, session));
+    },
+  );
 }
 
 async function specSource(ctx: CliContext, options: ApplyOptions): Promise<ApplySource> {
@@ -70,11 +82,34 @@ async function savedSource(ctx: CliContext, planfile: string, options: ApplyOpti
   }
   let text: string;
   try {
-    text = await readFile(resolve(ctx.io.cwd, planfile), 'utf8');
+    const read = await readBounded(resolve(ctx.io.cwd, planfile), { maxBytes: MAX_PLAN_FILE_BYTES });
+    if (!read.ok) {
+      const { message, hint } = describeReadProblem(planfile, read, MAX_PLAN_FILE_BYTES, 'plan file');
+      throw new NetformError(`cannot read the plan file ${planfile}: ${message}`, { hint });
+    }
+    text = read.bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof NetformError) throw error;
     throw new NetformError(`cannot read the plan file ${planfile}: ${(error as Error).message}`, {
       hint: 'write one with `netform plan --out FILE`',
     });
   }
+  if (looksLikeSpec(text)) {
+    throw new NetformError(`${planfile} is a spec, not a saved plan`, {
+      hint: `did you mean \`netform apply -f ${planfile}\`? (PLANFILE is a plan written by \`netform plan --out\`)`,
+    });
+  }
   return { planFile: parsePlanFile(text, planfile), fileName: planfile };
+}
+
+/** A YAML mapping with the top-level keys of a spec (docs/spec.md), and not a plan's JSON. */
+function looksLikeSpec(text: string): boolean {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: 100 });
+  } catch {
+    return false;
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || 'format' in data) return false;
+  return ['version', 'networks', 'containers'].some((key) => key in data);
 }

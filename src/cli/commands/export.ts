@@ -1,3 +1,4 @@
+import { printable } from '../../core/printable.js';
 import type { Command } from 'commander';
 import { exportSpec, renderExportYaml } from '../../core/export.js';
 import type { CliContext } from '../context.js';
@@ -26,7 +27,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const header =
         `Exported by netform from ${docker.host} (Docker ${observed.engine.version}, API ${observed.engine.apiVersion}).\n` +
         '`netform plan` with this file against the same engine shows no change.';
-      for (const warning of result.warnings) ctx.io.stderr(`warning: ${warning}\n`);
+      for (const warning of result.warnings) ctx.io.stderr(`warning: ${printable(warning)}\n`);
       ctx.io.stdout(renderExportYaml(result, header));
     });
 }

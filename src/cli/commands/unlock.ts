@@ -3,7 +3,7 @@ import { acquireLock, breakLock, describeHolder, findLocks, processLockOwner } f
 import { describeRestore, findRestorePoints, restoreInterruptedReplaces } from '../../apply/restore-point.js';
 import { NetformError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
-import { loadDesired } from '../load-desired.js';
+import { loadDesired, requireOneEngine } from '../load-desired.js';
 import { collect } from '../options.js';
 
 interface UnlockOptions {
@@ -25,7 +25,7 @@ export function registerUnlock(program: Command, ctx: CliContext): void {
     .option('--project <name>', 'the project, instead of reading it from the spec')
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')
     .action(async (options: UnlockOptions) => {
-      const project = options.project ?? (await loadDesired(ctx, options.file)).project;
+      const project = options.project ?? (await specProject(ctx, options.file));
       const port = await ctx.docker();
       const leases = await findLocks(port, project);
       if (leases.length === 0) {
@@ -62,4 +62,12 @@ export function registerUnlock(program: Command, ctx: CliContext): void {
         await lock.release();
       }
     });
+}
+
+/** The spec's project; a spec with engines: needs --host or --context to say which engine. */
+async function specProject(ctx: CliContext, files: string[] | undefined): Promise<string> {
+  const desired = await loadDesired(ctx, files);
+  const { host, context } = ctx.globals();
+  if (host === undefined && context === undefined) requireOneEngine(desired, 'unlock');
+  return desired.project;
 }

@@ -1,4 +1,5 @@
 import { containsAddress, parseAddress, type Address, type Family } from '../../core/cidr.js';
+import { daemonGatewayValue } from '../../core/daemon-gateway.js';
 import type { ContainerSpec, EndpointSpec } from '../../model/spec.generated.js';
 import { closest, distance } from 'fastest-levenshtein';
 import { CODES } from '../codes.js';
@@ -60,7 +61,8 @@ export function checkContainers(
   }
 }
 
-function reportUndeclared(
+/** NF027 at `where`, with a hint when `key` is close to a declared key or is the Docker name of one. */
+export function reportUndeclared(
   key: string,
   where: SpecPath,
   byKey: Map<string, NetworkFacts>,
@@ -123,6 +125,11 @@ function checkEndpoint(
     });
   }
 
+  checkAliases(endpoint, where, sink);
+}
+
+/** NF051 for each alias of `endpoint` that is not a DNS name. */
+export function checkAliases(endpoint: EndpointSpec, where: SpecPath, sink: Sink): void {
   (endpoint.aliases ?? []).forEach((alias, index) => {
     if (!ALIAS_PATTERN.test(alias)) {
       sink.atValue(CODES.invalidAlias, [...where, 'aliases', index], {
@@ -172,6 +179,22 @@ function checkStaticAddress(
     });
     return;
   }
+  if (
+    pool.spec.gateway === undefined &&
+    daemonPicksGateway(network) &&
+    daemonGatewayValue({ subnet: pool.subnet.text, ...(pool.ipRange && { ipRange: pool.ipRange.text }) }) ===
+      address.value
+  ) {
+    const first =
+      pool.ipRange && pool.ipRange.family === family
+        ? `ip_range ${pool.ipRange.text}`
+        : `subnet ${pool.subnet.text}`;
+    sink.atValue(CODES.staticIsReserved, path, {
+      message: `${address.text} is the gateway the daemon picks for network ${network.key} (the first address it can give in ${first}, as the spec gives no gateway): the engine would refuse it (Address already in use)`,
+      hint: `choose another address, or give networks.${network.key} a gateway of its own`,
+    });
+    return;
+  }
   const aux = pool.aux.find((a) => a.address.value === address.value);
   if (aux) {
     sink.atValue(CODES.staticIsReserved, path, {
@@ -205,4 +228,19 @@ function checkStaticAddress(
       hint: 'choose a static address outside the ip_range, so it is free even when other containers start first',
     });
   }
+}
+
+/**
+ * True when the daemon reserves a gateway address of its own choosing on this network: Docker's
+ * default IPAM with the built-in drivers (seen for bridge and macvlan on 20.10 and 28.5); a
+ * plugin's driver or IPAM, and ipvlan in L3 mode (no gateway), decide otherwise.
+ */
+function daemonPicksGateway(network: NetworkFacts): boolean {
+  const ipamDriver = network.spec.ipam?.driver;
+  if (ipamDriver !== undefined && ipamDriver !== 'default' && ipamDriver !== '') return false;
+  if (network.driver === 'ipvlan') {
+    const mode = network.spec.driver_opts?.ipvlan_mode;
+    return mode === undefined || mode === 'l2';
+  }
+  return ['bridge', 'macvlan', 'overlay'].includes(network.driver);
 }

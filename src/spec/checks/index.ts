@@ -6,8 +6,10 @@ import type { SourceNode } from '../source-map.js';
 import { checkContainers } from './containers.js';
 import { checkEngineKeys } from './engine-keys.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
+import { checkEngines } from './engines.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
 import { checkNetworks } from './networks.js';
+import { checkSelectors } from './selectors.js';
 
 export type { CheckContext } from './context.js';
 
@@ -33,5 +35,7 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkOverlaps(networks, sink);
   checkContainers(spec.containers, networks, sink);
   checkEngineKeys(networks, spec.containers, sink);
+  checkSelectors(spec, networks, sink);
+  checkEngines(spec.engines, spec.containers, networks, sink);
   return sink.diagnostics;
 }

@@ -16,6 +16,29 @@ export function checkIpam(networks: readonly NetworkFacts[], sink: Sink): void {
     if (network.external) continue;
     checkShorthandWithoutSubnet(network, sink);
     for (const pool of network.pools) checkPool(network, pool, sink);
+    checkSubnetsPerFamily(network, sink);
+  }
+}
+
+/**
+ * The bridge driver takes one subnet per address family ("bridge driver doesn't support multiple
+ * subnets", Engine 20.10 and 28.5); macvlan, ipvlan and overlay take several (docs/spec.md,
+ * "Subnets per driver"). A plugin driver decides for itself.
+ */
+function checkSubnetsPerFamily(network: NetworkFacts, sink: Sink): void {
+  if (network.driver !== 'bridge') return;
+  const first = new Map<4 | 6, PoolFacts>();
+  for (const pool of network.pools) {
+    if (!pool.subnet) continue;
+    const earlier = first.get(pool.subnet.family);
+    if (!earlier) {
+      first.set(pool.subnet.family, pool);
+      continue;
+    }
+    sink.atValue(CODES.bridgeSeveralSubnets, [...pool.path, 'subnet'], {
+      message: `a second ${familyName(pool.subnet.family)} subnet (${pool.subnet.text}) on bridge network ${network.key}, which already has ${earlier.subnet!.text}: the bridge driver takes one subnet per address family`,
+      hint: 'keep one subnet of each family (widen it if you need more addresses), or use another network for the other subnet',
+    });
   }
 }
 

@@ -4,9 +4,9 @@ import { NAME_PATTERN, type NetworkFacts, type Sink } from './context.js';
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 /** Linux's IFNAMSIZ is 16 bytes including the terminating NUL. */
 const MAX_INTERFACE_NAME = 15;
-const PARENT_DRIVERS = ['macvlan', 'ipvlan'];
+export const PARENT_DRIVERS = ['macvlan', 'ipvlan'];
 /** Built-in drivers that certainly take no parent; a plugin driver might. */
-const NO_PARENT_DRIVERS = ['bridge', 'overlay', 'host', 'null', 'none'];
+export const NO_PARENT_DRIVERS = ['bridge', 'overlay', 'host', 'null', 'none'];
 /** netform's own labels (io.netform.managed, io.netform.project) live here. */
 const RESERVED_LABEL_PREFIX = 'io.netform.';
 
@@ -67,7 +67,8 @@ function checkNames(network: NetworkFacts, byDockerName: Map<string, NetworkFact
 function checkExternal(network: NetworkFacts, sink: Sink): void {
   const { spec } = network;
   for (const key of Object.keys(spec)) {
-    if (key === 'external' || key.startsWith('x-')) continue;
+    // engines: says where it exists (its settings there are checked in engines.ts).
+    if (key === 'external' || key === 'engines' || key.startsWith('x-')) continue;
     if (key === 'name' && typeof spec.external !== 'object') continue;
     if (key === 'exclusive') {
       sink.atKey(CODES.exclusiveExternal, [...network.path, key], {
@@ -105,7 +106,8 @@ function checkParent(network: NetworkFacts, sink: Sink): void {
     });
   }
   if (PARENT_DRIVERS.includes(driver)) {
-    if (!parentPath) {
+    // With a parent given on some engine, engines.ts warns about the engines without one.
+    if (!parentPath && !parentOnSomeEngine(spec)) {
       sink.atKey(CODES.parentMissing, network.path, {
         severity: 'warning',
         message: `${driver} network without a parent interface: Docker creates a dummy one, with no outside connectivity`,
@@ -125,6 +127,14 @@ function checkParent(network: NetworkFacts, sink: Sink): void {
       ? 'remove parent, or set driver: macvlan or ipvlan'
       : 'check that the plugin takes a parent option',
   });
+}
+
+function parentOnSomeEngine(spec: NetworkFacts['spec']): boolean {
+  const engines = spec.engines;
+  if (engines === undefined || Array.isArray(engines)) return false;
+  return Object.values(engines).some(
+    (entry) => entry?.parent !== undefined || entry?.driver_opts?.parent !== undefined,
+  );
 }
 
 function checkBridgeName(network: NetworkFacts, byBridgeName: Map<string, NetworkFacts>, sink: Sink): void {
@@ -156,18 +166,18 @@ function checkBridgeName(network: NetworkFacts, byBridgeName: Map<string, Networ
   }
 }
 
-function checkLabels(network: NetworkFacts, sink: Sink): void {
+export function checkLabels(network: Pick<NetworkFacts, 'spec' | 'path'>, sink: Sink): void {
   const labels = network.spec.labels;
   if (labels === undefined) return;
   const path = [...network.path, 'labels'];
-  const entries: [string, (string | number)[]][] = Array.isArray(labels)
-    ? labels.map((item, index) => [item.split('=')[0] ?? '', [...path, index]])
-    : Object.keys(labels).map((key) => [key, [...path, key]]);
-  for (const [key, where] of entries) {
+  const entries: [string, (string | number)[], string | undefined][] = Array.isArray(labels)
+    ? labels.map((item, index) => [item.split('=')[0] ?? '', [...path, index], item])
+    : Object.keys(labels).map((key) => [key, [...path, key], undefined]);
+  for (const [key, where, item] of entries) {
     if (key === '' || /\s/.test(key)) {
       sink.atValue(CODES.invalidLabel, where, {
         message: `label key ${JSON.stringify(key)} is not valid`,
-        hint: Array.isArray(labels) ? 'write each label as KEY=VALUE' : 'use a non-empty key without spaces',
+        hint: labelHint(key, item),
       });
     } else if (key.startsWith(RESERVED_LABEL_PREFIX)) {
       sink.atKey(CODES.reservedLabel, where, {
@@ -176,4 +186,19 @@ function checkLabels(network: NetworkFacts, sink: Sink): void {
       });
     }
   }
+}
+
+/** What to write instead of an invalid label key; `item` is the list form's `KEY=VALUE` text. */
+function labelHint(key: string, item: string | undefined): string {
+  if (item === undefined) return 'use a non-empty key without spaces';
+  const equals = item.indexOf('=');
+  const trimmedKey = key.trim();
+  if (trimmedKey !== '' && !/\s/.test(trimmedKey)) {
+    // `spaces = around`: the spaces around `=` become part of the key and the value.
+    const value = equals < 0 ? '' : item.slice(equals + 1).trim();
+    return `write ${JSON.stringify(equals < 0 ? trimmedKey : `${trimmedKey}=${value}`)}: in list form, everything before = is the key, spaces included`;
+  }
+  return trimmedKey === ''
+    ? 'write each label as KEY=VALUE, with a key before the ='
+    : 'label keys cannot contain spaces; write each label as KEY=VALUE';
 }

@@ -334,6 +334,13 @@ describe('a replace whose process dies at each step', () => {
     const lost = ['a-web', 'b-db', 'c-x'].filter((name) => !port.endpoint(name, 'app'));
     expect(lost.length).toBeGreaterThan(0);
 
+    // A plan made now says a restore is pending (it cannot show it as actions).
+    expect(planForEngine(desired, await port.observe()).notes.map((n) => n.message)).toEqual([
+      expect.stringMatching(
+        /^a replace of network app with 3 endpoints was interrupted at .*restores its endpoints first/,
+      ),
+    ]);
+
     const reports = await restoreInterruptedReplaces(port, 'shop');
     expect(reports).toMatchObject([{ network: 'app', onto: c.onto, recreated: c.recreated, failed: [] }]);
     expect(reports[0]!.restored.sort()).toEqual(lost);

@@ -16,6 +16,8 @@ const plan = (actions: Action[]): Plan => ({
   notes: [],
   summary: { create: 0, replace: 0, remove: 0, connect: 0, disconnect: 0, reconnect: 0 },
 });
+/** The containers' names, as the saved plan below knows them. */
+const NAMES: Record<string, string> = { c1: 'app', c2: 'old' };
 const observed = (networks: ObservedNetwork[], containerIds: string[]): ObservedState => ({
   engine: {
     version: '20.10',
@@ -29,7 +31,7 @@ const observed = (networks: ObservedNetwork[], containerIds: string[]): Observed
   networks,
   containers: containerIds.map((id) => ({
     id,
-    name: `c-${id}`,
+    name: NAMES[id] ?? `c-${id}`,
     state: 'running',
     labels: {},
     endpoints: {},
@@ -68,7 +70,22 @@ describe('describeStaleness', () => {
       'network db no longer exists',
       'container old (c2) no longer exists',
       'no longer needed: create network api',
-      'no longer needed: disconnect old from db',
+    ]);
+  });
+
+  it('names a listed container that was renamed or recreated instead of calling its actions no longer needed', () => {
+    const renamed: ObservedState = {
+      ...observed([on('web', 'w1'), on('db', 'd1')], []),
+      containers: [
+        { id: 'c1', name: 'app-renamed', state: 'running', labels: {}, endpoints: {} },
+        { id: 'c9', name: 'old', state: 'running', labels: {}, endpoints: {} },
+      ],
+    };
+    // app is pending now (no container of that name), so a fresh plan has no action for it.
+    const fresh = plan([]);
+    expect(describeStaleness(plan(saved.actions.slice(1)), fresh, renamed)).toEqual([
+      'container app (c1) was renamed to app-renamed',
+      'container old was recreated (id c2 is now c9)',
     ]);
   });
 

@@ -23,7 +23,26 @@ describe('exportSpec', () => {
         return;
       }
       const shop = renderExportYaml(exportSpec(observed, { project: 'shop' }), 'test');
+      // Engine states a spec cannot hold: validate says so about the export that writes them down.
+      const invalid: Record<string, string> = {
+        // fresh (never started) is configured with the gateway the daemon picked: it could never start.
+        'replace-address-conflicts': 'NF022 containers.fresh.networks.app.ipv4_address',
+        // Engine 20.10 takes an alias holding an escape sequence; a spec may not.
+        'control-characters-escaped': 'NF051 containers.web.networks.db.aliases[0]',
+      };
+      if (name in invalid) {
+        const compiled = compileSpec([{ file: 'exported.yaml', text: shop }], { defaultProject: 'x' });
+        expect(compiled.ok).toBe(false);
+        expect(compiled.ok ? [] : compiled.errors.map((d) => `${d.code} ${d.path}`)).toEqual([invalid[name]]);
+        return;
+      }
       const shopPlan = roundTrip(shop, observed);
+      if (name === 'entries-without-endpoint') {
+        // s's stale entry for old is not an attachment, so the export leaves it out, and a plan
+        // with the export removes it (docs/plan.md, "Entries without an endpoint").
+        expect(shopPlan.actions.map((a) => `${a.kind} ${a.network}`)).toEqual(['disconnect old']);
+        return;
+      }
       expect(shopPlan.actions).toEqual([]);
       expect(shopPlan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       let all: string | undefined;
@@ -61,8 +80,10 @@ describe('exportSpec', () => {
     expect(doc.networks.app.labels).toEqual({ chapter: '5', enabled: 'true', ratio: '0.5' });
     const dual = exportSpec(readGoldenCase('subnet-order-irrelevant').observed, { project: 'shop' }).spec;
     expect(dual.networks.dual).toEqual({
+      driver: 'macvlan',
       enable_ipv6: true,
       ipam: { config: [{ subnet: '10.12.0.0/24' }, { subnet: '10.12.1.0/24' }, { subnet: 'fd00:12::/64' }] },
+      driver_opts: { parent: 'eth0' },
     });
   });
 

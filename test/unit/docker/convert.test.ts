@@ -247,3 +247,35 @@ describe('containersToInspect', () => {
     ).toEqual(ids);
   });
 });
+
+describe('network mode container:X', () => {
+  const engine = {
+    version: '20.10.24',
+    apiVersion: '1.41',
+    engineApiVersion: '1.41',
+    os: 'linux',
+    arch: 'amd64',
+    swarmState: 'inactive',
+    swarmControl: false,
+  };
+  const shared = `container:${'a'.repeat(64)}`;
+
+  it('is kept from the list and from an inspect; other modes are left to the endpoints', () => {
+    const state = observedStateFrom(engine, {
+      networks: [],
+      containers: [
+        { Id: 'c1', Names: ['/sidecar'], HostConfig: { NetworkMode: shared } },
+        { Id: 'c2', Names: ['/web'], HostConfig: { NetworkMode: 'default' } },
+        { Id: 'c3', Names: ['/agent'], HostConfig: { NetworkMode: 'host' } },
+        { Id: 'c4', Names: ['/inspected'] },
+      ],
+      inspects: [{ Id: 'c4', Name: '/inspected', HostConfig: { NetworkMode: shared } }],
+    });
+    expect(state.containers.map((c) => [c.name, c.networkMode])).toEqual([
+      ['agent', undefined],
+      ['inspected', shared],
+      ['sidecar', shared],
+      ['web', undefined],
+    ]);
+  });
+});

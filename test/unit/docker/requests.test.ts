@@ -108,7 +108,7 @@ describe('networkConnectBody', () => {
           linkLocalIps: ['169.254.1.1'],
           driverOpts: { 'com.docker.network.bridge.x': 'y' },
         },
-        '1.41',
+        '1.49',
       ),
     ).toEqual({
       Container: 'c1',
@@ -145,6 +145,14 @@ describe('networkConnectBody', () => {
     );
     // Compose's priority is the connection order, netform's own: never sent.
     expect(networkConnectBody('c1', { ...none, priority: 5 }, '1.41').EndpointConfig).toEqual({});
+  });
+
+  it('passes other endpoint driver options on any version', () => {
+    expect(
+      networkConnectBody('c1', { ...none, driverOpts: { other: 'x' } }, '1.41').EndpointConfig.DriverOpts,
+    ).toEqual({
+      other: 'x',
+    });
   });
 
   it('sends a MAC address from API 1.54, where connect applies it, and refuses it below', () => {

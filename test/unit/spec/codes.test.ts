@@ -10,6 +10,8 @@ const codes = Object.values(CODES).map((c) => c.code);
 const NO_GOLDEN: Record<string, string> = {
   NF003: 'needs a file over 2 MiB; covered by test/unit/spec/hostile.test.ts',
   NF041: 'fallback for a JSON Schema keyword the schema does not use today',
+  NF092:
+    'needs a top-level engines:, which this schema does not have yet; covered by test/unit/spec/selectors-checks.test.ts',
 };
 
 describe('diagnostic codes', () => {

@@ -64,6 +64,8 @@ networks:
     const spec = compile(`
 networks:
   dual:
+    driver: macvlan
+    parent: eth0
     enable_ipv6: true
     ipam:
       driver: custom
@@ -127,6 +129,13 @@ networks:
     });
   });
 
+  it("reads YAML 1.2's explicit !!float and !!int on any number (issue 15, finding 10)", () => {
+    const spec = compile('networks:\n  n:\n    labels: { f: !!float 1, i: !!int 42, s: !!str 7 }\n');
+    expect(spec.networks.n!.labels).toEqual({ f: '1', i: '42', s: '7' });
+    const result = compileSpec([{ file: 'n.yaml', text: 'networks:\n  n:\n    labels: { f: !!float 1 }\n' }]);
+    expect(result.warnings).toEqual([]);
+  });
+
   it('accepts labels in the Compose list form', () => {
     const spec = compile('networks:\n  n:\n    labels: ["a=1", "b=x=y", "c"]\n');
     expect(spec.networks.n!.labels).toEqual({ a: '1', b: 'x=y', c: '' });
@@ -162,6 +171,9 @@ containers:
       'other-infra',
     ]);
     expect(spec.containers.web!.attachments.shop_front!.network).toBe('shop_front');
+    // The spec's key is kept for diagnostics' paths (NF074 names networks.infra, not shared-infra).
+    expect(spec.networks['shared-infra']!.specKey).toBe('infra');
+    expect(spec.networks.shop_front!.specKey).toBe('front');
   });
 
   it('treats the list and map forms of attachments alike, and empty entries as defaults', () => {

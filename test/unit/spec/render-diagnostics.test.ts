@@ -34,7 +34,8 @@ describe('diagnostics reporters', () => {
     expect(REPORTERS.text(report, { color: false })).toBe(
       'netform.yaml:12:15 error NF012 networks.user-network.ip_range: 10.0.43.128/25 is not inside subnet 10.0.42.0/24\n' +
         '  choose a range inside 10.0.42.0/24, or widen the subnet\n' +
-        'dir,with:odd%chars.yaml:1:2 warning NF045 a warning, with a comma: and 100% odd\r\nbytes\n' +
+        // Control characters in a message are escaped (src/core/printable.ts), not printed.
+        'dir,with:odd%chars.yaml:1:2 warning NF045 a warning, with a comma: and 100% odd\\r\\nbytes\n' +
         'error NF073 the engine is too old\n' +
         '2 errors, 1 warning\n',
     );
@@ -65,7 +66,7 @@ describe('diagnostics reporters', () => {
       '::error file=netform.yaml,line=12,col=15,title=NF012::networks.user-network.ip_range: 10.0.43.128/25 is not inside subnet 10.0.42.0/24%0Achoose a range inside 10.0.42.0/24, or widen the subnet',
     );
     expect(lines[1]).toBe(
-      '::warning file=dir%2Cwith%3Aodd%25chars.yaml,line=1,col=2,title=NF045::a warning, with a comma: and 100%25 odd%0D%0Abytes',
+      '::warning file=dir%2Cwith%3Aodd%25chars.yaml,line=1,col=2,title=NF045::a warning, with a comma: and 100%25 odd\\r\\nbytes',
     );
     expect(lines[2]).toBe('::error title=NF073::the engine is too old');
     expect(escapeGithubData('%\r\n')).toBe('%25%0D%0A');

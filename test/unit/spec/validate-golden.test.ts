@@ -44,6 +44,7 @@ async function runCase(dir: string): Promise<string> {
               project: result.spec.project,
               networks: Object.keys(result.spec.networks).length,
               containers: Object.keys(result.spec.containers).length,
+              ...(result.spec.selectors ? { selectors: Object.keys(result.spec.selectors).length } : {}),
             },
           }
         : {}),

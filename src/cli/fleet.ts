@@ -1,0 +1,262 @@
+import type { Command } from 'commander';
+import { renderFleetApplyJson, renderFleetApplyText } from '../apply/fleet-report.js';
+import {
+  applyEngines,
+  destroyEngines,
+  fleetSummary,
+  planEngines,
+  type FleetResult,
+  type FleetSessionOptions,
+} from '../apply/fleet-session.js';
+import { ProgressDisplay } from '../apply/progress.js';
+import { describeHolder } from '../apply/lock.js';
+import { describeRestore } from '../apply/restore-point.js';
+import type { DesiredState } from '../model/desired.js';
+import { isError } from '../model/diagnostic.js';
+import { NetformError } from '../model/errors.js';
+import type { FleetPlan } from '../model/fleet.js';
+import type { PlanOptions } from '../model/plan.js';
+import type { DockerPort } from '../model/port.js';
+import { renderFleetPlan } from '../render/fleet-plan.js';
+import type { PlanFormat } from '../render/plan-formats.js';
+import { askToCarryOut, exitCodeOf, type ChangeCommandOptions } from './change-session.js';
+import type { CliContext } from './context.js';
+import { collect } from './options.js';
+
+/**
+ * The CLI across the engines of a spec with `engines:` (docs/spec.md#engines): `plan`, `apply`
+ * and `destroy` connect to every engine (or those named with `--engine`), and run the library's
+ * sessions across engines (src/apply/fleet-session.ts); this file adds only the command line:
+ * connecting and closing, prompts, progress, rendering and exit codes.
+ */
+
+/** `--engine NAME` (repeatable) on plan, apply and destroy. */
+export function addEngineOption(command: Command): Command {
+  return command.option('--engine <name>', 'work on this engine of the spec only (repeatable)', collect);
+}
+
+/** True when a command works across engines: the spec names engines, or --engine was given. */
+export function acrossEngines(spec: DesiredState | undefined, engine: string[] | undefined): boolean {
+  return spec?.engines !== undefined || (engine?.length ?? 0) > 0;
+}
+
+/** Connects to the spec's engines (all or nothing), runs `work`, closes them. */
+async function withEngines<T>(
+  ctx: CliContext,
+  spec: DesiredState,
+  only: string[] | undefined,
+  work: (ports: Map<string, DockerPort>) => Promise<T>,
+): Promise<T> {
+  const { closeEngines, connectEngines } = await import('../docker/connect-engines.js');
+  const { host, context } = ctx.globals();
+  const ports = await connectEngines(spec, {
+    env: ctx.io.env,
+    logger: ctx.logger(),
+    ...(only ? { only } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(context !== undefined ? { context } : {}),
+  });
+  try {
+    return await work(ports);
+  } finally {
+    await closeEngines(ports);
+  }
+}
+
+/** `netform plan` across engines: the plan grouped by engine, per-engine and total summaries. */
+export async function planAcrossEngines(
+  ctx: CliContext,
+  spec: DesiredState,
+  options: { engine?: string[]; out?: string; detailedExitcode?: boolean },
+  planOptions: PlanOptions,
+  format: PlanFormat,
+): Promise<void> {
+  if (options.out !== undefined) {
+    throw new NetformError('saving a plan across several engines (--out) is not available in this version', {
+      hint: 'run `netform apply` with the spec: it plans again under the locks and shows the plan before it asks',
+    });
+  }
+  const plan = await withEngines(
+    ctx,
+    spec,
+    options.engine,
+    async (ports) => (await planEngines(spec, ports, planOptions)).plan,
+  );
+  ctx.io.stdout(renderFleetPlan(plan, format, { color: ctx.globals().color }));
+  const failed = plan.engines.some((e) => e.plan.diagnostics.some(isError));
+  const changes = plan.engines.some((e) => e.plan.actions.length > 0);
+  if (failed) ctx.setExitCode(1);
+  else if (options.detailedExitcode === true && changes) ctx.setExitCode(2); // EXIT_CHANGES of plan.ts
+}
+
+/** `netform apply` across engines. */
+export function applyAcrossEngines(
+  ctx: CliContext,
+  spec: DesiredState,
+  only: string[] | undefined,
+  planOptions: PlanOptions,
+  cli: ChangeCommandOptions,
+): Promise<void> {
+  return withEngines(ctx, spec, only, (ports) =>
+    runFleetChangeCommand(ctx, cli, (session) => applyEngines(spec, ports, { ...session, planOptions })),
+  );
+}
+
+/** `netform destroy` across engines: the project's managed networks on every engine named. */
+export function destroyAcrossEngines(
+  ctx: CliContext,
+  spec: DesiredState,
+  only: string[] | undefined,
+  cli: ChangeCommandOptions,
+): Promise<void> {
+  return withEngines(ctx, spec, only, (ports) =>
+    runFleetChangeCommand(ctx, cli, (session) => destroyEngines(spec.project, ports, session)),
+  );
+}
+
+/**
+ * The CLI side of a session across engines, as src/cli/change-session.ts is for one engine: the
+ * grouped plan before the question, one question for every engine, progress lines naming their
+ * engine, Ctrl-C as the session's stop, the report, the exit code.
+ */
+async function runFleetChangeCommand(
+  ctx: CliContext,
+  cli: ChangeCommandOptions,
+  run: (options: FleetSessionOptions) => Promise<FleetResult>,
+): Promise<void> {
+  const { io } = ctx;
+  const color = ctx.globals().color;
+  const text = cli.format === 'text';
+  // Several engines report at once: plain lines, each naming its engine, rather than one live line.
+  const progress = new Map<string, ProgressDisplay>();
+  const progressOf = (engine: string): ProgressDisplay => {
+    let display = progress.get(engine);
+    if (!display) {
+      display = new ProgressDisplay((line) => io.stderr(`engine ${engine}: ${line}`), false);
+      progress.set(engine, display);
+    }
+    return display;
+  };
+  // As for one engine (change-session.ts): the first signal stops the session on every engine
+  // (nothing new starts; before execution nothing is sent) and the locks are released; a second
+  // one quits at once, releasing the locks it can within 3 s.
+  const abort = new AbortController();
+  const releases = new Map<string, () => Promise<void>>();
+  let executing = false;
+  let firstSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignal === undefined) {
+      firstSignal = signal;
+      io.stderr(
+        executing
+          ? '\nStopping on every engine: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n'
+          : '\nStopping: nothing was sent to any engine; releasing the locks.\n',
+      );
+      abort.abort();
+      return;
+    }
+    void (async () => {
+      io.stderr('\nQuitting at once. Run the same command again: it plans from what the engines are now.\n');
+      const released = await Promise.race([
+        Promise.all([...releases.values()].map((release) => release())).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+      ]);
+      if (!released) io.stderr('A lock was left: break it with `netform unlock` on that engine.\n');
+      process.exit(exitCodeOf(signal));
+    })();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: FleetResult;
+  try {
+    result = await run({
+      signal: abort.signal,
+      logger: ctx.logger(),
+      lockTimeoutMs: cli.lockTimeoutMs,
+      ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
+      ...(cli.autoApprove
+        ? {}
+        : {
+            confirm: (plan: FleetPlan) =>
+              askToCarryOut(
+                ctx,
+                cli.command,
+                plan.engines.reduce((n, e) => n + e.plan.actions.length, 0),
+                `for project ${plan.project} on ${plan.engines.map((e) => e.engine).join(', ')}`,
+                abort.signal,
+              ),
+          }),
+      onEvent: (fleetEvent) => {
+        if (fleetEvent.type === 'planned-all') {
+          const { plan } = fleetEvent;
+          const hasActions = plan.engines.some((e) => e.plan.actions.length > 0);
+          const hasErrors = plan.engines.some((e) => e.plan.diagnostics.some(isError));
+          if (text && hasActions && !hasErrors) io.stdout(`${renderFleetPlan(plan, 'text', { color })}\n`);
+          return;
+        }
+        const { engine, event } = fleetEvent;
+        switch (event.type) {
+          case 'lock-wait':
+            io.stderr(
+              `engine ${engine}: waiting for the lock of project ${event.holder.project}: held by ${describeHolder(event.holder)}\n`,
+            );
+            return;
+          case 'lock-acquired':
+            releases.set(engine, event.release);
+            return;
+          case 'restored':
+            io.stderr(`engine ${engine}: ${describeRestore(event.report)}\n`);
+            return;
+          case 'executing':
+            executing = true;
+            return;
+          case 'action-start':
+          case 'action-end':
+            progressOf(engine).onEvent(event);
+            return;
+          case 'lock-release-failed':
+            io.stderr(
+              `warning: engine ${engine}: could not release the lock ${event.lease.name}: ${event.error.message}\n` +
+                `  remove it with \`netform unlock --project ${event.lease.project}\` on that engine\n`,
+            );
+            return;
+          default:
+            return;
+        }
+      },
+    });
+  } catch (error) {
+    if (firstSignal !== undefined && error instanceof NetformError) {
+      throw new NetformError(error.message, { ...error.options, exitCode: exitCodeOf(firstSignal) });
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  const verb = cli.command === 'apply' ? 'Apply' : 'Destroy';
+  switch (result.status) {
+    case 'blocked': {
+      const engines = result.engines.map(({ engine, host, result: r }) => ({ engine, host, plan: r.plan }));
+      const plan: FleetPlan = { project: result.project, engines, summary: fleetSummary(engines) };
+      io.stderr(renderFleetPlan(plan, 'text', { color: false }));
+      throw new NetformError('the plan has errors (listed above); nothing was changed on any engine');
+    }
+    case 'cancelled':
+      throw firstSignal !== undefined
+        ? new NetformError(
+            `${cli.command} interrupted before it started; nothing was changed on any engine`,
+            {
+              exitCode: exitCodeOf(firstSignal),
+            },
+          )
+        : new NetformError(`${cli.command} cancelled; nothing was changed on any engine`);
+    default:
+      io.stdout(text ? renderFleetApplyText(result, { color, verb }) : renderFleetApplyJson(result));
+      if (result.status !== 'applied' && result.status !== 'no-changes') ctx.setExitCode(1);
+  }
+}

@@ -1,0 +1,109 @@
+import type { ApplyResult } from '../apply/result.js';
+import { apply, observeAndPlan } from '../index.js';
+import type { DesiredState } from '../model/desired.js';
+import { isError } from '../model/diagnostic.js';
+import { EngineError, NetformError } from '../model/errors.js';
+import type { ObservedState } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
+import type { DockerPort } from '../model/port.js';
+
+/** `enforce`: plan and apply, as `apply --auto-approve`; `report`: plan only. */
+export type WatchMode = 'enforce' | 'report';
+
+/**
+ * What one reconcile came to (the `result` label of netform_reconcile_total):
+ * - `converged`: the engine matched the spec; nothing was done.
+ * - `changed`: enforce mode found drift, applied it, and verified the engine matches.
+ * - `drift`: report mode found drift; nothing was changed.
+ * - `failed`: it could not plan (engine, plan errors), or the apply failed or did not converge.
+ */
+export type ReconcileResult = 'converged' | 'changed' | 'drift' | 'failed';
+
+export interface ReconcileOutcome {
+  result: ReconcileResult;
+  /** The latest plan made: the apply's own (made under the lock) when it ran. */
+  plan?: Plan;
+  /** What the first plan was made from. */
+  observed?: ObservedState;
+  /** The apply session's result, in enforce mode when the first plan had actions. */
+  applied?: ApplyResult;
+  /** Why it failed. */
+  error?: Error;
+  /** True when the failure says the engine does not answer (rather than refused something). */
+  engineLost: boolean;
+}
+
+/**
+ * One reconcile through the library (src/index.ts), so watch does what `netform plan` and
+ * `netform apply --auto-approve` do: a plan without the lock first (most reconciles find nothing
+ * to do and never touch the lock), and when it has actions in enforce mode, the apply session,
+ * which takes the project's lock, plans again under it, executes, verifies and releases.
+ * Never throws.
+ */
+export async function reconcileOnce(
+  port: DockerPort,
+  desired: DesiredState,
+  mode: WatchMode,
+): Promise<ReconcileOutcome> {
+  let observed: ObservedState | undefined;
+  let plan: Plan | undefined;
+  try {
+    ({ observed, plan } = await observeAndPlan(port, desired));
+    if (plan.diagnostics.some(isError)) return blocked(plan, observed);
+    if (plan.actions.length === 0) return { result: 'converged', plan, observed, engineLost: false };
+    if (mode === 'report') return { result: 'drift', plan, observed, engineLost: false };
+    const applied = await apply(port, { desired }, { owner: { command: 'watch' } });
+    const base = { plan: applied.plan, observed, applied, engineLost: false };
+    switch (applied.status) {
+      case 'applied':
+        return { ...base, result: 'changed' };
+      // Someone else repaired it between the two plans.
+      case 'no-changes':
+        return { ...base, result: 'converged' };
+      case 'blocked':
+        return blocked(applied.plan, observed);
+      case 'cancelled':
+      case 'failed':
+      case 'not-converged':
+        return { ...base, result: 'failed', error: new NetformError(applyFailure(applied)) };
+    }
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return {
+      result: 'failed',
+      ...(plan ? { plan } : {}),
+      ...(observed ? { observed } : {}),
+      error: e,
+      engineLost: e instanceof EngineError && e.kind === 'unreachable',
+    };
+  }
+}
+
+function blocked(plan: Plan, observed: ObservedState): ReconcileOutcome {
+  const errors = plan.diagnostics.filter(isError);
+  return {
+    result: 'failed',
+    plan,
+    observed,
+    error: new NetformError(
+      `the plan has ${errors.length} error(s); nothing was changed: ${errors.map((d) => `${d.code} ${d.message}`).join('; ')}`,
+    ),
+    engineLost: false,
+  };
+}
+
+function applyFailure(applied: ApplyResult): string {
+  switch (applied.status) {
+    case 'not-converged':
+      return `the apply did not converge: ${applied.residual.actions.length} action(s) left`;
+    case 'failed': {
+      const failed = applied.execution.actions.filter(
+        (a) => a.status === 'failed' || a.status === 'rolled-back',
+      );
+      const words = failed.map((a) => `${a.description}: ${a.error ?? a.status}`).join('; ');
+      return `the apply failed${words ? `: ${words}` : ''}`;
+    }
+    default:
+      return `the apply ended ${applied.status}`;
+  }
+}

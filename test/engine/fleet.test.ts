@@ -1,0 +1,409 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Modem from 'docker-modem';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { desiredForEngine } from '../../src/core/engine-projection.js';
+import { closeEngines, connectEngines } from '../../src/docker/connect-engines.js';
+import { connectDocker } from '../../src/docker/connect.js';
+import { loadSpec, observe, plan, renderPlan, validate, EngineError } from '../../src/index.js';
+import type { DesiredState } from '../../src/model/desired.js';
+import type { Action, Plan } from '../../src/model/plan.js';
+import type { DockerPort } from '../../src/model/port.js';
+import { SHARED_BLOCKS } from '../support/blocks.js';
+import { runCli } from '../support/cli.js';
+import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
+import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
+
+/**
+ * One spec, two real engines (DOCKER_HOST's and NETFORM_TEST_SECOND_DOCKER_HOST's, of different
+ * versions in CI: 20.10 and 28.5), the second reached through a docker context: connected and
+ * observed concurrently, each engine planned on its own projection of the spec. Plan only: the
+ * apply across engines builds on the apply session (docs/spec.md#engines).
+ */
+const hostA = firstEngineHost();
+const hostB = secondEngineHost();
+const scopeA = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet);
+const scopeB = new EngineScope(inject('runId'), SHARED_BLOCKS.fleet, { host: hostB });
+const config = mkdtempSync(join(tmpdir(), 'netform-docker-config-'));
+const specDir = mkdtempSync(join(tmpdir(), 'netform-fleet-'));
+const context = scopeB.name('fleet-ctx');
+const project = scopeA.name('fleet');
+const net = {
+  shared: scopeA.name('shared'),
+  lan: scopeA.name('lan'),
+  old: scopeA.name('old'),
+};
+const ct = {
+  webA: scopeA.name('web-a'),
+  webB: scopeB.name('web-b'),
+  agent: scopeA.name('agent'),
+};
+const s0 = scopeA.subnet(0);
+const s1 = scopeA.subnet(1);
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '' });
+
+function writeSpec(engines: Record<string, unknown>, extraNetworks: Record<string, unknown> = {}): void {
+  writeFileSync(
+    join(specDir, 'netform.yaml'),
+    stringify({
+      version: 1,
+      project,
+      engines,
+      networks: {
+        [net.shared]: {
+          subnet: s0.v4,
+          labels: { tier: 'fleet' },
+          engines: {
+            a: { labels: { site: 'a' } },
+            b: { labels: { site: 'b' }, ip_range: `${s0.v4Prefix}.128/25`, gateway: `${s0.v4Prefix}.254` },
+          },
+        },
+        [net.lan]: {
+          driver: 'macvlan',
+          subnet: s1.v4,
+          engines: {
+            a: { parent: 'nf-lan-a', ip_range: `${s1.v4Prefix}.64/27` },
+            b: { parent: 'nf-lan-b', ip_range: `${s1.v4Prefix}.96/27` },
+          },
+        },
+        [net.old]: { engines: ['b'] },
+        ...extraNetworks,
+      },
+      containers: {
+        [ct.webA]: { engines: ['a'], networks: { [net.shared]: { aliases: ['web'] } } },
+        [ct.webB]: { engines: ['b'], networks: { [net.shared]: { aliases: ['web'] }, [net.old]: {} } },
+        [ct.agent]: { engines: ['a', 'b'], networks: [net.shared] },
+      },
+    }),
+  );
+}
+
+async function loadFleet(): Promise<DesiredState> {
+  const loaded = await loadSpec(['netform.yaml'], { cwd: specDir });
+  if (!loaded.ok) throw new Error(loaded.errors.map((d) => `${d.code} ${d.path}: ${d.message}`).join('\n'));
+  return loaded.spec;
+}
+
+const brief = (action: Action): string =>
+  'container' in action
+    ? `${action.kind} ${action.container} ${action.network}`
+    : `${action.kind} ${action.network}`;
+
+const created = (thePlan: Plan, network: string): Extract<Action, { kind: 'create' }> => {
+  const action = thePlan.actions.find((a) => a.kind === 'create' && a.network === network);
+  if (action?.kind !== 'create') throw new Error(`no create of ${network}`);
+  return action;
+};
+
+beforeAll(async () => {
+  await ensureTestImageOn(hostB);
+  const contextCreate = await run('docker', ['context', 'create', context, '--docker', `host=${hostB}`], {
+    env: env(),
+  });
+  if (contextCreate.code !== 0) throw new Error(contextCreate.stderr);
+  // A managed network of the project on engine a that the spec now places on b only.
+  await scopeA.createNetwork('old', [
+    '--label',
+    'io.netform.managed=true',
+    '--label',
+    `io.netform.project=${project}`,
+  ]);
+  await scopeA.createContainer('web-a', { start: false });
+  await scopeA.createContainer('agent', { start: false });
+  await scopeB.createContainer('web-b');
+  await scopeB.createContainer('agent', { start: false });
+});
+
+afterAll(async () => {
+  await scopeA.cleanup();
+  await scopeB.cleanup();
+  rmSync(config, { recursive: true, force: true });
+  rmSync(specDir, { recursive: true, force: true });
+});
+
+describe('one spec, two engines', () => {
+  it('connects and observes both concurrently, and plans each on its own projection of the spec', async () => {
+    writeSpec({ a: { host: hostA }, b: { context } });
+    const spec = await loadFleet();
+    const engines = await connectEngines(spec, { env: env(), timeoutMs: 30_000 });
+    try {
+      expect([...engines.keys()]).toEqual(['a', 'b']);
+      expect(engines.get('b')?.host).toBe(`${hostB} (docker context ${context})`);
+      const byEngine = new Map(
+        await Promise.all(
+          [...engines].map(async ([name, port]) => {
+            const desired = desiredForEngine(spec, name);
+            const observed = await observe(port, desired);
+            return [name, { desired, observed, plan: plan(desired, observed) }] as const;
+          }),
+        ),
+      );
+
+      // Each session reached its own engine (an independent read of each).
+      for (const [name, host] of [
+        ['a', hostA],
+        ['b', hostB],
+      ] as const) {
+        const version = (await dockerOk(['version', '--format', '{{.Server.Version}}'], host)).trim();
+        expect(byEngine.get(name)!.observed.engine.version).toBe(version);
+        expect(validate(byEngine.get(name)!.desired, byEngine.get(name)!.observed)).toEqual([]);
+      }
+
+      const a = byEngine.get('a')!.plan;
+      const b = byEngine.get('b')!.plan;
+      expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(b.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(a.actions.map(brief).sort()).toEqual(
+        [
+          `create ${net.shared}`,
+          `create ${net.lan}`,
+          `remove ${net.old}`,
+          `connect ${ct.webA} ${net.shared}`,
+          `connect ${ct.agent} ${net.shared}`,
+        ].sort(),
+      );
+      expect(b.actions.map(brief).sort()).toEqual(
+        [
+          `create ${net.shared}`,
+          `create ${net.lan}`,
+          `create ${net.old}`,
+          `connect ${ct.webB} ${net.shared}`,
+          `connect ${ct.webB} ${net.old}`,
+          `connect ${ct.agent} ${net.shared}`,
+        ].sort(),
+      );
+
+      // Per-engine settings: labels merged, pool keys and parent replaced.
+      expect(created(a, net.shared).after.labels).toEqual({ tier: 'fleet', site: 'a' });
+      expect(created(a, net.shared).after.ipam.config).toEqual([{ subnet: s0.v4, auxAddresses: {} }]);
+      expect(created(b, net.shared).after.labels).toEqual({ tier: 'fleet', site: 'b' });
+      expect(created(b, net.shared).after.ipam.config).toEqual([
+        { subnet: s0.v4, ipRange: `${s0.v4Prefix}.128/25`, gateway: `${s0.v4Prefix}.254`, auxAddresses: {} },
+      ]);
+      expect(created(a, net.lan).after.driverOpts).toEqual({ parent: 'nf-lan-a' });
+      expect(created(b, net.lan).after.driverOpts).toEqual({ parent: 'nf-lan-b' });
+      expect(created(a, net.lan).after.ipam.config[0]?.ipRange).toBe(`${s1.v4Prefix}.64/27`);
+      expect(created(b, net.lan).after.ipam.config[0]?.ipRange).toBe(`${s1.v4Prefix}.96/27`);
+      expect(renderPlan(a)).toContain(`- remove network ${net.old}`);
+      expect(renderPlan(b)).toContain(`+ create network ${net.old}`);
+    } finally {
+      await closeEngines(engines);
+    }
+
+    // Planning changed nothing on either engine.
+    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostB)).split('\n')).not.toContain(
+      net.shared,
+    );
+    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostA)).split('\n')).toContain(
+      net.old,
+    );
+  });
+
+  it('names the engine that cannot be reached, with its address (connections already opened are closed: test/unit/docker/connect-engines.test.ts)', async () => {
+    const gone = `unix:///run/${scopeA.prefix}gone/docker.sock`;
+    writeSpec({ a: { host: hostA }, b: { context }, gone: { host: gone } });
+    const spec = await loadFleet();
+    const attempt = connectEngines(spec, { env: env(), timeoutMs: 10_000 });
+    await expect(attempt).rejects.toThrow(EngineError);
+    await expect(attempt).rejects.toThrow(
+      `cannot reach engine gone: cannot reach the Docker engine at ${gone}: `,
+    );
+  });
+
+  it('uses the clients a caller hands in: a docker-modem as dockerode carries it, and a DockerPort it keeps', async () => {
+    writeSpec({ a: { host: hostA }, b: { context } });
+    const spec = await loadFleet();
+    const socketPath = hostA.replace(/^unix:\/\//, '');
+    // dockerode's `modem` is a docker-modem instance: netform uses it without changing it.
+    const dockerodeLike = { modem: new Modem({ socketPath, version: 'v1.41' }) };
+    const kept: DockerPort = await connectDocker({ context, env: env() });
+    try {
+      const engines = await connectEngines(spec, { env: env(), clients: { a: dockerodeLike, b: kept } });
+      expect(engines.get('b')).toBe(kept);
+      expect(engines.get('a')?.host).toBe(hostA);
+      const observedA = await observe(engines.get('a')!, desiredForEngine(spec, 'a'));
+      expect(observedA.networks.map((n) => n.name)).toContain(net.old);
+      expect((dockerodeLike.modem as Modem & { version?: string }).version).toBe('v1.41');
+      await closeEngines(engines);
+      // The caller's port is still open after closeEngines.
+      expect((await observe(kept, desiredForEngine(spec, 'b'))).engine.version).toBe(
+        (await dockerOk(['version', '--format', '{{.Server.Version}}'], hostB)).trim(),
+      );
+    } finally {
+      await kept.close();
+    }
+  });
+
+  it('`netform validate` checks each engine against its own part of the spec, and plan reports the error on its engine', async () => {
+    const s2 = scopeA.subnet(2);
+    const wide = scopeA.name('wide');
+    // On engine b only, a network of no project in the way of a subnet the spec places on both.
+    await scopeB.createNetwork('blocker', ['--subnet', s2.v4]);
+    writeSpec({ a: { host: hostA }, b: { context } }, { [wide]: { subnet: s2.v4 } });
+    const validated = await runCli(['validate'], { cwd: specDir, env: env() });
+    const versionOf = async (host: string): Promise<string> =>
+      (await dockerOk(['version', '--format', '{{.Server.Version}}'], host)).trim();
+    const lines = validated.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^engine a: Docker ${escape(await versionOf(hostA))} \\(API [\\d.]+\\) at ${escape(hostA)}$`,
+      ),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^engine b: Docker ${escape(await versionOf(hostB))} \\(API [\\d.]+\\) at ${escape(hostB)} \\(docker context ${context}\\)$`,
+      ),
+    );
+    expect(validated.code).toBe(1);
+    const overlaps = lines.filter((line) => / error NF070 /.test(line));
+    expect(overlaps).toHaveLength(1);
+    expect(overlaps[0]).toContain(
+      `networks.${wide}: on engine b: subnet ${s2.v4} of network ${wide} overlaps`,
+    );
+    expect(overlaps[0]).toContain(scopeB.name('blocker'));
+
+    const json = await runCli(['validate', '--format', 'json'], { cwd: specDir, env: env() });
+    const report = JSON.parse(json.stdout) as { engines: { name: string; host: string }[] };
+    expect(report.engines.map((e) => [e.name, e.host])).toEqual([
+      ['a', hostA],
+      ['b', `${hostB} (docker context ${context})`],
+    ]);
+
+    const planned = await runCli(['plan'], { cwd: specDir, env: env() });
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).toContain(
+      'The plan has 1 error on 2 engines: apply will not run it on any engine.',
+    );
+  });
+});
+
+describe('plan, apply, verify and destroy across two engines from the CLI', () => {
+  const project = scopeA.name('fleet-apply');
+  const shared = scopeA.name('ap-shared');
+  const onlyB = scopeA.name('ap-only-b');
+  const bridgeB = `nfb${scopeA.runId.slice(1)}`;
+
+  function writeApplySpec(): void {
+    writeFileSync(
+      join(specDir, 'netform.yaml'),
+      stringify({
+        version: 1,
+        project,
+        engines: { a: { host: hostA }, b: { context } },
+        networks: {
+          [shared]: {
+            subnet: s0.v4,
+            labels: { tier: 'fleet' },
+            engines: {
+              a: { labels: { site: 'a' } },
+              b: {
+                labels: { site: 'b' },
+                ip_range: `${s0.v4Prefix}.128/25`,
+                gateway: `${s0.v4Prefix}.254`,
+                driver_opts: { 'com.docker.network.bridge.name': bridgeB },
+              },
+            },
+          },
+          [onlyB]: { subnet: s1.v4, engines: ['b'] },
+        },
+        containers: {
+          [ct.webA]: { engines: ['a'], networks: { [shared]: { aliases: ['web'] } } },
+          [ct.webB]: { engines: ['b'], networks: { [shared]: { aliases: ['web'] }, [onlyB]: {} } },
+          [ct.agent]: { engines: 'all', networks: [shared] },
+        },
+      }),
+    );
+  }
+
+  const networksOn = async (host: string): Promise<string[]> =>
+    (await dockerOk(['network', 'ls', '--format', '{{.Name}}'], host)).split('\n').filter(Boolean);
+
+  it('plans grouped by engine, applies both concurrently, and each engine shows its own settings', async () => {
+    writeApplySpec();
+    const planned = await runCli(['plan'], { cwd: specDir, env: env() });
+    expect(planned.stderr).toBe('');
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`Engine a (${hostA}):`);
+    expect(planned.stdout).toContain(`Engine b (${hostB} (docker context ${context})):`);
+    expect(planned.stdout).toContain(
+      'Total on 2 engines: 3 to create, 0 to replace, 0 to remove; 5 to connect, 0 to disconnect, 0 to reconnect.',
+    );
+    const json = JSON.parse((await runCli(['plan', '--json'], { cwd: specDir, env: env() })).stdout) as {
+      format: string;
+      summary: { create: number };
+      engines: { engine: string; plan: { actions: { engine: string; kind: string }[] } }[];
+    };
+    expect(json.format).toBe('netform-fleet-plan');
+    expect(json.summary.create).toBe(3);
+    for (const { engine, plan } of json.engines) {
+      expect(plan.actions.length).toBeGreaterThan(0);
+      expect(plan.actions.every((action) => action.engine === engine)).toBe(true);
+    }
+
+    const applied = await runCli(['apply', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(applied.stderr).not.toContain('error');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
+
+    // The independent read, on each engine.
+    const onA = await dockerInspect<NetworkInspect>('network', shared, hostA);
+    const onB = await dockerInspect<NetworkInspect>('network', shared, hostB);
+    expect(onA.Labels).toMatchObject({ tier: 'fleet', site: 'a', 'io.netform.project': project });
+    expect(onB.Labels).toMatchObject({ tier: 'fleet', site: 'b', 'io.netform.project': project });
+    expect(onA.IPAM.Config?.[0]).toMatchObject({ Subnet: s0.v4 });
+    expect(onA.IPAM.Config?.[0]?.IPRange ?? '').toBe('');
+    expect(onB.IPAM.Config?.[0]).toMatchObject({
+      Subnet: s0.v4,
+      IPRange: `${s0.v4Prefix}.128/25`,
+      Gateway: `${s0.v4Prefix}.254`,
+    });
+    expect(onB.Options).toMatchObject({ 'com.docker.network.bridge.name': bridgeB });
+    expect(onA.Options?.['com.docker.network.bridge.name']).toBeUndefined();
+    expect(await networksOn(hostB)).toContain(onlyB);
+    expect(await networksOn(hostA)).not.toContain(onlyB);
+    const webB = await dockerInspect<ContainerInspect>('container', ct.webB, hostB);
+    expect(Object.keys(webB.NetworkSettings.Networks)).toEqual(expect.arrayContaining([onlyB, shared]));
+    expect(webB.NetworkSettings.Networks[shared]?.Aliases).toContain('web');
+    const agentA = await dockerInspect<ContainerInspect>('container', ct.agent, hostA);
+    expect(Object.keys(agentA.NetworkSettings.Networks)).toContain(shared);
+
+    const again = await runCli(['plan', '--detailed-exitcode'], { cwd: specDir, env: env() });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('No changes on 2 engines. Every engine matches the spec.');
+  });
+
+  it('--engine limits plan and destroy to the engines named', async () => {
+    writeApplySpec();
+    const planA = await runCli(['plan', '--engine', 'a'], { cwd: specDir, env: env() });
+    expect(planA.stdout).toContain(`Engine a (${hostA}):`);
+    expect(planA.stdout).not.toContain('Engine b');
+    expect(planA.stdout).toContain('No changes on 1 engine.');
+    const unknown = await runCli(['plan', '--engine', 'c'], { cwd: specDir, env: env() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('error: --engine c: not an engine of this spec');
+
+    const destroyedA = await runCli(['destroy', '--auto-approve', '--engine', 'a'], {
+      cwd: specDir,
+      env: env(),
+    });
+    expect(destroyedA.code).toBe(0);
+    expect(await networksOn(hostA)).not.toContain(shared);
+    expect(await networksOn(hostB)).toContain(shared);
+
+    const destroyed = await runCli(['destroy', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain('Destroy across 2 engines:');
+    expect(await networksOn(hostB)).not.toContain(shared);
+    expect(await networksOn(hostB)).not.toContain(onlyB);
+    // The project's lock leases are gone from both engines.
+    for (const host of [hostA, hostB])
+      expect(await networksOn(host)).not.toContain(`netform-lock-${project}`);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
