@@ -153,7 +153,6 @@ down_one() {
     ip netns delete "$ns"
   fi
   # Mounts dockerd left under its roots (overlay layers, netns files) go before the folders.
-  # (grep finds none once they are gone: `|| true`, or pipefail would end the script here.)
   { grep -oE " ($run|$DATA_ROOT/$name)[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$run" "$DATA_ROOT/$name"
   say "$name removed"

@@ -83,18 +83,18 @@ networks:
     expect(result.stdout).toContain(`engine: Docker ${version} (API ${api}) at `);
     expect(result.stdout).toMatch(
       new RegExp(
-        `:5:3 error NF070 networks\\.${scope.name('overlapping')}: subnet ${scope.subnet(0).v4Prefix.replace(/\./g, '\\.')}\\.128/25 .* overlaps subnet ${scope.subnet(0).v4.replace(/\./g, '\\.')} of the existing network ${existing}\\n`,
+        `:5:3 error NF070 networks\\.overlapping: subnet ${scope.subnet(0).v4Prefix.replace(/\./g, '\\.')}\\.128/25 .* overlaps subnet ${scope.subnet(0).v4.replace(/\./g, '\\.')} of the existing network ${existing}\\n`,
       ),
     );
-    expect(result.stdout).toContain(`error NF071 networks.${scope.name('same-bridge')}.driver_opts`);
+    expect(result.stdout).toContain('error NF071 networks.same-bridge.driver_opts');
     expect(result.stdout).toContain(
       `bridge name ${bridge} is already used by the existing network ${existing}`,
     );
     expect(result.stdout).toContain(
-      `error NF074 networks.${scope.name('gone')}: external network ${scope.name('gone')} does not exist`,
+      `error NF074 networks.gone: external network ${scope.name('gone')} does not exist`,
     );
     if (swarmManager) expect(result.stdout).not.toContain('NF072');
-    else expect(result.stdout).toContain(`error NF072 networks.${scope.name('mesh')}: overlay network`);
+    else expect(result.stdout).toContain('error NF072 networks.mesh: overlay network');
     expect(result.stdout).toMatch(/^\d+ errors, 0 warnings$/m);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { stringify } from 'yaml';
 import { run, RUN_LABEL, TEST_IMAGE } from '../support/engine.js';
 import type { ContainerInspect } from '../support/inspect.js';
@@ -103,8 +103,13 @@ afterAll(async () => {
 describe('netform watch and an engine that restarts', () => {
   it('notices the engine stop, follows it again when it is back, and repairs drift from its events', async () => {
     watch = await WatchProcess.start(['--interval', '1h', '--debounce', '200ms'], { cwd: dir, env });
+    onTestFailed(() => {
+      console.error(`netform watch logs:\n${watch?.logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    });
+    // Ready means a reconcile completed, whatever its result; a failed first one is retried with
+    // backoff (and its error is in the logs printed below if this gives up).
     await watch.waitReady();
-    expect(await attachedWithAlias()).toBe(true);
+    await eventually('the first reconcile to attach the container with its alias', attachedWithAlias);
 
     // Stop the engine's dockerd (as a host reboot or an upgrade would) and wait until it is gone.
     const pid = Number(readFileSync(join(RUN_DIR, 'dockerd.pid'), 'utf8'));
