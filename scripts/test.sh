@@ -11,6 +11,10 @@
 # of their time waiting for the engines), each printing its own report when it ends. The last
 # lines are one per run and `tests: N passed, N failed` for all of them.
 #
+# A few files run on the first engine only (ONCE below: what they test does not change with the
+# engine's version, and they are among the slowest), to keep the whole run within CI's 15 minutes
+# on two cores.
+#
 # Each engine run also has two engines of its own, so no two runs ever share an engine: a second
 # engine for the tests of several engines (test/engine/fleet*.test.ts; NAME-b, Docker 28.5, or
 # 20.10 beside a 28.5) and the engine watch-restart.test.ts starts, stops and removes (NAME-rs, the
@@ -20,6 +24,7 @@
 #   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
 #                                                     scripts/engines.sh (the default is shown)
 #   NETFORM_TEST_SERIAL=1      run each engine's tests one after another
+#   NETFORM_TEST_ONCE=0        run every engine test file on every engine (see ONCE below)
 #   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
 #   NETFORM_TEST_SECOND_DOCKER_HOST  the second engine of the tests of several engines, instead of
 #                              NAME-b (only with a single engine run)
@@ -116,7 +121,17 @@ step "tests: unit"
 run_job unit "" --project unit || true
 cat "$out/unit.log"
 summary=(unit)
+# Engine tests that run on the first engine only: compose-config compares netform's reading of
+# Compose files with `docker compose config` (no engine involved); watch-image builds and runs the
+# watch container image; random-apply walks random specs through the apply path every other file
+# tests on each engine; fleet-context reads docker contexts. NETFORM_TEST_ONCE=0 runs them on all.
+ONCE=(compose-config watch-image random-apply fleet-context)
+once_excluded=()
+if [ "${NETFORM_TEST_ONCE:-1}" = 1 ]; then
+  for file in "${ONCE[@]}"; do once_excluded+=(--exclude "test/engine/$file.test.ts"); done
+fi
 step "tests: engine tests on ${#legs[@]} engine(s), at the same time"
+first=1
 for leg in "${legs[@]}"; do
   IFS='|' read -r name version host second <<<"$leg"
   # The restart engine runs the run's own version where scripts/engines.sh has it.
@@ -126,8 +141,10 @@ for leg in "${legs[@]}"; do
   # files each would be six CLI-heavy streams on two cores.
   NETFORM_TEST_SECOND_DOCKER_HOST=$second NETFORM_RESTART_ENGINE=$name-rs \
     NETFORM_RESTART_ENGINE_VERSION=$restart_version \
-    start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || echo --maxWorkers=1)
-  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})")
+    start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || echo --maxWorkers=1) \
+    $([ "$first" = 1 ] || echo "${once_excluded[@]}")
+  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})$([ "$first" = 1 ] || [ ${#once_excluded[@]} -eq 0 ] || echo ", without ${ONCE[*]}")")
+  first=0
 done
 for i in "${!jobs_pids[@]}"; do
   wait "${jobs_pids[$i]}" || true
