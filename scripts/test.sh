@@ -30,7 +30,7 @@
 #                              NAME-b (only with a single engine run)
 #
 # The engines it starts are left running by default, so the next run finds them up (seconds
-# instead of a minute): `bash scripts/engines.sh down ci26 ci28 ci26-b ci28-b host-b` removes them.
+# instead of a minute): `bash scripts/engines.sh down ci26 ci28 host-b ci26-b ci28-b` removes them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
