@@ -32,8 +32,8 @@ export const BLOCKS = {
  * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
  */
 export const SHARED_BLOCKS = {
-  // apply-failures.test.ts uses indices 0-2 of block 6.
-  selectors: { id: 16, block: 6, first: 4 },
+  // export-cli.test.ts uses indices 0-2 of block 3.
+  selectors: { id: 16, block: 3, first: 4 },
   // replace.test.ts uses indices 0 and 1 of block 5.
   planHonesty: { id: 17, block: 5, first: 2 },
   // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
