@@ -3,7 +3,8 @@
 # bridges, iptables rules and default networks never meet the host's (docs/engines.md).
 #
 #   bash scripts/engines.sh up NAME VERSION   start engine NAME (VERSION: 20.10, 26.1 or 28.5)
-#   bash scripts/engines.sh down NAME         stop it and remove its namespace and data
+#   bash scripts/engines.sh down NAME...      stop them and remove their namespaces and data
+#   bash scripts/engines.sh down --all        the same for every engine this script started
 #   bash scripts/engines.sh host NAME         print its DOCKER_HOST (unix:///run/netform-engines/NAME/docker.sock)
 #   bash scripts/engines.sh status            list the engines this script started
 #
@@ -122,9 +123,20 @@ cmd_up() {
 }
 
 cmd_down() {
-  local name=${1:-}
-  [ -n "$name" ] || die "usage: engines.sh down NAME"
+  [ $# -gt 0 ] || die "usage: engines.sh down NAME... | down --all"
   need_root
+  if [ "$1" = --all ]; then
+    local all=()
+    for dir in "$RUN_ROOT"/*/ "$DATA_ROOT"/*/; do [ -d "$dir" ] && all+=("$(basename "$dir")"); done
+    [ ${#all[@]} -gt 0 ] || { say "no engines to remove"; return 0; }
+    set -- $(printf '%s\n' "${all[@]}" | sort -u)
+  fi
+  for name in "$@"; do down_one "$name"; done
+}
+
+down_one() {
+  local name=$1
+  [[ "$name" =~ ^[a-z0-9][a-z0-9-]{0,11}$ ]] || die "engine name '$name': lower-case letters, digits and '-', at most 12"
   local run=$RUN_ROOT/$name ns=nf-$name
   if [ -f "$run/dockerd.pid" ]; then
     local pid
@@ -165,5 +177,5 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   host) [ -n "${2:-}" ] || die "usage: engines.sh host NAME"; echo "unix://$(sock_of "$2")" ;;
   status) cmd_status ;;
-  *) die "usage: engines.sh up NAME VERSION | down NAME | host NAME | status" ;;
+  *) die "usage: engines.sh up NAME VERSION | down NAME... | down --all | host NAME | status" ;;
 esac

@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: typecheck, lint, format check, build, unit tests and the
-# engine tests against a real Docker engine (started from Debian's docker.io when none answers).
+# The whole test suite, as CI runs it: typecheck, lint, format check, build, the unit tests once,
+# and the engine tests once per Docker engine version netform is tested against (docs/engines.md):
+#
+#   20.10  the host's engine: DOCKER_HOST, else the local socket (started from Debian's docker.io
+#          by scripts/ensure-docker.sh when none answers)
+#   26.1   Debian trixie's docker.io, and 28.5, sid's: started by scripts/engines.sh, each in its
+#          own network namespace, as the engines `ci26` and `ci28`
+#
+# CI and the default run the host's engine only: the three engines at once do not fit CI's 15
+# minutes on two cores yet (docs/engines.md, "The engine matrix"). The unit tests run first; then
+# the engine runs go at the same time (the engine tests spend most
+# of their time waiting for the engines), each printing its own report when it ends. The last
+# lines are one per run and `tests: N passed, N failed` for all of them.
+#
+# A few files run on the first engine only (ONCE below: what they test does not change with the
+# engine's version, and they are among the slowest), to keep the whole run within CI's 15 minutes
+# on two cores.
+#
+# Each engine run also has two engines of its own, so no two runs ever share an engine: a second
+# engine for the tests of several engines (test/engine/fleet*.test.ts; NAME-b, Docker 28.5, or
+# 20.10 beside a 28.5) and the engine watch-restart.test.ts starts, stops and removes (NAME-rs, the
+# run's own version). NAME is the run's engine name (`host` for the host's engine).
+#
+# Environment:
+#   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
+#                                                     scripts/engines.sh (the default: `host`)
+#   NETFORM_TEST_SERIAL=1      run each engine's tests one after another
+#   NETFORM_TEST_ONCE=0        run every engine test file on every engine (see ONCE below)
+#   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
+#   NETFORM_TEST_SECOND_DOCKER_HOST  the second engine of the tests of several engines, instead of
+#                              NAME-b (only with a single engine run)
+#
+# The engines it starts are left running by default, so the next run finds them up (seconds
+# instead of a minute): `bash scripts/engines.sh down ci26 ci28 host-b ci26-b ci28-b` removes them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
-ensure_engine
-if [ "$(id -u)" -eq 0 ]; then
-  step "two-node swarm for the Swarm engine tests (scripts/swarm.sh up)"
-  bash scripts/swarm.sh up >/dev/null
-fi
-# The tests of several engines (test/engine/fleet*.test.ts) need a second engine of another version.
-if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
-  step "starting a second engine (Docker 28.5, in its own network namespace) for the tests of several engines"
-  bash scripts/engines.sh up fleet2 28.5
-  NETFORM_TEST_SECOND_DOCKER_HOST=$(bash scripts/engines.sh host fleet2)
-  export NETFORM_TEST_SECOND_DOCKER_HOST
-fi
 
 step "typecheck"
 npm run --silent typecheck
@@ -25,15 +45,145 @@ step "format check"
 npm run --silent format:check
 ensure_build
 
-step "tests (unit and engine)"
-mkdir -p .netform
-set +e
-npx vitest run --reporter=default --reporter=json --outputFile.json=.netform/test-results.json
-code=$?
-set -e
-# One plain closing line, whatever the reporter printed above.
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(".netform/test-results.json", "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' || true
-exit "$code"
+# The Swarm engine tests (test/engine/swarm*.test.ts) run on a two-node swarm of their own, with
+# the first engine run only (one swarm, never shared by two runs).
+if [ "$(id -u)" -eq 0 ]; then
+  step "two-node swarm for the Swarm engine tests (scripts/swarm.sh up)"
+  bash scripts/swarm.sh up >/dev/null
+fi
+
+# --- the engines -----------------------------------------------------------------------------
+legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
+started=()
+specs=(${NETFORM_TEST_ENGINES:-host})
+if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
+  echo "NETFORM_TEST_SECOND_DOCKER_HOST is for one engine run; ${#specs[@]} runs would share that engine" >&2
+  exit 1
+fi
+for spec in "${specs[@]}"; do
+  if [ "$spec" = host ]; then
+    ensure_engine
+    name=host host=${DOCKER_HOST:-}
+    version=$(docker version --format '{{.Server.Version}}')
+  else
+    name=${spec%%:*} version=${spec#*:}
+    step "engine $name: Docker $version (scripts/engines.sh)"
+    bash scripts/engines.sh up "$name" "$version"
+    started+=("$name")
+    host=$(bash scripts/engines.sh host "$name")
+    version=$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')
+  fi
+  second=${NETFORM_TEST_SECOND_DOCKER_HOST:-}
+  if [ -z "$second" ]; then
+    # Another version than the run's own: 28.5, or 20.10 beside a 28.5.
+    case $version in 28.5*) second_version=20.10 ;; *) second_version=28.5 ;; esac
+    step "engine $name-b: Docker $second_version, the second engine of $name's tests of several engines"
+    bash scripts/engines.sh up "$name-b" "$second_version"
+    started+=("$name-b")
+    second=$(bash scripts/engines.sh host "$name-b")
+  fi
+  legs+=("$name|$version|$host|$second")
+done
+
+# --- the tests ----------------------------------------------------------------------------------
+out=.netform/test
+rm -rf "$out"
+mkdir -p "$out"
+export NETFORM_TEST_BUILT=1  # built above: the engine runs must not all rebuild dist/ at once
+jobs_pids=()
+jobs_names=()
+
+# run_job NAME DOCKER_HOST VITEST-ARGS...: one vitest run, its output in $out/NAME.log, its counts
+# in $out/NAME.json.
+run_job() {
+  local name=$1 host=$2
+  shift 2
+  local cmd=(npx vitest run "$@" --reporter=default --reporter=json "--outputFile.json=$out/$name.json")
+  if [ -n "$host" ]; then
+    env DOCKER_HOST="$host" "${cmd[@]}" >"$out/$name.log" 2>&1
+  else
+    env -u DOCKER_HOST "${cmd[@]}" >"$out/$name.log" 2>&1
+  fi
+}
+
+start_job() {
+  local name=$1
+  printf '%s: started\n' "$name" >&2
+  if [ "${NETFORM_TEST_SERIAL:-0}" = 1 ]; then
+    run_job "$@" || true
+    finish_job "$name"
+  else
+    run_job "$@" &
+    jobs_pids+=($!)
+    jobs_names+=("$name")
+  fi
+}
+
+finish_job() {
+  step "tests: $1"
+  cat "$out/$1.log"
+}
+
+# The unit tests first and alone: their property tests are CPU-bound and would compete with the
+# engine runs for the two cores.
+step "tests: unit"
+run_job unit "" --project unit || true
+cat "$out/unit.log"
+summary=(unit)
+# Engine tests that run on the first engine only: compose-config compares netform's reading of
+# Compose files with `docker compose config` (no engine involved); watch-image builds and runs the
+# watch container image; random-apply walks random specs through the apply path every other file
+# tests on each engine; fleet-context reads docker contexts. NETFORM_TEST_ONCE=0 runs them on all.
+ONCE=(compose-config watch-image random-apply fleet-context)
+once_excluded=()
+if [ "${NETFORM_TEST_ONCE:-1}" = 1 ]; then
+  for file in "${ONCE[@]}"; do once_excluded+=(--exclude "test/engine/$file.test.ts"); done
+fi
+# The Swarm tests share one swarm: the first run only, whatever NETFORM_TEST_ONCE says.
+once_excluded+=(--exclude 'test/engine/swarm*.test.ts')
+step "tests: engine tests on ${#legs[@]} engine(s), at the same time"
+first=1
+for leg in "${legs[@]}"; do
+  IFS='|' read -r name version host second <<<"$leg"
+  # The restart engine runs the run's own version where scripts/engines.sh has it.
+  restart_version=20.10
+  case $version in 26.1*) restart_version=26.1 ;; 28.5*) restart_version=28.5 ;; esac
+  # One test file at a time per engine when the engines run at once: three engines with two
+  # files each would be six CLI-heavy streams on two cores.
+  NETFORM_TEST_SECOND_DOCKER_HOST=$second NETFORM_RESTART_ENGINE=$name-rs \
+    NETFORM_RESTART_ENGINE_VERSION=$restart_version \
+    start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || [ ${#legs[@]} -eq 1 ] || echo --maxWorkers=1) \
+    $([ "$first" = 1 ] || echo "${once_excluded[@]}")
+  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})$([ "$first" = 1 ] || [ ${#once_excluded[@]} -eq 0 ] || echo ", without ${ONCE[*]}")")
+  first=0
+done
+for i in "${!jobs_pids[@]}"; do
+  wait "${jobs_pids[$i]}" || true
+  finish_job "${jobs_names[$i]}"
+done
+
+if [ "${NETFORM_TEST_ENGINES_DOWN:-0}" = 1 ] && [ ${#started[@]} -gt 0 ]; then
+  step "stopping the engines this run started"
+  bash scripts/engines.sh down "${started[@]}"
+fi
+
+# One line per run, then one plain closing line for all of them. A run that wrote no report
+# (it crashed) counts as one failure.
+node - "$out" "${summary[@]}" <<'EOF'
+const { existsSync, readFileSync } = require('node:fs');
+const [dir, ...names] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+for (const entry of names) {
+  const [job, what = 'unit tests'] = entry.split('|');
+  const file = `${dir}/${job}.json`;
+  const r = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  const p = r?.numPassedTests ?? 0;
+  const f = r ? r.numFailedTests + (r.success || r.numFailedTests > 0 ? 0 : 1) : 1;
+  passed += p;
+  failed += f;
+  console.log(`${what}: ${p} passed, ${f} failed${r ? '' : ' (no report: see its log above)'}`);
+}
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
+EOF

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import { connectPriority } from '../core/order.js';
 import type { Action, Plan, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run.js';
@@ -73,17 +74,24 @@ export async function executePlan(
     // with all the others, so a failure would find them all "in flight" and stop nothing.
     const requests = pLimit(parallelism[phase]);
     const actions = pLimit(parallelism[phase]);
-    await Promise.all(
-      indexes.map((index) =>
-        actions(async () => {
-          const outcome = outcomes[index]!;
-          const run = new ActionRun(outcome, execution, requests);
-          await runAction(run, plan.actions[index]!);
-          if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
-          execution.emitEnd(outcome);
-        }),
-      ),
-    );
+    const after = inPriorityOrder(plan.actions, indexes);
+    const done = new Map<number, Promise<void>>();
+    for (const index of indexes) {
+      const previous = after.get(index);
+      done.set(
+        index,
+        (previous === undefined ? Promise.resolve() : done.get(previous)!).then(() =>
+          actions(async () => {
+            const outcome = outcomes[index]!;
+            const run = new ActionRun(outcome, execution, requests);
+            await runAction(run, plan.actions[index]!);
+            if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
+            execution.emitEnd(outcome);
+          }),
+        ),
+      );
+    }
+    await Promise.all(done.values());
   }
 
   options.signal?.removeEventListener('abort', stop);
@@ -94,6 +102,26 @@ export async function executePlan(
     parallelism,
     ...(options.signal?.aborted ? { interrupted: true } : {}),
   };
+}
+
+/**
+ * For a container whose connects (or reconnects) carry a Compose `priority`, each such action
+ * waits for the one before it in the plan (which orders them highest first: src/core/order.ts),
+ * so the order holds at any parallelism. Maps an action's index to the index it waits for.
+ */
+function inPriorityOrder(actions: readonly Action[], indexes: readonly number[]): Map<number, number> {
+  const byContainer = new Map<string, number[]>();
+  for (const index of indexes) {
+    const action = actions[index]!;
+    if (action.kind !== 'connect' && action.kind !== 'reconnect') continue;
+    byContainer.set(action.container, [...(byContainer.get(action.container) ?? []), index]);
+  }
+  const after = new Map<number, number>();
+  for (const chain of byContainer.values()) {
+    if (chain.every((index) => connectPriority(actions[index]!) === 0)) continue;
+    for (let n = 1; n < chain.length; n++) after.set(chain[n]!, chain[n - 1]!);
+  }
+  return after;
 }
 
 async function runAction(run: ActionRun, action: Action): Promise<void> {

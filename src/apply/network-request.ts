@@ -17,7 +17,10 @@ export function networkCreateRequest(network: DesiredNetwork, project?: string):
     ...(network.scope !== undefined ? { scope: network.scope } : {}),
     attachable: network.attachable,
     internal: network.internal,
+    // Plan files of an older netform have neither field: absent means the default.
+    ...(network.enableIPv4 === false ? { enableIPv4: false } : {}),
     enableIPv6: network.enableIPv6,
+    ...(network.ingress === true ? { ingress: true } : {}),
     ipam: {
       driver: network.ipam.driver,
       options: { ...network.ipam.options },

@@ -3,8 +3,11 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { ObservedState } from '../model/observed.js';
 import { CODES } from '../spec/codes.js';
 import { diagnosticAt } from '../spec/diagnose.js';
-import { compareApiVersions } from '../model/api-versions.js';
+import { compareApiVersions, NETWORK_API_GATES } from '../model/api-versions.js';
 import { forCompose } from './wording.js';
+
+/** The table's row for enable_ipv4: false (src/model/api-versions.ts), which Compose sends as is. */
+const IPV4_GATE = NETWORK_API_GATES.find((gate) => gate.key === 'enable_ipv4')!;
 
 /** The labels Compose writes on the networks it creates. */
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
@@ -55,11 +58,11 @@ export function composeEngineChecks(
     }
     if (
       origin.ipv4Disabled.includes(network.name) &&
-      compareApiVersions(observed.engine.apiVersion, '1.48') < 0
+      compareApiVersions(observed.engine.apiVersion, IPV4_GATE.minimum) < 0
     ) {
       out.push(
         diagnosticAt(CODES.composeIpv4Disabled, [...path, 'enable_ipv4'], network.source, {
-          message: `enable_ipv4: false needs Engine API 1.48 (Docker 28); this engine speaks API ${observed.engine.apiVersion}, ignores it and gives ${network.name} IPv4 as well`,
+          message: `enable_ipv4: false needs Engine API ${IPV4_GATE.minimum} (${IPV4_GATE.release}); this engine speaks API ${observed.engine.apiVersion}, ignores it and gives ${network.name} IPv4 as well`,
           hint: 'upgrade the engine, or drop enable_ipv4: false',
         }),
       );

@@ -52,8 +52,9 @@ export interface ComposeAsSpec {
  * reads it (compose-go's loader/normalize.go): each network gets its Docker name (`name:`, or
  * `<project>_<key>`, or the key for an external one); a service without `networks:` or
  * `network_mode` joins the `default` network, which exists only when a service uses it; a
- * service's endpoint settings keep their names except `gw_priority` (netform's `priority`) and
- * `interface_name` (the endpoint driver option Compose sends it as).
+ * service's endpoint settings keep their names except `interface_name` (the endpoint driver
+ * option Compose sends it as) and `priority` (the order Compose connects in, read for the primary
+ * network).
  */
 export function composeToSpec(model: Tree, project: string): ComposeAsSpec {
   const sink = new DiagnosticSink(model.source);
@@ -299,10 +300,8 @@ function endpointToSpec(endpoint: Tree, path: string[], sink: DiagnosticSink): T
   if (!isMapping(endpoint.value)) return endpoint;
   reportUnknownKeys(endpoint, ENDPOINT_KEYS, path, 'service network entry', sink);
   const entries = new Map(withoutExtensions(endpoint, ENDPOINT_KEYS));
-  entries.delete('priority'); // Compose's connection order, not a setting of the endpoint
-  const gwPriority = entries.get('gw_priority');
-  entries.delete('gw_priority');
-  if (gwPriority) entries.set('priority', gwPriority);
+  // Compose's connection order: it chose the primary network above; Compose does the connecting.
+  entries.delete('priority');
   const interfaceName = entries.get('interface_name');
   entries.delete('interface_name');
   if (interfaceName) {

@@ -23,7 +23,7 @@ export function parsePath(path: string): Segment[] {
 
 /**
  * A path of the spec the Compose file was read as, in the Compose file's terms: `containers` are
- * `services`, `priority` is `gw_priority`, the interface-name driver option is `interface_name`,
+ * `services`, the interface-name driver option is `interface_name`,
  * and (for the engine checks, which name networks by their Docker name) networks by their key.
  */
 export function composePath(path: string, origin: ComposeOrigin, dockerNames: boolean): string {
@@ -35,7 +35,6 @@ export function composePath(path: string, origin: ComposeOrigin, dockerNames: bo
     segments[0] = 'services';
     if (segments[2] === 'networks' && segments.length > 3) {
       segments[3] = key(segments[3]!);
-      if (segments[4] === 'priority') segments[4] = 'gw_priority';
       if (segments[4] === 'driver_opts' && segments[5] === INTERFACE_NAME_OPTION)
         segments.splice(4, 2, 'interface_name');
     }

@@ -22,7 +22,9 @@ export function diffNetwork(before: ComparableNetwork, after: ComparableNetwork)
   }
   compare('attachable', before.attachable, after.attachable);
   compare('internal', before.internal, after.internal);
+  compare('enable_ipv4', before.enableIPv4, after.enableIPv4);
   compare('enable_ipv6', before.enableIPv6, after.enableIPv6);
+  compare('ingress', before.ingress, after.ingress);
   compare('ipam.driver', before.ipam.driver, after.ipam.driver);
   compare('ipam.options', sortedRecord(before.ipam.options), sortedRecord(after.ipam.options));
   changes.push(...diffPools(before, after));

@@ -104,7 +104,9 @@ export function exportNetwork(network: ObservedNetwork): Record<string, unknown>
   if (comparable.scope !== undefined) out.scope = comparable.scope;
   if (comparable.attachable) out.attachable = true;
   if (comparable.internal) out.internal = true;
+  if (!comparable.enableIPv4) out.enable_ipv4 = false;
   if (comparable.enableIPv6) out.enable_ipv6 = true;
+  if (comparable.ingress) out.ingress = true;
   const pools = comparable.ipam.config.map(poolInSpecForm);
   const plainIpam =
     isDefaultIpamDriver(comparable.ipam.driver) && Object.keys(comparable.ipam.options).length === 0;

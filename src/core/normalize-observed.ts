@@ -37,7 +37,10 @@ export interface ComparableNetwork {
   scope?: string;
   attachable: boolean;
   internal: boolean;
+  /** Engines before API 1.48 report no EnableIPv4: absent there means enabled. */
+  enableIPv4: boolean;
   enableIPv6: boolean;
+  ingress: boolean;
   ipam: { driver: string; options: Record<string, string>; config: DesiredIpamPool[] };
   /** The user's labels only (no `io.netform.*`). */
   labels: Record<string, string>;
@@ -208,14 +211,16 @@ export function comparableDesiredNetwork(desired: DesiredNetwork): ComparableNet
     ...(desired.scope !== undefined && { scope: desired.scope }),
     attachable: desired.attachable,
     internal: desired.internal,
+    enableIPv4: desired.enableIPv4,
     enableIPv6: desired.enableIPv6,
+    ingress: desired.ingress,
     ipam: {
       driver: desired.ipam.driver,
       options: { ...desired.ipam.options },
       config: sortPools(desired.ipam.config.map(canonicalPool)),
     },
     labels: userLabels(desired.labels),
-    driverOpts: withoutDaemonDefaultOptions(desired.driverOpts, desired.enableIPv6),
+    driverOpts: withoutDaemonDefaultOptions(desired.driverOpts, desired.enableIPv6, desired.enableIPv4),
   };
 }
 
@@ -236,7 +241,9 @@ export function normalizeObservedNetwork(
     ...(!scopeIsDefault && { scope: observed.scope }),
     attachable: observed.attachable,
     internal: observed.internal,
+    enableIPv4: observed.enableIPv4 ?? true,
     enableIPv6: observed.enableIPv6,
+    ingress: observed.ingress,
     ipam: {
       driver: ipamDriverOf(observed),
       options: { ...observed.ipam.options },
@@ -267,7 +274,9 @@ export function observedNetworkAsCreatable(observed: ObservedNetwork): DesiredNe
     exclusive: false,
     attachable: observed.attachable,
     internal: observed.internal,
+    enableIPv4: observed.enableIPv4 ?? true,
     enableIPv6: observed.enableIPv6,
+    ingress: observed.ingress,
     scope: observed.scope,
     ipam: {
       driver: ipamDriverOf(observed),
@@ -316,7 +325,8 @@ export function normalizeObservedEndpoint(
     settings.ipv6Address = addressText(endpoint.configuredIPv6);
   if (wanted?.macAddress !== undefined && endpoint.macAddress)
     settings.macAddress = endpoint.macAddress.toLowerCase();
-  if (endpoint.priority !== undefined && endpoint.priority !== 0) settings.priority = endpoint.priority;
+  if (endpoint.gwPriority !== undefined && endpoint.gwPriority !== 0)
+    settings.gwPriority = endpoint.gwPriority;
   return settings;
 }
 
@@ -330,6 +340,9 @@ export function comparableDesiredEndpoint(settings: EndpointSettings): EndpointS
   if (settings.ipv4Address !== undefined) out.ipv4Address = addressText(settings.ipv4Address);
   if (settings.ipv6Address !== undefined) out.ipv6Address = addressText(settings.ipv6Address);
   if (settings.macAddress !== undefined) out.macAddress = settings.macAddress.toLowerCase();
+  if (settings.gwPriority !== undefined && settings.gwPriority !== 0) out.gwPriority = settings.gwPriority;
+  // `priority` (connection order) is netform's own and never observed: carried for ordering the
+  // connects (src/core/order.ts), never compared (diffEndpoint leaves it out).
   if (settings.priority !== undefined && settings.priority !== 0) out.priority = settings.priority;
   return out;
 }

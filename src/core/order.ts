@@ -44,13 +44,43 @@ export const hasStaticAddress = (settings: EndpointSettings): boolean =>
  * "Reading a plan"), then container name, so a plan is deterministic.
  */
 export function orderActions(actions: readonly Action[]): Action[] {
-  return [...actions].sort(
+  const sorted = [...actions].sort(
     (a, b) =>
       KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
       compareText(actionSubject(a), actionSubject(b)) ||
       staticRank(a) - staticRank(b) ||
       compareText(containerOf(a), containerOf(b)),
   );
+  return byConnectPriority(sorted);
+}
+
+/** Compose's `priority` of the endpoint an action connects; 0 when none. */
+export const connectPriority = (action: Action): number =>
+  action.kind === 'connect' || action.kind === 'reconnect' ? (action.after.priority ?? 0) : 0;
+
+/**
+ * Compose's `priority` (docs/spec.md): one container's connects, and its reconnects, go highest
+ * priority first. Each container's actions of a kind are reordered among the places they already
+ * hold, so a plan without priorities keeps the order above; apply runs them one after another.
+ */
+function byConnectPriority(actions: Action[]): Action[] {
+  const slots = new Map<string, number[]>();
+  actions.forEach((action, index) => {
+    if (action.kind !== 'connect' && action.kind !== 'reconnect') return;
+    const key = `${action.kind}\u0000${action.container}`;
+    slots.set(key, [...(slots.get(key) ?? []), index]);
+  });
+  const out = [...actions];
+  for (const indexes of slots.values()) {
+    if (indexes.every((i) => connectPriority(actions[i]!) === 0)) continue;
+    const mine = indexes
+      .map((i) => actions[i] as Extract<Action, { kind: 'connect' | 'reconnect' }>)
+      .sort((a, b) => connectPriority(b) - connectPriority(a) || compareText(a.network, b.network));
+    indexes.forEach((slot, n) => {
+      out[slot] = mine[n]!;
+    });
+  }
+  return out;
 }
 
 export function summarizeActions(actions: readonly Action[]): PlanSummary {

@@ -1,4 +1,4 @@
-import type { DesiredIpamPool, EndpointSettings } from '../model/desired.js';
+import { INTERFACE_NAME_OPTION, type DesiredIpamPool, type EndpointSettings } from '../model/desired.js';
 
 /**
  * Values in the spec's own key names (Compose's), for field changes and export: what a user
@@ -28,18 +28,25 @@ export const ENDPOINT_SPEC_KEYS = [
   'link_local_ips',
   'mac_address',
   'driver_opts',
+  'interface_name',
+  'gw_priority',
   'priority',
 ] as const;
 
 /** Endpoint settings as a Compose `networks:` entry of a service, with empty members left out. */
 export function endpointInSpecForm(settings: EndpointSettings): Record<string, unknown> {
+  // The interface name is a driver option to the engine and `interface_name` in the spec.
+  const { [INTERFACE_NAME_OPTION]: interfaceName, ...driverOpts } = settings.driverOpts;
   return {
     ...(settings.aliases.length > 0 && { aliases: [...settings.aliases] }),
     ...(settings.ipv4Address !== undefined && { ipv4_address: settings.ipv4Address }),
     ...(settings.ipv6Address !== undefined && { ipv6_address: settings.ipv6Address }),
     ...(settings.linkLocalIps.length > 0 && { link_local_ips: [...settings.linkLocalIps] }),
     ...(settings.macAddress !== undefined && { mac_address: settings.macAddress }),
-    ...(Object.keys(settings.driverOpts).length > 0 && { driver_opts: sortedRecord(settings.driverOpts) }),
+    ...(Object.keys(driverOpts).length > 0 && { driver_opts: sortedRecord(driverOpts) }),
+    ...(interfaceName !== undefined && { interface_name: interfaceName }),
+    ...(settings.gwPriority !== undefined &&
+      settings.gwPriority !== 0 && { gw_priority: settings.gwPriority }),
     ...(settings.priority !== undefined && settings.priority !== 0 && { priority: settings.priority }),
   };
 }

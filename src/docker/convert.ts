@@ -222,8 +222,8 @@ export function endpointFrom(
     ...(api.GlobalIPv6Address ? { ipv6Address: canonicalAddress(api.GlobalIPv6Address) } : {}),
     ...(api.MacAddress ? { macAddress: api.MacAddress.toLowerCase() } : {}),
     driverOpts: stringMap(api.DriverOpts),
-    // 0 is the default priority, the same as none (DesiredState's `priority` absent).
-    ...(typeof api.GwPriority === 'number' && api.GwPriority !== 0 ? { priority: api.GwPriority } : {}),
+    // 0 is the default priority, the same as none (DesiredState's `gwPriority` absent).
+    ...(typeof api.GwPriority === 'number' && api.GwPriority !== 0 ? { gwPriority: api.GwPriority } : {}),
   };
 }
 

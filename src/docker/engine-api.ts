@@ -113,6 +113,9 @@ export interface ApiNetworkCreateBody {
   ConfigOnly?: boolean;
   /** With it, the engine refuses IPAM, Options, EnableIPv6 and Labels (docs/swarm.md): they are left out. */
   ConfigFrom?: { Network: string };
+  Ingress?: boolean;
+  /** API 1.48+. */
+  EnableIPv4?: boolean;
   EnableIPv6?: boolean;
   IPAM?: { Driver: string; Options: Record<string, string>; Config: ApiIpamConfig[] };
   Options?: Record<string, string>;

@@ -74,6 +74,15 @@ export function toEngineError(
   }
   if (typeof e.statusCode === 'number') {
     const engineMessage = engineWords(e);
+    const explained = explainEngineMessage(engineMessage, host);
+    if (explained) {
+      return new EngineRequestError(
+        `${operation}: ${explained.message} (the engine said: ${engineMessage})`,
+        e.statusCode,
+        engineMessage,
+        { hint: explained.hint, cause: error },
+      );
+    }
     return new EngineRequestError(`${operation}: ${engineMessage}`, e.statusCode, engineMessage, {
       cause: error,
     });
@@ -97,6 +106,44 @@ export function toEngineError(
     });
   }
   return new EngineError(`${operation}: ${describe(e)} (engine at ${host})`, { cause: error });
+}
+
+/**
+ * Engine messages that mislead, and what they mean. Every engine seen (20.10, 26.1, 28.5) answers
+ * a macvlan or ipvlan network whose parent interface does not exist with "invalid subinterface
+ * vlan name X, example formatting is eth0.10" (it reads a name without a VLAN id as a malformed
+ * sub-interface), and one whose VLAN sub-interface's base interface does not exist with
+ * "-o parent interface was not found on the host: X" (20.10: "does was not found").
+ */
+const EXPLAINED: readonly {
+  pattern: RegExp;
+  explain: (match: RegExpExecArray, host: string) => { message: string; hint: string };
+}[] = [
+  {
+    pattern: /invalid subinterface vlan name (\S+), example formatting is/,
+    explain: ([, parent], host) => ({
+      message: `the parent interface ${parent} does not exist on the host of the engine at ${host}`,
+      hint: `create ${parent} on that host (the engine's own network namespace, where it runs in one), or set parent: to an interface it has; a VLAN sub-interface is written like eth0.50, and the engine creates it`,
+    }),
+  },
+  {
+    pattern: /-o parent interface (?:does )?was not found on the host: (\S+)/,
+    explain: ([, parent], host) => ({
+      message: `the parent interface ${parent} does not exist on the host of the engine at ${host}`,
+      hint: `the engine creates a VLAN sub-interface (eth0.50) only on an interface that exists: set parent: to one of that host's interfaces`,
+    }),
+  },
+];
+
+function explainEngineMessage(
+  engineMessage: string,
+  host: string,
+): { message: string; hint: string } | undefined {
+  for (const { pattern, explain } of EXPLAINED) {
+    const match = pattern.exec(engineMessage);
+    if (match) return explain(match, host);
+  }
+  return undefined;
 }
 
 function engineWords(e: ModemError): string {

@@ -35,6 +35,9 @@ export function networkCreateBody(request: NetworkCreateRequest): ApiNetworkCrea
     Internal: request.internal,
     Attachable: request.attachable,
     ...(request.configOnly ? { ConfigOnly: true } : {}),
+    ...(request.ingress ? { Ingress: true } : {}),
+    // Sent only to turn IPv4 off: engines before API 1.48 ignore the field (a gate refuses it there).
+    ...(request.enableIPv4 === false ? { EnableIPv4: false } : {}),
     EnableIPv6: request.enableIPv6,
     IPAM: {
       Driver: request.ipam.driver,
@@ -91,7 +94,7 @@ export function networkConnectBody(
     ...(settings.ipv6Address ? { IPv6Address: settings.ipv6Address } : {}),
     ...(settings.linkLocalIps.length > 0 ? { LinkLocalIPs: [...settings.linkLocalIps] } : {}),
   };
-  const priority = settings.priority ?? 0;
+  const priority = settings.gwPriority ?? 0;
   return {
     Container: containerId,
     EndpointConfig: {

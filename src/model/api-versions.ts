@@ -1,4 +1,4 @@
-import type { EndpointSettings } from './desired.js';
+import { INTERFACE_NAME_OPTION, type EndpointSettings } from './desired.js';
 import type { NetworkCreateRequest } from './port.js';
 
 /**
@@ -56,8 +56,7 @@ export interface EndpointApiGate extends ApiGate<EndpointSettings> {
   byDelivery?: Partial<Record<Exclude<EndpointDelivery, 'connect'>, { minimum: string; release: string }>>;
 }
 
-/** The endpoint driver option that names the container's interface (Compose's interface_name). */
-export const INTERFACE_NAME_OPTION = 'com.docker.network.endpoint.ifname';
+export { INTERFACE_NAME_OPTION } from './desired.js';
 
 /** The endpoint keys (a container's attachment to a network) gated by API version. */
 export const ENDPOINT_API_GATES: readonly EndpointApiGate[] = [
@@ -74,21 +73,25 @@ export const ENDPOINT_API_GATES: readonly EndpointApiGate[] = [
       primary: { minimum: OLDEST_API_VERSION, release: 'Docker 20.10' },
     },
   },
+  // Engines before 28 accept these and ignore them: seen on 20.10.24 and 26.1.5 (docs/engines.md).
   {
-    key: 'priority',
-    composeKey: 'gw_priority',
+    key: 'gw_priority',
     minimum: '1.48',
     release: 'Docker 28',
-    valueOf: (s) => ((s.priority ?? 0) !== 0 ? String(s.priority) : undefined),
+    valueOf: (s) => ((s.gwPriority ?? 0) !== 0 ? String(s.gwPriority) : undefined),
   },
-  // The interface name option arrived with Engine 28.1; Compose refuses interface_name below it.
+  // The interface name driver option arrived with Engine 28.0 (API 1.48; moby#49155, the 28.0
+  // release notes): netform's connect needs that. Compose (2.36+) refuses its interface_name below
+  // Engine 28.1 (API 1.49), so a Compose file's endpoints need 1.49 (docs/engines.md).
   {
-    key: `driver_opts["${INTERFACE_NAME_OPTION}"]`,
-    path: ['driver_opts', INTERFACE_NAME_OPTION],
-    composeKey: 'interface_name',
-    minimum: '1.49',
-    release: 'Docker 28.1',
+    key: 'interface_name',
+    minimum: '1.48',
+    release: 'Docker 28',
     valueOf: (s) => s.driverOpts[INTERFACE_NAME_OPTION],
+    byDelivery: {
+      create: { minimum: '1.49', release: 'Docker 28.1' },
+      primary: { minimum: '1.49', release: 'Docker 28.1' },
+    },
   },
 ];
 
@@ -99,12 +102,52 @@ export function endpointGates(delivery: EndpointDelivery): readonly ApiGate<Endp
 }
 
 /** What both a declared network and a create request have: what a network gate may read. */
-export type GatedNetwork = Pick<NetworkCreateRequest, 'driver' | 'enableIPv6' | 'internal' | 'attachable'> & {
+export type GatedNetwork = Pick<
+  NetworkCreateRequest,
+  'driver' | 'enableIPv4' | 'enableIPv6' | 'internal' | 'attachable'
+> & {
   labels: Record<string, string>;
+  /** Driver options: `driverOpts` in a declared network, `options` in a create request. */
+  driverOpts?: Record<string, string>;
+  options?: Record<string, string>;
 };
 
-/** The network keys gated by API version (none yet: every key netform knows works from 1.41). */
-export const NETWORK_API_GATES: readonly ApiGate<GatedNetwork>[] = [];
+const driverOption = (network: GatedNetwork, key: string): string | undefined =>
+  (network.driverOpts ?? network.options)?.[key];
+
+/**
+ * A bridge gateway mode needs the engine that knows it (nat and routed: Engine 27.0; nat-unprotected:
+ * moby#48597 and isolated: moby#49262, both 28.0; taken from the reference). Engines before it store
+ * any value and ignore it (seen on 20.10.24 and 26.1.5); 28.5 refuses unknown ones (NF062).
+ */
+const gatewayModeGate = (family: 'ipv4' | 'ipv6', modes: string[], minimum: string, release: string) => {
+  const key = `com.docker.network.bridge.gateway_mode_${family}`;
+  return {
+    key: `driver_opts.${key}`,
+    path: ['driver_opts', key],
+    minimum,
+    release,
+    valueOf: (n: GatedNetwork) => {
+      const mode = driverOption(n, key);
+      return mode !== undefined && modes.includes(mode) ? mode : undefined;
+    },
+  };
+};
+
+/** The network keys gated by API version. */
+export const NETWORK_API_GATES: readonly ApiGate<GatedNetwork>[] = [
+  // 20.10.24 and 26.1.5 were seen giving such a network an IPv4 pool all the same.
+  {
+    key: 'enable_ipv4',
+    minimum: '1.48',
+    release: 'Docker 28',
+    valueOf: (n) => (n.enableIPv4 === false ? 'false' : undefined),
+  },
+  gatewayModeGate('ipv4', ['nat', 'routed'], '1.46', 'Docker 27'),
+  gatewayModeGate('ipv6', ['nat', 'routed'], '1.46', 'Docker 27'),
+  gatewayModeGate('ipv4', ['nat-unprotected', 'isolated'], '1.48', 'Docker 28'),
+  gatewayModeGate('ipv6', ['nat-unprotected', 'isolated'], '1.48', 'Docker 28'),
+];
 
 /** A gated key that `settings` uses and `apiVersion` cannot carry. */
 export interface UnsupportedKey {

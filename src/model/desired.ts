@@ -128,7 +128,11 @@ export interface DesiredNetwork {
   exclusive: boolean;
   attachable: boolean;
   internal: boolean;
+  /** False: an IPv6-only network (Engine 28, API 1.48). True when the spec is silent. */
+  enableIPv4: boolean;
   enableIPv6: boolean;
+  /** The swarm's routing-mesh network (`docker network create --ingress`). */
+  ingress: boolean;
   /** `local`, `swarm` or `global`; absent means the driver's default. */
   scope?: string;
   /**
@@ -164,10 +168,23 @@ export interface EndpointSettings {
   linkLocalIps: string[];
   /** Lower-case, colon separated. Absent: the daemon picks (random from Engine 28). */
   macAddress?: string;
+  /**
+   * Endpoint driver options, with `interface_name` folded in as
+   * `com.docker.network.endpoint.ifname` (INTERFACE_NAME_OPTION), the option the engine reads.
+   */
   driverOpts: Record<string, string>;
-  /** Compose's `priority` (gateway priority); absent means 0 / unset. */
+  /** `gw_priority`: the endpoint with the highest one gives the default route (API 1.48); absent means 0. */
+  gwPriority?: number;
+  /**
+   * Compose's `priority`: the order in which netform connects a container's networks, highest
+   * first. netform's own, never sent to nor read from the engine, so never compared: only the
+   * spec's side carries it.
+   */
   priority?: number;
 }
+
+/** The endpoint driver option that names the interface inside the container (Engine 28). */
+export const INTERFACE_NAME_OPTION = 'com.docker.network.endpoint.ifname';
 
 export interface DesiredAttachment extends EndpointSettings {
   container: string;

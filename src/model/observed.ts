@@ -75,8 +75,8 @@ export interface ObservedEndpoint {
   ipv6Address?: string;
   macAddress?: string;
   driverOpts: Record<string, string>;
-  /** GwPriority (API 1.48+). */
-  priority?: number;
+  /** GwPriority (API 1.48+); absent when 0. */
+  gwPriority?: number;
 }
 
 /** `running`, `created`, `exited`, `paused`, `restarting`, `removing`, `dead`. */

@@ -8,7 +8,11 @@ export interface NetworkCreateRequest {
   scope?: string;
   attachable: boolean;
   internal: boolean;
+  /** False: IPv6-only (API 1.48+). Absent: enabled, the engine's default. */
+  enableIPv4?: boolean;
   enableIPv6: boolean;
+  /** The swarm's routing-mesh network. */
+  ingress?: boolean;
   configOnly?: boolean;
   /**
    * A swarm-scoped network made from the config-only network of this name on each node. The

@@ -163,6 +163,10 @@ export interface NetworkSpec {
    */
   internal?: boolean;
   /**
+   * false: an IPv6-only network (no IPv4 subnet, no IPv4 address for its containers); needs enable_ipv6: true. Default true. Honoured from Engine 28 (API 1.48): an older engine would ignore it, so netform refuses it there before anything runs.
+   */
+  enable_ipv4?: boolean;
+  /**
    * Enable IPv6. Required for any IPv6 subnet or static IPv6 address on this network.
    */
   enable_ipv6?: boolean;
@@ -171,6 +175,10 @@ export interface NetworkSpec {
    * Network scope (docker network create --scope): local, swarm or global. Absent: the driver's default. `swarm` on macvlan or ipvlan makes one network across the swarm from a config-only network on each node (see config_from).
    */
   scope?: 'local' | 'swarm' | 'global';
+  /**
+   * true: the swarm's routing-mesh network (docker network create --ingress); overlay driver, a swarm manager, and at most one per swarm.
+   */
+  ingress?: boolean;
   /**
    * true: the network must already exist; netform never creates, changes or removes it, and no other key but `name` may be given. The legacy Compose form `external: {name: x}` is accepted.
    */
@@ -300,7 +308,15 @@ export interface EndpointSpec {
    */
   driver_opts?: StringMap;
   /**
-   * Gateway priority of this endpoint (Compose's priority).
+   * Gateway priority (docker network connect --gw-priority): the network of a container's endpoint with the highest gw_priority provides its default route. Default 0; may be negative. Honoured from Engine 28 (API 1.48).
+   */
+  gw_priority?: number;
+  /**
+   * The name of the interface inside the container (the endpoint driver option com.docker.network.endpoint.ifname): at most 15 characters, unique among the container's networks. Honoured from Engine 28 (API 1.48).
+   */
+  interface_name?: string;
+  /**
+   * Compose's priority: the order in which netform connects a container's networks, highest first (default 0). Only the order of connecting; not compared with the engine, so changing it alone plans no change.
    */
   priority?: number;
 }

@@ -159,7 +159,9 @@ function describeNetwork(network: DesiredNetwork): string[] {
   if (network.scope !== undefined) lines.push(`scope: ${p(network.scope)}`);
   if (network.attachable) lines.push('attachable: true');
   if (network.internal) lines.push('internal: true');
+  if (!network.enableIPv4) lines.push('enable_ipv4: false');
   if (network.enableIPv6) lines.push('enable_ipv6: true');
+  if (network.ingress) lines.push('ingress: true');
   if (network.exclusive) lines.push('exclusive: true');
   if (!isDefaultIpamDriver(network.ipam.driver)) lines.push(`ipam.driver: ${p(network.ipam.driver)}`);
   if (Object.keys(network.ipam.options).length > 0)

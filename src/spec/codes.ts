@@ -120,6 +120,22 @@ export const CODES = {
     'NF056',
     'A bridge network declares more than one subnet of one address family, which the bridge driver refuses.',
   ),
+  noAddressFamily: def(
+    'NF060',
+    'enable_ipv4: false without enable_ipv6: true: the network would have no address family.',
+  ),
+  ipv4OnIpv6Only: def('NF061', 'An IPv4 subnet on a network with enable_ipv4: false.'),
+  unknownGatewayMode: def(
+    'NF062',
+    'A bridge gateway mode (com.docker.network.bridge.gateway_mode_ipv4/ipv6) that engines do not know.',
+  ),
+  isolatedNotInternal: def('NF063', 'Gateway mode isolated on a network that is not internal.'),
+  invalidInterfaceName: def(
+    'NF064',
+    'An interface_name Linux refuses (empty, longer than 15 characters, with / : or spaces), or one that differs from its driver option.',
+  ),
+  duplicateInterfaceName: def('NF065', 'One container has the same interface_name on two networks.'),
+  ingressNotOverlay: def('NF066', 'ingress: true on a network whose driver is not overlay.'),
   engineSubnetOverlap: def(
     'NF070',
     'A declared subnet overlaps a subnet of a network that already exists on the engine.',
@@ -136,7 +152,11 @@ export const CODES = {
   engineExternalMissing: def('NF074', 'An external network does not exist on the engine.'),
   engineEndpointFieldUnsupported: def(
     'NF075',
-    'An endpoint sets a field the engine API cannot honour: mac_address (on connect from API 1.54, at container create from 1.44), gateway priority (1.48) or an interface name (1.49).',
+    "A key the engine would accept and ignore: mac_address (on connect from API 1.54, at container create from 1.44), gw_priority, interface_name (1.48; a Compose file's interface_name 1.49), enable_ipv4: false (1.48), a bridge gateway mode (1.46 or 1.48).",
+  ),
+  engineIngressExists: def(
+    'NF081',
+    'An ingress network is declared but the swarm already has another one (a swarm has one).',
   ),
   // Compose files (src/compose, docs/compose.md).
   composeNetworkModeWithNetworks: def(

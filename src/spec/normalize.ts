@@ -12,6 +12,7 @@ import type {
   SelectorAttachment,
 } from '../model/desired.js';
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
+import { INTERFACE_NAME_OPTION } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
 import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
 import { setOwn } from './own.js';
@@ -270,14 +271,19 @@ export function configFromOf(name: string, network: NetworkSpec): string | undef
 /** A network's own settings with the spec's defaults filled in: the one place they are stated. */
 export function networkDefaults(
   network: NetworkSpec,
-): Pick<DesiredNetwork, 'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv6'> {
+): Pick<
+  DesiredNetwork,
+  'driver' | 'external' | 'exclusive' | 'attachable' | 'internal' | 'enableIPv4' | 'enableIPv6' | 'ingress'
+> {
   return {
     driver: network.driver ?? DEFAULT_NETWORK_DRIVER,
     external: network.external !== undefined && network.external !== false,
     exclusive: network.exclusive ?? false,
     attachable: network.attachable ?? false,
     internal: network.internal ?? false,
+    enableIPv4: network.enable_ipv4 ?? true,
     enableIPv6: network.enable_ipv6 ?? false,
+    ingress: network.ingress ?? false,
   };
 }
 
@@ -291,6 +297,8 @@ function endpointSettings(endpoint: EndpointSpec, driverOpts: Record<string, str
   if (endpoint.ipv6_address !== undefined) settings.ipv6Address = canonicalAddress(endpoint.ipv6_address);
   if (endpoint.mac_address !== undefined)
     settings.macAddress = endpoint.mac_address.toLowerCase().replace(/-/g, ':');
+  if (endpoint.interface_name !== undefined) driverOpts[INTERFACE_NAME_OPTION] = endpoint.interface_name;
+  if (endpoint.gw_priority !== undefined) settings.gwPriority = endpoint.gw_priority;
   if (endpoint.priority !== undefined) settings.priority = endpoint.priority;
   return settings;
 }

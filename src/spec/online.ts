@@ -83,6 +83,7 @@ export function checkAgainstEngine(
     const candidates = others.filter((n) => n.name !== network.name);
     checkSubnets(network, candidates, path, diagnostics);
     checkBridgeName(network, candidates, path, diagnostics);
+    checkIngress(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
   return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
@@ -228,6 +229,28 @@ function reportUnsupported(
       }),
     );
   }
+}
+
+/**
+ * A swarm has one ingress network: the engine refuses a second ("ingress network … is already
+ * present", seen on 28.5.2), so declaring one beside another that is not this spec's is an error
+ * before anything runs.
+ */
+function checkIngress(
+  network: DesiredNetwork,
+  existing: ObservedNetwork[],
+  path: string[],
+  out: Diagnostic[],
+): void {
+  if (!network.ingress) return;
+  const other = existing.find((n) => n.ingress);
+  if (!other) return;
+  out.push(
+    diagnosticAt(CODES.engineIngressExists, [...path, 'ingress'], network.source, {
+      message: `the swarm already has the ingress network ${other.name}; a swarm has only one`,
+      hint: `declare the existing one instead (name: ${other.name}), or remove it first (docker network rm ${other.name}) while no service publishes ports`,
+    }),
+  );
 }
 
 function checkSubnets(

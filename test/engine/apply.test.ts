@@ -206,9 +206,7 @@ describe('a signal before execution', () => {
       spec,
       stringify({ version: 1, project: sigProject, networks: { [net]: { subnet: scope.subnet(4).v4 } } }),
     );
-    proxy = await FaultProxy.start(
-      (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''),
-    );
+    proxy = await FaultProxy.start();
   });
   afterAll(async () => {
     await proxy.close();

@@ -60,7 +60,7 @@ function slowApply(file: string, delayMs: number) {
 }
 
 async function port(): Promise<DockerPort> {
-  const p = await connectDocker({ env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+  const p = await connectDocker({ env: process.env });
   ports.push(p);
   return p;
 }

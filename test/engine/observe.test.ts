@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -13,6 +13,7 @@ import type { ObservedContainer, ObservedState } from '../../src/model/observed.
 import type { DockerPort } from '../../src/model/port.js';
 import { BLOCKS } from '../support/blocks.js';
 import { docker, dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import { dialEngine } from '../support/upstream.js';
 
 // The independent read: `docker inspect` JSON, the fields compared here.
 interface InspectedNetwork {
@@ -46,11 +47,10 @@ interface InspectedContainer {
 }
 
 const scope = new EngineScope(inject('runId'), BLOCKS.observe);
-const SOCKET = '/var/run/docker.sock';
 let port: DockerPort;
 
 beforeAll(async () => {
-  port = await connectDocker({ env: { ...process.env, DOCKER_HOST: '' }, timeoutMs: 60_000 });
+  port = await connectDocker({ env: process.env, timeoutMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -441,12 +441,14 @@ describe('operations', () => {
       aliases: [],
       linkLocalIps: [],
       driverOpts: {},
-      priority: 5,
+      gwPriority: 5,
     });
     if (Number(info.apiVersion.split('.')[1]) < 48) {
       await expect(attempt).rejects.toThrow(/priority 5 needs Engine API 1\.48/);
     } else {
       await attempt;
+      const inspect = await dockerInspect<InspectedContainer>('container', container);
+      expect(inspect.NetworkSettings.Networks[network]).toMatchObject({ GwPriority: 5 });
     }
   });
 });
@@ -496,7 +498,7 @@ describe('engine', () => {
     let accepted = 0;
     const proxy = createServer((client) => {
       accepted++;
-      const engine = netConnect(SOCKET);
+      const engine = dialEngine();
       client.pipe(engine).pipe(client);
       client.on('error', () => engine.destroy());
       engine.on('error', () => client.destroy());
@@ -606,7 +608,7 @@ describe('transports', () => {
     let connections = 0;
     let dials = 0;
     // A minimal sshd: public-key login for `netform`, and `docker system dial-stdio` relayed to the
-    // engine's socket, which is what the docker CLI runs on the remote side.
+    // test engine, which is what the docker CLI runs on the remote side.
     const server = new ssh2.Server({ hostKeys: [await readFile(join(dir, 'host_key'))] }, (client) => {
       connections++;
       client.on('error', () => undefined);
@@ -672,9 +674,9 @@ describe('transports', () => {
 
 const port_ = (): DockerPort => port;
 
-/** Relays a client connection (TCP, TLS or an SSH channel) to the engine's local socket. */
+/** Relays a client connection (TCP, TLS or an SSH channel) to the test engine (DOCKER_HOST). */
 function pipeToEngine(client: Duplex): void {
-  const engine = netConnect(SOCKET);
+  const engine = dialEngine();
   client.pipe(engine).pipe(client);
   client.on('error', () => engine.destroy());
   client.on('close', () => engine.destroy());

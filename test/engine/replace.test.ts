@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import { dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
@@ -139,7 +139,7 @@ describe('replace', () => {
     // A bridge name that is an existing host interface of another kind: only the daemon can know
     // that the create will fail.
     const veth = `nfv${randomBytes(4).toString('hex')}`;
-    const link = await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
+    const link = await onEngineHost(`ip link add ${veth} type veth peer name ${veth}p`);
     expect(link.code, link.stderr).toBe(0);
     try {
       const before = await dockerInspect<NetworkInspect>('network', net);
@@ -167,7 +167,7 @@ describe('replace', () => {
       const plan = await runCli(['plan', '-f', spec, '--detailed-exitcode']);
       expect(plan.code, plan.stdout).toBe(0);
     } finally {
-      await run('ip', ['link', 'del', veth]);
+      await onEngineHost(`ip link del ${veth}`);
     }
   });
 
@@ -255,9 +255,7 @@ describe('an interrupted replace', () => {
   }
 
   beforeAll(async () => {
-    proxy = await FaultProxy.start(
-      (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''),
-    );
+    proxy = await FaultProxy.start();
     declared = await scope.createContainer('int-declared');
     undeclared = await scope.createContainer('int-undeclared');
     undeclaredStopped = await scope.createContainer('int-undeclared-stopped', { start: false });

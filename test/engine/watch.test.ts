@@ -11,15 +11,7 @@ import { runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { NetworkInspect } from '../support/inspect.js';
-import {
-  aliasesOf,
-  endpointOf,
-  engineSocket,
-  eventually,
-  leasesOf,
-  watchSubnet,
-  WatchProcess,
-} from './watch-harness.js';
+import { aliasesOf, endpointOf, eventually, leasesOf, watchSubnet, WatchProcess } from './watch-harness.js';
 
 const scope = new EngineScope(inject('runId'), BLOCKS.watch);
 let dir: string;
@@ -76,7 +68,7 @@ describe("the engine's event stream (DockerPort.events)", () => {
   });
 
   it('reports a broken connection to the engine as an EngineError', async () => {
-    const cut = await FaultProxy.start(engineSocket());
+    const cut = await FaultProxy.start();
     try {
       const port = await connectDocker({ env: { DOCKER_HOST: cut.dockerHost } });
       ports.push(port);
@@ -143,7 +135,7 @@ describe('netform watch in enforce mode, against the engine', () => {
     await writeSpec(file, spec(['db']));
     // Through a proxy that only forwards (until the SIGTERM test slows one request down). The
     // interval is long: every repair below is driven by the engine's events or the spec file.
-    proxy = await FaultProxy.start(engineSocket());
+    proxy = await FaultProxy.start();
     watch = await WatchProcess.start(['-f', file, '--interval', '1h', '--debounce', '200ms'], {
       cwd: dir,
       env: { DOCKER_HOST: proxy.dockerHost },

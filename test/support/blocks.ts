@@ -33,12 +33,14 @@ export const BLOCKS = {
  * of a block whose file uses only its first indices, under names of its own (an `id` above 15).
  */
 export const SHARED_BLOCKS = {
-  // library.test.ts uses index 0 of block 13.
-  selectors: { id: 16, block: 13, first: 4 },
+  // export-cli.test.ts uses indices 0-2 of block 3.
+  selectors: { id: 16, block: 3, first: 4 },
   // replace.test.ts uses indices 0 and 1 of block 5.
   planHonesty: { id: 17, block: 5, first: 2 },
   // saved-plan.test.ts uses indices 0-4 of block 14; fleet.test.ts takes 5-7 on both of its
   // engines; fleet-context.test.ts makes no subnet. (Ids 18 and 19 are the watch tests'.)
   fleet: { id: 20, block: 14, first: 5 },
   fleetContext: { id: 21, block: 14, first: 5 },
+  // library.test.ts uses index 0 of block 13; engine-versions.test.ts asks for subnet(1) to subnet(7).
+  engineVersions: { id: 22, block: 13, first: 0 },
 } as const;

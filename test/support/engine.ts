@@ -65,6 +65,29 @@ export async function ensureTestImage(): Promise<void> {
   return Promise.resolve();
 }
 
+/**
+ * Runs a shell script in the engine's own host network namespace (a throw-away container with
+ * `--network host` and NET_ADMIN): the place where the engine sees host interfaces, which is not
+ * this process's namespace when the engine runs in a namespace of its own or on another machine.
+ * Used to make interfaces the engine must find (a macvlan parent, a name a bridge must not take).
+ */
+export async function onEngineHost(script: string): Promise<CommandResult> {
+  return docker([
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    '--cap-add',
+    'NET_ADMIN',
+    '--label',
+    `${RUN_LABEL}=engine-host`,
+    TEST_IMAGE,
+    'sh',
+    '-c',
+    script,
+  ]);
+}
+
 /** Removes every container, then every network, carrying `label` (`key=value`). */
 export async function removeLabelled(label: string): Promise<void> {
   const containers = (await dockerOk(['ps', '-aq', '--filter', `label=${label}`]))

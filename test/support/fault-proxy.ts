@@ -9,6 +9,8 @@ import {
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EngineAddress } from '../../src/docker/address.js';
+import { dialEngine, testEngineAddress } from './upstream.js';
 
 /**
  * What the proxy does to a request that matches a rule:
@@ -52,7 +54,8 @@ interface ActiveRule extends FaultRule {
 /**
  * An HTTP proxy on a unix socket between netform and the engine that injects faults into chosen
  * requests: connect netform to `dockerHost`. Every request is recorded in `requests`, so a test
- * can count what reached the engine. Only ever talks to the local engine socket.
+ * can count what reached the engine. Its upstream is the engine DOCKER_HOST names (unix socket,
+ * tcp, or tcp with TLS: see upstream.ts), so it stands in front of whichever engine the tests use.
  */
 export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
@@ -63,10 +66,12 @@ export class FaultProxy {
     private readonly server: Server,
     private readonly dir: string,
     readonly socketPath: string,
-    private readonly upstream: string,
+    private readonly upstream: EngineAddress,
   ) {}
 
-  static async start(upstream = '/var/run/docker.sock'): Promise<FaultProxy> {
+  static async start(upstream: EngineAddress = testEngineAddress()): Promise<FaultProxy> {
+    // Fail here, in the test's setup, when the upstream cannot be relayed (ssh).
+    if (upstream.kind === 'ssh') dialEngine(upstream);
     const dir = await mkdtemp(join(tmpdir(), 'netform-fault-proxy-'));
     const socketPath = join(dir, 'docker.sock');
     const ref: { proxy?: FaultProxy } = {};
@@ -144,7 +149,12 @@ export class FaultProxy {
         break;
     }
     const upstream = httpRequest(
-      { socketPath: this.upstream, method, path: req.url, headers: req.headers },
+      {
+        createConnection: () => dialEngine(this.upstream),
+        method,
+        path: req.url,
+        headers: req.headers,
+      },
       (answer) => {
         record.status = answer.statusCode;
         if (rule?.action === 'drop-after') {

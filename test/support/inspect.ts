@@ -6,6 +6,12 @@ export interface EndpointInspect {
   Aliases: string[] | null;
   IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
   NetworkID: string;
+  IPAddress?: string;
+  GlobalIPv6Address?: string;
+  Gateway?: string;
+  DriverOpts?: Record<string, string> | null;
+  /** API 1.48+. */
+  GwPriority?: number;
 }
 
 export interface ContainerInspect {
@@ -19,6 +25,8 @@ export interface NetworkInspect {
   Labels: Record<string, string> | null;
   Options: Record<string, string> | null;
   Internal: boolean;
+  /** API 1.48+. */
+  EnableIPv4?: boolean;
   EnableIPv6: boolean;
   IPAM: { Config: { Subnet: string; IPRange?: string; Gateway?: string }[] | null };
 }

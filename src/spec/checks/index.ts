@@ -4,6 +4,7 @@ import { CODES } from '../codes.js';
 import { DiagnosticSink } from '../diagnose.js';
 import type { SourceNode } from '../source-map.js';
 import { checkContainers } from './containers.js';
+import { checkEngineKeys } from './engine-keys.js';
 import { NAME_PATTERN, networkFacts, type CheckContext } from './context.js';
 import { checkEngines } from './engines.js';
 import { checkIpam, checkOverlaps } from './ipam.js';
@@ -37,6 +38,7 @@ export function checkSemantics(spec: NetformSpec, source: SourceNode, context: C
   checkSwarmNetworks(networks, sink);
   checkContainersOnSwarmNetworks(spec.containers, networks, sink);
   checkServices(spec.services, networks, sink);
+  checkEngineKeys(networks, spec.containers, sink);
   checkSelectors(spec, networks, sink);
   checkEngines(spec.engines, spec.containers, networks, sink);
   return sink.diagnostics;

@@ -185,7 +185,7 @@ networks:
     expect(ok.networks.shopapp_n!.internal).toBe(true);
   });
 
-  it('takes gw_priority as the endpoint priority and interface_name as the driver option Compose sends', () => {
+  it('takes gw_priority as the gateway priority and interface_name as the driver option Compose sends, not priority (connection order)', () => {
     const state = spec({
       'compose.yaml': `
 services:
@@ -197,7 +197,8 @@ networks: { front: {} }
 `,
     });
     const attachment = state.containers.web!.attachments.shopapp_front!;
-    expect(attachment.priority).toBe(5);
+    expect(attachment.gwPriority).toBe(5);
+    expect(attachment.priority).toBeUndefined();
     expect(attachment.driverOpts).toEqual({ 'com.docker.network.endpoint.ifname': 'eth7' });
     expect(attachment.macAddress).toBe('02:42:ac:11:00:02');
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exportSpec, renderExportYaml } from '../../../src/core/export.js';
@@ -8,9 +9,10 @@ import { renderPlanText } from '../../../src/render/plan-text.js';
 import { compileSpec } from '../../../src/spec/index.js';
 
 /**
- * The Docker adapter's engine fixtures (test/fixtures/engine/api-*: a recorded Engine 20.10 and
- * payloads of API 1.44, 1.48 and 1.54 converted by src/docker/convert.ts): a spec written the way
- * a user writes it, silent where the daemon chooses, must plan to no change on every generation.
+ * The Docker adapter's engine fixtures (test/fixtures/engine/api-*: payloads recorded from real
+ * Engines 20.10, 26.1 and 28.5, and API 1.54's written from the reference, converted by
+ * src/docker/convert.ts): a spec written the way a user writes it, silent where the daemon
+ * chooses, must plan to no change on every generation.
  */
 const fixture = (path: string): ObservedState =>
   JSON.parse(
@@ -55,60 +57,40 @@ containers:
       shop_dual: { aliases: [sleepy], ipv4_address: 10.26.120.140 }
 `;
 
+/** Recorded from real engines by test/fixtures/engine/record.ts, each with the spec of what it built. */
+const FIXTURES = fileURLToPath(new URL('../../fixtures/engine/', import.meta.url));
+const recorded = readdirSync(FIXTURES)
+  .filter((d) => d.startsWith('api-'))
+  .flatMap((d) => readdirSync(join(FIXTURES, d)).map((c) => `${d}/${c}`))
+  .filter((path) => existsSync(join(FIXTURES, path, 'spec.yaml')))
+  .sort();
+
 const cases: { name: string; fixture: string; spec: string }[] = [
+  ...recorded.map((fixture) => ({
+    name: `${fixture} (recorded)`,
+    fixture,
+    spec: readFileSync(join(FIXTURES, fixture, 'spec.yaml'), 'utf8'),
+  })),
   {
-    name: 'Engine 20.10 (API 1.41, recorded): IPv4 pool beside a lone IPv6 subnet, short-id aliases',
-    fixture: 'api-1.41/recorded',
-    spec: `
-project: rec
-networks:
-  nft-rec-b1-lan:
-    subnet: 10.213.14.0/24
-    ip_range: 10.213.14.128/25
-    gateway: 10.213.14.1
-    aux_addresses: { router: 10.213.14.2 }
-    attachable: true
-    labels: { tier: front }
-    driver_opts: { com.docker.network.driver.mtu: 1400 }
-  nft-rec-b1-v6only:
-    enable_ipv6: true
-    internal: true
-    subnet: fd00:213:0:f::/64
-containers:
-  nft-rec-b1-web:
-    networks:
-      nft-rec-b1-lan: { aliases: [www], ipv4_address: 10.213.14.200 }
-      nft-rec-b1-v6only: { aliases: [web6], ipv6_address: fd00:213:0:f::20 }
-  nft-rec-b1-stopped:
-    networks: [nft-rec-b1-lan]
-  nft-rec-b1-idle:
-    networks:
-      nft-rec-b1-lan: { aliases: [sleepy] }
-      nft-rec-b1-v6only: { link_local_ips: [169.254.20.20] }
-`,
-  },
-  {
-    name: 'Engine 25 (API 1.44): gateways shown, short-id alias still listed, DNSNames',
-    fixture: 'api-1.44/shop',
-    spec: SHOP_COMMON + SHOP_CONTAINERS(''),
-  },
-  {
-    name: 'Engine 28 (API 1.48): automatic IPv6 /64, EnableIPv4, random MACs, gateway priority',
-    fixture: 'api-1.48/shop',
-    spec:
-      SHOP_COMMON +
-      `  shop_auto6:\n    enable_ipv6: true\n    subnet: 10.0.50.0/24\n` +
-      SHOP_CONTAINERS('\n        priority: 10'),
-  },
-  {
-    name: 'Engine 29 (API 1.54): overlay VXLAN id, IPv6-only network, ingress',
+    name: 'Engine 29 (API 1.54, written from the reference): overlay VXLAN id, IPv6-only network, ingress',
     fixture: 'api-1.54/shop',
     spec:
       SHOP_COMMON +
-      `  shop_mesh:\n    driver: overlay\n    attachable: true\n  shop_v6only:\n    enable_ipv6: true\n    subnet: fd12:3456:789a:1::/64\n` +
+      `  shop_mesh:\n    driver: overlay\n    attachable: true\n  shop_v6only:\n    enable_ipv4: false\n    enable_ipv6: true\n    subnet: fd12:3456:789a:1::/64\n` +
       SHOP_CONTAINERS(''),
   },
 ];
+
+describe('recorded fixtures', () => {
+  it('cover 20.10, 26.1 (in its own API and in 1.44) and 28.5', () => {
+    expect(recorded).toEqual([
+      'api-1.41/engine-20.10',
+      'api-1.44/engine-26.1',
+      'api-1.45/engine-26.1',
+      'api-1.51/engine-28.5',
+    ]);
+  });
+});
 
 describe('daemon defaults on each engine generation', () => {
   for (const c of cases) {
@@ -124,7 +106,7 @@ describe('daemon defaults on each engine generation', () => {
 
     it(`${c.name}: export round-trips to no change`, () => {
       const observed = fixture(c.fixture);
-      const project = c.fixture.endsWith('recorded') ? undefined : 'shop';
+      const project = c.fixture.endsWith('/shop') ? 'shop' : undefined;
       const yaml = renderExportYaml(exportSpec(observed, project ? { project } : {}), 'fixture');
       const compiled = compileSpec([{ file: 'export.yaml', text: yaml }], { defaultProject: 'x' });
       if (!compiled.ok) throw new Error(`${yaml}\n${JSON.stringify(compiled.errors, null, 2)}`);

@@ -284,15 +284,15 @@ networks:
 selectors:
   payments:
     match: { labels: { team: payments } }
-    networks: { backend: { priority: 5 } }
+    networks: { backend: { gw_priority: 5 } }
 `);
     const state = observed([container('pay-1', { team: 'payments' })]);
     const plan = withEngineChecks(planChanges(spec, state), spec, state);
     expect(plan.diagnostics.map((d) => [d.code, d.path, d.message])).toEqual([
       [
         'NF075',
-        'selectors.payments.networks.backend.priority',
-        'priority 5 of container pay-1 (selectors.payments) on backend needs Engine API 1.48 (Docker 28); this engine speaks API 1.41 and would ignore it',
+        'selectors.payments.networks.backend.gw_priority',
+        'gw_priority 5 of container pay-1 (selectors.payments) on backend needs Engine API 1.48 (Docker 28); this engine speaks API 1.41 and would ignore it',
       ],
     ]);
   });

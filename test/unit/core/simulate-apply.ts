@@ -49,7 +49,7 @@ export function simulateApply(observed: ObservedState, plan: Plan): ObservedStat
       }),
       ...(settings.ipv6Address !== undefined && { configuredIPv6: settings.ipv6Address }),
       macAddress: settings.macAddress ?? `9e:00:00:00:00:${(counter++ % 256).toString(16).padStart(2, '0')}`,
-      ...(settings.priority !== undefined && { priority: settings.priority }),
+      ...(settings.gwPriority !== undefined && { gwPriority: settings.gwPriority }),
     };
   };
   const create = (network: DesiredNetwork, project: string): ObservedNetwork => {
@@ -59,7 +59,8 @@ export function simulateApply(observed: ObservedState, plan: Plan): ObservedStat
       return { ...pool, auxAddresses: { ...pool.auxAddresses }, ...(gateway !== undefined && { gateway }) };
     });
     const families = new Set(pools.map((p) => parseCidr(p.subnet)?.family));
-    if (!families.has(4)) pools.push({ subnet: '172.31.0.0/16', gateway: '172.31.0.1', auxAddresses: {} });
+    if (!families.has(4) && network.enableIPv4)
+      pools.push({ subnet: '172.31.0.0/16', gateway: '172.31.0.1', auxAddresses: {} });
     if (network.enableIPv6 && !families.has(6))
       pools.push({ subnet: 'fd99:1:2:3::/64', gateway: 'fd99:1:2:3::1', auxAddresses: {} });
     const created: ObservedNetwork = {
@@ -69,13 +70,13 @@ export function simulateApply(observed: ObservedState, plan: Plan): ObservedStat
       scope: network.scope ?? defaultScopeOf(network.driver),
       attachable: network.attachable,
       internal: network.internal,
-      ingress: false,
+      ingress: network.ingress,
       configOnly: false,
       enableIPv6: network.enableIPv6,
-      enableIPv4: true,
+      enableIPv4: network.enableIPv4,
       ipam: { driver: network.ipam.driver, options: { ...network.ipam.options }, config: pools },
       options: {
-        'com.docker.network.enable_ipv4': 'true',
+        'com.docker.network.enable_ipv4': String(network.enableIPv4),
         'com.docker.network.enable_ipv6': String(network.enableIPv6),
         ...network.driverOpts,
       },

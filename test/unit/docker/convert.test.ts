@@ -26,6 +26,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/engin
 interface Fixture extends ObservePayloads {
   source: string;
   notes: string;
+  /** The API version the payloads were asked in, when older than the engine's own. */
+  apiVersion?: string;
   version: ApiVersion;
   info: ApiInfo;
 }
@@ -40,7 +42,7 @@ function observe(dir: string): { fixture: Fixture; state: ObservedState } {
   const engine = engineInfoFrom(
     fixture.version,
     fixture.info,
-    negotiateApiVersion(fixture.version.ApiVersion!),
+    fixture.apiVersion ?? negotiateApiVersion(fixture.version.ApiVersion!),
   );
   // Only the inspects observe() would make: the fixture may hold more.
   const wanted = new Set(containersToInspect(fixture.containers));
@@ -51,7 +53,7 @@ function observe(dir: string): { fixture: Fixture; state: ObservedState } {
 describe('convert: recorded and documented engine payloads', () => {
   it('has fixtures for every engine generation', () => {
     const versions = new Set(fixtures.map((f) => relative(ROOT, f).split('/')[0]));
-    expect([...versions].sort()).toEqual(['api-1.41', 'api-1.44', 'api-1.48', 'api-1.54']);
+    expect([...versions].sort()).toEqual(['api-1.41', 'api-1.44', 'api-1.45', 'api-1.51', 'api-1.54']);
   });
 
   it.each(fixtures.map((f) => [relative(ROOT, f), f]))(
@@ -108,38 +110,66 @@ describe('convert: what differs between engine versions', () => {
   const endpoint = (state: ObservedState, container: string, network: string) =>
     state.containers.find((c) => c.name === container)!.endpoints[network]!;
 
-  it('20.10 adds an IPv4 pool beside a lone IPv6 subnet, and the IPv6 subnet comes out canonical', () => {
-    const state = load('api-1.41/recorded');
-    const v6only = state.networks.find((n) => n.name.endsWith('v6only'))!;
-    expect(v6only.ipam.config.map((p) => p.subnet)).toEqual(['192.168.128.0/20', 'fd00:213:0:f::/64']);
-    expect(v6only.enableIPv4).toBeUndefined();
+  const E20 = 'api-1.41/engine-20.10';
+  const E26 = 'api-1.45/engine-26.1';
+  const E26AT144 = 'api-1.44/engine-26.1';
+  const E28 = 'api-1.51/engine-28.5';
+  const network = (state: ObservedState, suffix: string) =>
+    state.networks.find((n) => n.name.endsWith(suffix))!;
+
+  it('every engine (20.10, 26.1, 28.5) adds an IPv4 pool beside a lone IPv6 subnet; the subnet comes out canonical', () => {
+    for (const fixture of [E20, E26, E28]) {
+      const pools = network(load(fixture), '-v6only').ipam.config.map((p) => p.subnet);
+      expect(pools, fixture).toHaveLength(2);
+      expect(pools, fixture).toContain('fd00:213:0:f::/64');
+      expect(
+        pools.find((p) => !p.includes(':')),
+        fixture,
+      ).toMatch(/^(172|192\.168)\./);
+    }
+    expect(network(load(E20), '-v6only').enableIPv4).toBeUndefined();
   });
 
-  it('lists the short-id alias up to API 1.44 and not after; DNSNames from 1.44', () => {
-    const v144 = endpoint(load('api-1.44/shop'), 'network-explorer', 'shop_dual');
-    expect(v144.aliases).toEqual(['explorer', 'a1a1a1a1a1a1']);
-    expect(v144.dnsNames).toEqual(['network-explorer', 'a1a1a1a1a1a1', 'explorer']);
-    const v148 = endpoint(load('api-1.48/shop'), 'network-explorer', 'shop_dual');
-    expect(v148.aliases).toEqual(['explorer']);
-    expect(v148.dnsNames).toContain('a1a1a1a1a1a1');
-    expect(endpoint(load('api-1.41/recorded'), 'nft-rec-b1-web', 'nft-rec-b1-lan').dnsNames).toBeUndefined();
+  it('lists the short-id alias up to API 1.44 (26.1 asked in 1.44 too) and not after; DNSNames from 1.44', () => {
+    const idOf = (state: ObservedState) =>
+      state.containers.find((c) => c.name.endsWith('-web'))!.id.slice(0, 12);
+    const at144 = load(E26AT144);
+    const v144 = endpoint(at144, 'nft-rec-b1-web', 'nft-rec-b1-lan');
+    expect(v144.aliases).toEqual(['www', idOf(at144)]);
+    expect(v144.dnsNames).toEqual(['nft-rec-b1-web', 'www', idOf(at144)]);
+    for (const fixture of [E26, E28]) {
+      const state = load(fixture);
+      const web = endpoint(state, 'nft-rec-b1-web', 'nft-rec-b1-lan');
+      expect(web.aliases, fixture).toEqual(['www']);
+      expect(web.dnsNames, fixture).toContain(idOf(state));
+    }
+    const e20 = load(E20);
+    expect(endpoint(e20, 'nft-rec-b1-web', 'nft-rec-b1-lan').aliases).toEqual(['www', idOf(e20)]);
+    expect(endpoint(e20, 'nft-rec-b1-web', 'nft-rec-b1-lan').dnsNames).toBeUndefined();
   });
 
-  it('reads EnableIPv4 and GwPriority from API 1.48', () => {
-    const state = load('api-1.48/shop');
-    expect(state.networks.find((n) => n.name === 'shop_dual')!.enableIPv4).toBe(true);
-    expect(endpoint(state, 'network-explorer', 'shop_dual').priority).toBe(10);
-    const v154 = load('api-1.54/shop');
-    expect(v154.networks.find((n) => n.name === 'shop_v6only')!.enableIPv4).toBe(false);
-    expect(endpoint(load('api-1.44/shop'), 'network-explorer', 'shop_dual').priority).toBeUndefined();
+  it('reads EnableIPv4, GwPriority and the interface name from API 1.48', () => {
+    const e28 = load(E28);
+    expect(network(e28, '-dual').enableIPv4).toBe(true);
+    expect(network(e28, '-v6net').enableIPv4).toBe(false);
+    expect(network(e28, '-v6net').ipam.config.map((p) => p.subnet)).toEqual(['fd00:213:0:77::/64']);
+    const v6net = endpoint(e28, 'nft-rec-b1-web', 'nft-rec-b1-v6net');
+    expect(v6net.gwPriority).toBe(10);
+    expect(v6net.driverOpts).toEqual({ 'com.docker.network.endpoint.ifname': 'v6net0' });
+    expect(v6net.ipv4Address).toBeUndefined();
+    expect(endpoint(e28, 'nft-rec-b1-web', 'nft-rec-b1-lan').gwPriority).toBeUndefined(); // 0 reads as none
+    expect(network(load(E26), '-dual').enableIPv4).toBeUndefined();
+    expect(endpoint(load(E26), 'nft-rec-b1-web', 'nft-rec-b1-lan').gwPriority).toBeUndefined();
+    expect(load('api-1.54/shop').networks.find((n) => n.name === 'shop_v6only')!.enableIPv4).toBe(false);
   });
 
   it('keeps what the daemon chose (automatic IPv6 /64, random MACs, missing gateways) for the normaliser to judge', () => {
-    const auto6 = load('api-1.48/shop').networks.find((n) => n.name === 'shop_auto6')!;
-    expect(auto6.ipam.config.map((p) => p.subnet)).toEqual(['10.0.50.0/24', 'fd5b:c1a2:9e4f:1::/64']);
-    expect(endpoint(load('api-1.48/shop'), 'network-explorer', 'shop_user-network').macAddress).toBe(
-      'b6:2f:4c:91:0e:7a',
-    );
+    const auto6 = network(load(E28), '-auto6').ipam.config.map((p) => p.subnet);
+    expect(auto6[0]).toBe('10.213.119.0/24');
+    expect(auto6[1]).toMatch(/^fd[0-9a-f:]+::\/64$/);
+    // MACs derived from the IPv4 address up to 26.1 (02:42 + the address), random on 28.5.
+    expect(endpoint(load(E26), 'nft-rec-b1-web', 'nft-rec-b1-lan').macAddress).toBe('02:42:0a:d5:0e:c8');
+    expect(endpoint(load(E28), 'nft-rec-b1-web', 'nft-rec-b1-lan').macAddress).not.toMatch(/^02:42:/);
     const dual = load('api-1.54/shop').networks.find((n) => n.name === 'shop_dual')!;
     expect(dual.ipam.config).toEqual([
       { subnet: '10.26.120.0/24', auxAddresses: {} },
@@ -155,17 +185,16 @@ describe('convert: what differs between engine versions', () => {
     expect(state.networks.find((n) => n.name === 'ingress')!.ingress).toBe(true);
   });
 
-  it("marks list-only endpoints as aliases unknown, and fills a never-started container's network ids", () => {
-    const state = load('api-1.48/shop');
-    expect(endpoint(state, 'plain', 'bridge').aliasesKnown).toBe(false);
-    const idle = endpoint(state, 'idle', 'shop_dual');
-    expect(idle.networkId).toBe(state.networks.find((n) => n.name === 'shop_dual')!.id);
-    expect([idle.aliases, idle.configuredIPv4, idle.ipv4Address]).toEqual([
-      ['sleepy'],
-      '10.26.120.140',
-      undefined,
-    ]);
-  });
+  it.each([E20, E26, E28])(
+    "%s: list-only endpoints have aliases unknown, and a never-started container's network ids are filled",
+    (fixture) => {
+      const state = load(fixture);
+      expect(endpoint(state, 'nft-rec-b1-plain', 'bridge').aliasesKnown).toBe(false);
+      const idle = endpoint(state, 'nft-rec-b1-idle', 'nft-rec-b1-lan');
+      expect(idle.networkId).toBe(network(state, '-lan').id);
+      expect([idle.aliases, idle.ipv4Address]).toEqual([['sleepy'], undefined]);
+    },
+  );
 });
 
 describe('containersToInspect', () => {

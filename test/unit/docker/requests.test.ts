@@ -70,6 +70,24 @@ describe('networkCreateBody', () => {
     expect(networkCreateBody(base)).not.toHaveProperty('ConfigOnly');
     expect(networkCreateBody({ ...base, configOnly: true }).ConfigOnly).toBe(true);
   });
+
+  it('sends EnableIPv4 only to turn IPv4 off, and Ingress only when set', () => {
+    const base = {
+      name: 'n',
+      driver: 'bridge',
+      attachable: false,
+      internal: false,
+      enableIPv6: true,
+      ipam: { driver: 'default', options: {}, config: [] },
+      options: {},
+      labels: {},
+    };
+    expect(networkCreateBody(base)).not.toHaveProperty('EnableIPv4');
+    expect(networkCreateBody({ ...base, enableIPv4: true })).not.toHaveProperty('EnableIPv4');
+    expect(networkCreateBody({ ...base, enableIPv4: false }).EnableIPv4).toBe(false);
+    expect(networkCreateBody(base)).not.toHaveProperty('Ingress');
+    expect(networkCreateBody({ ...base, driver: 'overlay', ingress: true }).Ingress).toBe(true);
+  });
 });
 
 describe('networkConnectBody', () => {
@@ -88,7 +106,7 @@ describe('networkConnectBody', () => {
           ipv4Address: '10.26.120.129',
           ipv6Address: 'fdd1:ac8c:557:7ce2::129',
           linkLocalIps: ['169.254.1.1'],
-          driverOpts: { 'com.docker.network.endpoint.ifname': 'eth5' },
+          driverOpts: { 'com.docker.network.bridge.x': 'y' },
         },
         '1.49',
       ),
@@ -101,22 +119,35 @@ describe('networkConnectBody', () => {
           IPv6Address: 'fdd1:ac8c:557:7ce2::129',
           LinkLocalIPs: ['169.254.1.1'],
         },
-        DriverOpts: { 'com.docker.network.endpoint.ifname': 'eth5' },
+        DriverOpts: { 'com.docker.network.bridge.x': 'y' },
       },
     });
   });
 
-  it('sends GwPriority from API 1.48 and refuses it below', () => {
-    expect(networkConnectBody('c1', { ...none, priority: 5 }, '1.48').EndpointConfig.GwPriority).toBe(5);
-    expect(networkConnectBody('c1', { ...none, priority: 0 }, '1.41').EndpointConfig).not.toHaveProperty(
-      'GwPriority',
+  it('sends an interface name from API 1.48 (Engine 28 honours it) and refuses it below, where it is ignored', () => {
+    const ifname = { ...none, driverOpts: { 'com.docker.network.endpoint.ifname': 'lan0' } };
+    expect(networkConnectBody('c1', ifname, '1.48').EndpointConfig.DriverOpts).toEqual({
+      'com.docker.network.endpoint.ifname': 'lan0',
+    });
+    expect(() => networkConnectBody('c1', ifname, '1.45')).toThrow(
+      /interface_name lan0 needs Engine API 1.48/,
     );
-    expect(() => networkConnectBody('c1', { ...none, priority: 5 }, '1.47')).toThrow(/needs Engine API 1.48/);
   });
 
-  it('sends the interface-name driver option from API 1.49 (Engine 28.1) and refuses it below', () => {
-    const ifname = { ...none, driverOpts: { 'com.docker.network.endpoint.ifname': 'eth5' } };
-    expect(() => networkConnectBody('c1', ifname, '1.48')).toThrow(/needs Engine API 1.49/);
+  it('sends GwPriority from API 1.48 and refuses it below', () => {
+    expect(networkConnectBody('c1', { ...none, gwPriority: 5 }, '1.48').EndpointConfig.GwPriority).toBe(5);
+    expect(networkConnectBody('c1', { ...none, gwPriority: -3 }, '1.48').EndpointConfig.GwPriority).toBe(-3);
+    expect(networkConnectBody('c1', { ...none, gwPriority: 0 }, '1.41').EndpointConfig).not.toHaveProperty(
+      'GwPriority',
+    );
+    expect(() => networkConnectBody('c1', { ...none, gwPriority: 5 }, '1.47')).toThrow(
+      /needs Engine API 1.48/,
+    );
+    // Compose's priority is the connection order, netform's own: never sent.
+    expect(networkConnectBody('c1', { ...none, priority: 5 }, '1.41').EndpointConfig).toEqual({});
+  });
+
+  it('passes other endpoint driver options on any version', () => {
     expect(
       networkConnectBody('c1', { ...none, driverOpts: { other: 'x' } }, '1.41').EndpointConfig.DriverOpts,
     ).toEqual({
@@ -148,6 +179,31 @@ describe('toEngineError', () => {
     expect(error).toBeInstanceOf(EngineRequestError);
     expect(error.message).toBe('creating network shop_web: network with name shop_web already exists');
     expect((error as EngineRequestError).statusCode).toBe(409);
+  });
+
+  it.each([
+    [
+      '28.5, 26.1 and 20.10, a parent that does not exist',
+      'invalid subinterface vlan name nosuch0, example formatting is eth0.10',
+      'nosuch0',
+    ],
+    [
+      '26.1 and 28.5, the base of a VLAN sub-interface',
+      '-o parent interface was not found on the host: eth9',
+      'eth9',
+    ],
+    ['20.10, the same', '-o parent interface does was not found on the host: eth9', 'eth9'],
+  ])('says what a misleading engine message means (%s)', (_engines, words, parent) => {
+    const error = toEngineError(
+      modemError(500, { message: words }),
+      'creating network lan',
+      'unix:///e.sock',
+    );
+    expect(error.message).toBe(
+      `creating network lan: the parent interface ${parent} does not exist on the host of the engine at unix:///e.sock (the engine said: ${words})`,
+    );
+    expect(error.hint).toMatch(/set parent: to/);
+    expect((error as EngineRequestError).engineMessage).toBe(words);
   });
 
   it('says so when the engine gave no message', () => {

@@ -28,7 +28,9 @@ networks:
           exclusive: false,
           attachable: false,
           internal: false,
+          enableIPv4: true,
           enableIPv6: false,
+          ingress: false,
           ipam: {
             driver: 'default',
             options: {},
