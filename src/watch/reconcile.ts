@@ -1,3 +1,4 @@
+import { restoreNotes } from '../apply/restore-point.js';
 import type { ApplyResult } from '../apply/result.js';
 import { apply, observeAndPlan } from '../index.js';
 import type { DesiredState } from '../model/desired.js';
@@ -50,16 +51,31 @@ export async function reconcileOnce(
   try {
     ({ observed, plan } = await observeAndPlan(port, desired));
     if (plan.diagnostics.some(isError)) return blocked(plan, observed);
-    if (plan.actions.length === 0) return { result: 'converged', plan, observed, engineLost: false };
+    // An interrupted replace's restore point is work too, though the plan cannot show it as
+    // actions (docs/apply.md): the apply session restores it first.
+    const restorePending = restoreNotes(observed, desired.project).length > 0;
+    if (plan.actions.length === 0 && !restorePending) {
+      return { result: 'converged', plan, observed, engineLost: false };
+    }
     if (mode === 'report') return { result: 'drift', plan, observed, engineLost: false };
-    const applied = await apply(port, { desired }, { owner: { command: 'watch' } });
+    let restored = 0;
+    const applied = await apply(
+      port,
+      { desired },
+      {
+        owner: { command: 'watch' },
+        onEvent: (event) => {
+          if (event.type === 'restored') restored += 1;
+        },
+      },
+    );
     const base = { plan: applied.plan, observed, applied, engineLost: false };
     switch (applied.status) {
       case 'applied':
         return { ...base, result: 'changed' };
-      // Someone else repaired it between the two plans.
+      // Someone else repaired it between the two plans, or only a restore point was put back.
       case 'no-changes':
-        return { ...base, result: 'converged' };
+        return { ...base, result: restored > 0 ? 'changed' : 'converged' };
       case 'blocked':
         return blocked(applied.plan, observed);
       case 'cancelled':
