@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled example: validate, plan, apply, and a second plan that is empty.
 # Works on a fresh Debian machine as root: installs what it needs and starts docker.io if no
-# engine answers. The example only uses names starting with netform-demo- and 10.213.240.0/20.
+# engine answers. The example only uses names starting with netform-demo- and 10.213.120.0/21.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
