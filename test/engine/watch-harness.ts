@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { dockerInspect, dockerOk } from '../support/engine.js';
 import type { ContainerInspect, EndpointInspect } from '../support/inspect.js';
+import { testEngineAddress } from '../support/upstream.js';
 
 const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 
@@ -180,9 +181,9 @@ export async function leasesOf(project: string): Promise<string[]> {
 
 /** The engine socket DOCKER_HOST names (the tests' own engine), for a proxy or a bind mount. */
 export function engineSocket(env: NodeJS.ProcessEnv = process.env): string {
-  const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-  if (!host.startsWith('unix://')) {
-    throw new Error(`these tests need the engine on a unix socket; DOCKER_HOST is ${host}`);
+  const address = testEngineAddress(env);
+  if (address.kind !== 'unix') {
+    throw new Error(`these tests need the engine on a unix socket; DOCKER_HOST is ${address.display}`);
   }
-  return host.slice('unix://'.length);
+  return address.socketPath;
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SOCKET } from '../../src/docker/address.js';
 import { run, TEST_IMAGE } from './engine.js';
 
 /**
@@ -11,7 +12,7 @@ export const SECOND_HOST_VARIABLE = 'NETFORM_TEST_SECOND_DOCKER_HOST';
 
 /** DOCKER_HOST's engine, the one the rest of the suite uses. */
 export function firstEngineHost(): string {
-  return process.env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock';
+  return process.env.DOCKER_HOST?.trim() || `unix://${DEFAULT_SOCKET}`;
 }
 
 export function secondEngineHost(): string {
