@@ -7,22 +7,10 @@ import {
 } from '../../../src/core/plan-services.js';
 import type { DesiredNetwork, DesiredService, DesiredState } from '../../../src/model/desired.js';
 import type { ObservedNetwork, ObservedService } from '../../../src/model/observed.js';
+import { desiredNetwork } from './desired-network.js';
 
-const network = (name: string, driver = 'overlay'): DesiredNetwork => ({
-  name,
-  driver,
-  external: false,
-  exclusive: false,
-  attachable: true,
-  internal: false,
-  enableIPv4: true,
-  enableIPv6: false,
-  ingress: false,
-  scope: 'swarm',
-  ipam: { driver: 'default', options: {}, config: [] },
-  labels: {},
-  driverOpts: {},
-});
+const network = (name: string, driver = 'overlay'): DesiredNetwork =>
+  desiredNetwork(name, driver, { scope: 'swarm' });
 
 const observedNetwork = (name: string): ObservedNetwork => ({
   id: `id-${name}`,

@@ -5,9 +5,10 @@ import {
   nodeProjection,
   swarmTopology,
 } from '../../../src/core/swarm-fleet.js';
-import type { DesiredNetwork, DesiredState } from '../../../src/model/desired.js';
+import type { DesiredState } from '../../../src/model/desired.js';
 import { NetformError } from '../../../src/model/errors.js';
 import type { ObservedNetwork, ObservedState, SwarmRole } from '../../../src/model/observed.js';
+import { desiredNetwork as network } from './desired-network.js';
 
 const manager = (nodeId: string, clusterId = 'c1'): SwarmRole => ({
   localNodeState: 'active',
@@ -28,22 +29,6 @@ const inactive: SwarmRole = {
   controlAvailable: false,
   remoteManagers: [],
 };
-
-const network = (name: string, driver: string, extra: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
-  name,
-  driver,
-  external: false,
-  exclusive: false,
-  attachable: true,
-  internal: false,
-  enableIPv4: true,
-  enableIPv6: false,
-  ingress: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  labels: {},
-  driverOpts: {},
-  ...extra,
-});
 
 const observedNetwork = (
   name: string,
