@@ -238,9 +238,10 @@ function staleFleetError(stale: StaleEngineError[]): NetformError {
   const message =
     sorted.length === 1
       ? `${fileName} is stale on engine ${sorted[0]!.engine}: ${describeStale(sorted[0]!.staleness)}`
-      : `${fileName} is stale on engines ${sorted.map((e) => e.engine).join(', ')}:\n${sorted
-          .map((e) => `  engine ${e.engine}: ${describeStale(e.staleness)}`)
-          .join('\n')}`;
+      : // One line (an error is printed as one): a sentence per engine.
+        `${fileName} is stale on engines ${sorted.map((e) => e.engine).join(', ')}. ${sorted
+          .map((e) => `Engine ${e.engine}: ${describeStale(e.staleness)}.`)
+          .join(' ')}`;
   return new NetformError(message, {
     hint: `nothing was applied on any engine; make a new plan with \`netform plan --out ${fileName}\` and review it`,
   });
