@@ -51,7 +51,7 @@ async function withEngines<T>(
   const { host, context } = ctx.globals();
   const ports = await connectEngines(spec, {
     env: ctx.io.env,
-    logger: ctx.logger(),
+    logger: await ctx.logger(),
     ...(only ? { only } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(context !== undefined ? { context } : {}),
@@ -174,7 +174,7 @@ async function runFleetChangeCommand(
   try {
     result = await run({
       signal: abort.signal,
-      logger: ctx.logger(),
+      logger: await ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
       ...(cli.autoApprove
