@@ -20,17 +20,25 @@
  *
  * The netform measured is the build in dist/ (`npm run bench:startup` builds it first). Results:
  * bench/results/startup-<date>-<run>.json and .md, with the load average of every round. The
- * quickstart's networks are removed at the end if this run created them.
+ * quickstart's networks and container (netform-demo-explorer, as scripts/demo.sh starts it) are
+ * removed at the end if this run created them.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { ensureBusyboxImage } from '../scripts/busybox-image.mjs';
 import { median, timeChild, type ChildRun } from './measure.js';
+
+const exec = promisify(execFile);
+/** The quickstart's container, as scripts/demo.sh starts it. */
+const EXPLORER = 'netform-demo-explorer';
+const EXPLORER_IMAGE = 'netform-demo/busybox:1';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NETFORM = join(ROOT, 'dist', 'netform.js');
@@ -334,6 +342,7 @@ async function mainCli(): Promise<void> {
 
   let engine: string | undefined;
   let created = false;
+  let startedExplorer = false;
   const env = { ...process.env, NO_COLOR: '1' };
   const netform = (args: string[]) =>
     timeChild(process.execPath, [NETFORM, ...args], {
@@ -344,8 +353,28 @@ async function mainCli(): Promise<void> {
   if (!values['no-engine']) {
     engine = process.env.DOCKER_HOST;
     if (!engine) throw new Error('set DOCKER_HOST to the engine to plan against, or pass --no-engine');
-    // The quickstart, applied first so that its plan is a no-op (its container is not needed:
-    // netform connects containers, it does not run them).
+    // The quickstart as scripts/demo.sh sets it up: its container running, the spec applied, so
+    // that the plan is a no-op that inspects the container.
+    const present = await exec('docker', ['container', 'inspect', EXPLORER]).then(
+      () => true,
+      () => false,
+    );
+    if (!present) {
+      log(`starting ${EXPLORER} on ${engine} (untimed)…`);
+      ensureBusyboxImage(EXPLORER_IMAGE);
+      await exec('docker', [
+        'run',
+        '-d',
+        '--name',
+        EXPLORER,
+        '--label',
+        'io.netform.demo=true',
+        EXPLORER_IMAGE,
+        'sleep',
+        '2147483647',
+      ]);
+      startedExplorer = true;
+    }
     const before = await netform(['plan', '--detailed-exitcode', '-f', QUICKSTART]);
     if (before.code === 2) {
       log(`applying examples/quickstart on ${engine} (untimed)…`);
@@ -399,6 +428,7 @@ async function mainCli(): Promise<void> {
       const gone = await netform(['destroy', '--auto-approve', '-f', QUICKSTART]);
       if (gone.code !== 0) log(`netform destroy failed: ${gone.stderr.trim()}`);
     }
+    if (startedExplorer) await exec('docker', ['rm', '-f', EXPLORER]).catch(() => undefined);
   }
 }
 
