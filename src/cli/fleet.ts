@@ -98,7 +98,10 @@ export async function planAcrossEngines(
           createdAt: new Date().toISOString(),
         }),
       );
-      ctx.logger().info({ file: options.out, engines: plan.engines.map((e) => e.engine) }, 'plan saved');
+      (await ctx.logger()).info(
+        { file: options.out, engines: plan.engines.map((e) => e.engine) },
+        'plan saved',
+      );
       if (format === 'text')
         ctx.io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
     }

@@ -63,7 +63,7 @@ async function heldApply(file: string) {
 
 /** Starts the CLI; resolves once its stderr matches `pattern` (or it exited), with its run's end. */
 async function startCli(args: string[], pattern: RegExp) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
