@@ -23,7 +23,9 @@ import {
 /*
  * A macvlan network across the swarm (docs/swarm.md): a config-only network on each node holds
  * that node's parent and address range, and one swarm-scoped network is made from them on the
- * manager. Parents are veth pairs made inside each node's namespace for this test.
+ * manager. The first test measures the engine's side through the port; the second declares such a
+ * network in a spec (with a global service on it) and plans, applies and destroys it with the
+ * built CLI. Parents are veth pairs made inside each node's namespace for this test.
  */
 
 interface NetworkInspect {
@@ -375,6 +377,18 @@ describe('a swarm macvlan declared in a spec, through the several-engines sessio
     // Destroy: the service taken off, the swarm network removed, then each node's config-only network.
     const destroyed = await cli(['destroy', '--auto-approve']);
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    // The removals in the order the engine accepts, and how long each waited for it.
+    const removals = destroyed.stderr
+      .split('\n')
+      .filter((line) => /done (remove network|update service)/.test(line));
+    console.info(`[measured] netform destroy of a swarm macvlan:\n${removals.join('\n')}`);
+    const removedAt = (engine: string, name: string): number =>
+      removals.findIndex(
+        (line) => line.startsWith(`engine ${engine}:`) && line.includes(`remove network ${name} (`),
+      );
+    expect(removedAt('manager', network)).toBeGreaterThanOrEqual(0);
+    expect(removedAt('manager', network)).toBeLessThan(removedAt('manager', config));
+    expect(removedAt('manager', network)).toBeLessThan(removedAt('worker', config));
     expect((await dockerOn(SWARM.manager, ['network', 'inspect', network])).code).not.toBe(0);
     for (const node of [SWARM.manager, SWARM.worker]) {
       expect((await dockerOn(node, ['network', 'inspect', config])).code).not.toBe(0);
