@@ -44,12 +44,26 @@ export {
 } from './docker/connect-engines.js';
 export { desiredForEngine, engineNames, SINGLE_ENGINE } from './core/engine-projection.js';
 export { applyEngines, destroyEngines, planEngines } from './apply/fleet-session.js';
-export type { EngineResult, FleetEvent, FleetResult, FleetSessionOptions } from './apply/fleet-session.js';
-export type { EnginePlan, FleetPlan } from './model/fleet.js';
+export type {
+  EngineResult,
+  FleetEvent,
+  FleetResult,
+  FleetSessionOptions,
+  SavedFleetSource,
+} from './apply/fleet-session.js';
+export type { EnginePlan, FleetPlan, FleetPlanFile, SavedEngine } from './model/fleet.js';
 export { renderFleetPlan } from './render/fleet-plan.js';
 export { renderFleetApplyJson, renderFleetApplyText } from './apply/fleet-report.js';
 export { exportSpec, renderExportYaml } from './core/export.js';
-export { buildPlanFile, parsePlanFile, serializePlanFile, checkPlanFreshness } from './core/plan-file.js';
+export {
+  buildFleetPlanFile,
+  buildPlanFile,
+  checkPlanFreshness,
+  isFleetPlanFile,
+  parsePlanFile,
+  parseSavedPlanFile,
+  serializePlanFile,
+} from './core/plan-file.js';
 export { NetformError, EngineError, InternalError } from './model/errors.js';
 export type * from './model/desired.js';
 export type * from './model/diagnostic.js';

@@ -1,6 +1,7 @@
 import { desiredForEngine } from '../core/engine-projection.js';
+import { hashSpec } from '../core/fingerprint.js';
 import type { DesiredState } from '../model/desired.js';
-import type { FleetPlan } from '../model/fleet.js';
+import type { FleetPlan, FleetPlanFile } from '../model/fleet.js';
 import { isError } from '../model/diagnostic.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
@@ -15,13 +16,16 @@ import { swarmPlanning, type Stage, type SwarmPlanning } from './swarm-fleet.js'
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
 import {
   asDestroyPlan,
+  describeStale,
   executeStage,
   lockEngine,
   prepareUnderLock,
   releaseLock,
+  savedPlanStaleness,
   type PreparedChange,
   type SessionEvent,
   type SessionOptions,
+  type Staleness,
   verifyExecution,
 } from './session.js';
 
@@ -89,7 +93,12 @@ export async function planEngines(
   spec: DesiredState,
   ports: EnginePorts,
   options: PlanOptions = {},
-): Promise<{ plan: FleetPlan; observed: Map<string, ObservedState> }> {
+): Promise<{
+  plan: FleetPlan;
+  observed: Map<string, ObservedState>;
+  /** Each engine's part of the spec, what was observed there and its address (for a plan file). */
+  parts: Map<string, { desired: DesiredState; observed: ObservedState; host: string }>;
+}> {
   const names = [...ports.keys()].sort();
   const swarm = await swarmPlanning(spec, ports);
   const planned = await Promise.all(
@@ -99,31 +108,144 @@ export async function planEngines(
         swarm.forEngine(engine, ports.get(engine)!, desiredForEngine(spec, engine)),
       );
       const { observed, plan } = await onEngine(engine, observeAndPlan(work.port, work.desired, options));
-      return { engine, host: work.port.host, plan, observed };
+      return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
   const engines = planned.map(({ engine, host, plan }) => ({ engine, host, plan }));
   return {
     plan: { project: spec.project, engines, summary: fleetSummary(engines) },
     observed: new Map(planned.map(({ engine, observed }) => [engine, observed])),
+    parts: new Map(
+      planned.map(({ engine, desired, observed, host }) => [engine, { desired, observed, host }]),
+    ),
   };
 }
 
+/** A plan across engines saved by `plan --out`, to carry out as it is (docs/apply.md#several-engines). */
+export interface SavedFleetSource {
+  planFile: FleetPlanFile;
+  /** The file's name, for messages (`fleet.plan`). */
+  fileName?: string;
+}
+
 /**
- * Makes every engine of `ports` match its part of `spec` (see the top of this file). On a swarm
- * (docs/swarm.md), cluster objects are planned and changed through one manager.
+ * Makes every engine of `ports` match its part of `spec` (see the top of this file), or carries
+ * out a plan across engines saved by `plan --out` (`{ planFile }`; see applySavedEngines). On a
+ * swarm (docs/swarm.md), cluster objects are planned and changed through one manager.
  */
 export async function applyEngines(
-  spec: DesiredState,
+  source: DesiredState | SavedFleetSource,
   ports: EnginePorts,
   options: FleetSessionOptions & { planOptions?: PlanOptions } = {},
 ): Promise<FleetResult> {
+  if ('planFile' in source) return applySavedEngines(source, ports, options);
+  const spec = source;
   const planOptions = options.planOptions ?? {};
   const swarm = await swarmPlanning(spec, ports);
   return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
     const { plan } = await observeAndPlan(work.port, work.desired, planOptions);
     return { port: work.port, change: { plan, desired: work.desired, planOptions } };
+  });
+}
+
+/**
+ * A saved plan across engines (docs/apply.md, "Saved plans across engines"), in the same session:
+ * `ports` must be the file's engines, each at the address it was planned at; under each engine's
+ * lock, the engine's part of the spec is made again as planning made it (on a swarm node, with
+ * the manager's cluster networks) and must be the part the file records, and the engine is
+ * observed and fingerprinted as for a single-engine plan file. When any engine is stale, the
+ * session stops before anything is sent to any engine, naming every stale engine.
+ */
+async function applySavedEngines(
+  { planFile, fileName = 'the saved plan' }: SavedFleetSource,
+  ports: EnginePorts,
+  options: FleetSessionOptions,
+): Promise<FleetResult> {
+  checkSavedEngines(planFile, ports, fileName);
+  const spec = planFile.spec;
+  const saved = new Map(planFile.engines.map((entry) => [entry.name, entry]));
+  const plans = new Map(planFile.plan.engines.map(({ engine, plan }) => [engine, plan]));
+  const swarm = await swarmPlanning(spec, ports);
+  return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
+    const entry = saved.get(engine)!;
+    const plan = plans.get(engine)!;
+    const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
+    if (hashSpec(work.desired) !== hashSpec(entry.spec)) {
+      throw new StaleEngineError(engine, fileName, {
+        reason: 'its part of the spec is not what it was when the plan was made',
+        changes: [
+          swarm.topology
+            ? `the swarm's cluster networks (on manager ${swarm.topology.manager}) or the engines' swarm roles changed`
+            : "the engines' swarm roles changed",
+        ],
+      });
+    }
+    const stale = await savedPlanStaleness(work.port, entry, plan, planFile.options);
+    if (stale) throw new StaleEngineError(engine, fileName, stale);
+    return { port: work.port, change: { plan, desired: entry.spec, planOptions: planFile.options } };
+  });
+}
+
+/**
+ * A plan file across engines is carried out on exactly its engines, each reached where it was
+ * planned: an engine the file names that the caller did not connect, one it does not name, or
+ * one whose address (its `engines:` entry, or its docker context) now resolves elsewhere, is an
+ * error before any lock is taken.
+ */
+function checkSavedEngines(file: FleetPlanFile, ports: EnginePorts, fileName: string): void {
+  const again = `make a new plan with \`netform plan --out ${fileName}\``;
+  const named = file.engines.map((entry) => entry.name);
+  const missing = named.filter((name) => !ports.has(name));
+  const extra = [...ports.keys()].filter((name) => !named.includes(name)).sort();
+  if (missing.length > 0 || extra.length > 0) {
+    throw new NetformError(
+      `${fileName} was made for engines ${named.join(', ')}` +
+        (missing.length > 0 ? `; not connected: ${missing.join(', ')}` : '') +
+        (extra.length > 0 ? `; not in the plan: ${extra.join(', ')}` : ''),
+      { hint: `carry it out on the engines it names, or ${again}` },
+    );
+  }
+  const moved = file.engines.filter((entry) => ports.get(entry.name)!.host !== entry.engine.host);
+  if (moved.length > 0) {
+    throw new NetformError(
+      `${fileName} was made against ${moved
+        .map(
+          (entry) =>
+            `engine ${entry.name} at ${entry.engine.host}, which is now reached at ${ports.get(entry.name)!.host}`,
+        )
+        .join('; ')}`,
+      {
+        hint: `the engines: entry or docker context that reaches it changed since the plan was made; nothing was applied: ${again}`,
+      },
+    );
+  }
+}
+
+/** A saved plan's engine that changed since the plan was made (collected across engines by runFleet). */
+class StaleEngineError extends Error {
+  constructor(
+    readonly engine: string,
+    readonly fileName: string,
+    readonly staleness: Staleness,
+  ) {
+    super(`engine ${engine}: ${describeStale(staleness)}`);
+  }
+}
+
+/** One error naming every stale engine and what changed on each. */
+function staleFleetError(stale: StaleEngineError[]): NetformError {
+  const sorted = [...stale].sort((a, b) => (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : 0));
+  const fileName = sorted[0]!.fileName;
+  const message =
+    sorted.length === 1
+      ? `${fileName} is stale on engine ${sorted[0]!.engine}: ${describeStale(sorted[0]!.staleness)}`
+      : // One line (an error is printed as one): a sentence per engine.
+        `${fileName} is stale on engines ${sorted.map((e) => e.engine).join(', ')}. ${sorted
+          .map((e) => `Engine ${e.engine}: ${describeStale(e.staleness)}.`)
+          .join(' ')}`;
+  return new NetformError(message, {
+    hint: `nothing was applied on any engine; make a new plan with \`netform plan --out ${fileName}\` and review it`,
   });
 }
 
@@ -202,8 +324,13 @@ async function runFleet(
         return { engine, port: work, change };
       }),
     );
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) throw failure.reason;
+    const failures = settled
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((s) => s.reason as unknown);
+    // A saved plan stale on some engines: one error naming each of them (nothing was sent).
+    const stale = failures.filter((f): f is StaleEngineError => f instanceof StaleEngineError);
+    if (stale.length > 0) throw staleFleetError(stale);
+    if (failures.length > 0) throw failures[0];
     const prepared = settled.map(
       (s) =>
         (s as PromiseFulfilledResult<{ engine: string; port: DockerPort; change: PreparedChange }>).value,

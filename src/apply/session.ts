@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { observeScope } from '../core/observe-scope.js';
 import { actionSubject } from '../core/order.js';
 import { isClusterNetwork } from '../core/swarm-fleet.js';
-import { checkPlanFreshness } from '../core/plan-file.js';
+import { checkPlanFreshness, isFleetPlanFile } from '../core/plan-file.js';
 import type { DesiredState } from '../model/desired.js';
 import { isError } from '../model/diagnostic.js';
 import { NetformError } from '../model/errors.js';
@@ -296,22 +296,54 @@ export async function releaseLock(lock: HeldLock, options: SessionOptions): Prom
  * options it records.
  */
 async function prepareSavedPlan(port: DockerPort, file: PlanFile, name: string): Promise<PreparedChange> {
+  if (isFleetPlanFile(file)) {
+    throw new NetformError(`${name} is a plan across engines, not a plan for one engine`, {
+      hint: 'apply it with `netform apply FILE` or applyEngines()',
+    });
+  }
   if (file.engine.host !== port.host) {
     throw new NetformError(`${name} was made against the engine at ${file.engine.host}, not ${port.host}`, {
       hint: `apply it with --host ${file.engine.host}, or make a new plan for this engine`,
     });
   }
-  const desired = file.spec;
-  const observed = await port.observe(observeScope(desired));
-  const freshness = checkPlanFreshness(file, observed);
-  if (!freshness.fresh) {
-    const changes = describeStaleness(file.plan, planForEngine(desired, observed, file.options), observed);
-    const details = changes.length > 0 ? `: ${changes.join('; ')}` : '';
-    throw new NetformError(`${name} is stale: ${freshness.reason}${details}`, {
+  const stale = await savedPlanStaleness(port, file, file.plan, file.options);
+  if (stale) {
+    throw new NetformError(`${name} is stale: ${describeStale(stale)}`, {
       hint: `nothing was applied; make a new plan with \`netform plan --out\` and review it`,
     });
   }
-  return { plan: file.plan, desired, planOptions: file.options };
+  return { plan: file.plan, desired: file.spec, planOptions: file.options };
+}
+
+/** Why a saved plan is stale on one engine: the reason, and what changed where it can tell. */
+export interface Staleness {
+  reason: string;
+  changes: string[];
+}
+
+/** One line: the reason, then what changed. */
+export function describeStale({ reason, changes }: Staleness): string {
+  return changes.length > 0 ? `${reason}: ${changes.join('; ')}` : reason;
+}
+
+/**
+ * Under the lock: observes the engine in the scope of the spec a saved plan records for it and
+ * recomputes the state fingerprint (checkPlanFreshness). Undefined while the engine is as it
+ * was; else why not, with what a plan made now (with the saved options) would add or drop. Run
+ * for a single-engine plan file and for each engine of a plan file across engines.
+ */
+export async function savedPlanStaleness(
+  port: DockerPort,
+  saved: Pick<PlanFile, 'spec' | 'stateFingerprint'>,
+  plan: Plan,
+  options: PlanOptions,
+): Promise<Staleness | undefined> {
+  const desired = saved.spec;
+  const observed = await port.observe(observeScope(desired));
+  const freshness = checkPlanFreshness(saved, observed);
+  if (freshness.fresh) return undefined;
+  const changes = describeStaleness(plan, planForEngine(desired, observed, options), observed);
+  return { reason: freshness.reason, changes };
 }
 
 /** A destroy plans against an empty spec; its removals say why in destroy's own words. */

@@ -14,7 +14,9 @@ import { describeRestore } from '../apply/restore-point.js';
 import type { DesiredState } from '../model/desired.js';
 import { isError } from '../model/diagnostic.js';
 import { NetformError } from '../model/errors.js';
-import type { FleetPlan } from '../model/fleet.js';
+import type { FleetPlan, FleetPlanFile } from '../model/fleet.js';
+import { buildFleetPlanFile } from '../core/plan-file.js';
+import { NETFORM_VERSION } from '../version.js';
 import type { PlanOptions } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { renderFleetPlan } from '../render/fleet-plan.js';
@@ -63,30 +65,69 @@ async function withEngines<T>(
   }
 }
 
-/** `netform plan` across engines: the plan grouped by engine, per-engine and total summaries. */
+/**
+ * `netform plan` across engines: the plan grouped by engine, per-engine and total summaries;
+ * with `save` (`--out`), the plan file across engines (docs/plan.md, "Plan files"), written
+ * unless some engine's plan has errors.
+ */
 export async function planAcrossEngines(
   ctx: CliContext,
   spec: DesiredState,
   options: { engine?: string[]; out?: string; detailedExitcode?: boolean },
   planOptions: PlanOptions,
   format: PlanFormat,
+  save?: (file: FleetPlanFile) => Promise<void>,
 ): Promise<void> {
-  if (options.out !== undefined) {
-    throw new NetformError('saving a plan across several engines (--out) is not available in this version', {
-      hint: 'run `netform apply` with the spec: it plans again under the locks and shows the plan before it asks',
-    });
-  }
-  const plan = await withEngines(
-    ctx,
-    spec,
-    options.engine,
-    async (ports) => (await planEngines(spec, ports, planOptions)).plan,
+  const { plan, parts } = await withEngines(ctx, spec, options.engine, (ports) =>
+    planEngines(spec, ports, planOptions),
   );
   ctx.io.stdout(renderFleetPlan(plan, format, { color: ctx.globals().color }));
   const failed = plan.engines.some((e) => e.plan.diagnostics.some(isError));
   const changes = plan.engines.some((e) => e.plan.actions.length > 0);
+  if (options.out !== undefined && save) {
+    if (failed) {
+      ctx.io.stderr(`error: the plan has errors, so it was not saved to ${options.out}\n`);
+    } else {
+      await save(
+        buildFleetPlanFile({
+          plan,
+          desired: spec,
+          options: planOptions,
+          engines: parts,
+          netformVersion: NETFORM_VERSION,
+          createdAt: new Date().toISOString(),
+        }),
+      );
+      ctx.logger().info({ file: options.out, engines: plan.engines.map((e) => e.engine) }, 'plan saved');
+      if (format === 'text')
+        ctx.io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
+    }
+  }
   if (failed) ctx.setExitCode(1);
   else if (options.detailedExitcode === true && changes) ctx.setExitCode(2); // EXIT_CHANGES of plan.ts
+}
+
+/**
+ * `netform apply PLANFILE` for a plan across engines: connects to the engines the file names, as
+ * the spec it records reaches them, and runs the same session as `netform apply` across engines
+ * with the file as its source.
+ */
+export async function applySavedAcrossEngines(
+  ctx: CliContext,
+  planFile: FleetPlanFile,
+  fileName: string,
+  cli: ChangeCommandOptions,
+): Promise<void> {
+  const names = planFile.engines.map((entry) => entry.name);
+  const unknown = names.filter((name) => !Object.hasOwn(planFile.spec.engines ?? {}, name));
+  if (unknown.length > 0) {
+    throw new NetformError(`${fileName} names engines its spec does not: ${unknown.join(', ')}`, {
+      hint: `make a new plan with \`netform plan --out ${fileName}\``,
+    });
+  }
+  await withEngines(ctx, planFile.spec, names, (ports) =>
+    runFleetChangeCommand(ctx, cli, (session) => applyEngines({ planFile, fileName }, ports, session)),
+  );
 }
 
 /** `netform apply` across engines. */

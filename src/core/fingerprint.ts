@@ -41,6 +41,25 @@ export function withoutSourcePositions(desired: DesiredState): DesiredState {
     }
     out.selectors = selectors;
   }
+  if (desired.services) {
+    const services: NonNullable<DesiredState['services']> = {};
+    for (const [name, { source: _source, ...service }] of Object.entries(desired.services)) {
+      const attachments: (typeof service)['attachments'] = {};
+      for (const [network, { source: _s, ...attachment }] of Object.entries(service.attachments)) {
+        attachments[network] = attachment;
+      }
+      services[name] = { ...service, attachments };
+    }
+    out.services = services;
+  }
+  if (desired.engines) {
+    // A plan file across engines connects to them as its spec says (docs/plan.md, "Plan files").
+    const engines: NonNullable<DesiredState['engines']> = {};
+    for (const [name, { source: _source, ...engine }] of Object.entries(desired.engines)) {
+      engines[name] = engine;
+    }
+    out.engines = engines;
+  }
   return out;
 }
 

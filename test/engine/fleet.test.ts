@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { actionSubject } from '../../src/core/order.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import Modem from 'docker-modem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { desiredForEngine } from '../../src/core/engine-projection.js';
+import { isFleetPlanFile, parseSavedPlanFile } from '../../src/core/plan-file.js';
 import { closeEngines, connectEngines } from '../../src/docker/connect-engines.js';
 import { connectDocker } from '../../src/docker/connect.js';
 import { loadSpec, observe, plan, renderPlan, validate, EngineError } from '../../src/index.js';
@@ -402,6 +403,165 @@ describe('plan, apply, verify and destroy across two engines from the CLI', () =
     // The project's lock leases are gone from both engines.
     for (const host of [hostA, hostB])
       expect(await networksOn(host)).not.toContain(`netform-lock-${project}`);
+  });
+});
+
+describe('a plan saved across two engines (plan --out, apply FILE)', () => {
+  const project = scopeA.name('fleet-saved');
+  const shared = scopeA.name('sv-shared');
+  const onlyB = scopeA.name('sv-only-b');
+  // Its own context for engine b, so this test can move and remove it.
+  const savedContext = scopeB.name('saved-ctx');
+  const planFile = join(specDir, 'fleet.plan');
+
+  function writeSavedSpec(siteA: string, siteB: string): void {
+    writeFileSync(
+      join(specDir, 'netform.yaml'),
+      stringify({
+        version: 1,
+        project,
+        engines: { a: { host: hostA }, b: { context: savedContext } },
+        networks: {
+          [shared]: {
+            subnet: s0.v4,
+            engines: {
+              a: { labels: { site: siteA } },
+              b: { labels: { site: siteB }, ip_range: `${s0.v4Prefix}.128/25` },
+            },
+          },
+          [onlyB]: { subnet: s1.v4, engines: ['b'] },
+        },
+        containers: { [ct.agent]: { engines: 'all', networks: [shared] } },
+      }),
+    );
+  }
+
+  const networksOn = async (host: string): Promise<string[]> =>
+    (await dockerOk(['network', 'ls', '--format', '{{.Name}}'], host)).split('\n').filter(Boolean);
+  const versionOf = async (host: string): Promise<string> =>
+    (await dockerOk(['version', '--format', '{{.Server.Version}}'], host)).trim();
+  const context = async (args: string[]): Promise<void> => {
+    const result = await run('docker', ['context', ...args], { env: env() });
+    if (result.code !== 0) throw new Error(result.stderr);
+  };
+
+  it('plan --out writes one file for both engines; apply FILE carries it out on each, verified', async () => {
+    await context(['create', savedContext, '--docker', `host=${hostB}`]);
+    writeSavedSpec('a', 'b');
+    const planned = await runCli(['plan', '--out', 'fleet.plan'], { cwd: specDir, env: env() });
+    expect(planned.stderr).toBe('');
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`Engine a (${hostA}):`);
+    expect(planned.stdout).toContain(`Engine b (${hostB} (docker context ${savedContext})):`);
+    expect(planned.stdout).toContain('Saved the plan to fleet.plan: run `netform apply fleet.plan`.');
+
+    // One file, a fingerprint per engine, each engine as it was reached (two versions).
+    const file = parseSavedPlanFile(readFileSync(planFile, 'utf8'), 'fleet.plan');
+    if (!isFleetPlanFile(file)) throw new Error('not a plan across engines');
+    expect(file.engines.map((e) => [e.name, e.engine.host, e.engine.version])).toEqual([
+      ['a', hostA, await versionOf(hostA)],
+      ['b', `${hostB} (docker context ${savedContext})`, await versionOf(hostB)],
+    ]);
+    expect(file.engines[0]!.engine.version).not.toBe(file.engines[1]!.engine.version);
+    expect(file.plan.summary.create).toBe(3);
+
+    // --json with --out: the plan as JSON on stdout, and the file written all the same.
+    const json = await runCli(['plan', '--json', '--out', 'fleet-json.plan'], { cwd: specDir, env: env() });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { format: string }).format).toBe('netform-fleet-plan');
+    expect(isFleetPlanFile(parseSavedPlanFile(readFileSync(join(specDir, 'fleet-json.plan'), 'utf8')))).toBe(
+      true,
+    );
+    // Nothing was changed by planning.
+    expect(await networksOn(hostA)).not.toContain(shared);
+    expect(await networksOn(hostB)).not.toContain(shared);
+
+    const applied = await runCli(['apply', 'fleet.plan', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(applied.stderr).not.toContain('error');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`Engine a (${hostA}):`);
+    expect(applied.stdout).toContain(`Engine b (${hostB} (docker context ${savedContext})):`);
+    expect(applied.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
+
+    // The independent read, on each engine.
+    const onA = await dockerInspect<NetworkInspect>('network', shared, hostA);
+    const onB = await dockerInspect<NetworkInspect>('network', shared, hostB);
+    expect(onA.Labels).toMatchObject({ site: 'a', 'io.netform.project': project });
+    expect(onB.Labels).toMatchObject({ site: 'b', 'io.netform.project': project });
+    expect(onA.IPAM.Config?.[0]?.IPRange ?? '').toBe('');
+    expect(onB.IPAM.Config?.[0]).toMatchObject({ Subnet: s0.v4, IPRange: `${s0.v4Prefix}.128/25` });
+    expect(await networksOn(hostB)).toContain(onlyB);
+    expect(await networksOn(hostA)).not.toContain(onlyB);
+    for (const host of [hostA, hostB]) {
+      const agent = await dockerInspect<ContainerInspect>('container', ct.agent, host);
+      expect(Object.keys(agent.NetworkSettings.Networks)).toContain(shared);
+    }
+
+    // The same file again: both engines changed since it was made (by the file itself).
+    const again = await runCli(['apply', 'fleet.plan', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: fleet.plan is stale on engines a, b. Engine a: ');
+  });
+
+  it('a change behind its back on one engine makes the file stale there: refused, naming it, and the other engine is not changed', async () => {
+    writeSavedSpec('a2', 'b2');
+    const planned = await runCli(['plan', '--out', 'fleet.plan'], { cwd: specDir, env: env() });
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`-/+ replace network ${shared}`);
+    const before = {
+      a: await dockerInspect<NetworkInspect>('network', shared, hostA),
+      b: await dockerInspect<NetworkInspect>('network', shared, hostB),
+    };
+
+    // Behind netform's back, on engine b only.
+    await dockerOk(['network', 'rm', onlyB], hostB);
+
+    const refused = await runCli(['apply', 'fleet.plan', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `error: fleet.plan is stale on engine b: the engine changed since the plan was made (networks or endpoints the plan depends on differ): now needed: create network ${onlyB}`,
+    );
+    expect(refused.stderr).toContain(
+      'nothing was applied on any engine; make a new plan with `netform plan --out fleet.plan` and review it',
+    );
+    expect(refused.stderr).not.toContain('engine a');
+    expect(refused.stdout).not.toContain('Apply');
+
+    // The independent read: neither engine was changed (engine a's replace was not carried out).
+    const afterA = await dockerInspect<NetworkInspect>('network', shared, hostA);
+    const afterB = await dockerInspect<NetworkInspect>('network', shared, hostB);
+    expect(afterA.Id).toBe(before.a.Id);
+    expect(afterA.Labels).toMatchObject({ site: 'a' });
+    expect(afterB.Id).toBe(before.b.Id);
+    expect(afterB.Labels).toMatchObject({ site: 'b' });
+    expect(await networksOn(hostB)).not.toContain(onlyB);
+    for (const host of [hostA, hostB])
+      expect(await networksOn(host)).not.toContain(`netform-lock-${project}`);
+  });
+
+  it('refuses a file whose engine is now reached elsewhere, or not at all, before anything is done', async () => {
+    writeSavedSpec('a', 'b');
+    const planned = await runCli(['plan', '--out', 'fleet.plan'], { cwd: specDir, env: env() });
+    expect(planned.code).toBe(0);
+    const idA = (await dockerInspect<NetworkInspect>('network', shared, hostA)).Id;
+
+    // The context now points at engine a.
+    await context(['update', savedContext, '--docker', `host=${hostA}`]);
+    const moved = await runCli(['apply', 'fleet.plan', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain(
+      `error: fleet.plan was made against engine b at ${hostB} (docker context ${savedContext}), which is now reached at ${hostA} (docker context ${savedContext})`,
+    );
+
+    await context(['rm', savedContext]);
+    const gone = await runCli(['apply', 'fleet.plan', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('error: cannot reach engine b');
+    expect(gone.stderr).toContain(savedContext);
+
+    expect((await dockerInspect<NetworkInspect>('network', shared, hostA)).Id).toBe(idA);
+    expect(await networksOn(hostB)).not.toContain(onlyB);
+    expect(await networksOn(hostA)).not.toContain(`netform-lock-${project}`);
   });
 });
 

@@ -45,18 +45,43 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Runs an apply through the proxy with every network create after the lease delayed. */
-function slowApply(file: string, delayMs: number) {
+/**
+ * Starts an apply through the proxy whose first network create after the lease's is held until
+ * the test calls `proxy.release()`: the apply holds the lock for as long as the test needs, however
+ * slow the machine. Resolves once the apply holds the lock, with its run's end in `done`.
+ */
+async function heldApply(file: string) {
   proxy.clearRules();
-  proxy.addRule({
-    method: 'POST',
-    path: /^\/networks\/create$/,
-    action: 'delay',
-    delayMs,
-    after: 1,
-    times: 1,
+  const seen = proxy.requests.length;
+  proxy.addRule({ method: 'POST', path: /^\/networks\/create$/, action: 'hold', after: 1, times: 1 });
+  const done = runCli(['apply', '-f', file, '--auto-approve'], { env: { DOCKER_HOST: proxy.dockerHost } });
+  await waitFor(
+    () => Promise.resolve(proxy.requests.slice(seen).some((r) => r.outcome === 'hold')),
+    'the apply to take the lock and reach its network create',
+  );
+  expect((await leases()).length).toBe(1);
+  return { done };
+}
+
+/** Starts the CLI; resolves once its stderr matches `pattern` (or it exited), with its run's end. */
+async function startCli(args: string[], pattern: RegExp) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return runCli(['apply', '-f', file, '--auto-approve'], { env: { DOCKER_HOST: proxy.dockerHost } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exited = false;
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => {
+      exited = true;
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  await waitFor(() => Promise.resolve(pattern.test(stderr) || exited), `stderr to match ${pattern}`);
+  return { done };
 }
 
 async function port(): Promise<DockerPort> {
@@ -85,8 +110,7 @@ afterAll(async () => {
 describe('lock', () => {
   it('makes a second apply fail at once, naming the holder, while the first runs', async () => {
     const file = await writeSpec(['a']);
-    const first = slowApply(file, 4000);
-    await waitFor(async () => (await leases()).length === 1, 'the first apply to take the lock');
+    const first = await heldApply(file);
     const second = await runCli(['apply', '-f', file, '--auto-approve']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
@@ -97,23 +121,29 @@ describe('lock', () => {
     expect(second.stderr).toMatch(/--lock-timeout/);
     expect(second.stderr).toMatch(/netform unlock/);
     expect((await leases()).length).toBe(1); // the loser left the holder's lease alone
-    const done = await first;
+    proxy.release();
+    const done = await first.done;
     expect(done.code, done.stderr).toBe(0);
     expect(await leases()).toEqual([]);
   });
 
   it('refuses a destroy while an apply holds it, and lets an apply wait with --lock-timeout', async () => {
     const file = await writeSpec(['a', 'b']);
-    const first = slowApply(file, 3000);
-    await waitFor(async () => (await leases()).length === 1, 'the apply to take the lock');
+    const first = await heldApply(file);
     const destroy = await runCli(['destroy', '-f', file, '--auto-approve']);
     expect(destroy.code).toBe(1);
     expect(destroy.stderr).toMatch(/is held: apply by/);
-    const waiting = await runCli(['apply', '-f', file, '--auto-approve', '--lock-timeout', '60s']);
-    expect(waiting.stderr).toMatch(/Waiting for the lock of project/);
-    expect(waiting.code, waiting.stderr).toBe(0);
-    expect(waiting.stdout).toMatch(/No changes/); // planned after the first apply had finished
-    expect((await first).code).toBe(0);
+    const waiting = await startCli(
+      ['apply', '-f', file, '--auto-approve', '--lock-timeout', '60s'],
+      /Waiting for the lock of project/,
+    );
+    proxy.release();
+    const firstDone = await first.done;
+    expect(firstDone.code, firstDone.stderr).toBe(0);
+    const waited = await waiting.done;
+    expect(waited.stderr).toMatch(/Waiting for the lock of project/);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(/No changes/); // planned after the first apply had finished
   });
 
   it('is left behind by a killed apply, refused until broken with `netform unlock`, then the apply converges', async () => {

@@ -20,8 +20,10 @@ import { dialEngine, testEngineAddress } from './upstream.js';
  *   answer on (the engine did it; the client cannot know).
  * - `delay`: forwards after `delayMs`.
  * - `hang`: never answers and never forwards (an engine that stopped answering).
+ * - `hold`: forwards when the test calls `release()` (a slow engine whose pace the test sets,
+ *   instead of a delay that a loaded machine can outlast).
  */
-export type FaultAction = 'error500' | 'drop' | 'drop-after' | 'delay' | 'hang';
+export type FaultAction = 'error500' | 'drop' | 'drop-after' | 'delay' | 'hang' | 'hold';
 
 export interface FaultRule {
   /** HTTP method to match; any when absent. */
@@ -61,6 +63,7 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   private readonly rules: ActiveRule[] = [];
   private readonly sockets = new Set<Socket>();
+  private held: (() => void)[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -104,17 +107,28 @@ export class FaultProxy {
     this.rules.length = 0;
   }
 
+  /** Forwards every request a `hold` rule is holding. */
+  release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const forward of held) forward();
+  }
+
   /** Requests that reached the engine (forwarded, delayed or dropped after forwarding). */
   forwarded(method: string, path: RegExp): ProxiedRequest[] {
     return this.requests.filter(
       (r) =>
         r.method === method &&
         path.test(r.path) &&
-        (r.outcome === 'forwarded' || r.outcome === 'delay' || r.outcome === 'drop-after'),
+        (r.outcome === 'forwarded' ||
+          r.outcome === 'delay' ||
+          r.outcome === 'hold' ||
+          r.outcome === 'drop-after'),
     );
   }
 
   async close(): Promise<void> {
+    this.release();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await rm(this.dir, { recursive: true, force: true });
@@ -144,6 +158,9 @@ export class FaultProxy {
         return;
       case 'delay':
         await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+        break;
+      case 'hold':
+        await new Promise<void>((r) => this.held.push(r));
         break;
       default:
         break;

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApplyFormat } from '../../apply/report.js';
 import { apply, type ApplySource } from '../../apply/session.js';
-import { parsePlanFile } from '../../core/plan-file.js';
+import { isFleetPlanFile, parseSavedPlanFile } from '../../core/plan-file.js';
+import type { FleetPlanFile } from '../../model/fleet.js';
 import { NetformError } from '../../model/errors.js';
 import { runChangeCommand, type ChangeCommandOptions } from '../change-session.js';
 import type { CliContext } from '../context.js';
-import { acrossEngines, addEngineOption, applyAcrossEngines } from '../fleet.js';
+import { acrossEngines, addEngineOption, applyAcrossEngines, applySavedAcrossEngines } from '../fleet.js';
 import { loadDesired } from '../load-desired.js';
 import { addChangeSessionOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
 import { describeReadProblem, readBounded } from '../../spec/read-input.js';
@@ -56,7 +57,13 @@ export function registerApply(program: Command, ctx: CliContext): void {
         return;
       }
       if (planfile !== undefined && (options.engine?.length ?? 0) > 0) {
-        throw new NetformError('--engine does not go with PLANFILE: a saved plan is for one engine');
+        throw new NetformError('--engine does not go with PLANFILE: a saved plan records its engines', {
+          hint: 'to carry out a plan on some engines, make it with `netform plan --engine NAME --out FILE`',
+        });
+      }
+      if ('fleetFile' in source) {
+        await applySavedAcrossEngines(ctx, source.fleetFile, planfile!, cli);
+        return;
       }
       const port = await ctx.docker();
       await runChangeCommand(ctx, cli, (session) => apply(port, source, session));
@@ -68,7 +75,11 @@ async function specSource(ctx: CliContext, options: ApplyOptions): Promise<Apply
   return { desired: await loadDesired(ctx, options.file), planOptions: planOptionsOf(options) };
 }
 
-async function savedSource(ctx: CliContext, planfile: string, options: ApplyOptions): Promise<ApplySource> {
+async function savedSource(
+  ctx: CliContext,
+  planfile: string,
+  options: ApplyOptions,
+): Promise<ApplySource | { fleetFile: FleetPlanFile }> {
   if (
     (options.file?.length ?? 0) > 0 ||
     (options.target?.length ?? 0) > 0 ||
@@ -99,7 +110,8 @@ async function savedSource(ctx: CliContext, planfile: string, options: ApplyOpti
       hint: `did you mean \`netform apply -f ${planfile}\`? (PLANFILE is a plan written by \`netform plan --out\`)`,
     });
   }
-  return { planFile: parsePlanFile(text, planfile), fileName: planfile };
+  const file = parseSavedPlanFile(text, planfile);
+  return isFleetPlanFile(file) ? { fleetFile: file } : { planFile: file, fileName: planfile };
 }
 
 /** A YAML mapping with the top-level keys of a spec (docs/spec.md), and not a plan's JSON. */

@@ -65,7 +65,17 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     }
     const planOptions = planOptionsOf(options);
     if (acrossEngines(loaded.spec, options.engine)) {
-      await planAcrossEngines(ctx, loaded.spec, options, planOptions, format);
+      const out = options.out;
+      await planAcrossEngines(
+        ctx,
+        loaded.spec,
+        options,
+        planOptions,
+        format,
+        out === undefined
+          ? undefined
+          : (file) => writePlanFile(out, resolve(io.cwd, out), serializePlanFile(file), specFiles),
+      );
       return;
     }
     const docker = await ctx.docker();

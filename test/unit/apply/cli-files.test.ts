@@ -14,6 +14,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../src/cli/context.js';
 import { main } from '../../../src/cli/main.js';
+import { desiredForEngine } from '../../../src/core/engine-projection.js';
+import { buildFleetPlanFile, serializePlanFile } from '../../../src/core/plan-file.js';
+import { planChanges } from '../../../src/core/plan.js';
+import type { ObservedState } from '../../../src/model/observed.js';
+import { compileSpec } from '../../../src/spec/index.js';
 
 /**
  * The files `plan --out` and `apply PLANFILE` are given (docs/plan.md, "Plan files"). Every case
@@ -101,5 +106,66 @@ describe('apply PLANFILE', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('notes.txt is not a netform plan');
     expect(result.stderr).not.toContain('--out notes.txt');
+  });
+});
+
+describe('apply PLANFILE across engines', () => {
+  // A plan file across two engines whose addresses cannot answer (nothing listens there).
+  const compiled = compileSpec([
+    {
+      file: 'netform.yaml',
+      text: `version: 1\nproject: shop\nengines:\n  a: { host: "unix://${join(dir, 'a.sock')}" }\n  b: { host: "unix://${join(dir, 'b.sock')}" }\nnetworks:\n  app: { subnet: 10.213.200.0/24 }\n`,
+    },
+  ]);
+  if (!compiled.ok) throw new Error(compiled.errors.map((d) => d.message).join('\n'));
+  const fleet = compiled.spec;
+  const observed: ObservedState = {
+    engine: {
+      version: '28.5.2',
+      apiVersion: '1.51',
+      engineApiVersion: '1.51',
+      os: 'linux',
+      arch: 'amd64',
+      swarmState: 'inactive',
+      swarmControl: false,
+    },
+    networks: [],
+    containers: [],
+  };
+  const parts = new Map(
+    ['a', 'b'].map((name) => [
+      name,
+      { desired: desiredForEngine(fleet, name), observed, host: `unix://${join(dir, `${name}.sock`)}` },
+    ]),
+  );
+  const engines = [...parts].map(([engine, part]) => ({
+    engine,
+    host: part.host,
+    plan: planChanges(part.desired, observed, {}),
+  }));
+  const file = buildFleetPlanFile({
+    plan: { project: 'shop', engines, summary: engines[0]!.plan.summary },
+    desired: fleet,
+    options: {},
+    engines: parts,
+    netformVersion: '0.1.0',
+    createdAt: '2026-11-30T00:00:00.000Z',
+  });
+  writeFileSync(join(dir, 'fleet.plan'), serializePlanFile(file));
+
+  it('refuses --engine with it: the file records its engines', async () => {
+    const result = await cli(['apply', 'fleet.plan', '--engine', 'a', '--auto-approve']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'error: --engine does not go with PLANFILE: a saved plan records its engines',
+    );
+    expect(result.stderr).toContain('netform plan --engine NAME --out FILE');
+  });
+
+  it('connects to the engines the file names, as its spec reaches them, and names those it cannot reach', async () => {
+    const result = await cli(['apply', 'fleet.plan', '--auto-approve']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: cannot reach 2 of 2 engines');
+    expect(result.stdout).toBe('');
   });
 });

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { applyEngines, type FleetEvent } from '../../../src/apply/fleet-session.js';
+import { applyEngines, planEngines, type FleetEvent } from '../../../src/apply/fleet-session.js';
+import { buildFleetPlanFile, parseSavedPlanFile, serializePlanFile } from '../../../src/core/plan-file.js';
+import type { FleetPlanFile } from '../../../src/model/fleet.js';
+import type { PlanOptions } from '../../../src/model/plan.js';
 import { LOCK_LABEL } from '../../../src/apply/lock.js';
 import type { DesiredState, EndpointSettings } from '../../../src/model/desired.js';
 import { EngineError, NetformError } from '../../../src/model/errors.js';
-import type { ObservedContainer, ObservedNetwork, ObservedState } from '../../../src/model/observed.js';
+import type {
+  ObservedContainer,
+  ObservedNetwork,
+  ObservedState,
+  SwarmRole,
+} from '../../../src/model/observed.js';
 import type { DockerPort, NetworkCreateRequest } from '../../../src/model/port.js';
 import { compileSpec } from '../../../src/spec/index.js';
 
@@ -17,6 +25,8 @@ class MemoryEngine implements DockerPort {
   containers: ObservedContainer[] = [];
   /** Runs before a network is created; may throw (the engine refuses) or wait. */
   beforeCreate: (request: NetworkCreateRequest) => Promise<void> = () => Promise.resolve();
+  /** The node's swarm role (`swarmRole()`); undefined: not a swarm node. */
+  role: SwarmRole | undefined;
   private ids = 0;
 
   constructor(
@@ -40,9 +50,15 @@ class MemoryEngine implements DockerPort {
       engineApiVersion: '1.51',
       os: 'linux',
       arch: 'amd64',
-      swarmState: 'inactive',
-      swarmControl: false,
+      swarmState: this.role ? 'active' : 'inactive',
+      swarmControl: this.role?.controlAvailable ?? false,
     });
+  }
+
+  swarmRole(): Promise<SwarmRole> {
+    return Promise.resolve(
+      this.role ?? { localNodeState: 'inactive', nodeId: '', controlAvailable: false, remoteManagers: [] },
+    );
   }
 
   async observe(): Promise<ObservedState> {
@@ -62,7 +78,7 @@ class MemoryEngine implements DockerPort {
       id,
       name: request.name,
       driver: request.driver,
-      scope: 'local',
+      scope: request.driver === 'overlay' ? 'swarm' : 'local',
       attachable: request.attachable,
       internal: request.internal,
       ingress: false,
@@ -257,5 +273,214 @@ describe('the apply session across engines', () => {
     await expect(attempt).rejects.toThrow(/^engine b: /);
     expect(ports.get('a')!.networks).toEqual([]);
     expect(ports.get('c')!.networks).toEqual([]);
+  });
+});
+
+/** `plan --out` across engines as the CLI makes it: planEngines, then the file, through its text. */
+async function savePlan(
+  spec: DesiredState,
+  ports: ReadonlyMap<string, DockerPort>,
+  options: PlanOptions = {},
+): Promise<FleetPlanFile> {
+  const { plan, parts } = await planEngines(spec, ports, options);
+  const file = buildFleetPlanFile({
+    plan,
+    desired: spec,
+    options,
+    engines: parts,
+    netformVersion: '0.1.0',
+    createdAt: '2026-11-30T00:00:00.000Z',
+  });
+  const parsed = parseSavedPlanFile(serializePlanFile(file), 'fleet.plan');
+  if (!('engines' in parsed)) throw new Error('not a plan across engines');
+  return parsed;
+}
+
+const unmanaged = (name: string, subnet: string): ObservedNetwork => ({
+  id: `${name}-id`.padEnd(64, '0'),
+  name,
+  driver: 'bridge',
+  scope: 'local',
+  attachable: false,
+  internal: false,
+  ingress: false,
+  configOnly: false,
+  enableIPv6: false,
+  ipam: { driver: 'default', options: {}, config: [{ subnet, auxAddresses: {} }] },
+  options: {},
+  labels: {},
+});
+
+const failureOf = async (attempt: Promise<unknown>): Promise<NetformError> => {
+  try {
+    await attempt;
+  } catch (error) {
+    expect(error).toBeInstanceOf(NetformError);
+    return error as NetformError;
+  }
+  throw new Error('it did not fail');
+};
+
+describe('a plan across engines saved with plan --out, carried out by the same session', () => {
+  it('carries out each engine its saved part, under the locks in engine order, and verifies it', async () => {
+    const planned = engines([]);
+    const file = await savePlan(FLEET, planned);
+    expect(file.engines.map((e) => [e.name, e.engine.host])).toEqual([
+      ['a', 'a'],
+      ['b', 'b'],
+      ['c', 'c'],
+    ]);
+    const log: string[] = [];
+    const ports = engines(log);
+    const confirmed: string[][] = [];
+    const result = await applyEngines({ planFile: file, fileName: 'fleet.plan' }, ports, {
+      confirm: (plan) => {
+        confirmed.push(plan.engines.map((e) => `${e.engine}:${e.plan.actions.length}`));
+        return Promise.resolve(true);
+      },
+    });
+    expect(result.status).toBe('applied');
+    expect(confirmed).toEqual([['a:2', 'b:2', 'c:2']]);
+    expect(log.filter((line) => line.includes('lock'))).toEqual([
+      'a lock netform-lock-edge',
+      'b lock netform-lock-edge',
+      'c lock netform-lock-edge',
+      'c unlock netform-lock-edge',
+      'b unlock netform-lock-edge',
+      'a unlock netform-lock-edge',
+    ]);
+    // The saved plans, not new ones: the plan objects the file holds are the ones carried out.
+    expect(result.engines.map((e) => e.result.plan)).toEqual(file.plan.engines.map((e) => e.plan));
+    expect(ports.get('b')!.networks.map((n) => [n.name, n.labels.site])).toEqual([['shared', 'b']]);
+  });
+
+  it('refuses the whole plan when one engine changed, naming that engine and what changed; nothing is sent anywhere', async () => {
+    const file = await savePlan(FLEET, engines([]));
+    const log: string[] = [];
+    const ports = engines(log);
+    // Behind netform's back, on engine b only: a network in the way of the plan's create.
+    ports.get('b')!.networks.push(unmanaged('shared', '10.1.0.0/24'));
+    const error = await failureOf(applyEngines({ planFile: file, fileName: 'fleet.plan' }, ports));
+    expect(error.message).toBe(
+      'fleet.plan is stale on engine b: the engine changed since the plan was made (networks or endpoints the plan depends on differ): network shared now exists; no longer needed: create network shared',
+    );
+    expect(error.hint).toBe(
+      'nothing was applied on any engine; make a new plan with `netform plan --out fleet.plan` and review it',
+    );
+    // Every engine was locked, checked and released; nothing else was sent to any engine.
+    expect(log.filter((line) => !line.includes('lock'))).toEqual([]);
+    expect(log.filter((line) => line.includes('unlock'))).toHaveLength(3);
+    expect(ports.get('a')!.networks).toEqual([]);
+    expect(ports.get('c')!.networks).toEqual([]);
+  });
+
+  it('names every stale engine, each with its changes', async () => {
+    const file = await savePlan(FLEET, engines([]));
+    const ports = engines([]);
+    ports.get('a')!.networks.push(unmanaged('shared', '10.1.0.0/24'));
+    ports.get('c')!.containers = [];
+    const error = await failureOf(applyEngines({ planFile: file, fileName: 'fleet.plan' }, ports));
+    expect(error.message).toMatch(
+      /^fleet\.plan is stale on engines a, c\. Engine a: .*network shared now exists.*\. Engine c: .*container app \(app-id000000\) no longer exists.*\.$/,
+    );
+    expect(error.message).not.toContain('Engine b');
+  });
+
+  it('a change outside what the plan depends on leaves it fresh (as for one engine)', async () => {
+    const file = await savePlan(FLEET, engines([]));
+    const ports = engines([]);
+    ports.get('b')!.networks.push(unmanaged('elsewhere', '10.9.0.0/24'));
+    const result = await applyEngines({ planFile: file }, ports);
+    expect(result.status).toBe('applied');
+  });
+
+  it("refuses, before any lock, engines that are not the file's or that are now reached elsewhere", async () => {
+    const file = await savePlan(FLEET, engines([]));
+    const log: string[] = [];
+    const two = engines(log);
+    two.delete('c');
+    expect((await failureOf(applyEngines({ planFile: file, fileName: 'fleet.plan' }, two))).message).toBe(
+      'fleet.plan was made for engines a, b, c; not connected: c',
+    );
+    const moved = new Map(
+      [...engines(log)].map(([name, port]) => [
+        name,
+        name === 'b' ? new MemoryEngine('b2', log, ['app']) : port,
+      ]),
+    );
+    const error = await failureOf(applyEngines({ planFile: file, fileName: 'fleet.plan' }, moved));
+    expect(error.message).toBe('fleet.plan was made against engine b at b, which is now reached at b2');
+    expect(error.hint).toMatch(/engines: entry or docker context/);
+    expect(log).toEqual([]);
+  });
+
+  it('--engine at plan time: the file holds those engines, and is carried out on them only', async () => {
+    const subset = new Map([...engines([])].filter(([name]) => name !== 'b'));
+    const file = await savePlan(FLEET, subset);
+    expect(file.engines.map((e) => e.name)).toEqual(['a', 'c']);
+    const ports = new Map([...engines([])].filter(([name]) => name !== 'b'));
+    expect((await applyEngines({ planFile: file }, ports)).status).toBe('applied');
+  });
+});
+
+describe('a saved plan across the nodes of a swarm', () => {
+  const SWARM = spec(`
+version: 1
+project: edge
+engines:
+  m: { host: unix:///m.sock }
+  w: { host: unix:///w.sock }
+networks:
+  mesh: { driver: overlay, attachable: true }
+  local: { subnet: 10.2.0.0/24 }
+`);
+  const role = (nodeId: string, manager: boolean): SwarmRole => ({
+    localNodeState: 'active',
+    nodeId,
+    controlAvailable: manager,
+    ...(manager ? { clusterId: 'c1' } : {}),
+    remoteManagers: [{ nodeId: 'm1', addr: '10.0.0.1:2377' }],
+  });
+  const swarm = (log: string[]): Map<string, MemoryEngine> => {
+    const m = new MemoryEngine('m', log);
+    const w = new MemoryEngine('w', log);
+    m.role = role('m1', true);
+    w.role = role('w1', false);
+    return new Map([
+      ['m', m],
+      ['w', w],
+    ]);
+  };
+
+  it('checks the worker in the projection it was planned in (cluster networks through the manager)', async () => {
+    const file = await savePlan(SWARM, swarm([]));
+    expect(file.plan.engines.flatMap((e) => e.plan.diagnostics)).toEqual([]);
+    const worker = file.engines.find((e) => e.name === 'w')!;
+    // The worker's part: the overlay network is the manager's (external on the worker).
+    expect(worker.spec.networks.mesh?.external).toBe(true);
+    const log: string[] = [];
+    const result = await applyEngines({ planFile: file }, swarm(log));
+    expect(result.status).toBe('applied');
+    // The manager first (it creates the cluster network), then the worker.
+    const sent = log.filter((line) => !line.includes('lock'));
+    expect(sent.slice(0, 2).sort()).toEqual(['m create local', 'm create mesh']);
+    expect(sent.slice(2)).toEqual(['w create local']);
+  });
+
+  it("a cluster network the project manages, added on the manager, changes the worker's part: both are stale", async () => {
+    const file = await savePlan(SWARM, swarm([]));
+    const log: string[] = [];
+    const ports = swarm(log);
+    ports.get('m')!.networks.push({
+      ...unmanaged('old-mesh', '10.3.0.0/24'),
+      driver: 'overlay',
+      scope: 'swarm',
+      labels: { 'io.netform.managed': 'true', 'io.netform.project': 'edge' },
+    });
+    const error = await failureOf(applyEngines({ planFile: file, fileName: 's.plan' }, ports));
+    expect(error.message).toMatch(
+      /^s\.plan is stale on engines m, w\. Engine m: .*network old-mesh.*Engine w: its part of the spec is not what it was when the plan was made: the swarm's cluster networks \(on manager m\)/,
+    );
+    expect(log.filter((line) => !line.includes('lock'))).toEqual([]);
   });
 });

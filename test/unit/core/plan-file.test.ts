@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { hashSpec } from '../../../src/core/fingerprint.js';
 import {
+  buildFleetPlanFile,
   buildPlanFile,
   checkPlanFreshness,
+  isFleetPlanFile,
   parsePlanFile,
+  parseSavedPlanFile,
   serializePlanFile,
 } from '../../../src/core/plan-file.js';
+import type { FleetPlan } from '../../../src/model/fleet.js';
 import { planChanges } from '../../../src/core/plan.js';
 import { canonicalJson, sha256 } from '../../../src/core/canonical-json.js';
 import { NetformError } from '../../../src/model/errors.js';
@@ -167,5 +171,124 @@ describe('checkPlanFreshness', () => {
       const result = checkPlanFreshness(file, mutate(change));
       expect(result.fresh).toBe(false);
     }
+  });
+});
+
+describe('plan files of a spec with services', () => {
+  it('record the services, so the saved plan is fresh against the engine it was made on', () => {
+    const { file, observed, desired } = savedPlan('service-update');
+    expect(Object.keys(desired.services ?? {})).not.toEqual([]);
+    const parsed = parsePlanFile(serializePlanFile(file), 'plan.json');
+    expect(Object.keys(parsed.spec.services ?? {})).toEqual(Object.keys(desired.services ?? {}));
+    expect(checkPlanFreshness(parsed, observed)).toEqual({ fresh: true });
+  });
+});
+
+describe('plan files across engines', () => {
+  // Two engines, each with its own part of the spec and its own state (golden cases stand in).
+  const a = readGoldenCase('replace-subnet-with-endpoints');
+  const b = readGoldenCase('create-network');
+  const planA = planChanges(a.desired, a.observed, {});
+  const planB = planChanges(b.desired, b.observed, {});
+  const whole = {
+    ...a.desired,
+    engines: {
+      a: { name: 'a', host: 'unix:///a.sock', source: { file: 'netform.yaml', line: 3, column: 3 } },
+      b: { name: 'b', context: 'edge-b' },
+    },
+  };
+  const fleetPlan: FleetPlan = {
+    project: a.desired.project,
+    engines: [
+      { engine: 'a', host: 'unix:///a.sock', plan: planA },
+      { engine: 'b', host: 'unix:///b.sock (docker context edge-b)', plan: planB },
+    ],
+    summary: planA.summary,
+  };
+  const build = () =>
+    buildFleetPlanFile({
+      plan: fleetPlan,
+      desired: whole,
+      options: { targets: ['z', 'y', 'z'] },
+      engines: new Map([
+        ['a', { desired: a.desired, observed: a.observed, host: 'unix:///a.sock' }],
+        ['b', { desired: b.desired, observed: b.observed, host: 'unix:///b.sock (docker context edge-b)' }],
+      ]),
+      netformVersion: '0.1.0',
+      createdAt: '2026-11-30T00:00:00.000Z',
+    });
+
+  it('round-trip: one file, the plan across engines, and per engine its address, part of the spec and fingerprint', () => {
+    const file = build();
+    const text = serializePlanFile(file);
+    const parsed = parseSavedPlanFile(text, 'fleet.plan');
+    expect(parsed).toEqual(file);
+    if (!isFleetPlanFile(parsed)) throw new Error('not across engines');
+    expect(parsed.format).toBe('netform-plan');
+    expect(parsed.formatVersion).toBe(1);
+    expect(parsed.plan).toEqual(fleetPlan);
+    expect(parsed.options).toEqual({ targets: ['y', 'z'] });
+    // The whole spec, with the engines it connects to (positions left out).
+    expect(parsed.spec.engines).toEqual({
+      a: { name: 'a', host: 'unix:///a.sock' },
+      b: { name: 'b', context: 'edge-b' },
+    });
+    expect(parsed.specHash).toBe(hashSpec(whole));
+    expect(parsed.engines.map((e) => [e.name, e.engine])).toEqual([
+      [
+        'a',
+        {
+          host: 'unix:///a.sock',
+          version: a.observed.engine.version,
+          apiVersion: a.observed.engine.apiVersion,
+        },
+      ],
+      [
+        'b',
+        {
+          host: 'unix:///b.sock (docker context edge-b)',
+          version: b.observed.engine.version,
+          apiVersion: b.observed.engine.apiVersion,
+        },
+      ],
+    ]);
+    expect(parsed.engines[0]!.spec).toEqual(JSON.parse(JSON.stringify(parsed.engines[0]!.spec)));
+    expect(hashSpec(parsed.engines[1]!.spec)).toBe(hashSpec(b.desired));
+    // A single-engine file is still read as one (and is not taken for one across engines).
+    const single = parseSavedPlanFile(serializePlanFile(savedPlan('create-network').file));
+    expect(isFleetPlanFile(single)).toBe(false);
+  });
+
+  it('each engine is fresh against its own state and stale against a changed one', () => {
+    const file = build();
+    const [entryA, entryB] = file.engines;
+    expect(checkPlanFreshness(entryA!, a.observed)).toEqual({ fresh: true });
+    expect(checkPlanFreshness(entryB!, b.observed)).toEqual({ fresh: true });
+    const changed = structuredClone(b.observed);
+    changed.networks.push({ ...changed.networks[0]!, id: 'f'.repeat(64), name: 'plain' });
+    expect(checkPlanFreshness(entryB!, changed).fresh).toBe(false);
+    // Engine a's record says nothing about engine b's state.
+    expect(checkPlanFreshness(entryA!, b.observed).fresh).toBe(false);
+  });
+
+  it('parsePlanFile (one engine) refuses it, saying how to apply it', () => {
+    expect(rejection(serializePlanFile(build()))).toMatch(
+      /^plan\.json is a plan across engines \(a, b\), not a plan for one engine$/,
+    );
+  });
+
+  it('rejects an edited file, and one whose engines do not match its plan', () => {
+    const text = serializePlanFile(build());
+    expect(() =>
+      parseSavedPlanFile(text.replace('"unix:///a.sock"', '"unix:///c.sock"'), 'fleet.plan'),
+    ).toThrow(/changed since netform wrote it/);
+    const { checksum: _checksum, ...body } = build();
+    const dropped = { ...body, engines: body.engines.slice(1) };
+    expect(() =>
+      parseSavedPlanFile(
+        JSON.stringify({ ...dropped, checksum: sha256(canonicalJson(dropped)) }),
+        'fleet.plan',
+      ),
+    ).toThrow(/fleet\.plan is not a plan across engines this netform can read/);
   });
 });
