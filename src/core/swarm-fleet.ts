@@ -184,11 +184,17 @@ export function leavingClusterNetworks(
  * IPAM, parent and driver options, and its labels with netform's ownership added when created),
  * and the swarm network itself, which takes none of these (the engine refuses them beside
  * ConfigFrom). `desired` is an engine's projection (desiredForEngine), so the per-engine keys are
- * already applied. External networks are left as they are.
+ * already applied, or a spec without `engines:` (planChanges splits it too, so its one engine,
+ * a manager, gets both). External networks are left as they are. Idempotent.
  */
 export function withConfigOnlyNetworks(desired: DesiredState): DesiredState {
   const made = Object.values(desired.networks).filter(
-    (network) => network.configFrom !== undefined && !network.external && network.configOnly !== true,
+    (network) =>
+      network.configFrom !== undefined &&
+      !network.external &&
+      network.configOnly !== true &&
+      // Already split (the swarm session splits before planning, and planning splits again).
+      desired.networks[network.configFrom]?.configOnly !== true,
   );
   if (made.length === 0) return desired;
   const networks = { ...desired.networks };

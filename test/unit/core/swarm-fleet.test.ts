@@ -238,3 +238,26 @@ describe('a swarm network made from config-only networks', () => {
     });
   });
 });
+
+describe('a spec without engines: on a manager', () => {
+  it('plans the config-only network before the swarm network made from it, splitting only once', () => {
+    const lan = network('lan', 'macvlan', {
+      scope: 'swarm',
+      configFrom: 'lan-config',
+      attachable: false,
+      driverOpts: { parent: 'eth0' },
+      ipam: { driver: 'default', options: {}, config: [{ subnet: '10.1.0.0/24', auxAddresses: {} }] },
+    });
+    const desired: DesiredState = { project: 'p', networks: { lan }, containers: {} };
+    const split = withConfigOnlyNetworks(desired);
+    expect(withConfigOnlyNetworks(split)).toEqual(split);
+    const plan = planChanges(desired, { engine: ENGINE, networks: [], containers: [] });
+    expect(plan.actions.map((a) => [a.kind, 'network' in a ? a.network : ''])).toEqual([
+      ['create', 'lan-config'],
+      ['create', 'lan'],
+    ]);
+    expect(planChanges(split, { engine: ENGINE, networks: [], containers: [] }).actions).toEqual(
+      plan.actions,
+    );
+  });
+});
