@@ -81,6 +81,10 @@ export class FaultProxy {
     const server = createServer((req, res) => {
       void ref.proxy?.handle(req, res);
     });
+    // Like dockerd, which never closes an idle keep-alive connection: node's default (5 s) would
+    // race a client reusing the connection on a loaded machine (a read ECONNRESET no engine gives).
+    server.keepAliveTimeout = 0;
+    server.requestTimeout = 0;
     const proxy = new FaultProxy(server, dir, socketPath, upstream);
     ref.proxy = proxy;
     server.on('connection', (socket: Socket) => {
