@@ -69,9 +69,8 @@ export class DockerAdapter implements DockerPort {
   }
 
   async observe(options?: ObserveOptions): Promise<ObservedState> {
-    // GET /info (once per session) goes out with the lists, not before them.
-    const observed = await observeEngine(this.client, this.engineInfo(), options);
-    const engine = observed.engine;
+    const engine = await this.engineInfo();
+    const observed = await observeEngine(this.client, engine, options);
     if (engine.swarmState !== 'active') return observed;
     // A swarm node (docs/swarm.md): never the containers of Swarm's tasks, which are the services'
     // own (reached through their service); on a manager, its services when the plan needs them.

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { EngineInfo, ObservedState } from '../model/observed.js';
 import type { ObserveOptions } from '../model/port.js';
 import type { EngineClient } from './client.js';
-import { containerName, containersToInspect, observedStateFrom, withProjectNetworks } from './convert.js';
+import { containersToInspect, observedStateFrom, withProjectNetworks } from './convert.js';
 import type { ApiContainerInspect, ApiContainerSummary, ApiNetwork } from './engine-api.js';
 import { EngineError } from '../model/errors.js';
 
@@ -14,21 +14,13 @@ export const INSPECT_CONCURRENCY = 16;
  * everything but the network's Containers), the container list with all states (whose
  * NetworkSettings hold the attachments of created and stopped containers too), and an inspect of
  * only those containers whose endpoints matter, because the list does not carry aliases.
- *
- * The calls overlap (docs/benchmark.md, "Scale"): the engine info (`engine`, when a promise), the
- * two lists and the inspects of the containers `options.containers` names all start at once; the
- * inspects only the lists can tell (other containers on the networks that matter, a name taken
- * by another container since) follow the lists. Which inspects are kept is decided by the lists
- * alone (`containersToInspect`), as when every inspect followed them: an early inspect counts only
- * when its container is in the list under that name and id.
  */
 export async function observeEngine(
   client: EngineClient,
-  engine: EngineInfo | Promise<EngineInfo>,
+  engine: EngineInfo,
   options: ObserveOptions = {},
 ): Promise<ObservedState> {
-  const limit = pLimit(INSPECT_CONCURRENCY);
-  const lists = Promise.all([
+  const [networks, containers] = await Promise.all([
     client.request<ApiNetwork[]>({
       operation: 'listing networks',
       method: 'GET',
@@ -44,55 +36,29 @@ export async function observeEngine(
       query: { all: 1 },
       ok: [200],
     }),
-    engine,
   ]);
-  // By name, before the list has given ids. Any failure here only means "inspect it by id after
-  // the list", where a real failure is reported as before.
-  const early = new Map(
-    [...new Set(options.containers ?? [])].map((name) => [
-      name,
-      limit(() => inspectContainer(client, name)).catch(() => undefined),
-    ]),
-  );
-  let networks: ApiNetwork[];
-  let containers: ApiContainerSummary[];
-  let info: EngineInfo;
-  try {
-    [networks, containers, info] = await lists;
-  } catch (error) {
-    // No request outlives observe(): the early inspects end before the failure is reported.
-    await Promise.all(early.values());
-    throw error;
-  }
-  const wanted = containersToInspect(containers, withProjectNetworks(networks, options));
-  const nameOf = new Map(containers.map((c) => [c.Id, containerName(c.Names ?? [])]));
+  const limit = pLimit(INSPECT_CONCURRENCY);
   const inspects: ApiContainerInspect[] = [];
   const vanished: string[] = [];
   await Promise.all(
-    wanted.map(async (id) => {
-      const pending = early.get(nameOf.get(id) ?? '');
-      const first = pending ? await pending : undefined;
-      // The same container as the list's: a name can have moved to another since.
-      const inspect = first && first.Id === id ? first : await limit(() => inspectContainer(client, id));
-      if (inspect) inspects.push(inspect);
-      else vanished.push(id);
-    }),
+    containersToInspect(containers, withProjectNetworks(networks, options)).map((id) =>
+      limit(async () => {
+        const inspect = await inspectContainer(client, id);
+        if (inspect) inspects.push(inspect);
+        else vanished.push(id);
+      }),
+    ),
   );
-  // Early inspects of names the list does not hold (not created yet) end here too.
-  await Promise.all(early.values());
-  return observedStateFrom(info, { networks, containers, inspects, vanished });
+  return observedStateFrom(engine, { networks, containers, inspects, vanished });
 }
 
 /** The container's inspect, or undefined when it was removed since the list was read. */
-async function inspectContainer(
-  client: EngineClient,
-  idOrName: string,
-): Promise<ApiContainerInspect | undefined> {
+async function inspectContainer(client: EngineClient, id: string): Promise<ApiContainerInspect | undefined> {
   try {
     return await client.request<ApiContainerInspect>({
-      operation: `inspecting container ${idOrName.length === 64 ? idOrName.slice(0, 12) : idOrName}`,
+      operation: `inspecting container ${id.slice(0, 12)}`,
       method: 'GET',
-      path: `/containers/${encodeURIComponent(idOrName)}/json`,
+      path: `/containers/${encodeURIComponent(id)}/json`,
       route: 'GET /containers/{id}/json',
       ok: [200],
     });

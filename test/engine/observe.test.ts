@@ -285,27 +285,6 @@ describe('observe', () => {
     );
   });
 
-  it('reads the same containers when it inspects declared names before the list', async () => {
-    // Inspected by name as the lists are read: a name that is another container's id prefix,
-    // one no container has, and ordinary ones must come out exactly as observe() reads them.
-    const all = await port.observe();
-    const missing = scope.name('never-created');
-    // No container has this name, but Docker would resolve it by prefix to the web container.
-    const webPrefix = all.containers.find((c) => c.name === names.web)!.id.slice(0, 10);
-    const declared = [names.web, idPrefixName, missing, webPrefix];
-    const early = await port.observe({ containers: declared, networks: [names.foo] });
-    const pick = (state: Awaited<ReturnType<typeof port.observe>>) =>
-      mine(state)
-        .filter((c) => declared.includes(c.name) || c.name === names.cfoo)
-        .sort((a, b) => a.name.localeCompare(b.name));
-    expect(pick(early)).toEqual(pick(all));
-    expect(pick(early).map((c) => c.name)).toEqual([names.cfoo, idPrefixName, names.web].sort());
-    expect(early.containers.some((c) => c.name === missing || c.name === webPrefix)).toBe(false);
-    const web = pick(early).find((c) => c.name === names.web)!;
-    expect(web.endpoints[names.lan]!.aliases).toEqual(expect.arrayContaining(['www', 'front']));
-    expect((await dockerInspect<InspectedContainer>('container', web.id)).Name).toBe(`/${names.web}`);
-  });
-
   it('inspects only the containers on the networks asked for', async () => {
     const before = port.stats!();
     const state = await port.observe({ networks: [names.foo] });
