@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A two-node Docker Swarm for the tests (docs/swarm.md): two Docker 28.5 engines started by
 # scripts/engines.sh, each in its own network namespace, joined by a veth pair, sw1 the manager
-# and sw2 a worker.
+# and sw2 a worker (other names: NETFORM_SWARM_NAMES="MANAGER WORKER", below).
 #
 #   bash scripts/swarm.sh up       start both engines, join their namespaces, form the swarm
 #   bash scripts/swarm.sh down     leave the swarm, remove the veth pair, stop both engines
@@ -19,8 +19,17 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-MANAGER=sw1
-WORKER=sw2
+# The engines' names: NETFORM_SWARM_NAMES="MANAGER WORKER" (default "sw1 sw2"), so that a second
+# test swarm can stand beside the first (e.g. NETFORM_SWARM_NAMES="svm1 svm2"). Everything else is
+# the same for every pair: the veth pair and its addresses live inside the two engines' own
+# namespaces (nf-MANAGER, nf-WORKER; `ip link add … netns` makes each end there, never in the
+# host's namespace), and the swarm's address pool is each swarm's own.
+read -r MANAGER WORKER EXTRA <<<"${NETFORM_SWARM_NAMES:-sw1 sw2}" || true
+if [ -z "${MANAGER:-}" ] || [ -z "${WORKER:-}" ] || [ -n "${EXTRA:-}" ] || [ "$MANAGER" = "$WORKER" ]; then
+  printf 'swarm: NETFORM_SWARM_NAMES must name two different engines, the manager then the worker (got "%s")\n' \
+    "${NETFORM_SWARM_NAMES:-}" >&2
+  exit 1
+fi
 VERSION=28.5
 LINK_MANAGER=swv1
 LINK_WORKER=swv2

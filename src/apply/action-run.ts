@@ -38,6 +38,10 @@ export class ActionRun {
     return this.execution.logger;
   }
 
+  get plan(): Plan {
+    return this.execution.plan;
+  }
+
   get project(): string {
     return this.execution.plan.project;
   }

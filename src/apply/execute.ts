@@ -7,7 +7,8 @@ import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run
 import { describeAction } from './describe.js';
 import { errorMessage, firstRejection } from './errors.js';
 import { replanServiceNetworks } from '../core/plan-services.js';
-import { ServiceVersionConflictError } from '../model/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EngineError, ServiceVersionConflictError } from '../model/errors.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
@@ -31,6 +32,12 @@ export interface ExecuteOptions {
    * forward or back), nothing new starts, the rest is reported `not-attempted`.
    */
   signal?: AbortSignal;
+  /**
+   * Carries out only the actions of these indexes (the rest stay `not-attempted` and report no
+   * event): a swarm node's plan runs in two stages around the manager's (docs/swarm.md). Absent:
+   * every action.
+   */
+  only?: ReadonlySet<number>;
 }
 
 /**
@@ -62,7 +69,9 @@ export async function executePlan(
   }));
 
   for (const phase of EXECUTION_PHASES) {
-    const indexes = plan.actions.flatMap((action, index) => (phaseOf(action) === phase ? [index] : []));
+    const indexes = plan.actions.flatMap((action, index) =>
+      phaseOf(action) === phase && (options.only?.has(index) ?? true) ? [index] : [],
+    );
     if (indexes.length === 0) continue;
     if (execution.stopping) {
       for (const index of indexes) execution.emitEnd(outcomes[index]!);
@@ -76,27 +85,32 @@ export async function executePlan(
     const actions = pLimit(parallelism[phase]);
     const after = inPriorityOrder(plan.actions, indexes);
     const done = new Map<number, Promise<void>>();
-    for (const index of indexes) {
+    // An action that waits for another starts after it, wherever the two stand in the plan.
+    const start = (index: number): Promise<void> => {
+      const started = done.get(index);
+      if (started) return started;
       const previous = after.get(index);
-      done.set(
-        index,
-        (previous === undefined ? Promise.resolve() : done.get(previous)!).then(() =>
-          actions(async () => {
-            const outcome = outcomes[index]!;
-            const run = new ActionRun(outcome, execution, requests);
-            await runAction(run, plan.actions[index]!);
-            if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
-            execution.emitEnd(outcome);
-          }),
-        ),
+      const promise = (previous === undefined ? Promise.resolve() : start(previous)).then(() =>
+        actions(async () => {
+          const outcome = outcomes[index]!;
+          const run = new ActionRun(outcome, execution, requests);
+          await runAction(run, plan.actions[index]!);
+          if (outcome.status !== 'done' && outcome.status !== 'not-attempted') execution.stopping = true;
+          execution.emitEnd(outcome);
+        }),
       );
-    }
+      done.set(index, promise);
+      return promise;
+    };
+    for (const index of indexes) void start(index);
     await Promise.all(done.values());
   }
 
   options.signal?.removeEventListener('abort', stop);
   return {
-    status: outcomes.every((o) => o.status === 'done') ? 'applied' : 'failed',
+    status: outcomes.every((o) => o.status === 'done' || !(options.only?.has(o.index) ?? true))
+      ? 'applied'
+      : 'failed',
     actions: outcomes,
     durationMs: Math.round(performance.now() - t0),
     parallelism,
@@ -110,18 +124,87 @@ export async function executePlan(
  * so the order holds at any parallelism. Maps an action's index to the index it waits for.
  */
 function inPriorityOrder(actions: readonly Action[], indexes: readonly number[]): Map<number, number> {
+  const after = configOnlyOrder(actions, indexes);
   const byContainer = new Map<string, number[]>();
   for (const index of indexes) {
     const action = actions[index]!;
     if (action.kind !== 'connect' && action.kind !== 'reconnect') continue;
     byContainer.set(action.container, [...(byContainer.get(action.container) ?? []), index]);
   }
-  const after = new Map<number, number>();
   for (const chain of byContainer.values()) {
     if (chain.every((index) => connectPriority(actions[index]!) === 0)) continue;
     for (let n = 1; n < chain.length; n++) after.set(chain[n]!, chain[n - 1]!);
   }
   return after;
+}
+
+/**
+ * Within one phase, the order the engine accepts for networks made from config-only networks
+ * (docs/swarm.md): a create of such a network waits for the create of its config-only network
+ * (the engine looks it up by name), and the removal of a config-only network waits for the
+ * removal of the network made from it. Maps an action's index to the index it waits for.
+ */
+function configOnlyOrder(actions: readonly Action[], indexes: readonly number[]): Map<number, number> {
+  const after = new Map<number, number>();
+  const configOnly = new Map<string, number>();
+  for (const index of indexes) {
+    const action = actions[index]!;
+    if (
+      (action.kind === 'create' && action.after.configOnly) ||
+      (action.kind === 'remove' && action.before.configOnly)
+    ) {
+      configOnly.set(`${action.kind}\u0000${action.network}`, index);
+    }
+  }
+  for (const index of indexes) {
+    const action = actions[index]!;
+    if (action.kind === 'create' && action.after.configFrom !== undefined) {
+      const config = configOnly.get(`create\u0000${action.after.configFrom}`);
+      if (config !== undefined) after.set(index, config);
+    }
+    if (action.kind === 'remove' && action.before.configFrom !== undefined) {
+      const config = configOnly.get(`remove\u0000${action.before.configFrom}`);
+      if (config !== undefined) after.set(config, index);
+    }
+  }
+  return after;
+}
+
+/** How long the removal of a network is retried while the engine says it is still in use. */
+export const NETWORK_IN_USE_WAIT_MS = 90_000;
+
+/**
+ * Removes a network, retried (every second, up to NETWORK_IN_USE_WAIT_MS) while the engine
+ * refuses with `inUse` (docs/swarm.md): a config-only network stays "in use" until the node has
+ * let go of the swarm network made from it; a swarm network that the plan's service updates took
+ * services off stays "in use by task" until those tasks are gone. Any other refusal, or the last
+ * one, is the removal's failure, with the engine's words.
+ */
+async function removeNetworkWhenFree(port: DockerPort, networkId: string, inUse: RegExp): Promise<void> {
+  const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
+  for (;;) {
+    try {
+      await port.removeNetwork(networkId);
+      return;
+    } catch (error) {
+      if (!(error instanceof EngineError) || !inUse.test(error.message) || Date.now() >= deadline) {
+        throw error;
+      }
+    }
+    await sleep(1000);
+  }
+}
+
+const CONFIG_IN_USE = /configuration network .* is in use/;
+const TASK_IN_USE = /is in use by task/;
+
+/** True when a service update of `plan` takes a service off `network`. */
+function servicesLeave(plan: Plan, network: string): boolean {
+  return plan.actions.some(
+    (action) =>
+      action.kind === 'service-update' &&
+      action.changes.some((change) => change.kind === 'remove' && change.network === network),
+  );
 }
 
 async function runAction(run: ActionRun, action: Action): Promise<void> {
@@ -166,8 +249,15 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
       );
       const failure = firstRejection(results);
       if (failure !== undefined) throw failure;
+      const retryWhile = action.before.configOnly
+        ? CONFIG_IN_USE
+        : servicesLeave(run.plan, action.network)
+          ? TASK_IN_USE
+          : undefined;
       await run.request('remove-network', `network ${action.network}`, () =>
-        run.port.removeNetwork(action.networkId),
+        retryWhile
+          ? removeNetworkWhenFree(run.port, action.networkId, retryWhile)
+          : run.port.removeNetwork(action.networkId),
       );
       return { status: 'done' };
     }

@@ -10,13 +10,14 @@ import type { DockerPort } from '../model/port.js';
 import type { HeldLock } from './lock.js';
 import { observeAndPlan } from './plan-engine.js';
 import type { ApplyResult } from './result.js';
-import { swarmPlanning, type SwarmPlanning } from './swarm-fleet.js';
+import type { ActionOutcome, ExecutionResult } from './result.js';
+import { swarmPlanning, type Stage, type SwarmPlanning } from './swarm-fleet.js';
 
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
 import {
   asDestroyPlan,
   describeStale,
-  executeAndVerify,
+  executeStage,
   lockEngine,
   prepareUnderLock,
   releaseLock,
@@ -25,6 +26,7 @@ import {
   type SessionEvent,
   type SessionOptions,
   type Staleness,
+  verifyExecution,
 } from './session.js';
 
 /**
@@ -363,22 +365,37 @@ async function runFleet(
     if (stop.signal.aborted) return cancelled('signal');
 
     const byEngine = new Map(prepared.map((p) => [p.engine, p]));
-    const runOne = async ({ engine, port, change }: (typeof prepared)[number]): Promise<EngineResult> => {
+    // Without a swarm, one wave: every engine at once. On a swarm, the manager before or after
+    // the other nodes, a node's plan in two stages around it when it must (src/apply/swarm-fleet.ts).
+    const waves = swarm.waves(names, new Map(prepared.map(({ engine, change }) => [engine, change.plan])));
+    const stagesLeft = new Map<string, number>();
+    for (const { engine } of waves.flat()) stagesLeft.set(engine, (stagesLeft.get(engine) ?? 0) + 1);
+    const executions = new Map<string, ExecutionResult[]>();
+    const runStage = async ({ engine, actions }: Stage): Promise<EngineResult | undefined> => {
+      const { port, change } = byEngine.get(engine)!;
       const host = port.host;
       if (change.plan.actions.length === 0) {
         return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
       }
-      const result = await onEngine(engine, executeAndVerify(port, project, change, engineOptions(engine)));
+      const options = engineOptions(engine);
+      const earlier = executions.get(engine) ?? [];
+      if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
+      const only = actions ? new Set(actions) : undefined;
+      const execution = await onEngine(engine, executeStage(port, change, options, only));
+      executions.set(engine, [...earlier, execution]);
+      const left = stagesLeft.get(engine)! - 1;
+      stagesLeft.set(engine, left);
+      if (execution.status === 'failed') stop.abort();
+      if (left > 0) return undefined;
+      const whole = mergeExecutions(executions.get(engine)!);
+      const result = await onEngine(engine, verifyExecution(port, project, change, whole, options));
       if (result.status === 'failed') stop.abort();
       return { engine, host, result };
     };
-    // Without a swarm, one wave: every engine at once. On a swarm, the manager before or after
-    // the other nodes (src/apply/swarm-fleet.ts).
     const done = new Map<string, EngineResult>();
-    const waves = swarm.waves(names, new Map(prepared.map(({ engine, change }) => [engine, change.plan])));
     for (const wave of waves) {
-      for (const result of await Promise.all(wave.map((engine) => runOne(byEngine.get(engine)!)))) {
-        done.set(result.engine, result);
+      for (const result of await Promise.all(wave.map(runStage))) {
+        if (result) done.set(result.engine, result);
       }
     }
     const results = names.map((engine) => done.get(engine)!);
@@ -393,6 +410,27 @@ async function runFleet(
     options.signal?.removeEventListener('abort', onAbort);
     for (const { engine, lock } of held.reverse()) await releaseLock(lock, engineOptions(engine));
   }
+}
+
+/**
+ * The stages of one engine's plan as one execution: each action's outcome from the stage that
+ * carried it out (the others left it `not-attempted`).
+ */
+function mergeExecutions(stages: readonly ExecutionResult[]): ExecutionResult {
+  const [first, ...rest] = stages;
+  if (rest.length === 0) return first!;
+  const attempted = (outcome: ActionOutcome): boolean =>
+    outcome.status !== 'not-attempted' || outcome.operations.length > 0;
+  const actions = first!.actions.map(
+    (outcome, index) => stages.map((stage) => stage.actions[index]!).find(attempted) ?? outcome,
+  );
+  return {
+    status: stages.every((stage) => stage.status === 'applied') ? 'applied' : 'failed',
+    actions,
+    durationMs: stages.reduce((sum, stage) => sum + stage.durationMs, 0),
+    parallelism: first!.parallelism,
+    ...(stages.some((stage) => stage.interrupted) ? { interrupted: true } : {}),
+  };
 }
 
 /** Names the engine in a known error (a held lock, an engine that stopped answering). */

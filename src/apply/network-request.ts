@@ -21,6 +21,8 @@ export function networkCreateRequest(network: DesiredNetwork, project?: string):
     ...(network.enableIPv4 === false ? { enableIPv4: false } : {}),
     enableIPv6: network.enableIPv6,
     ...(network.ingress === true ? { ingress: true } : {}),
+    ...(network.configOnly === true ? { configOnly: true } : {}),
+    ...(network.configFrom !== undefined ? { configFrom: network.configFrom } : {}),
     ipam: {
       driver: network.ipam.driver,
       options: { ...network.ipam.options },

@@ -15,7 +15,7 @@ import { acquireLock, processLockOwner, type HeldLock, type LockLease, type Lock
 import type { ParallelismOption } from './parallelism.js';
 import { observeAndPlan, planForEngine } from './plan-engine.js';
 import { restoreInterruptedReplaces, type RestoreReport } from './restore-point.js';
-import type { ApplyResult, ExecutionEvent } from './result.js';
+import type { ApplyResult, ExecutionEvent, ExecutionResult } from './result.js';
 import { describeStaleness } from './staleness.js';
 import { verifyConvergence } from './verify.js';
 
@@ -206,17 +206,43 @@ export async function prepareUnderLock(
 export async function executeAndVerify(
   port: DockerPort,
   project: string,
-  { plan, desired, planOptions }: PreparedChange,
+  change: PreparedChange,
   options: SessionOptions,
 ): Promise<ApplyResult> {
+  options.onEvent?.({ type: 'executing', plan: change.plan });
+  const execution = await executeStage(port, change, options);
+  return verifyExecution(port, project, change, execution, options);
+}
+
+/**
+ * Carries out the plan's actions (only those of `only`, when given: a stage of a swarm node's
+ * plan, src/apply/fleet-session.ts). The caller reports `executing` once, before the first stage.
+ */
+export function executeStage(
+  port: DockerPort,
+  { plan }: PreparedChange,
+  options: SessionOptions,
+  only?: ReadonlySet<number>,
+): Promise<ExecutionResult> {
   const { logger, onEvent, signal } = options;
-  onEvent?.({ type: 'executing', plan });
-  const execution = await executePlan(plan, port, {
+  return executePlan(plan, port, {
     ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
     ...(logger ? { logger } : {}),
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
+    ...(only ? { only } : {}),
   });
+}
+
+/** The result of an execution of the whole plan: verified when every action is done. */
+export async function verifyExecution(
+  port: DockerPort,
+  project: string,
+  { plan, desired, planOptions }: PreparedChange,
+  execution: ExecutionResult,
+  options: SessionOptions,
+): Promise<ApplyResult> {
+  const { onEvent, signal } = options;
   // A failed execution is not verified: its report already says what is left.
   if (execution.status !== 'applied') return { status: 'failed', project, plan, execution };
   onEvent?.({ type: 'verifying' });

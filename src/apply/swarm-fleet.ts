@@ -5,6 +5,7 @@ import {
   nodeObserved,
   nodeProjection,
   swarmTopology,
+  withConfigOnlyNetworks,
   type SwarmTopology,
 } from '../core/swarm-fleet.js';
 import type { DesiredState, EndpointSettings } from '../model/desired.js';
@@ -25,12 +26,21 @@ export interface SwarmPlanning {
   /** The port and desired state `engine` is planned, applied and verified with. */
   forEngine(engine: string, port: DockerPort, desired: DesiredState): Promise<EngineWork>;
   /**
-   * The engines in the order their executions run, one wave after the other (each wave's engines
-   * concurrently). With a swarm, the manager runs first when its plan creates or replaces cluster
-   * networks (the nodes' containers then join them), else last (the nodes' containers leave the
-   * cluster networks it removes first).
+   * The order the engines' executions run in: waves one after the other, each wave's stages
+   * concurrently. A stage is an engine's whole plan or, on a swarm node, part of it (`actions`).
+   * With a swarm, the manager runs first when its plan creates or replaces cluster networks (the
+   * nodes' containers then join them), else last (the nodes' containers leave the cluster
+   * networks it removes first). Either way a node creates its config-only networks before the
+   * manager (which makes swarm networks from them) and removes them after it (the engine refuses
+   * while a swarm network made from them is in use): such a node's plan runs in two stages.
    */
-  waves(names: readonly string[], plans: ReadonlyMap<string, Plan>): string[][];
+  waves(names: readonly string[], plans: ReadonlyMap<string, Plan>): Stage[][];
+}
+
+/** An engine's plan, or the indexes of the part of it that runs in this stage. */
+export interface Stage {
+  engine: string;
+  actions?: number[];
 }
 
 export interface EngineWork {
@@ -70,7 +80,7 @@ export async function swarmPlanning(
   if (!topology) {
     return {
       forEngine: (_engine, port, desired) => Promise.resolve({ port, desired }),
-      waves: (all) => [[...all]],
+      waves: (all) => [all.map((engine) => ({ engine }))],
     };
   }
   const managerPort = ports.get(topology.manager)!;
@@ -83,28 +93,61 @@ export async function swarmPlanning(
         const networks = { ...desired.networks };
         for (const [name, network] of Object.entries(spec.networks)) {
           if (Object.hasOwn(networks, name) || network.external || !isClusterNetwork(network)) continue;
+          // The engine makes a network from config-only networks only where it finds one of that
+          // name ("configuration network … does not exist"): the manager needs its own.
+          if (network.configFrom !== undefined) throw managerNotListed(name, topology.manager);
           const { engines: _engines, ...rest } = network;
           networks[name] = rest;
         }
-        const managed = { ...desired, networks };
+        const managed = withConfigOnlyNetworks({ ...desired, networks });
         return { port, desired: spec.services ? { ...managed, services: spec.services } : managed };
       }
       if (!nodes.has(engine)) return { port, desired };
       const managerNetworks = await clusterNetworksOf(managerPort);
-      const projected = nodeProjection(desired, leavingClusterNetworks(managerNetworks, spec));
+      const projected = nodeProjection(
+        withConfigOnlyNetworks(desired),
+        leavingClusterNetworks(managerNetworks, spec),
+      );
       return { port: new SwarmNodePort(port, managerPort, projected), desired: projected };
     },
     waves(all, plans) {
       const manager = topology.manager;
-      if (!all.includes(manager)) return [[...all]];
-      const rest = all.filter((name) => name !== manager);
+      if (!all.includes(manager)) return [all.map((engine) => ({ engine }))];
       const managerPlan = plans.get(manager);
       const createsCluster = (managerPlan?.actions ?? []).some(
         (action) => (action.kind === 'create' || action.kind === 'replace') && isClusterNetwork(action.after),
       );
-      return createsCluster ? [[manager], rest] : [rest, [manager]];
+      const before: Stage[] = [];
+      const after: Stage[] = [];
+      for (const engine of all.filter((name) => name !== manager)) {
+        const first: number[] = [];
+        const last: number[] = [];
+        (plans.get(engine)?.actions ?? []).forEach((action, index) => {
+          if (action.kind === 'create' && action.after.configOnly === true) first.push(index);
+          else if (action.kind === 'remove' && action.before.configOnly === true) last.push(index);
+          else (createsCluster ? last : first).push(index);
+        });
+        if (first.length > 0 && last.length > 0) {
+          before.push({ engine, actions: first });
+          after.push({ engine, actions: last });
+        } else if (last.length > 0 || (first.length === 0 && createsCluster)) {
+          after.push({ engine });
+        } else {
+          before.push({ engine });
+        }
+      }
+      return [before, [{ engine: manager }], after].filter((wave) => wave.length > 0);
     },
   };
+}
+
+function managerNotListed(network: string, manager: string): NetformError {
+  return new NetformError(
+    `network ${network} is made from config-only networks on the engines its engines: lists, and the swarm's manager ${manager}, through which it is created, is not among them`,
+    {
+      hint: `add ${manager} (with its parent and ip_range) under networks.${network}.engines: the engine creates a swarm network from config-only networks only where one of that name exists`,
+    },
+  );
 }
 
 /** The manager's cluster networks (overlay and swarm-scoped), read afresh. */

@@ -30,6 +30,11 @@ export function diffNetwork(before: ComparableNetwork, after: ComparableNetwork)
   changes.push(...diffPools(before, after));
   compare('labels', sortedRecord(before.labels), sortedRecord(after.labels));
   compare('driver_opts', sortedRecord(before.driverOpts), sortedRecord(after.driverOpts));
+  if (before.configOnly || after.configOnly)
+    compare('config_only', before.configOnly === true, after.configOnly === true);
+  if (before.configFrom !== undefined || after.configFrom !== undefined) {
+    compare('config_from', before.configFrom ?? null, after.configFrom ?? null);
+  }
   return changes;
 }
 

@@ -1,5 +1,5 @@
 import type { DesiredIpamPool, DesiredNetwork, EndpointSettings } from '../model/desired.js';
-import { ipamDriverName } from '../model/docker-rules.js';
+import { CONFIG_ONLY_DRIVER, DEFAULT_IPAM_DRIVER, ipamDriverName } from '../model/docker-rules.js';
 import type {
   ObservedContainer,
   ObservedEndpoint,
@@ -46,6 +46,10 @@ export interface ComparableNetwork {
   labels: Record<string, string>;
   /** Without options the daemon sets by itself to their default values. */
   driverOpts: Record<string, string>;
+  /** Set (true) only for a config-only network, so other networks compare as before. */
+  configOnly?: true;
+  /** The config-only network a swarm network is made from (compared when either side has one). */
+  configFrom?: string;
 }
 
 /**
@@ -206,8 +210,10 @@ function sameCidr(a: string, b: string): boolean {
 
 /** The spec's network in comparable form (defaults the daemon fills are left open). */
 export function comparableDesiredNetwork(desired: DesiredNetwork): ComparableNetwork {
-  return {
-    driver: desired.driver,
+  const configOnly = desired.configOnly === true;
+  return withoutConfigFromSettings({
+    // The engine records every config-only network with the driver `null` (docs/swarm.md).
+    driver: configOnly ? CONFIG_ONLY_DRIVER : desired.driver,
     ...(desired.scope !== undefined && { scope: desired.scope }),
     attachable: desired.attachable,
     internal: desired.internal,
@@ -221,6 +227,26 @@ export function comparableDesiredNetwork(desired: DesiredNetwork): ComparableNet
     },
     labels: userLabels(desired.labels),
     driverOpts: withoutDaemonDefaultOptions(desired.driverOpts, desired.enableIPv6, desired.enableIPv4),
+    ...(configOnly && { configOnly: true as const }),
+    ...(desired.configFrom !== undefined && { configFrom: desired.configFrom }),
+  });
+}
+
+/**
+ * A network made from a config-only network (`configFrom`) has no IPAM, options, labels or IP
+ * families of its own: they are its config-only networks', compared there (docs/swarm.md). The
+ * manager's inspect of it shows none, or, once a task of it runs on the manager, those of the
+ * manager's config-only network (labels included): neither is a difference.
+ */
+function withoutConfigFromSettings(network: ComparableNetwork): ComparableNetwork {
+  if (network.configFrom === undefined) return network;
+  return {
+    ...network,
+    enableIPv4: true,
+    enableIPv6: false,
+    ipam: { driver: DEFAULT_IPAM_DRIVER, options: {}, config: [] },
+    labels: {},
+    driverOpts: {},
   };
 }
 
@@ -236,7 +262,7 @@ export function normalizeObservedNetwork(
   const scopeIsDefault = desired
     ? desired.scope === undefined
     : observed.scope === defaultScopeOf(observed.driver);
-  return {
+  return withoutConfigFromSettings({
     driver: observed.driver,
     ...(!scopeIsDefault && { scope: observed.scope }),
     attachable: observed.attachable,
@@ -255,7 +281,9 @@ export function normalizeObservedNetwork(
       observed.enableIPv6,
       observed.enableIPv4 ?? true,
     ),
-  };
+    ...(observed.configOnly && { configOnly: true as const }),
+    ...(observed.configFrom !== undefined && { configFrom: observed.configFrom }),
+  });
 }
 
 function ipamDriverOf(observed: ObservedNetwork): string {
@@ -285,6 +313,8 @@ export function observedNetworkAsCreatable(observed: ObservedNetwork): DesiredNe
     },
     labels: { ...observed.labels },
     driverOpts: { ...observed.options },
+    ...(observed.configOnly && { configOnly: true }),
+    ...(observed.configFrom !== undefined && { configFrom: observed.configFrom }),
   };
 }
 

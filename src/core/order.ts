@@ -30,6 +30,19 @@ const containerOf = (action: Action): string => ('container' in action ? action.
 export const actionSubject = (action: Action): string =>
   action.kind === 'service-update' ? action.service : action.network;
 
+/**
+ * Config-only networks are created before, and removed after, the networks made from them
+ * (docs/swarm.md): the plan lists them in the order the executor runs them.
+ */
+const configOnlyRank = (action: Action): number =>
+  action.kind === 'create'
+    ? action.after.configOnly
+      ? 0
+      : 1
+    : action.kind === 'remove' && action.before.configOnly
+      ? 1
+      : 0;
+
 /** 0 for a connect or reconnect that asks for a static address, else 1. */
 const staticRank = (action: Action): number =>
   (action.kind === 'connect' || action.kind === 'reconnect') && hasStaticAddress(action.after) ? 0 : 1;
@@ -47,6 +60,7 @@ export function orderActions(actions: readonly Action[]): Action[] {
   const sorted = [...actions].sort(
     (a, b) =>
       KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
+      configOnlyRank(a) - configOnlyRank(b) ||
       compareText(actionSubject(a), actionSubject(b)) ||
       staticRank(a) - staticRank(b) ||
       compareText(containerOf(a), containerOf(b)),

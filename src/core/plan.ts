@@ -32,6 +32,7 @@ import {
 } from './plan-endpoints.js';
 import { expandSelectors } from './selectors.js';
 import { subnetReuseProblems } from './subnet-reuse.js';
+import { withConfigOnlyNetworks } from './swarm-fleet.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
 export type { PlanOptions } from '../model/plan.js';
@@ -43,7 +44,9 @@ export type { PlanOptions } from '../model/plan.js';
  */
 export function planChanges(spec: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
   // Selector rules become container attachments first: below, a matched container is a listed one.
-  const selected = expandSelectors(spec, observed);
+  // A swarm network made from config-only networks is planned with its config-only network
+  // (docs/swarm.md); the swarm session has split it already for each engine.
+  const selected = expandSelectors(withConfigOnlyNetworks(spec), observed);
   const desired = selected.desired;
   const diagnostics: Diagnostic[] = [...selected.diagnostics];
   const notes: PlanNote[] = [...selected.notes];

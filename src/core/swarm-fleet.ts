@@ -176,3 +176,66 @@ export function leavingClusterNetworks(
       isClusterNetwork(network) && !declared.has(network.name) && isManagedBy(network, desired.project),
   );
 }
+
+/**
+ * One engine's part of the spec with each swarm network made from config-only networks
+ * (`configFrom`: a swarm-scoped macvlan/ipvlan, docs/swarm.md) split in two: the config-only
+ * network of that name, local to the engine, holding what the network has on this engine (its
+ * IPAM, parent and driver options, and its labels with netform's ownership added when created),
+ * and the swarm network itself, which takes none of these (the engine refuses them beside
+ * ConfigFrom). `desired` is an engine's projection (desiredForEngine), so the per-engine keys are
+ * already applied, or a spec without `engines:` (planChanges splits it too, so its one engine,
+ * a manager, gets both). External networks are left as they are. Idempotent.
+ */
+export function withConfigOnlyNetworks(desired: DesiredState): DesiredState {
+  const made = Object.values(desired.networks).filter(
+    (network) =>
+      network.configFrom !== undefined &&
+      !network.external &&
+      network.configOnly !== true &&
+      // Already split (the swarm session splits before planning, and planning splits again).
+      desired.networks[network.configFrom]?.configOnly !== true,
+  );
+  if (made.length === 0) return desired;
+  const networks = { ...desired.networks };
+  for (const network of made) {
+    networks[network.name] = swarmNetworkFromConfig(network);
+    const config = configOnlyNetworkOf(network);
+    networks[config.name] = config;
+  }
+  return { ...desired, networks };
+}
+
+/** The config-only network a swarm network with `configFrom` is made from, on one engine. */
+export function configOnlyNetworkOf(network: DesiredNetwork): DesiredNetwork {
+  const { engines: _engines, specKey: _specKey, scope: _scope, configFrom, ...rest } = network;
+  return {
+    ...rest,
+    name: configFrom!,
+    configOnly: true,
+    external: false,
+    exclusive: false,
+    attachable: false,
+    internal: false,
+    ingress: false,
+    ipam: { ...network.ipam, config: network.ipam.config.map((pool) => ({ ...pool })) },
+    labels: { ...network.labels },
+    driverOpts: { ...network.driverOpts },
+  };
+}
+
+/**
+ * The swarm network itself: its driver, scope, attachable, internal and configFrom; no IPAM,
+ * options, labels or IPv6 (they are its config-only networks').
+ */
+export function swarmNetworkFromConfig(network: DesiredNetwork): DesiredNetwork {
+  const { engines: _engines, ...rest } = network;
+  return {
+    ...rest,
+    enableIPv4: true,
+    enableIPv6: false,
+    ipam: { driver: 'default', options: {}, config: [] },
+    labels: {},
+    driverOpts: {},
+  };
+}

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EndpointSettings } from '../model/desired.js';
+import { withConfigOnlyOwnership } from '../model/docker-rules.js';
 import type {
   EngineInfo,
   ObservedService,
@@ -70,8 +71,11 @@ export class DockerAdapter implements DockerPort {
 
   async observe(options?: ObserveOptions): Promise<ObservedState> {
     const engine = await this.engineInfo();
-    const observed = await observeEngine(this.client, engine, options);
-    if (engine.swarmState !== 'active') return observed;
+    const read = await observeEngine(this.client, engine, options);
+    if (engine.swarmState !== 'active') return read;
+    // A network made from a config-only network carries no labels: its ownership is its
+    // config-only network's (docs/swarm.md).
+    const observed = { ...read, networks: withConfigOnlyOwnership(read.networks) };
     // A swarm node (docs/swarm.md): never the containers of Swarm's tasks, which are the services'
     // own (reached through their service); on a manager, its services when the plan needs them.
     const containers = observed.containers.filter((c) => !Object.hasOwn(c.labels, SWARM_TASK_LABEL));

@@ -141,6 +141,13 @@ export interface DesiredNetwork {
    * macvlan/ipvlan network with scope `swarm` (`config_from`, default `<name>-config`).
    */
   configFrom?: string;
+  /**
+   * A config-only network (`docker network create --config-only`): it only holds the IPAM, parent
+   * and driver options a swarm network made from it takes on this node. The spec never declares
+   * one: the swarm session derives it from a network with `configFrom` (src/core/swarm-fleet.ts,
+   * docs/swarm.md). Absent: false.
+   */
+  configOnly?: boolean;
   ipam: DesiredIpam;
   /** The user's labels only; netform's own `io.netform.*` labels are added by the executor. */
   labels: Record<string, string>;

@@ -157,6 +157,8 @@ export function renderAction(action: Action, c: Colors = pc.createColors(false))
 function describeNetwork(network: DesiredNetwork): string[] {
   const lines = [`driver: ${p(network.driver)}`];
   if (network.scope !== undefined) lines.push(`scope: ${p(network.scope)}`);
+  if (network.configOnly === true) lines.push('config_only: true');
+  if (network.configFrom !== undefined) lines.push(`config_from: ${p(network.configFrom)}`);
   if (network.attachable) lines.push('attachable: true');
   if (network.internal) lines.push('internal: true');
   if (!network.enableIPv4) lines.push('enable_ipv4: false');

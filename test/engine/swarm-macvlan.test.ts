@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { canonicalAddress } from '../../src/core/cidr.js';
 import { containsAddress, parseAddress, parseCidr } from '../../src/core/cidr.js';
@@ -5,6 +8,7 @@ import { connectDocker } from '../../src/docker/connect.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
 import { MANAGED_LABEL, PROJECT_LABEL } from '../../src/model/desired.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
+import { runCli } from '../support/cli.js';
 import { TEST_IMAGE } from '../support/engine.js';
 import {
   dockerOn,
@@ -19,7 +23,9 @@ import {
 /*
  * A macvlan network across the swarm (docs/swarm.md): a config-only network on each node holds
  * that node's parent and address range, and one swarm-scoped network is made from them on the
- * manager. Parents are veth pairs made inside each node's namespace for this test.
+ * manager. The first test measures the engine's side through the port; the second declares such a
+ * network in a spec (with a global service on it) and plans, applies and destroys it with the
+ * built CLI. Parents are veth pairs made inside each node's namespace for this test.
  */
 
 interface NetworkInspect {
@@ -40,6 +46,7 @@ const scope = new SwarmScope(inject('runId'), 'm');
 let manager: DockerPort;
 let worker: DockerPort;
 let nodes: { managerNodeId: string; workerNodeId: string };
+const dir = mkdtempSync(join(tmpdir(), 'netform-swarm-macvlan-'));
 
 beforeAll(async () => {
   nodes = await requireSwarm();
@@ -51,7 +58,8 @@ afterAll(async () => {
   await manager?.close();
   await worker?.close();
   await scope.cleanup();
-});
+  rmSync(dir, { recursive: true, force: true });
+}, 180_000);
 
 describe('swarm-scoped macvlan from per-node config-only networks', () => {
   it("gives a global service addresses from each node's own range, and is removed in the order the engine accepts", async () => {
@@ -198,4 +206,196 @@ describe('swarm-scoped macvlan from per-node config-only networks', () => {
     }
     expect((await dockerOn(SWARM.manager, ['network', 'inspect', swarmName])).code).not.toBe(0);
   });
+});
+
+interface ServiceInspect {
+  Spec: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
+  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string }[] } };
+}
+
+describe('a swarm macvlan declared in a spec, through the several-engines session', () => {
+  it("plans, applies and destroys the config-only network on each node and the swarm network from them; a global service gets each node's own range", async () => {
+    const subnet = scope.subnet(5).v4; // 10.213.245.0/24
+    const prefix = scope.subnet(5).v4Prefix;
+    const ranges = { manager: `${prefix}.32/28`, worker: `${prefix}.48/28` };
+    const gateway = `${prefix}.254`;
+    const project = scope.name('q');
+    const network = scope.name('vlan');
+    const config = scope.name('vlan-cfg');
+    const service = scope.name('probe');
+    const parents = {
+      manager: await scope.vethParent(SWARM.manager, 'a'),
+      worker: await scope.vethParent(SWARM.worker, 'b'),
+    };
+    writeFileSync(
+      join(dir, 'netform.yaml'),
+      [
+        'version: 1',
+        `project: ${project}`,
+        'engines:',
+        `  manager: { host: ${SWARM.manager.host} }`,
+        `  worker: { host: ${SWARM.worker.host} }`,
+        'networks:',
+        `  ${network}:`,
+        '    driver: macvlan',
+        '    scope: swarm',
+        `    config_from: ${config}`,
+        `    subnet: ${subnet}`,
+        `    gateway: ${gateway}`,
+        '    labels: { tier: sensors }',
+        '    engines:',
+        `      manager: { parent: ${parents.manager}, ip_range: ${ranges.manager} }`,
+        `      worker: { parent: ${parents.worker}, ip_range: ${ranges.worker} }`,
+        'services:',
+        `  ${service}:`,
+        `    networks: [${network}]`,
+        '',
+      ].join('\n'),
+    );
+    // The service exists before the spec attaches it (netform never creates services): global,
+    // on no network yet.
+    await dockerOnOk(SWARM.manager, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      service,
+      '--label',
+      scope.label,
+      '--mode',
+      'global',
+      '--update-parallelism',
+      '2',
+      '--update-monitor',
+      '1s',
+      TEST_IMAGE,
+    ]);
+    const serviceId = (await manager.inspectService!(service))!.id;
+    const cli = (args: string[]): ReturnType<typeof runCli> => runCli(args, { cwd: dir, timeoutMs: 240_000 });
+
+    // Plan: a config-only network on each node, the swarm network once (on the manager), one update.
+    const planned = await cli(['plan']);
+    expect(planned.stderr).toBe('');
+    expect(planned.code, planned.stdout).toBe(0);
+    expect(planned.stdout.match(new RegExp(`\\+ create network ${config}$`, 'gm'))).toHaveLength(2);
+    expect(planned.stdout.match(new RegExp(`\\+ create network ${network}$`, 'gm'))).toHaveLength(1);
+    expect(planned.stdout).toContain(`config_from: ${config}`);
+    expect(planned.stdout).toContain('config_only: true');
+    expect(planned.stdout).toContain(`~ update service ${service}`);
+
+    const applied = await cli(['apply', '--auto-approve']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+
+    // Independent read: each node's config-only network holds that node's parent and range and
+    // netform's ownership; the swarm network exists once, made from them, with no labels.
+    for (const [node, range, parent] of [
+      [SWARM.manager, ranges.manager, parents.manager],
+      [SWARM.worker, ranges.worker, parents.worker],
+    ] as const) {
+      const inspected = await inspectOn<NetworkInspect>(node, 'network', config);
+      expect(inspected).toMatchObject({ ConfigOnly: true, Scope: 'local', Options: { parent } });
+      expect(inspected.IPAM.Config).toEqual([{ Subnet: subnet, IPRange: range, Gateway: gateway }]);
+      expect(inspected.Labels).toEqual({
+        tier: 'sensors',
+        [MANAGED_LABEL]: 'true',
+        [PROJECT_LABEL]: project,
+      });
+    }
+    const made = await inspectOn<NetworkInspect>(SWARM.manager, 'network', network);
+    expect(made).toMatchObject({ Driver: 'macvlan', Scope: 'swarm', ConfigFrom: { Network: config } });
+    // It was created with no label (the engine refuses any). Once a task of it runs on the
+    // manager, the manager's inspect shows the labels of the manager's config-only network.
+    console.info(
+      `[measured] the manager's inspect of the swarm network after apply: labels ${JSON.stringify(made.Labels)}`,
+    );
+    const swarmNetworks = await dockerOnOk(SWARM.manager, [
+      'network',
+      'ls',
+      '--filter',
+      'scope=swarm',
+      '--format',
+      '{{.Name}}',
+    ]);
+    expect(swarmNetworks.split('\n').filter((n) => n === network)).toHaveLength(1);
+
+    // The service: on the swarm network, in one update.
+    const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', service);
+    expect(inspected.Spec.TaskTemplate.Networks).toEqual([{ Target: made.Id }]);
+    expect(inspected.PreviousSpec?.TaskTemplate.Networks).toBeUndefined();
+
+    // Each node's task of the global service, once the rollout is done, has an address on the
+    // swarm network from that node's own range (read on its node).
+    const addressOf = async (
+      node: typeof SWARM.manager,
+      containerId: string,
+    ): Promise<string | undefined> => {
+      const result = await dockerOn(node, [
+        'container',
+        'inspect',
+        containerId,
+        '--format',
+        `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`,
+      ]);
+      const address = result.stdout.trim();
+      return result.code === 0 && address !== '' ? address : undefined;
+    };
+    const placed = await waitFor(
+      'a running task on each node with an address on the swarm macvlan',
+      async () => {
+        const running = (await manager.listServiceTasks!(serviceId)).filter(
+          (t) => t.desiredState === 'running' && t.state === 'running' && t.containerId !== undefined,
+        );
+        const out: { nodeId: string; address: string }[] = [];
+        for (const task of running) {
+          const node = task.nodeId === nodes.managerNodeId ? SWARM.manager : SWARM.worker;
+          const address = await addressOf(node, task.containerId!);
+          if (address !== undefined) out.push({ nodeId: task.nodeId, address });
+        }
+        return out.length === 2 ? out : undefined;
+      },
+      180,
+    );
+    for (const [nodeId, range, role] of [
+      [nodes.managerNodeId, ranges.manager, 'manager'],
+      [nodes.workerNodeId, ranges.worker, 'worker'],
+    ] as const) {
+      const task = placed.find((t) => t.nodeId === nodeId);
+      expect(task, `a task on the ${role}`).toBeDefined();
+      expect(containsAddress(parseCidr(range)!, parseAddress(task!.address)!)).toBe(true);
+      console.info(
+        `[measured] netform apply of a swarm macvlan: the ${role}'s task of the global service got ${canonicalAddress(task!.address)} from ${range}`,
+      );
+    }
+
+    // Nothing left to do: the swarm network's ownership is read through its config-only networks.
+    const again = await cli(['plan', '--detailed-exitcode']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('No changes');
+    expect(again.code).toBe(0);
+
+    // Destroy: the service taken off, the swarm network removed, then each node's config-only network.
+    const destroyed = await cli(['destroy', '--auto-approve']);
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    // The removals in the order the engine accepts, and how long each waited for it.
+    const removals = destroyed.stderr
+      .split('\n')
+      .filter((line) => /done (remove network|update service)/.test(line));
+    console.info(`[measured] netform destroy of a swarm macvlan:\n${removals.join('\n')}`);
+    const removedAt = (engine: string, name: string): number =>
+      removals.findIndex(
+        (line) => line.startsWith(`engine ${engine}:`) && line.includes(`remove network ${name} (`),
+      );
+    expect(removedAt('manager', network)).toBeGreaterThanOrEqual(0);
+    expect(removedAt('manager', network)).toBeLessThan(removedAt('manager', config));
+    expect(removedAt('manager', network)).toBeLessThan(removedAt('worker', config));
+    expect((await dockerOn(SWARM.manager, ['network', 'inspect', network])).code).not.toBe(0);
+    for (const node of [SWARM.manager, SWARM.worker]) {
+      expect((await dockerOn(node, ['network', 'inspect', config])).code).not.toBe(0);
+      const left = await dockerOnOk(node, ['network', 'ls', '--format', '{{.Name}}']);
+      expect(left.split('\n').filter((n) => n.startsWith(scope.prefix))).toEqual([]);
+    }
+    const after = await inspectOn<ServiceInspect>(SWARM.manager, 'service', service);
+    expect(after.Spec.TaskTemplate.Networks ?? []).toEqual([]);
+  }, 600_000);
 });

@@ -6,7 +6,8 @@ import { RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
  * The two-node swarm the Swarm engine tests run on: `bash scripts/swarm.sh up` makes it (engines
  * sw1, the manager, and sw2, a worker, each in its own network namespace nf-sw1 / nf-sw2). Its
  * addresses can be overridden with NETFORM_SWARM_MANAGER / NETFORM_SWARM_WORKER (what
- * `swarm.sh env` prints) and the namespaces with NETFORM_SWARM_MANAGER_NETNS / _WORKER_NETNS.
+ * `swarm.sh env` prints, also for a swarm of other names: NETFORM_SWARM_NAMES); the namespaces
+ * follow from an engines.sh address (nf-NAME), or NETFORM_SWARM_MANAGER_NETNS / _WORKER_NETNS.
  */
 export interface SwarmNode {
   role: 'manager' | 'worker';
@@ -16,17 +17,17 @@ export interface SwarmNode {
   netns: string;
 }
 
+function swarmNode(role: 'manager' | 'worker', defaultName: string): SwarmNode {
+  const env = role === 'manager' ? 'NETFORM_SWARM_MANAGER' : 'NETFORM_SWARM_WORKER';
+  const host = process.env[env] || `unix:///run/netform-engines/${defaultName}/docker.sock`;
+  // An engine of scripts/engines.sh (unix:///run/netform-engines/NAME/docker.sock) runs in nf-NAME.
+  const engine = /^unix:\/\/\/run\/netform-engines\/([^/]+)\/docker\.sock$/.exec(host)?.[1];
+  return { role, host, netns: process.env[`${env}_NETNS`] || `nf-${engine ?? defaultName}` };
+}
+
 export const SWARM: { manager: SwarmNode; worker: SwarmNode } = {
-  manager: {
-    role: 'manager',
-    host: process.env.NETFORM_SWARM_MANAGER || 'unix:///run/netform-engines/sw1/docker.sock',
-    netns: process.env.NETFORM_SWARM_MANAGER_NETNS || 'nf-sw1',
-  },
-  worker: {
-    role: 'worker',
-    host: process.env.NETFORM_SWARM_WORKER || 'unix:///run/netform-engines/sw2/docker.sock',
-    netns: process.env.NETFORM_SWARM_WORKER_NETNS || 'nf-sw2',
-  },
+  manager: swarmNode('manager', 'sw1'),
+  worker: swarmNode('worker', 'sw2'),
 };
 
 const BUSYBOX_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/busybox-image.mjs', import.meta.url));

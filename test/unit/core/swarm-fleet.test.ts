@@ -4,7 +4,10 @@ import {
   nodeObserved,
   nodeProjection,
   swarmTopology,
+  withConfigOnlyNetworks,
 } from '../../../src/core/swarm-fleet.js';
+import { planChanges } from '../../../src/core/plan.js';
+import { withConfigOnlyOwnership } from '../../../src/model/docker-rules.js';
 import type { DesiredState } from '../../../src/model/desired.js';
 import { NetformError } from '../../../src/model/errors.js';
 import type { ObservedNetwork, ObservedState, SwarmRole } from '../../../src/model/observed.js';
@@ -48,6 +51,16 @@ const observedNetwork = (
   options: {},
   labels,
 });
+
+const ENGINE: ObservedState['engine'] = {
+  version: '28.5.2',
+  apiVersion: '1.51',
+  engineApiVersion: '1.51',
+  os: 'linux',
+  arch: 'amd64',
+  swarmState: 'active',
+  swarmControl: true,
+};
 
 describe('swarmTopology', () => {
   it('picks the first manager by engine name and accepts workers that name it', () => {
@@ -136,5 +149,115 @@ describe('a node that is not the manager', () => {
       desired,
     );
     expect(leaving.map((n) => n.name)).toEqual(['gone']);
+  });
+});
+
+describe('a swarm network made from config-only networks', () => {
+  const lan = network('lan', 'macvlan', {
+    scope: 'swarm',
+    configFrom: 'lan-config',
+    attachable: false,
+    labels: { tier: 'sensors' },
+    driverOpts: { parent: 'eth1' },
+    ipam: {
+      driver: 'default',
+      options: {},
+      config: [{ subnet: '10.1.0.0/24', ipRange: '10.1.0.16/28', auxAddresses: {} }],
+    },
+  });
+
+  it("splits into the engine's config-only network (its settings there) and the swarm network (none of them)", () => {
+    const split = withConfigOnlyNetworks({ project: 'p', networks: { lan }, containers: {} });
+    expect(split.networks['lan-config']).toMatchObject({
+      name: 'lan-config',
+      driver: 'macvlan',
+      configOnly: true,
+      labels: { tier: 'sensors' },
+      driverOpts: { parent: 'eth1' },
+      ipam: lan.ipam,
+    });
+    expect(split.networks['lan-config']!.scope).toBeUndefined();
+    expect(split.networks['lan-config']!.configFrom).toBeUndefined();
+    expect(split.networks.lan).toMatchObject({
+      scope: 'swarm',
+      configFrom: 'lan-config',
+      labels: {},
+      driverOpts: {},
+      ipam: { driver: 'default', options: {}, config: [] },
+    });
+  });
+
+  it("takes its ownership from its config-only network, and shows no drift whether the manager shows that network's settings or none", () => {
+    const owned = { 'io.netform.managed': 'true', 'io.netform.project': 'p' };
+    const config: ObservedNetwork = {
+      ...observedNetwork('lan-config', 'null', { ...owned, tier: 'sensors' }),
+      attachable: false,
+      configOnly: true,
+    };
+    const bare: ObservedNetwork = {
+      ...observedNetwork('lan', 'macvlan'),
+      scope: 'swarm',
+      attachable: false,
+      configFrom: 'lan-config',
+    };
+    const [withOwner] = withConfigOnlyOwnership([bare, config]);
+    expect(withOwner!.labels).toEqual(owned);
+    expect(withConfigOnlyOwnership([bare])[0]!.labels).toEqual({});
+
+    const desired = withConfigOnlyNetworks({ project: 'p', networks: { lan }, containers: {} });
+    // As seen once a task runs on the manager: the config-only network's labels, IPAM and options.
+    const instantiated: ObservedNetwork = {
+      ...bare,
+      labels: { ...owned, tier: 'sensors' },
+      options: { parent: 'eth0' },
+      ipam: { driver: 'default', options: {}, config: [{ subnet: '10.1.0.0/24', auxAddresses: {} }] },
+    };
+    for (const seen of [withOwner!, instantiated]) {
+      const plan = planChanges(desired, {
+        engine: ENGINE,
+        networks: [seen, { ...config, options: { parent: 'eth1' }, ipam: lan.ipam }],
+        containers: [],
+      });
+      expect(plan.actions).toEqual([]);
+    }
+    // A different config_from is a replace.
+    const moved = planChanges(
+      {
+        ...desired,
+        networks: { ...desired.networks, lan: { ...desired.networks.lan!, configFrom: 'other' } },
+      },
+      {
+        engine: ENGINE,
+        networks: [withOwner!, { ...config, options: { parent: 'eth1' }, ipam: lan.ipam }],
+        containers: [],
+      },
+    );
+    expect(moved.actions.find((a) => a.kind === 'replace')).toMatchObject({
+      network: 'lan',
+      forcedBy: [{ path: 'config_from', before: 'lan-config', after: 'other' }],
+    });
+  });
+});
+
+describe('a spec without engines: on a manager', () => {
+  it('plans the config-only network before the swarm network made from it, splitting only once', () => {
+    const lan = network('lan', 'macvlan', {
+      scope: 'swarm',
+      configFrom: 'lan-config',
+      attachable: false,
+      driverOpts: { parent: 'eth0' },
+      ipam: { driver: 'default', options: {}, config: [{ subnet: '10.1.0.0/24', auxAddresses: {} }] },
+    });
+    const desired: DesiredState = { project: 'p', networks: { lan }, containers: {} };
+    const split = withConfigOnlyNetworks(desired);
+    expect(withConfigOnlyNetworks(split)).toEqual(split);
+    const plan = planChanges(desired, { engine: ENGINE, networks: [], containers: [] });
+    expect(plan.actions.map((a) => [a.kind, 'network' in a ? a.network : ''])).toEqual([
+      ['create', 'lan-config'],
+      ['create', 'lan'],
+    ]);
+    expect(planChanges(split, { engine: ENGINE, networks: [], containers: [] }).actions).toEqual(
+      plan.actions,
+    );
   });
 });
