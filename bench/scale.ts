@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     const install = await snapshotNetform(REPO, join(workDir, 'netform'));
-    if (!install) throw new Error('netform is not built (dist/cli/main.js is missing): run `npm run build`');
+    if (!install) throw new Error('netform is not built (its bin is missing): run `npm run build`');
     log(
       `bench:scale run ${run}: ${size.networks} networks, ${size.containers} created containers × ` +
         `${size.attachments}; engine ${version.Version} (API ${version.ApiVersion}), ${cpus().length} cores`,
