@@ -8,11 +8,12 @@ import type {
   ReplaceService,
   ServiceNetworkState,
 } from '../model/plan.js';
-import type { ServiceNetworkAttachment } from '../model/port.js';
+import type { NetworkCreateRequest, ServiceNetworkAttachment } from '../model/port.js';
 import { errorMessage, firstRejection } from './errors.js';
 import type { ActionEnd, ActionRun } from './action-run.js';
 import { networkCreateRequest } from './network-request.js';
-import { removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
+import { createNetworkWhenNameFree, removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
+import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { sendServiceUpdate } from './service-update.js';
 import { restorePointRequest } from './restore-point.js';
 
@@ -105,7 +106,7 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
   let newId: string;
   try {
     newId = await run.request('create-network', `network ${network}`, () =>
-      run.port.createNetwork(networkCreateRequest(action.after, run.project)),
+      createNetwork(run, action, networkCreateRequest(action.after, run.project)),
     );
   } catch (error) {
     return undo(run, action, errorMessage(error), { disconnected, servicesOff: off });
@@ -200,7 +201,7 @@ async function undo(
       oldId = await run.request(
         'create-network',
         `network ${network}`,
-        () => run.port.createNetwork(networkCreateRequest(action.before)),
+        () => createNetwork(run, action, networkCreateRequest(action.before)),
         rollback,
       );
       run.setNetworkId(network, oldId);
@@ -231,6 +232,20 @@ async function undo(
   const changedSomething =
     state.disconnected.length > 0 || state.servicesOff.length > 0 || state.oldNetworkId === undefined;
   return changedSomething ? { status: 'rolled-back', error } : { status: 'failed', error };
+}
+
+/**
+ * Creates the new (or, on rollback, the old) network: for a cluster network, retried while the
+ * manager still lists the one just removed under its name.
+ */
+function createNetwork(
+  run: ActionRun,
+  action: ReplaceNetworkAction,
+  request: NetworkCreateRequest,
+): Promise<string> {
+  return isClusterNetwork(action.before) || isClusterNetwork(action.after)
+    ? createNetworkWhenNameFree(run.port, request)
+    : run.port.createNetwork(request);
 }
 
 /** Removes a network of the replace; retried while tasks leave it when services were on it. */

@@ -275,7 +275,7 @@ function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
           : `put back${describeServiceEndpoint(service.after) ? ` (${describeServiceEndpoint(service.after)})` : ''}`;
       const stack = service.stack !== undefined ? `; stack ${p(service.stack)}` : '';
       lines.push(
-        `        ${c.yellow('~')} service ${p(service.service)} (${restart}${stack}): off${had ? ` (had ${had})` : ''}, ${then}`,
+        `        ${c.yellow('~')} service ${p(service.service)} (${restart}${stack}): taken off${had ? ` (${had})` : ''}, ${then}`,
       );
     }
   }
