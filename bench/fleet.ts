@@ -45,7 +45,7 @@ const USAGE = `usage: npm run bench:fleet -- [options]
   --down             stop the engines at the end`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const NETFORM = join(ROOT, 'bin/netform.js');
+const NETFORM = join(ROOT, 'dist/netform.js');
 const ENGINES_SH = join(ROOT, 'scripts/engines.sh');
 
 const { values } = parseArgs({

@@ -61,6 +61,8 @@ export interface BenchResults {
   peers: { id: string; title: string; floor: boolean; unavailable?: string }[];
   phases: Record<PhaseName, Record<string, PeerPhaseResult>>;
   startup: CommandFigure[];
+  /** The start-up goals' verdicts (bench/startup.ts), ratios to `node -e ''` of the same run. */
+  startupGoals?: { goal: string; figure: string; met: boolean | undefined }[];
   planOnly: {
     networks: number;
     attachments: number;

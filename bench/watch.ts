@@ -73,7 +73,7 @@ async function cpuSeconds(pid: number): Promise<number> {
 async function startWatch(dir: string, args: string[]) {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/netform.js'), 'watch', '--listen', '127.0.0.1:0', '--interval', '1h', ...args],
+    [join(ROOT, 'dist/netform.js'), 'watch', '--listen', '127.0.0.1:0', '--interval', '1h', ...args],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let buffer = '';

@@ -10,7 +10,7 @@ ensure_engine
 
 SPEC=examples/quickstart/netform.yaml
 # Logs (pino JSON on stderr) are for pipelines; the demo shows the results only.
-netform() { node bin/netform.js --log-level warn "$@"; }
+netform() { node dist/netform.js --log-level warn "$@"; }
 
 step "validating every bundled example offline"
 for f in examples/*/netform.yaml; do
@@ -54,5 +54,5 @@ The engine now has the networks of $SPEC with netform-demo-explorer on them:
   docker network ls --filter label=io.netform.project=netform-demo
   docker inspect netform-demo-explorer --format '{{json .NetworkSettings.Networks}}'
 To remove them:
-  node bin/netform.js destroy -f $SPEC --auto-approve && docker rm -f netform-demo-explorer
+  node dist/netform.js destroy -f $SPEC --auto-approve && docker rm -f netform-demo-explorer
 MSG

@@ -31,7 +31,7 @@ ensure_deps() {
 }
 
 ensure_build() {
-  step "building netform (tsc)"
+  step "building netform (tsc, then the CLI bundle with esbuild)"
   npm run --silent build
 }
 

@@ -7,15 +7,15 @@
 #   26.1   Debian trixie's docker.io, and 28.5, sid's: started by scripts/engines.sh, each in its
 #          own network namespace, as the engines `ci26` and `ci28`
 #
-# CI and the default run the host's engine only: the three engines at once do not fit CI's 15
-# minutes on two cores yet (docs/engines.md, "The engine matrix"). The unit tests run first; then
-# the engine runs go at the same time (the engine tests spend most
-# of their time waiting for the engines), each printing its own report when it ends. The last
-# lines are one per run and `tests: N passed, N failed` for all of them.
+# CI and the default run all three (docs/engines.md, "The engine matrix"). The engines start in
+# the background while the static checks run. The unit tests run first; then the three engine runs
+# go at the same time (the engine tests spend much of their time waiting for the engines), each
+# printing its own report when it ends. The last lines are one per run and `tests: N passed, N
+# failed` for all of them.
 #
 # A few files run on the first engine only (ONCE below: what they test does not change with the
-# engine's version, and they are among the slowest), to keep the whole run within CI's 15 minutes
-# on two cores.
+# engine's version, and they are among the slowest), and the Swarm tests with the last run only
+# (one swarm), to keep the whole run within CI's 15 minutes on two cores.
 #
 # Each engine run also has two engines of its own, so no two runs ever share an engine: a second
 # engine for the tests of several engines (test/engine/fleet*.test.ts; NAME-b, Docker 28.5, or
@@ -24,7 +24,7 @@
 #
 # Environment:
 #   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
-#                                                     scripts/engines.sh (the default: `host`)
+#                                                     scripts/engines.sh (the default: all three)
 #   NETFORM_TEST_SERIAL=1      run each engine's tests one after another
 #   NETFORM_TEST_ONCE=0        run every engine test file on every engine (see ONCE below)
 #   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
@@ -32,10 +32,45 @@
 #                              NAME-b (only with a single engine run)
 #
 # The engines it starts are left running by default, so the next run finds them up (seconds
-# instead of a minute): `bash scripts/engines.sh down ci26 ci28 host-b ci26-b ci28-b` removes them.
+# instead of a minute): `bash scripts/engines.sh down ci26 ci28 host-b ci26-b ci28-b` removes them,
+# and `bash scripts/swarm.sh down` the swarm.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node
 ensure_deps
+
+# --- the engines, started while the static checks run ------------------------------------------
+# Starting engines is mostly downloading and waiting; the checks below are CPU-bound. The engines
+# come up in the background (their output in .netform/test/engines.log, shown when it is needed).
+out=.netform/test
+rm -rf "$out"
+mkdir -p "$out"
+specs=(${NETFORM_TEST_ENGINES:-host ci26:26.1 ci28:28.5})
+if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
+  echo "NETFORM_TEST_SECOND_DOCKER_HOST is for one engine run; ${#specs[@]} runs would share that engine" >&2
+  exit 1
+fi
+# Another version than the run's own for its second engine: 28.5, or 20.10 beside a 28.5.
+second_version_of() { case $1 in 28.5*) echo 20.10 ;; *) echo 28.5 ;; esac; }
+start_engines() {
+  local spec name version
+  for spec in "${specs[@]}"; do
+    if [ "$spec" = host ]; then
+      bash scripts/ensure-docker.sh
+      name=host version=$(docker version --format '{{.Server.Version}}')
+    else
+      name=${spec%%:*} version=${spec#*:}
+      bash scripts/engines.sh up "$name" "$version"
+    fi
+    if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
+      bash scripts/engines.sh up "$name-b" "$(second_version_of "$version")"
+    fi
+  done
+  # The Swarm engine tests (test/engine/swarm*.test.ts) run on a two-node swarm of their own.
+  if [ "$(id -u)" -eq 0 ]; then bash scripts/swarm.sh up; fi
+}
+step "starting the engines in the background: ${specs[*]}, a second engine for each, the two-node swarm"
+start_engines >"$out/engines.log" 2>&1 &
+engines_pid=$!
 
 step "typecheck"
 npm run --silent typecheck
@@ -45,40 +80,28 @@ step "format check"
 npm run --silent format:check
 ensure_build
 
-# The Swarm engine tests (test/engine/swarm*.test.ts) run on a two-node swarm of their own, with
-# the first engine run only (one swarm, never shared by two runs).
-if [ "$(id -u)" -eq 0 ]; then
-  step "two-node swarm for the Swarm engine tests (scripts/swarm.sh up)"
-  bash scripts/swarm.sh up >/dev/null
-fi
-
-# --- the engines -----------------------------------------------------------------------------
-legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
-started=()
-specs=(${NETFORM_TEST_ENGINES:-host})
-if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
-  echo "NETFORM_TEST_SECOND_DOCKER_HOST is for one engine run; ${#specs[@]} runs would share that engine" >&2
+step "waiting for the engines (scripts/engines.sh, scripts/swarm.sh)"
+if ! wait "$engines_pid"; then
+  cat "$out/engines.log" >&2
+  echo "the engines did not come up (above): the engine tests need them" >&2
   exit 1
 fi
+cat "$out/engines.log" >&2
+
+legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
+started=()
 for spec in "${specs[@]}"; do
   if [ "$spec" = host ]; then
-    ensure_engine
     name=host host=${DOCKER_HOST:-}
     version=$(docker version --format '{{.Server.Version}}')
   else
-    name=${spec%%:*} version=${spec#*:}
-    step "engine $name: Docker $version (scripts/engines.sh)"
-    bash scripts/engines.sh up "$name" "$version"
+    name=${spec%%:*}
     started+=("$name")
     host=$(bash scripts/engines.sh host "$name")
     version=$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')
   fi
   second=${NETFORM_TEST_SECOND_DOCKER_HOST:-}
   if [ -z "$second" ]; then
-    # Another version than the run's own: 28.5, or 20.10 beside a 28.5.
-    case $version in 28.5*) second_version=20.10 ;; *) second_version=28.5 ;; esac
-    step "engine $name-b: Docker $second_version, the second engine of $name's tests of several engines"
-    bash scripts/engines.sh up "$name-b" "$second_version"
     started+=("$name-b")
     second=$(bash scripts/engines.sh host "$name-b")
   fi
@@ -86,9 +109,6 @@ for spec in "${specs[@]}"; do
 done
 
 # --- the tests ----------------------------------------------------------------------------------
-out=.netform/test
-rm -rf "$out"
-mkdir -p "$out"
 export NETFORM_TEST_BUILT=1  # built above: the engine runs must not all rebuild dist/ at once
 jobs_pids=()
 jobs_names=()
@@ -139,23 +159,30 @@ once_excluded=()
 if [ "${NETFORM_TEST_ONCE:-1}" = 1 ]; then
   for file in "${ONCE[@]}"; do once_excluded+=(--exclude "test/engine/$file.test.ts"); done
 fi
-# The Swarm tests share one swarm: the first run only, whatever NETFORM_TEST_ONCE says.
-once_excluded+=(--exclude 'test/engine/swarm*.test.ts')
+# The Swarm tests (their engines are the swarm's, Docker 28.5) share one swarm: they run with the
+# last engine run only, whatever NETFORM_TEST_ONCE says, so that the first run, which has the ONCE
+# files, and the last share the extra work.
+swarm_excluded=(--exclude 'test/engine/swarm*.test.ts')
 step "tests: engine tests on ${#legs[@]} engine(s), at the same time"
-first=1
-for leg in "${legs[@]}"; do
-  IFS='|' read -r name version host second <<<"$leg"
+for i in "${!legs[@]}"; do
+  IFS='|' read -r name version host second <<<"${legs[$i]}"
+  excluded=()
+  [ "$i" -eq 0 ] || excluded+=("${once_excluded[@]}")
+  [ "$i" -eq $((${#legs[@]} - 1)) ] || excluded+=("${swarm_excluded[@]}")
   # The restart engine runs the run's own version where scripts/engines.sh has it.
   restart_version=20.10
   case $version in 26.1*) restart_version=26.1 ;; 28.5*) restart_version=28.5 ;; esac
   # One test file at a time per engine when the engines run at once: three engines with two
   # files each would be six CLI-heavy streams on two cores.
+  workers=()
+  [ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || [ ${#legs[@]} -eq 1 ] || workers=(--maxWorkers=1)
   NETFORM_TEST_SECOND_DOCKER_HOST=$second NETFORM_RESTART_ENGINE=$name-rs \
     NETFORM_RESTART_ENGINE_VERSION=$restart_version \
-    start_job "engine-$name" "$host" --project engine $([ "${NETFORM_TEST_SERIAL:-0}" = 1 ] || [ ${#legs[@]} -eq 1 ] || echo --maxWorkers=1) \
-    $([ "$first" = 1 ] || echo "${once_excluded[@]}")
-  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})$([ "$first" = 1 ] || [ ${#once_excluded[@]} -eq 0 ] || echo ", without ${ONCE[*]}")")
-  first=0
+    start_job "engine-$name" "$host" --project engine "${workers[@]}" "${excluded[@]}"
+  without=()
+  [ "$i" -eq 0 ] || [ ${#once_excluded[@]} -eq 0 ] || without+=("${ONCE[@]}")
+  [ "$i" -eq $((${#legs[@]} - 1)) ] || without+=("the Swarm tests")
+  summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host})${without[*]:+, without ${without[*]}}")
 done
 for i in "${!jobs_pids[@]}"; do
   wait "${jobs_pids[$i]}" || true

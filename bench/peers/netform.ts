@@ -23,25 +23,28 @@ export function renderSpec(scenario: Scenario, state: BenchState): string {
   return stringify({ version: 1, project: scenario.project, networks, containers });
 }
 
-/** Where the run's frozen copy of netform lives: bin/, dist/ and package.json beside node_modules. */
+/** Where the run's frozen copy of netform lives: dist/ (the CLI bundle and the library), schemas/ and package.json beside node_modules. */
 export interface NetformInstall {
   bin: string;
   dist: string;
 }
 
 /**
- * Copies the built netform (the package's `files`: bin/, dist/, schemas/, and package.json) into the run's directory, so that other
+ * Copies the built netform (the package's `files`: dist/ with the CLI bundle, schemas/, and package.json) into the run's directory, so that other
  * engineers rebuilding dist/ during a long run never change the program being measured. The copy
  * sits under the repository, so node still resolves its dependencies from node_modules.
  */
 export async function snapshotNetform(repo: string, into: string): Promise<NetformInstall | undefined> {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) return undefined;
+  const manifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as {
+    files?: string[];
+    bin: { netform: string };
+  };
+  if (!existsSync(join(repo, manifest.bin.netform))) return undefined;
   await mkdir(into, { recursive: true });
-  const manifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { files?: string[] };
-  for (const part of [...(manifest.files ?? ['bin', 'dist']), 'package.json']) {
+  for (const part of [...(manifest.files ?? ['dist']), 'package.json']) {
     await cp(join(repo, part), join(into, part), { recursive: true });
   }
-  return { bin: join(into, 'bin', 'netform.js'), dist: join(into, 'dist') };
+  return { bin: join(into, manifest.bin.netform), dist: join(into, 'dist') };
 }
 
 /** Runs the frozen netform CLI under GNU time, through `socketPath`. */
@@ -74,7 +77,7 @@ export function netformPeer(
     floor: false,
     unavailable: () =>
       Promise.resolve(
-        install ? undefined : 'netform is not built: run `npm run build` (dist/cli/main.js is missing)',
+        install ? undefined : 'netform is not built: run `npm run build` (dist/netform.js is missing)',
       ),
     async run(job: PhaseJob): Promise<PhaseRun> {
       if (!install) return { wallMs: Number.NaN, unsupported: 'not built' };

@@ -130,7 +130,7 @@ export async function runChangeCommand(
     result = await run({
       onEvent,
       signal: abort.signal,
-      logger: ctx.logger(),
+      logger: await ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
       ...(cli.autoApprove

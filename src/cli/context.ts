@@ -38,7 +38,7 @@ export interface CliIO {
 export interface CliContext {
   io: CliIO;
   globals(): GlobalOptions;
-  logger(): Logger;
+  logger(): Promise<Logger>;
   /** The engine connection, opened on first use and closed by main() when the command ends. */
   docker(): Promise<DockerPort>;
   setExitCode(code: number): void;

@@ -53,7 +53,7 @@ async function withEngines<T>(
   const { host, context } = ctx.globals();
   const ports = await connectEngines(spec, {
     env: ctx.io.env,
-    logger: ctx.logger(),
+    logger: await ctx.logger(),
     ...(only ? { only } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(context !== undefined ? { context } : {}),
@@ -98,7 +98,10 @@ export async function planAcrossEngines(
           createdAt: new Date().toISOString(),
         }),
       );
-      ctx.logger().info({ file: options.out, engines: plan.engines.map((e) => e.engine) }, 'plan saved');
+      (await ctx.logger()).info(
+        { file: options.out, engines: plan.engines.map((e) => e.engine) },
+        'plan saved',
+      );
       if (format === 'text')
         ctx.io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
     }
@@ -215,7 +218,7 @@ async function runFleetChangeCommand(
   try {
     result = await run({
       signal: abort.signal,
-      logger: ctx.logger(),
+      logger: await ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
       ...(cli.autoApprove

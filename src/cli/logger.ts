@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { GlobalOptions } from './context.js';
 
 /** Commands that run for long and whose progress is the log: `watch` (docs/apply.md, "Logs"). */
@@ -15,15 +15,16 @@ export function defaultLogLevel(command: string | undefined): 'warn' | 'info' {
 }
 
 /**
- * pino on stderr: JSON lines by default (for pipelines), pino-pretty with --log-format pretty.
- * Results go to stdout, never through the logger.
+ * pino on stderr: JSON lines by default (for pipelines), pino-pretty with --log-format pretty, both
+ * synchronous so that nothing is lost when the process exits. Results go to stdout, never through
+ * the logger. pino (and pino-pretty) are loaded here, on a command's first use of the logger, so
+ * that `--version`, `--help` and `validate --offline` do not load them.
  */
-export function createLogger(options: GlobalOptions): Logger {
+export async function createLogger(options: GlobalOptions): Promise<Logger> {
+  const { default: pino } = await import('pino');
   if (options.logFormat === 'pretty') {
-    return pino({
-      level: options.logLevel,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: options.color } },
-    });
+    const { default: pretty } = await import('pino-pretty');
+    return pino({ level: options.logLevel }, pretty({ destination: 2, colorize: options.color, sync: true }));
   }
   return pino(
     { level: options.logLevel, base: { name: 'netform' } },

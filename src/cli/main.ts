@@ -1,19 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { Logger } from 'pino';
 import { printable } from '../core/printable.js';
 import { NetformError } from '../model/errors.js';
 import type { DockerPort } from '../model/port.js';
 import { NETFORM_VERSION } from '../version.js';
-import { registerApply } from './commands/apply.js';
-import { registerDestroy } from './commands/destroy.js';
-import { registerExport } from './commands/export.js';
-import { registerPlan } from './commands/plan.js';
-import { registerUnlock } from './commands/unlock.js';
-import { registerValidate } from './commands/validate.js';
-import { registerWatch } from './commands/watch.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import type { CliContext, CliIO, GlobalOptions } from './context.js';
 import { createLogger, defaultLogLevel } from './logger.js';
+import { sourceMappedStack } from './stack.js';
 
 export function processIO(): CliIO {
   return {
@@ -47,7 +42,7 @@ export function processIO(): CliIO {
  */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode = 0;
-  let logger: Logger | undefined;
+  let logger: Promise<Logger> | undefined;
   let docker: Promise<DockerPort> | undefined;
 
   const program = new Command('netform')
@@ -109,15 +104,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const ctx: CliContext = {
     io,
     globals,
+    // pino is loaded on first use: `validate --offline` never logs, and does not load it.
     logger: () => (logger ??= createLogger(globals())),
     docker: () => {
-      docker ??= import('../docker/connect.js').then(({ connectDocker }) =>
-        connectDocker({
-          host: globals().host,
-          context: globals().context,
-          env: io.env,
-          logger: ctx.logger(),
-        }),
+      docker ??= Promise.all([import('../docker/connect.js'), ctx.logger()]).then(
+        ([{ connectDocker }, log]) =>
+          connectDocker({
+            host: globals().host,
+            context: globals().context,
+            env: io.env,
+            logger: log,
+          }),
       );
       return docker;
     },
@@ -126,16 +123,29 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     },
   };
 
-  for (const register of [
-    registerValidate,
-    registerPlan,
-    registerApply,
-    registerExport,
-    registerDestroy,
-    registerUnlock,
-    registerWatch,
-  ]) {
-    register(program, ctx);
+  // Every command is listed (for --help and "unknown command" hints) from the small table in
+  // src/cli/commands/index.ts; only the one that runs is loaded, just before commander parses
+  // its options (docs/architecture.md, "Start-up").
+  const entries = new Map<Command, CommandEntry>();
+  const loaded = new Set<Command>();
+  const load = async (command: Command): Promise<void> => {
+    const entry = entries.get(command);
+    if (!entry || loaded.has(command)) return;
+    loaded.add(command);
+    const register = await entry.load();
+    register(command, ctx);
+  };
+  for (const entry of COMMANDS) entries.set(program.command(entry.name).description(entry.summary), entry);
+  const terms = new Map(COMMANDS.map((entry) => [entry.name, entry.term]));
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? new Help().subcommandTerm(command),
+  });
+  program.hook('preSubcommand', (_program, command) => load(command));
+  // `netform help COMMAND` prints the command's help without running a hook: load it first.
+  const help = helpTopic(program, argv);
+  if (help !== undefined) {
+    const command = program.commands.find((c) => c.name() === help);
+    if (command) await load(command);
   }
 
   try {
@@ -144,7 +154,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     exitCode = reportError(error, io, globals().debug);
   } finally {
     if (docker) await docker.then((d) => d.close()).catch(() => undefined);
-    logger?.flush();
+    if (logger) await logger.then((l) => l.flush()).catch(() => undefined);
   }
   return exitCode;
 }
@@ -161,10 +171,31 @@ function reportError(error: unknown, io: CliIO, debug: boolean): number {
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
     return error.exitCode;
   }
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  // The bundle's lines mean nothing to a reader: name the src/ files (src/cli/stack.ts).
+  const stack = error instanceof Error ? sourceMappedStack(error.stack ?? error.message) : String(error);
   io.stderr(
     `internal error: this is a bug in netform ${NETFORM_VERSION}. Please report it with the command you ran ` +
       `and this output:\n${stack}\n`,
   );
   return 1;
+}
+
+/**
+ * The command named after `help` (`netform help validate`), if that is what argv asks for:
+ * the first operand, skipping the program's options and the values they take.
+ */
+function helpTopic(program: Command, argv: readonly string[]): string | undefined {
+  const operands: string[] = [];
+  for (let i = 0; i < argv.length && operands.length < 2; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') {
+      operands.push(arg);
+      continue;
+    }
+    if (arg.includes('=')) continue;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option?.required) i++;
+  }
+  return operands[0] === 'help' ? operands[1] : undefined;
 }

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { ConnectConfig, Client as SshClient } from 'ssh2';
 import { checkKnownHost } from './known-hosts.js';
 
@@ -48,9 +47,14 @@ export class SshTunnel {
   }
 
   private connection(): Promise<SshClient> {
-    this.ready ??= new Promise<SshClient>((resolve, reject) => {
+    // ssh2 is loaded only for an ssh:// engine (docs/architecture.md, "Start-up").
+    this.ready ??= import('ssh2').then(({ default: ssh2 }) => this.login(new ssh2.Client()));
+    return this.ready;
+  }
+
+  private login(client: SshClient): Promise<SshClient> {
+    return new Promise<SshClient>((resolve, reject) => {
       let hostKeyProblem: string | undefined;
-      const client = new ssh2.Client();
       client
         .once('ready', () => {
           this.lastError = undefined;
@@ -76,7 +80,6 @@ export class SshTunnel {
         });
       this.client = client;
     });
-    return this.ready;
   }
 
   private hostKeyProblem(key: Buffer): string | undefined {

@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import type { ContainerInspect } from '../support/inspect.js';
 
@@ -15,7 +14,6 @@ interface ApplyJson {
   execution: { actions: { description: string; status: string; error?: string }[] };
 }
 
-const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.applyFailures);
 const project = scope.name('p');
 let dir: string;
@@ -200,7 +198,7 @@ describe('applyFailures', () => {
     );
     const child = spawn(
       process.execPath,
-      [BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -246,7 +244,7 @@ describe('applyFailures', () => {
     });
     const child = spawn(
       process.execPath,
-      [BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },

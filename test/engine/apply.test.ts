@@ -2,16 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { docker, dockerInspect, EngineScope, run } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, EndpointInspect, NetworkInspect } from '../support/inspect.js';
 
-const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.apply);
 const project = scope.name('p');
 let dir: string;
@@ -219,7 +217,7 @@ describe('a signal before execution', () => {
     '%s at the confirmation prompt ends the run with the lock released',
     async (signal, exitCode) => {
       // `exec` so the pty's child is node itself, the process the signal is meant for.
-      const command = `exec ${process.execPath} ${BIN} apply -f ${spec}`;
+      const command = `exec ${process.execPath} ${CLI_BIN} apply -f ${spec}`;
       const child = spawn('script', ['-qec', command, '/dev/null'], {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, NO_COLOR: '1' },
@@ -254,7 +252,7 @@ describe('a signal before execution', () => {
       proxy.addRule({ method: 'GET', path: /^\/networks$/, action: 'delay', delayMs: 1500, times: Infinity });
       const child = spawn(
         process.execPath,
-        [BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+        [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },

@@ -2,18 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { acquireLock, LOCK_LABEL, lockNetworkName, type HeldLock } from '../../src/apply/lock.js';
 import { connectDocker } from '../../src/docker/connect.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { docker, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 
-const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.lock);
 const project = scope.name('p');
 let dir: string;
@@ -65,7 +63,7 @@ async function heldApply(file: string) {
 
 /** Starts the CLI; resolves once its stderr matches `pattern` (or it exited), with its run's end. */
 async function startCli(args: string[], pattern: RegExp) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -150,7 +148,7 @@ describe('lock', () => {
     const file = await writeSpec(['a', 'b', 'c']);
     proxy.clearRules();
     proxy.addRule({ method: 'POST', path: /^\/networks\/create$/, action: 'hang', after: 1, times: 1 });
-    const child = spawn(process.execPath, [BIN, 'apply', '-f', file, '--auto-approve'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'apply', '-f', file, '--auto-approve'], {
       env: { ...process.env, DOCKER_HOST: proxy.dockerHost },
       stdio: 'ignore',
     });

@@ -3,16 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 
-const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 const scope = new EngineScope(inject('runId'), BLOCKS.replace);
 const project = scope.name('p');
 let dir: string;
@@ -226,7 +224,7 @@ describe('an interrupted replace', () => {
     const hung = () => proxy.requests.slice(seen).some((r) => r.outcome === 'hang');
     proxy.clearRules();
     proxy.addRule({ method: 'POST', path: /^\/networks\/[^/]+\/connect$/, action: 'hang', times: Infinity });
-    const child = spawn(process.execPath, [BIN, 'apply', '-f', file, '--auto-approve'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'apply', '-f', file, '--auto-approve'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
     });

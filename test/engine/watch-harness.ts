@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { dockerInspect, dockerOk } from '../support/engine.js';
 import type { ContainerInspect, EndpointInspect } from '../support/inspect.js';
+import { CLI_BIN } from '../support/cli.js';
 import { testEngineAddress } from '../support/upstream.js';
-
-const BIN = fileURLToPath(new URL('../../bin/netform.js', import.meta.url));
 
 /**
  * The watch tests' subnets: 10.213.232.0/21 (index 0-7 -> 10.213.232+i.0/24). The sixteen blocks
@@ -77,7 +75,7 @@ export class WatchProcess {
   ): Promise<WatchProcess> {
     const child = spawn(
       process.execPath,
-      [BIN, '--log-format', 'json', 'watch', '--listen', '127.0.0.1:0', ...args],
+      [CLI_BIN, '--log-format', 'json', 'watch', '--listen', '127.0.0.1:0', ...args],
       {
         cwd: options.cwd,
         env: { ...process.env, NO_COLOR: '1', ...options.env },

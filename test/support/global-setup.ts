@@ -23,22 +23,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
         'on Debian as root), or point DOCKER_HOST at a running engine.',
     );
   }
-  // The engine tests run the real CLI, which runs from dist/: build it from the current sources,
-  // unless scripts/test.sh built it once already for every engine it runs the suite against
-  // (several runs building into one dist/ at once would trip over each other; it stops on a
-  // failed build itself).
+  // The engine tests run the real CLI, the bundle dist/netform.js: build it from the current
+  // sources as `npm run build` does (tsc, then scripts/bundle.mjs), unless scripts/test.sh built
+  // it once already for every engine it runs the suite against (several runs building into one
+  // dist/ at once would trip over each other; it stops on a failed build itself).
   if (process.env.NETFORM_TEST_BUILT !== '1') {
-    const build = await run(process.execPath, [
-      'node_modules/typescript/bin/tsc',
-      '-p',
-      'tsconfig.build.json',
-    ]);
-    // A failed build leaves dist/ as it was: the tests would run yesterday's CLI and prove nothing.
-    if (build.code !== 0) {
-      throw new Error(
-        `tsc could not build dist/ from the current sources, so the engine tests would run a stale CLI:\n` +
-          `${build.stdout}${build.stderr}\nFix these errors (npx tsc -p tsconfig.build.json) and run again.`,
-      );
+    for (const [step, args] of [
+      ['tsc', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']],
+      ['esbuild', ['scripts/bundle.mjs']],
+    ] as const) {
+      const build = await run(process.execPath, [...args]);
+      // A failed build leaves dist/ as it was: the tests would run yesterday's CLI and prove nothing.
+      if (build.code !== 0) {
+        throw new Error(
+          `${step} could not build dist/ from the current sources, so the engine tests would run a stale CLI:\n` +
+            `${build.stdout}${build.stderr}\nFix these errors (npm run build) and run again.`,
+        );
+      }
     }
   }
   await ensureTestImage();

@@ -29,12 +29,8 @@ interface ApplyOptions {
   engine?: string[];
 }
 
-export function registerApply(program: Command, ctx: CliContext): void {
-  const command = program
-    .command('apply')
-    .description(
-      'make the engine match the spec (or carry out a saved plan): show the plan, ask, execute, verify',
-    )
+export function registerApply(command: Command, ctx: CliContext): void {
+  command
     .argument('[planfile]', 'a plan saved by `netform plan --out`; refused if the engine changed since')
     .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect)
     .option('--target <name>', 'limit to this network or container (repeatable)', collect)

@@ -23,10 +23,8 @@ interface DestroyOptions {
  * `netform destroy`: removes every network the project manages (endpoints disconnected first),
  * after showing the plan. The library's `destroy()` session does the work (src/apply/session.ts).
  */
-export function registerDestroy(program: Command, ctx: CliContext): void {
-  const command = program
-    .command('destroy')
-    .description('remove every network this project manages (never anything unmanaged)')
+export function registerDestroy(command: Command, ctx: CliContext): void {
+  command
     .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect)
     .option('--project <name>', 'the project, instead of reading it from the spec');
   addEngineOption(addChangeSessionOptions(command)).action(async (options: DestroyOptions) => {

@@ -11,10 +11,8 @@ interface ExportCommandOptions {
 
 // No default ([]): commander would print "(default: [])" in --help.
 
-export function registerExport(program: Command, ctx: CliContext): void {
-  program
-    .command('export')
-    .description("write the live engine's networks and their attachments as a spec (YAML on stdout)")
+export function registerExport(command: Command, ctx: CliContext): void {
+  command
     .option('--project <project>', "only this project's managed networks")
     .option('--network <name>', 'only this network, by exact name (repeatable)', collect)
     .action(async (options: ExportCommandOptions) => {

@@ -30,10 +30,8 @@ interface PlanCommandOptions {
 /** Exit code of `plan --detailed-exitcode` when the plan has changes (docs/plan.md). */
 export const EXIT_CHANGES = 2;
 
-export function registerPlan(program: Command, ctx: CliContext): void {
-  const command = program
-    .command('plan')
-    .description('show what apply would change to make the engine match the spec')
+export function registerPlan(command: Command, ctx: CliContext): void {
+  command
     .option(
       '-f, --file <file>',
       'spec file, default netform.yaml (repeatable; later files override earlier ones)',
@@ -96,7 +94,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           createdAt: new Date().toISOString(),
         });
         await writePlanFile(options.out, resolve(io.cwd, options.out), serializePlanFile(file), specFiles);
-        ctx.logger().info({ file: options.out }, 'plan saved');
+        (await ctx.logger()).info({ file: options.out }, 'plan saved');
         if (format === 'text')
           io.stdout(`\nSaved the plan to ${options.out}: run \`netform apply ${options.out}\`.\n`);
       }

@@ -17,10 +17,8 @@ interface UnlockOptions {
  * killed. Shows the holder and asks first (on a terminal, unless --auto-approve). Then, holding
  * the lock itself, it restores what a replace interrupted by that kill left (src/apply/restore-point.ts).
  */
-export function registerUnlock(program: Command, ctx: CliContext): void {
-  program
-    .command('unlock')
-    .description("break the project's lock left on the engine by a run that was killed")
+export function registerUnlock(command: Command, ctx: CliContext): void {
+  command
     .option('-f, --file <file>', 'spec file naming the project (repeatable)', collect)
     .option('--project <name>', 'the project, instead of reading it from the spec')
     .option('--auto-approve', 'do not ask for confirmation (needed without a terminal)')

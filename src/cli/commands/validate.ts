@@ -28,12 +28,8 @@ interface ValidateOptions {
  * the checks against what exists there. A Compose file is read as Compose reads it, with this
  * process's environment (docs/compose.md). Exit 0 when there is no error, 1 otherwise.
  */
-export function registerValidate(program: Command, ctx: CliContext): void {
-  program
-    .command('validate')
-    .description(
-      'check the spec or a Compose file: schema, addresses, names, references; and against the engine unless --offline',
-    )
+export function registerValidate(command: Command, ctx: CliContext): void {
+  command
     .option(
       '-f, --file <file>',
       `spec or Compose file (repeatable; later files override earlier ones; default ${DEFAULT_SPEC_FILE})`,
@@ -111,7 +107,7 @@ async function checkEachEngine(
   const { host, context } = ctx.globals();
   const engines = await connectEngines(spec, {
     env: ctx.io.env,
-    logger: ctx.logger(),
+    logger: await ctx.logger(),
     ...(host !== undefined ? { host } : {}),
     ...(context !== undefined ? { context } : {}),
   });

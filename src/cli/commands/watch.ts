@@ -17,12 +17,8 @@ interface WatchCommandOptions {
 /** Shortest `--interval`: a resync needs a moment of the engine's time. */
 const MIN_INTERVAL_MS = 1_000;
 
-export function registerWatch(program: Command, ctx: CliContext): void {
-  program
-    .command('watch')
-    .description(
-      'keep the engine matching the spec: reconcile at start, on engine events, when a spec file changes and every interval',
-    )
+export function registerWatch(command: Command, ctx: CliContext): void {
+  command
     .option(
       '-f, --file <file>',
       'spec file, default netform.yaml (repeatable; later files override earlier ones); watched for changes',
@@ -52,7 +48,7 @@ export function registerWatch(program: Command, ctx: CliContext): void {
     )
     .action(async (options: WatchCommandOptions) => {
       // At info unless --log-level says otherwise: defaultLogLevel in src/cli/logger.ts.
-      const logger = ctx.logger();
+      const logger = await ctx.logger();
       const desired = await loadDesired(ctx, options.file);
       requireOneEngine(desired, 'watch');
       const { startWatch } = await import('../../watch/controller.js');
