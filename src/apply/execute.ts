@@ -2,13 +2,13 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { connectPriority } from '../core/order.js';
 import type { Action, Plan, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
-import type { DockerPort } from '../model/port.js';
+import type { DockerPort, ServiceNetworkAttachment } from '../model/port.js';
+import { CONFIG_IN_USE, removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
+import { sendServiceUpdate } from './service-update.js';
 import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run.js';
 import { describeAction } from './describe.js';
 import { errorMessage, firstRejection } from './errors.js';
 import { replanServiceNetworks } from '../core/plan-services.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { EngineError, ServiceVersionConflictError } from '../model/errors.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
@@ -170,34 +170,6 @@ function configOnlyOrder(actions: readonly Action[], indexes: readonly number[])
   return after;
 }
 
-/** How long the removal of a network is retried while the engine says it is still in use. */
-export const NETWORK_IN_USE_WAIT_MS = 90_000;
-
-/**
- * Removes a network, retried (every second, up to NETWORK_IN_USE_WAIT_MS) while the engine
- * refuses with `inUse` (docs/swarm.md): a config-only network stays "in use" until the node has
- * let go of the swarm network made from it; a swarm network that the plan's service updates took
- * services off stays "in use by task" until those tasks are gone. Any other refusal, or the last
- * one, is the removal's failure, with the engine's words.
- */
-async function removeNetworkWhenFree(port: DockerPort, networkId: string, inUse: RegExp): Promise<void> {
-  const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
-  for (;;) {
-    try {
-      await port.removeNetwork(networkId);
-      return;
-    } catch (error) {
-      if (!(error instanceof EngineError) || !inUse.test(error.message) || Date.now() >= deadline) {
-        throw error;
-      }
-    }
-    await sleep(1000);
-  }
-}
-
-const CONFIG_IN_USE = /configuration network .* is in use/;
-const TASK_IN_USE = /is in use by task/;
-
 /** True when a service update of `plan` takes a service off `network`. */
 function servicesLeave(plan: Plan, network: string): boolean {
   return plan.actions.some(
@@ -296,40 +268,20 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
 
 /**
  * One `service update` with every network change of the service, sent with the version read at
- * plan time (docs/swarm.md). When the service moved on since (another write, or the engine's own
- * allocation or rollout status), it is read again and the same changes are applied to what it has
- * now, once; a second conflict is the action's failure. The rollout itself is the service's: the
- * update is done when the engine accepts it.
+ * plan time (docs/swarm.md). When the service moved on since, it is read again and the same
+ * changes are applied to what it has now, once (sendServiceUpdate).
  */
 async function updateService(run: ActionRun, action: ServiceUpdateAction): Promise<void> {
-  const port = run.port;
-  if (!port.updateServiceNetworks || !port.inspectService) {
-    throw new Error(`engine ${port.host} cannot update services`);
-  }
-  const target = `service ${action.service}`;
-  const send = (version: number, networks: ServiceNetworkState[]): Promise<unknown> =>
-    run.request('update-service', target, () =>
-      port.updateServiceNetworks!(
-        action.serviceId,
-        version,
-        networks.map((n) => ({
-          networkId: run.networkId(n.network, n.networkId),
-          aliases: n.aliases,
-          driverOpts: n.driverOpts,
-        })),
-      ),
-    );
-  try {
-    await send(action.version, action.after);
-  } catch (error) {
-    if (!(error instanceof ServiceVersionConflictError)) throw error;
-    const now = await port.inspectService(action.serviceId);
-    if (!now)
-      throw new Error(`service ${action.service} was removed since the plan was made`, { cause: error });
-    run.logger?.info(
-      { service: action.service, planned: action.version, now: now.version },
-      'service moved on since the plan; re-planned its update once',
-    );
-    await send(now.version, replanServiceNetworks(action, now));
-  }
+  const attachments = (networks: ServiceNetworkState[]): ServiceNetworkAttachment[] =>
+    networks.map((n) => ({
+      networkId: run.networkId(n.network, n.networkId),
+      aliases: n.aliases,
+      driverOpts: n.driverOpts,
+    }));
+  await sendServiceUpdate(
+    run,
+    { service: action.service, serviceId: action.serviceId, what: `service ${action.service}` },
+    action.version,
+    (now) => attachments(now ? replanServiceNetworks(action, now) : action.after),
+  );
 }

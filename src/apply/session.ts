@@ -251,7 +251,12 @@ export async function verifyExecution(
   // (its services' tasks leaving it): that is the removal still under way, waited for (up to
   // SWARM_REMOVAL_WAIT_MS), not a difference (docs/swarm.md).
   const deadline = Date.now() + SWARM_REMOVAL_WAIT_MS;
-  while (!converged && removalsUnderWay(plan, residual) && Date.now() < deadline && !signal?.aborted) {
+  while (
+    !converged &&
+    (removalsUnderWay(plan, residual) || allocationsUnderWay(plan, residual)) &&
+    Date.now() < deadline &&
+    !signal?.aborted
+  ) {
     await sleep(1000);
     ({ converged, residual } = await verifyConvergence(port, desired, planOptions));
   }
@@ -273,6 +278,24 @@ function removalsUnderWay(plan: Plan, residual: Plan): boolean {
   return (
     residual.actions.length > 0 &&
     residual.actions.every((a) => a.kind === 'remove' && removed.has(a.network))
+  );
+}
+
+/**
+ * True when all that is left is cluster networks the plan created or replaced that the manager
+ * still shows unallocated: right after a create, its inspect can show no driver and no IPAM for a
+ * moment (seen on the test swarm: `"Driver": ""`, `"Config": []`), which plans as a replace
+ * forced by `driver` (docs/swarm.md). Waited for like a removal under way.
+ */
+function allocationsUnderWay(plan: Plan, residual: Plan): boolean {
+  const made = new Set(
+    plan.actions
+      .filter((a) => (a.kind === 'create' || a.kind === 'replace') && isClusterNetwork(a.after))
+      .map((a) => actionSubject(a)),
+  );
+  return (
+    residual.actions.length > 0 &&
+    residual.actions.every((a) => a.kind === 'replace' && made.has(a.network) && a.before.driver === '')
   );
 }
 

@@ -4,6 +4,7 @@ import type { ObservedNetwork, ObservedService, ObservedServiceNetwork } from '.
 import type {
   FieldChange,
   PlanNote,
+  ReplaceService,
   ServiceNetworkChange,
   ServiceNetworkState,
   ServiceUpdateAction,
@@ -39,6 +40,11 @@ export interface ServicePlanInput {
   networksCreated?: ReadonlySet<string>;
   /** Networks (Docker names) this plan removes: services are taken off them first. */
   networksRemoved?: ReadonlySet<string>;
+  /**
+   * Networks (Docker names) this plan replaces: the replace takes the services on them off and
+   * puts them back (planReplacedServices), so an update leaves that attachment to it.
+   */
+  networksReplaced?: ReadonlySet<string>;
   /** Missing services are errors instead of warnings. */
   strict?: boolean;
 }
@@ -67,6 +73,7 @@ export function planServices(input: ServicePlanInput): ServicePlan {
   const declared = new Set(Object.keys(desired.networks));
   const created = input.networksCreated ?? new Set<string>();
   const removed = input.networksRemoved ?? new Set<string>();
+  const replaced = input.networksReplaced ?? new Set<string>();
 
   // A service the spec does not list is left alone, except on a network this plan removes: the
   // engine refuses to remove a network a service is on, so it is taken off first.
@@ -90,6 +97,12 @@ export function planServices(input: ServicePlanInput): ServicePlan {
     const seen = new Set<string>();
     for (const current of before) {
       seen.add(current.network);
+      if (replaced.has(current.network)) {
+        // The replace puts it back on the new network as the spec says; the update keeps that.
+        const back = putBack(current, listed ? spec : undefined, declared);
+        if (back) after.push(back);
+        continue;
+      }
       const owned = listed && declared.has(current.network);
       const attachment = owned ? spec.attachments[current.network] : undefined;
       if ((owned && !attachment) || removed.has(current.network)) {
@@ -156,6 +169,61 @@ export function planServices(input: ServicePlanInput): ServicePlan {
     }
   }
   return plan;
+}
+
+/**
+ * The services on a network this plan replaces (docs/swarm.md): each is taken off it before the
+ * removal, with the version read now, and put back on the new network with the spec's aliases
+ * and driver options (a service the spec lists) or those it has (one it does not). Pure.
+ */
+export function planReplacedServices(
+  input: Pick<ServicePlanInput, 'desired' | 'services' | 'networks'>,
+  network: string,
+): ReplaceService[] {
+  const networkById = new Map(input.networks.map((n) => [n.id, n]));
+  const declared = new Set(Object.keys(input.desired.networks));
+  const wanted = input.desired.services ?? {};
+  const result: ReplaceService[] = [];
+  for (const service of [...input.services].sort((a, b) => compareText(a.name, b.name))) {
+    const states = service.networks.map((n) => stateOf(n, networkById));
+    const current = states.find((s) => s.network === network);
+    if (!current) continue;
+    const spec = Object.hasOwn(wanted, service.name) ? wanted[service.name] : undefined;
+    const tasks = service.runningTasks ?? service.replicas;
+    result.push({
+      service: service.name,
+      serviceId: service.id,
+      version: service.version,
+      ...(service.stack !== undefined ? { stack: service.stack } : {}),
+      before: current,
+      after: putBack(current, spec, declared),
+      others: states.filter((s) => s.network !== network).sort((a, b) => compareText(a.network, b.network)),
+      ...(tasks !== undefined ? { tasksRestarting: tasks } : {}),
+    });
+  }
+  return result;
+}
+
+/**
+ * What a service is put back on a replaced network with (its ID comes at apply time): the spec's
+ * attachment when the spec lists the service and declares the network (null when it drops it),
+ * else what it has.
+ */
+function putBack(
+  current: ServiceNetworkState,
+  spec: DesiredService | undefined,
+  declared: ReadonlySet<string>,
+): ServiceNetworkState | null {
+  if (spec && declared.has(current.network)) {
+    const attachment = spec.attachments[current.network];
+    if (!attachment) return null;
+    return {
+      network: current.network,
+      aliases: [...attachment.aliases],
+      driverOpts: { ...attachment.driverOpts },
+    };
+  }
+  return { network: current.network, aliases: [...current.aliases], driverOpts: { ...current.driverOpts } };
 }
 
 /** One line per update, for logs and the plan text: `web (2 tasks restart): + mesh [www]; - old`. */

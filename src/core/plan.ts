@@ -22,7 +22,7 @@ import {
 } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
-import { planServices } from './plan-services.js';
+import { planReplacedServices, planServices } from './plan-services.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
   planAttachmentChanges,
@@ -118,8 +118,18 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
           .map((d) => d.name),
       ),
       networksRemoved: new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.network)),
+      networksReplaced: new Set(actions.filter((a) => a.kind === 'replace').map((a) => a.network)),
       strict: options.strict === true,
     });
+    // A replaced network's services are taken off it and put back by the replace itself.
+    for (const [i, action] of actions.entries()) {
+      if (action.kind !== 'replace') continue;
+      const onIt = planReplacedServices(
+        { desired, services: observed.services, networks: observed.networks },
+        action.network,
+      );
+      if (onIt.length > 0) actions[i] = { ...action, services: onIt };
+    }
     actions.push(...services.actions);
     diagnostics.push(...services.diagnostics);
     notes.push(...services.notes);

@@ -31,6 +31,24 @@ export interface ReplaceEndpoint {
   after: EndpointSettings | null;
 }
 
+/** A Swarm service on a network being replaced: taken off, then put back (two rolling updates). */
+export interface ReplaceService {
+  service: string;
+  serviceId: string;
+  /** `Version.Index` at plan time: the update that takes it off is sent with it. */
+  version: number;
+  /** The stack that owns the service (`com.docker.stack.namespace`), if any. */
+  stack?: string;
+  /** Its attachment to the network now; restored on the old network by a rollback. */
+  before: ServiceNetworkState;
+  /** What it is put back on the new network with; null when the spec drops the attachment. */
+  after: ServiceNetworkState | null;
+  /** Its other networks at plan time: the update that takes it off leaves it on these. */
+  others: ServiceNetworkState[];
+  /** Tasks running at plan time: each update restarts them all. */
+  tasksRestarting?: number;
+}
+
 export interface CreateNetworkAction {
   kind: 'create';
   network: string;
@@ -64,6 +82,12 @@ export interface ReplaceNetworkAction {
   forcedBy: FieldChange[];
   /** Every endpoint on the network, declared or not, running or stopped. */
   endpoints: ReplaceEndpoint[];
+  /**
+   * Swarm services on the network (on a manager; docs/swarm.md): each is taken off it before the
+   * removal and put back on the new network after the create, one `service update` each way.
+   * Absent when no service is on it.
+   */
+  services?: ReplaceService[];
   /** True when an unmanaged network is replaced because of `--adopt`. */
   adopt: boolean;
   reason: string;

@@ -259,6 +259,26 @@ function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
       lines.push(`        ${line}`);
     }
   }
+  if (action.services !== undefined && action.services.length > 0) {
+    lines.push(
+      '      services (one update takes each off first, one more puts it back on the new network: its tasks restart twice):',
+    );
+    for (const service of action.services) {
+      const restart =
+        service.tasksRestarting !== undefined
+          ? `${service.tasksRestarting} task${service.tasksRestarting === 1 ? '' : 's'} restart twice`
+          : 'its tasks restart twice';
+      const had = describeServiceEndpoint(service.before);
+      const then =
+        service.after === null
+          ? c.red('not put back')
+          : `put back${describeServiceEndpoint(service.after) ? ` (${describeServiceEndpoint(service.after)})` : ''}`;
+      const stack = service.stack !== undefined ? `; stack ${p(service.stack)}` : '';
+      lines.push(
+        `        ${c.yellow('~')} service ${p(service.service)} (${restart}${stack}): taken off${had ? ` (${had})` : ''}, ${then}`,
+      );
+    }
+  }
   return lines;
 }
 

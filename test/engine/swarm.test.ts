@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apply, destroy } from '../../src/apply/session.js';
+import { observeAndPlan } from '../../src/apply/plan-engine.js';
 import { connectDocker } from '../../src/docker/connect.js';
+import type { DesiredState } from '../../src/model/desired.js';
+import { renderAction } from '../../src/render/plan-text.js';
+import { compileSpec } from '../../src/spec/index.js';
 import { EngineError, ServiceVersionConflictError } from '../../src/model/errors.js';
 import type { ObservedTask } from '../../src/model/observed.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
@@ -342,5 +347,122 @@ describe('service networks', () => {
     expect(after.Spec.Networks ?? []).toEqual([]);
     expect(after.Spec.TaskTemplate.Networks).toEqual([{ Target: legacyNet, Aliases: ['new'] }]);
     expect((await manager.inspectService!(name))?.legacyNetworks).toBe(false);
+  });
+});
+
+describe('a replace of a netform-made overlay that a service uses', () => {
+  // The tests above are done with their networks: their subnets (indexes 0-3) are taken again.
+  beforeAll(() => scope.cleanup());
+
+  it('takes the service off, replaces the network, puts it back with its alias; an empty second plan; destroy', async () => {
+    const project = scope.name('rp');
+    const net = scope.name('rnet');
+    const svc = scope.name('rweb');
+    const spec = (index: number, services: boolean): DesiredState => {
+      const text = [
+        'version: 1',
+        `project: ${project}`,
+        'networks:',
+        `  ${net}: { driver: overlay, attachable: true, subnet: ${scope.subnet(index).v4} }`,
+        ...(services ? ['services:', `  ${svc}:`, '    networks:', `      ${net}: { aliases: [www] }`] : []),
+      ].join('\n');
+      const compiled = compileSpec([{ file: 'netform.yaml', text }], { defaultProject: project });
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+      return compiled.spec;
+    };
+
+    // The overlay, made by netform; a service on it with an alias, made by the docker CLI.
+    const first = await apply(manager, { desired: spec(0, false) });
+    expect(first.status, JSON.stringify('residual' in first ? first.residual : first)).toBe('applied');
+    const oldId = (await inspectOn<{ Id: string }>(SWARM.manager, 'network', net)).Id;
+    await dockerOnOk(SWARM.manager, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      svc,
+      '--label',
+      scope.label,
+      '--replicas',
+      '2',
+      '--update-parallelism',
+      '2',
+      '--update-monitor',
+      '1s',
+      '--stop-grace-period',
+      '1s',
+      '--network',
+      `name=${net},alias=www`,
+      TEST_IMAGE,
+    ]);
+    const serviceId = (await manager.inspectService!(svc))!.id;
+    const tasksBefore = await waitFor('both replicas to run', runningTasks(serviceId, 2));
+    await waitFor('the virtual IP to be allocated', async () => {
+      const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', svc);
+      return inspected.Endpoint?.VirtualIPs?.some((v) => v.NetworkID === oldId) ? true : undefined;
+    });
+
+    // The subnet changes: a replace, with the service taken off and put back in it.
+    const desired = spec(1, true);
+    const { plan } = await observeAndPlan(manager, desired, {});
+    expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(plan.actions.map((a) => a.kind)).toEqual(['replace']);
+    const text = plan.actions.flatMap((a) => renderAction(a)).join('\n');
+    console.info(`[plan] ${text}`);
+    expect(text).toContain(`replace network ${net}`);
+    expect(text).toContain(
+      `service ${svc} (2 tasks restart twice): taken off (aliases [www]), put back (aliases [www])`,
+    );
+
+    const started = performance.now();
+    const result = await apply(manager, { desired });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const operations = 'execution' in result ? (result.execution?.actions[0]?.operations ?? []) : [];
+    expect(result.status, JSON.stringify('execution' in result ? result.execution : result)).toBe('applied');
+    console.info(
+      `[measured] netform apply of the replace (${seconds} s): ${operations.map((o) => `${o.operation} ${o.target} ${o.durationMs} ms`).join('; ')}`,
+    );
+
+    // Independent reads: the new network, the service on it by ID with its alias.
+    const newNet = await inspectOn<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(
+      SWARM.manager,
+      'network',
+      net,
+    );
+    expect(newNet.Id).not.toBe(oldId);
+    expect(newNet.IPAM.Config.map((c) => c.Subnet)).toEqual([scope.subnet(1).v4]);
+    const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', svc);
+    expect(inspected.Spec.TaskTemplate.Networks).toEqual([{ Target: newNet.Id, Aliases: ['www'] }]);
+
+    // What it cost: every task replaced per update; counted once the rollout is over.
+    await waitFor(
+      'the rollout to finish',
+      async () => {
+        const state = (await inspectOn<ServiceInspect>(SWARM.manager, 'service', svc)).UpdateStatus?.State;
+        return state === 'completed' ? runningTasks(serviceId, 2)() : undefined;
+      },
+      180,
+    );
+    const all = await manager.listServiceTasks!(serviceId);
+    const oldIds = new Set(tasksBefore.map((t) => t.id));
+    const running = all.filter((t) => t.desiredState === 'running');
+    expect(running.every((t) => !oldIds.has(t.id))).toBe(true);
+    for (const task of running) expect(Object.keys(task.addresses)).toEqual([net]);
+    console.info(
+      `[measured] replace of ${net} with ${svc} on it (2 replicas): ${all.length - tasksBefore.length} tasks started after the ${tasksBefore.length} it had ` +
+        `(${all.length} in its history), ${running.length} running on the new network`,
+    );
+
+    // A second plan is empty.
+    const again = await observeAndPlan(manager, desired, {});
+    expect(again.plan.actions).toEqual([]);
+
+    // Destroy takes the service off and removes the network; nothing of the project is left.
+    expect((await destroy(manager, project)).status).toBe('applied');
+    const left = await dockerOnOk(SWARM.manager, ['network', 'ls', '--format', '{{.Name}}']);
+    expect(left.split('\n').filter((n) => n === net)).toEqual([]);
+    const after = await inspectOn<ServiceInspect>(SWARM.manager, 'service', svc);
+    expect(after.Spec.TaskTemplate.Networks ?? []).toEqual([]);
   });
 });

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { executePlan } from '../../../src/apply/execute.js';
+import { planForEngine } from '../../../src/apply/plan-engine.js';
+import { EngineError, ServiceVersionConflictError } from '../../../src/model/errors.js';
+import type { ObservedService, ObservedState } from '../../../src/model/observed.js';
+import type { Plan, ReplaceNetworkAction } from '../../../src/model/plan.js';
+import type { ServiceNetworkAttachment, ServiceUpdateOutcome } from '../../../src/model/port.js';
+import { callsOf, managed, spec } from './fixtures.js';
+import { ENGINE_20_10, MemoryPort } from './memory-port.js';
+
+/**
+ * The control flow of a replace of a swarm network that services are on (src/apply/replace.ts,
+ * docs/swarm.md): each service taken off with the plan's version, the network removed and
+ * created, each service put back with its aliases after reading its version again; on a failure,
+ * the services put back on the old network made again. The port keeps services as a manager's
+ * version guard does (an update with another version is refused, each update moves it on); what
+ * Docker does with them is tested on the two-node swarm (test/engine/swarm.test.ts).
+ */
+class SwarmPort extends MemoryPort {
+  readonly services = new Map<string, ObservedService>();
+
+  constructor() {
+    super({ ...ENGINE_20_10, swarmState: 'active', swarmControl: true });
+  }
+
+  addService(name: string, networks: { network: string; aliases: string[] }[]): ObservedService {
+    const service: ObservedService = {
+      id: `svc-${name}`,
+      name,
+      version: 10,
+      labels: {},
+      mode: 'replicated',
+      replicas: 2,
+      runningTasks: 2,
+      networks: networks.map(({ network, aliases }) => ({
+        networkId: this.network(network)!.id,
+        networkName: network,
+        aliases,
+        driverOpts: {},
+      })),
+      legacyNetworks: false,
+    };
+    this.services.set(service.id, service);
+    return service;
+  }
+
+  override async observe(): Promise<ObservedState> {
+    return { ...(await super.observe()), services: structuredClone([...this.services.values()]) };
+  }
+
+  inspectService(id: string): Promise<ObservedService | undefined> {
+    return Promise.resolve(structuredClone(this.services.get(id)));
+  }
+
+  updateServiceNetworks(
+    id: string,
+    version: number,
+    networks: ServiceNetworkAttachment[],
+  ): Promise<ServiceUpdateOutcome> {
+    const service = this.services.get(id)!;
+    const names = networks.map(
+      (n) =>
+        `${this.networks.get(n.networkId)?.name ?? n.networkId}${n.aliases.length > 0 ? ` ${n.aliases.join(',')}` : ''}`,
+    );
+    this.calls.push(`update-service ${service.name} v${version} [${names.join('; ')}]`);
+    if (version !== service.version) {
+      return Promise.reject(
+        new ServiceVersionConflictError('update out of sequence', service.name, version, service.version),
+      );
+    }
+    service.version += 1;
+    service.networks = networks.map((n) => ({
+      ...n,
+      networkName: this.networks.get(n.networkId)?.name ?? n.networkId,
+    }));
+    return Promise.resolve({ warnings: [] });
+  }
+
+  override removeNetwork(networkId: string): Promise<void> {
+    const name = this.networks.get(networkId)?.name;
+    const user = [...this.services.values()].find((s) => s.networks.some((n) => n.networkId === networkId));
+    if (user) {
+      this.calls.push(`remove-network ${name} -> in use`);
+      return Promise.reject(
+        new EngineError(`network ${name} is in use by service ${user.name}`, { kind: 'refused' }),
+      );
+    }
+    return super.removeNetwork(networkId);
+  }
+}
+
+async function scenario(): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
+  const port = new SwarmPort();
+  const overlay = { driver: 'overlay', scope: 'swarm', attachable: true };
+  port.addNetwork({
+    name: 'mesh',
+    ...overlay,
+    labels: managed(),
+    ipam: { driver: 'default', options: {}, config: [{ subnet: '10.1.0.0/24', auxAddresses: {} }] },
+  });
+  port.addNetwork({
+    name: 'side',
+    ...overlay,
+    labels: managed(),
+    ipam: { driver: 'default', options: {}, config: [{ subnet: '10.3.0.0/24', auxAddresses: {} }] },
+  });
+  // web is listed (its alias on mesh changes with the replace); api is not (put back as it was).
+  port.addService('web', [
+    { network: 'mesh', aliases: ['w'] },
+    { network: 'side', aliases: [] },
+  ]);
+  port.addService('api', [{ network: 'mesh', aliases: ['a'] }]);
+  const desired = spec(`
+version: 1
+project: shop
+networks:
+  mesh: { driver: overlay, attachable: true, subnet: 10.2.0.0/24 }
+  side: { driver: overlay, attachable: true, subnet: 10.3.0.0/24 }
+services:
+  web:
+    networks:
+      mesh: { aliases: [www] }
+      side: {}
+`);
+  const plan = planForEngine(desired, await port.observe(), {});
+  const replace = plan.actions.find((a): a is ReplaceNetworkAction => a.kind === 'replace');
+  if (!replace) throw new Error(`no replace planned: ${JSON.stringify(plan, null, 1)}`);
+  port.calls.length = 0;
+  return { port, plan, replace };
+}
+
+const POINT = 'create-network netform-restore-*';
+const DROP_POINT = 'remove-network netform-restore-*';
+
+describe('a replace of a swarm network that services are on', () => {
+  it('is planned with each service taken off and put back, in the replace alone', async () => {
+    const { plan, replace } = await scenario();
+    expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(plan.actions.map((a) => a.kind)).toEqual(['replace']);
+    expect(replace.services?.map((s) => [s.service, s.version, s.before.aliases, s.after?.aliases])).toEqual([
+      ['api', 10, ['a'], ['a']],
+      ['web', 10, ['w'], ['www']],
+    ]);
+    expect(replace.services?.[1]?.others.map((n) => n.network)).toEqual(['side']);
+    expect(replace.services?.[1]?.tasksRestarting).toBe(2);
+  });
+
+  it('takes each service off with the plan version, replaces, puts each back with a version read again', async () => {
+    const { port, plan } = await scenario();
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('applied');
+    expect(callsOf(port)).toEqual([
+      POINT,
+      'update-service api v10 []',
+      'update-service web v10 [side]',
+      'remove-network mesh',
+      'create-network mesh',
+      'update-service api v11 [mesh a]',
+      'update-service web v11 [side; mesh www]',
+      DROP_POINT,
+    ]);
+    const newMesh = port.network('mesh')!;
+    expect(newMesh.ipam.config[0]?.subnet).toBe('10.2.0.0/24');
+    const web = port.services.get('svc-web')!;
+    expect(web.networks.find((n) => n.networkName === 'mesh')).toMatchObject({
+      networkId: newMesh.id,
+      aliases: ['www'],
+    });
+    expect(web.version).toBe(12);
+  });
+
+  it('rolls back when the create fails: the old network made again, the services back on it as they were', async () => {
+    const { port, plan } = await scenario();
+    const oldId = port.network('mesh')!.id;
+    port.failOn('create-network mesh');
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('failed');
+    const outcome = result.actions[0]!;
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.error).toMatch(/injected refused: create-network mesh/);
+    expect(callsOf(port)).toEqual([
+      POINT,
+      'update-service api v10 []',
+      'update-service web v10 [side]',
+      'remove-network mesh',
+      'create-network mesh -> refused',
+      'create-network mesh',
+      'update-service api v11 [mesh a]',
+      'update-service web v11 [side; mesh w]',
+      DROP_POINT,
+    ]);
+    const mesh = port.network('mesh')!;
+    expect(mesh.id).not.toBe(oldId);
+    expect(mesh.ipam.config[0]?.subnet).toBe('10.1.0.0/24');
+    expect(port.services.get('svc-api')!.networks).toEqual([
+      { networkId: mesh.id, networkName: 'mesh', aliases: ['a'], driverOpts: {} },
+    ]);
+    expect(outcome.operations.filter((o) => o.rollback).map((o) => o.operation)).toEqual([
+      'create-network',
+      'update-service',
+      'update-service',
+    ]);
+  });
+
+  it('puts the services back on the old network when the removal is refused', async () => {
+    const { port, plan } = await scenario();
+    port.failOn('remove-network mesh');
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.actions[0]?.status).toBe('rolled-back');
+    const oldId = port.network('mesh')!.id;
+    expect(callsOf(port)).toEqual([
+      POINT,
+      'update-service api v10 []',
+      'update-service web v10 [side]',
+      'remove-network mesh -> refused',
+      'update-service api v11 [mesh a]',
+      'update-service web v11 [side; mesh w]',
+      DROP_POINT,
+    ]);
+    expect(port.services.get('svc-web')!.networks.map((n) => n.networkId)).toContain(oldId);
+  });
+
+  it('re-reads a service that moved on since the plan, once', async () => {
+    const { port, plan } = await scenario();
+    port.services.get('svc-api')!.version = 15;
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('applied');
+    expect(callsOf(port).slice(1, 3)).toEqual(['update-service api v10 []', 'update-service api v15 []']);
+  });
+});
