@@ -13,7 +13,6 @@ import {
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
-import { TEST_IMAGE } from '../support/engine.js';
 
 /*
  * examples/swarm-services on the real two-node swarm of scripts/swarm.sh (docs/swarm.md, "Several
@@ -101,22 +100,13 @@ beforeAll(async () => {
   await scope.runContainer(SWARM.manager, 'db');
   await scope.runContainer(SWARM.worker, 'toolbox');
   // The service exists before the spec attaches it (netform never creates services).
-  await dockerOnOk(SWARM.manager, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    names.web,
-    '--label',
-    scope.label,
+  await scope.createService(names.web, [
     '--replicas',
     '2',
     '--update-parallelism',
     '2',
     '--update-monitor',
     '1s',
-    TEST_IMAGE,
   ]);
   await waitFor('both replicas of the service to run', async () => {
     const running = (await tasksOf(names.web)).filter(

@@ -4,17 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { canonicalAddress } from '../../src/core/cidr.js';
 import { containsAddress, parseAddress, parseCidr } from '../../src/core/cidr.js';
-import { connectDocker } from '../../src/docker/connect.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
 import { MANAGED_LABEL, PROJECT_LABEL } from '../../src/model/desired.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
 import { runCli } from '../support/cli.js';
-import { TEST_IMAGE } from '../support/engine.js';
 import {
   dockerOn,
   dockerOnOk,
   inspectOn,
-  requireSwarm,
+  connectSwarm,
   SWARM,
   SwarmScope,
   waitFor,
@@ -49,9 +47,7 @@ let nodes: { managerNodeId: string; workerNodeId: string };
 const dir = mkdtempSync(join(tmpdir(), 'netform-swarm-macvlan-'));
 
 beforeAll(async () => {
-  nodes = await requireSwarm();
-  manager = await connectDocker({ host: SWARM.manager.host, env: process.env, timeoutMs: 60_000 });
-  worker = await connectDocker({ host: SWARM.worker.host, env: process.env, timeoutMs: 60_000 });
+  ({ manager, worker, nodes } = await connectSwarm());
 });
 
 afterAll(async () => {
@@ -135,21 +131,7 @@ describe('swarm-scoped macvlan from per-node config-only networks', () => {
     expect(await workerLists()).toBe(false);
 
     const service = scope.name('sensor');
-    await dockerOnOk(SWARM.manager, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      service,
-      '--label',
-      scope.label,
-      '--mode',
-      'global',
-      '--network',
-      swarmName,
-      TEST_IMAGE,
-    ]);
+    await scope.createService(service, ['--mode', 'global', '--network', swarmName]);
     const serviceId = (await manager.inspectService!(service))!.id;
     const tasks = await waitFor('a running task on each node', async () => {
       const running = (await manager.listServiceTasks!(serviceId)).filter(
@@ -254,22 +236,13 @@ describe('a swarm macvlan declared in a spec, through the several-engines sessio
     );
     // The service exists before the spec attaches it (netform never creates services): global,
     // on no network yet.
-    await dockerOnOk(SWARM.manager, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      service,
-      '--label',
-      scope.label,
+    await scope.createService(service, [
       '--mode',
       'global',
       '--update-parallelism',
       '2',
       '--update-monitor',
       '1s',
-      TEST_IMAGE,
     ]);
     const serviceId = (await manager.inspectService!(service))!.id;
     const cli = (args: string[]): ReturnType<typeof runCli> => runCli(args, { cwd: dir, timeoutMs: 240_000 });

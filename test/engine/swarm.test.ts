@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apply, destroy } from '../../src/apply/session.js';
 import { observeAndPlan } from '../../src/apply/plan-engine.js';
-import { connectDocker } from '../../src/docker/connect.js';
 import type { DesiredState } from '../../src/model/desired.js';
 import { renderAction } from '../../src/render/plan-text.js';
 import { compileSpec } from '../../src/spec/index.js';
@@ -13,7 +12,7 @@ import {
   dockerOn,
   dockerOnOk,
   inspectOn,
-  requireSwarm,
+  connectSwarm,
   SWARM,
   SwarmScope,
   waitFor,
@@ -48,9 +47,7 @@ let worker: DockerPort;
 let nodes: { managerNodeId: string; workerNodeId: string };
 
 beforeAll(async () => {
-  nodes = await requireSwarm();
-  manager = await connectDocker({ host: SWARM.manager.host, env: process.env, timeoutMs: 60_000 });
-  worker = await connectDocker({ host: SWARM.worker.host, env: process.env, timeoutMs: 60_000 });
+  ({ manager, worker, nodes } = await connectSwarm());
 });
 
 afterAll(async () => {
@@ -168,15 +165,7 @@ describe('service networks', () => {
     const front = await manager.createNetwork(overlay('front', 1, false));
     const back = await manager.createNetwork(overlay('back', 2));
     const name = scope.name('web');
-    await dockerOnOk(SWARM.manager, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      name,
-      '--label',
-      scope.label,
+    await scope.createService(name, [
       '--replicas',
       '2',
       // Both replicas at once, so the rollout is quick; the restart count does not depend on it.
@@ -186,7 +175,6 @@ describe('service networks', () => {
       '1s',
       '--network',
       `name=${scope.name('front')},alias=old`,
-      TEST_IMAGE,
     ]);
     const observed = await manager.inspectService!(name);
     expect(observed).toBeDefined();
@@ -268,19 +256,7 @@ describe('service networks', () => {
 
   it('an update with a version the service no longer has: the engine refuses it, the port does not send it', async () => {
     const name = scope.name('solo');
-    await dockerOnOk(SWARM.manager, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      name,
-      '--label',
-      scope.label,
-      '--replicas',
-      '0',
-      TEST_IMAGE,
-    ]);
+    await scope.createService(name, ['--replicas', '0']);
     const service = (await manager.inspectService!(name))!;
     // Another client updates after netform's read. Sent raw with the old version, the engine
     // refuses it in the words the port maps to a version conflict (isUpdateOutOfSequence) ...
@@ -375,15 +351,7 @@ describe('a replace of a netform-made overlay that a service uses', () => {
     const first = await apply(manager, { desired: spec(0, false) });
     expect(first.status, JSON.stringify('residual' in first ? first.residual : first)).toBe('applied');
     const oldId = (await inspectOn<{ Id: string }>(SWARM.manager, 'network', net)).Id;
-    await dockerOnOk(SWARM.manager, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      svc,
-      '--label',
-      scope.label,
+    await scope.createService(svc, [
       '--replicas',
       '2',
       '--update-parallelism',
@@ -394,7 +362,6 @@ describe('a replace of a netform-made overlay that a service uses', () => {
       '1s',
       '--network',
       `name=${net},alias=www`,
-      TEST_IMAGE,
     ]);
     const serviceId = (await manager.inspectService!(svc))!.id;
     const tasksBefore = await waitFor('both replicas to run', runningTasks(serviceId, 2));

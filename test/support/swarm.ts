@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { connectDocker } from '../../src/docker/connect.js';
+import type { DockerPort } from '../../src/model/port.js';
 import { RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
 
 /**
@@ -94,6 +96,21 @@ export async function requireSwarm(): Promise<{ managerNodeId: string; workerNod
   return { managerNodeId: managerNodeId!, workerNodeId: workerNodeId! };
 }
 
+/**
+ * Ports to both nodes, once requireSwarm has found the swarm formed (swarm requests get 60 s:
+ * the engine can take that long). The caller closes them.
+ */
+export async function connectSwarm(): Promise<{
+  manager: DockerPort;
+  worker: DockerPort;
+  nodes: { managerNodeId: string; workerNodeId: string };
+}> {
+  const nodes = await requireSwarm();
+  const manager = await connectDocker({ host: SWARM.manager.host, env: process.env, timeoutMs: 60_000 });
+  const worker = await connectDocker({ host: SWARM.worker.host, env: process.env, timeoutMs: 60_000 });
+  return { manager, worker, nodes };
+}
+
 async function ensureImageOnBothNodes(): Promise<void> {
   const has = async (node: SwarmNode): Promise<boolean> =>
     (await dockerOn(node, ['image', 'inspect', TEST_IMAGE])).code === 0;
@@ -175,6 +192,26 @@ export class SwarmScope {
     const name = this.name(local);
     await dockerOnOk(node, ['run', '-d', '--name', name, '--label', this.label, ...args, TEST_IMAGE]);
     return name;
+  }
+
+  /**
+   * A service from TEST_IMAGE, made on the manager with the run label, without resolving the image
+   * (there is no registry): `args` are `docker service create`'s options (mode, replicas,
+   * networks, update policy). `name` is the service's full name (see `name()`).
+   */
+  async createService(name: string, args: string[]): Promise<void> {
+    await dockerOnOk(SWARM.manager, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      name,
+      '--label',
+      this.label,
+      ...args,
+      TEST_IMAGE,
+    ]);
   }
 
   /**
