@@ -14,7 +14,12 @@ import type {
 import { DEFAULT_IPAM_DRIVER, DEFAULT_NETWORK_DRIVER } from '../model/docker-rules.js';
 import { INTERFACE_NAME_OPTION } from '../model/desired.js';
 import type { EndpointSpec, IpamPoolSpec, NetformSpec, NetworkSpec } from '../model/spec.generated.js';
-import { normalizeContainerEngines, normalizeEngines, normalizeNetworkEngines } from './normalize-engines.js';
+import {
+  normalizeContainerEngines,
+  normalizeEngines,
+  normalizeNetworkEngines,
+  type MapNormalizers,
+} from './normalize-engines.js';
 import { setOwn } from './own.js';
 import { keyPosition, rawScalar, type SourceNode, type SpecPath } from './source-map.js';
 
@@ -187,10 +192,7 @@ export function normalizeSpec(
 function normalizeSelectors(
   spec: NetformSpec,
   dockerNames: ReadonlyMap<string, string>,
-  strings: (
-    map: Record<string, string | number | boolean> | undefined,
-    path: SpecPath,
-  ) => Record<string, string>,
+  strings: MapNormalizers['strings'],
   source: SourceNode | undefined,
 ): Record<string, DesiredSelector> | undefined {
   const rules = Object.entries(spec.selectors ?? {});
@@ -226,10 +228,7 @@ function normalizeSelectors(
 function normalizeServices(
   spec: NetformSpec,
   dockerNames: ReadonlyMap<string, string>,
-  strings: (
-    map: Record<string, string | number | boolean> | undefined,
-    path: SpecPath,
-  ) => Record<string, string>,
+  strings: MapNormalizers['strings'],
   source: SourceNode | undefined,
 ): Record<string, DesiredService> | undefined {
   if (!spec.services) return undefined;
