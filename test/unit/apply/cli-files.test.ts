@@ -12,13 +12,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
 import { desiredForEngine } from '../../../src/core/engine-projection.js';
 import { buildFleetPlanFile, serializePlanFile } from '../../../src/core/plan-file.js';
 import { planChanges } from '../../../src/core/plan.js';
 import type { ObservedState } from '../../../src/model/observed.js';
 import { compileSpec } from '../../../src/spec/index.js';
+import { runMain, type MainResult } from '../../support/run-main.js';
 
 /**
  * The files `plan --out` and `apply PLANFILE` are given (docs/plan.md, "Plan files"). Every case
@@ -32,21 +31,11 @@ const SPEC = 'version: 1\nproject: shop\nnetworks:\n  app: { subnet: 10.213.200.
 const spec = join(dir, 'netform.yaml');
 writeFileSync(spec, SPEC);
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    env: { NO_COLOR: '1', DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}` },
+function cli(args: string[]): Promise<MainResult> {
+  return runMain(['--log-level', 'silent', ...args], {
+    env: { DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}` },
     cwd: dir,
-    confirm: () => Promise.resolve(false),
-  };
-  const code = await main(['--log-level', 'silent', ...args], io);
-  return { code, stdout, stderr };
+  });
 }
 
 describe('plan --out', () => {

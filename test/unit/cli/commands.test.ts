@@ -5,35 +5,16 @@ import { SourceMap } from 'node:module';
 import { Command, Help } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
-import type { CliContext, CliIO } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
+import type { CliContext } from '../../../src/cli/context.js';
 import { sourceMappedStack } from '../../../src/cli/stack.js';
+import { runMain } from '../../support/run-main.js';
 
 /*
  * Start-up (docs/architecture.md, "Start-up"): `--help` lists every command from the small table
  * in src/cli/commands/index.ts, and only the command that runs is loaded. The table must say what
  * the loaded commands say.
  */
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    env: { NO_COLOR: '1' },
-    cwd: process.cwd(),
-    confirm: () => Promise.resolve(false),
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runMain(args);
 
 describe('the command table', () => {
   it("gives each command's help line as commander writes it for the loaded command", async () => {

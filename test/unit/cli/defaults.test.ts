@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/context.js';
 import { defaultLogLevel } from '../../../src/cli/logger.js';
-import { main } from '../../../src/cli/main.js';
+import { runMain } from '../../support/run-main.js';
 
 /*
  * Issue 15, "for people reading CI logs": one-shot commands log at warn wherever they run (a
@@ -14,26 +13,7 @@ import { main } from '../../../src/cli/main.js';
 const dir = mkdtempSync(join(tmpdir(), 'netform-cli-defaults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    env: { NO_COLOR: '1', ...env },
-    cwd: dir,
-    confirm: () => Promise.resolve(false),
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runMain(args, { env, cwd: dir });
 
 describe('CLI defaults', () => {
   it('logs at warn for one-shot commands and at info for watch, whatever stderr is', () => {

@@ -4,11 +4,10 @@ import { describeHolder } from '../../../src/apply/lock.js';
 import { ProgressDisplay } from '../../../src/apply/progress.js';
 import { renderApplyText } from '../../../src/apply/report.js';
 import type { ApplyResult } from '../../../src/apply/result.js';
-import type { CliIO } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
 import { printable } from '../../../src/core/printable.js';
 import type { Diagnostic } from '../../../src/model/diagnostic.js';
 import { formatDiagnostic, REPORTERS } from '../../../src/render/diagnostics.js';
+import { runMain } from '../../support/run-main.js';
 
 /*
  * Issue 15, finding 9: values from a spec or the engine holding terminal control sequences are
@@ -101,20 +100,8 @@ describe('every human output escapes', () => {
       new Date('2026-01-01T00:01:00Z'),
     );
     expect(holder).not.toMatch(NO_CONTROL);
-    let stderr = '';
-    const io: CliIO = {
-      stdout: () => undefined,
-      stderr: (t) => {
-        stderr += t;
-      },
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      stdinIsTTY: false,
-      env: { NO_COLOR: '1' },
-      cwd: '/',
-      confirm: () => Promise.resolve(false),
-    };
-    expect(await main(['apply', `/nonexistent/${ERASE}.plan`], io)).toBe(1);
+    const { code, stderr } = await runMain(['apply', `/nonexistent/${ERASE}.plan`], { cwd: '/' });
+    expect(code).toBe(1);
     expect(stderr).toContain('cannot read the plan file /nonexistent/\\x1b[2K\\r.plan');
     expect(stderr.replace(/\n/g, '')).not.toMatch(NO_CONTROL);
   });

@@ -2,31 +2,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
+import { runMain, type MainResult } from '../../support/run-main.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 /** Runs `netform validate --offline` in-process, in `cwd`, capturing what it prints. */
-async function validateOffline(cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    env: { NO_COLOR: '1' },
-    cwd,
-    confirm: () => Promise.resolve(false),
-  };
-  const code = await main(['validate', '--offline'], io);
-  return { code, stdout, stderr };
+function validateOffline(cwd: string): Promise<MainResult> {
+  return runMain(['validate', '--offline'], { cwd });
 }
 
 const folders = (dir: string): string[] =>

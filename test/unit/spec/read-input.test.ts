@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
 import { loadSpec } from '../../../src/spec/index.js';
 import { MAX_SPEC_BYTES } from '../../../src/spec/parse.js';
 import { readBounded } from '../../../src/spec/read-input.js';
+import { runMain } from '../../support/run-main.js';
 
 /*
  * Issue 15, finding 8: every input is bounded however it arrives. Before, `-f /dev/zero` grew
@@ -94,27 +93,14 @@ describe('bounded input', () => {
   });
 
   it('bounds a plan file given to apply (a device) before it needs an engine', async () => {
-    let stderr = '';
-    const io: CliIO = {
-      stdout: () => undefined,
-      stderr: (text) => {
-        stderr += text;
-      },
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      stdinIsTTY: false,
-      env: { NO_COLOR: '1', DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
-      cwd: dir,
-      confirm: () => Promise.resolve(false),
-    };
-    const code = await main(['apply', '/dev/zero', '--auto-approve'], io);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
+    const options = { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, cwd: dir };
+    const device = await runMain(['apply', '/dev/zero', '--auto-approve'], options);
+    expect(device.code).toBe(1);
+    expect(device.stderr).toContain(
       'error: cannot read the plan file /dev/zero: more than 64 MiB arrived from /dev/zero (a character device); netform reads plan files up to 64 MiB',
     );
-    const empty = fifo('plan');
-    stderr = '';
-    expect(await main(['apply', empty, '--auto-approve'], io)).toBe(1);
-    expect(stderr).toMatch(/is not valid JSON|truncated/);
+    const empty = await runMain(['apply', fifo('plan'), '--auto-approve'], options);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/is not valid JSON|truncated/);
   });
 });
