@@ -7,6 +7,7 @@ import type {
   Plan,
   PlanOptions,
   PlanNote,
+  ConfigOnlyReplace,
   RemoveNetworkAction,
   ReplaceNetworkAction,
 } from '../model/plan.js';
@@ -32,7 +33,13 @@ import {
 } from './plan-endpoints.js';
 import { expandSelectors } from './selectors.js';
 import { subnetReuseProblems } from './subnet-reuse.js';
-import { withConfigOnlyNetworks } from './swarm-fleet.js';
+import {
+  configOnlyChangePaths,
+  configOnlyReplaceOf,
+  configSourcesInUse,
+  withConfigOnlyNetworks,
+  type SwarmPlanInput,
+} from './swarm-fleet.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
 export type { PlanOptions } from '../model/plan.js';
@@ -42,7 +49,12 @@ export type { PlanOptions } from '../model/plan.js';
  * problem found as a diagnostic beside it. Pure and deterministic: the same inputs give the same
  * plan, byte for byte.
  */
-export function planChanges(spec: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
+export function planChanges(
+  spec: DesiredState,
+  observed: ObservedState,
+  options: PlanOptions = {},
+  swarm: SwarmPlanInput = {},
+): Plan {
   // Selector rules become container attachments first: below, a matched container is a listed one.
   // A swarm network made from config-only networks is planned with its config-only network
   // (docs/swarm.md); the swarm session has split it already for each engine.
@@ -63,13 +75,21 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   const neededByTargets = networksNeededByTargets(desired, observed, scope);
   const actions: Action[] = [];
   const effective = new Map<string, NetworkDecision>();
-  for (const decision of decisions) {
-    const inScope = scope.all || scope.networks.has(decision.name);
-    const needed = inScope || neededByTargets.has(decision.name);
+  const configOnly = joinConfigOnlyReplaces(desired, observed, endpoints, decisions, swarm);
+  for (const planned of decisions) {
+    const inScope = scope.all || scope.networks.has(planned.name);
+    const needed = inScope || neededByTargets.has(planned.name);
     if (needed) {
-      diagnostics.push(...decision.diagnostics);
-      notes.push(...decision.notes);
+      diagnostics.push(...planned.diagnostics);
+      notes.push(...planned.notes);
     }
+    if (configOnly.carried.has(planned.name) && planned.status === 'replace') {
+      // Carried out by the replace of the swarm network made from it (below).
+      const { changes: _changes, adopt: _adopt, ...rest } = planned;
+      effective.set(planned.name, { ...rest, status: 'keep' });
+      continue;
+    }
+    const decision = withConfigOnlyChanges(planned, configOnly.bySwarmNetwork.get(planned.name));
     if (decision.status === 'remove') {
       if (inScope) actions.push(planNetworkRemoval(desired, endpoints, decision));
       continue;
@@ -85,7 +105,8 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
     if (decision.status === 'create') actions.push(planNetworkCreation(decision.desired));
     if (decision.status === 'replace') {
       const replace = planNetworkReplacement(desired, endpoints, decision);
-      actions.push(replace);
+      const carried = configOnly.bySwarmNetwork.get(decision.name);
+      actions.push(carried ? { ...replace, configOnly: carried } : replace);
       diagnostics.push(...replacementAddressProblems(desired, replace));
     }
   }
@@ -148,6 +169,52 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
     notes,
     summary: summarizeActions(ordered),
   };
+}
+
+/**
+ * The replaces of config-only networks that the replace of a swarm network made from them carries
+ * out (docs/swarm.md, "Replacing a swarm macvlan or ipvlan"): this engine's own (`carried`, left
+ * out of the plan as actions of their own) and those the other nodes planned (`swarm`), by the
+ * swarm network, when that network exists here.
+ */
+function joinConfigOnlyReplaces(
+  desired: DesiredState,
+  observed: ObservedState,
+  endpoints: EndpointIndex,
+  decisions: readonly NetworkDecision[],
+  swarm: SwarmPlanInput,
+): { bySwarmNetwork: Map<string, ConfigOnlyReplace[]>; carried: Set<string> } {
+  const sources = configSourcesInUse(desired, observed);
+  const bySwarmNetwork = new Map<string, ConfigOnlyReplace[]>();
+  const carried = new Set<string>();
+  const add = (swarmNetwork: string, replace: ConfigOnlyReplace): void => {
+    bySwarmNetwork.set(swarmNetwork, [...(bySwarmNetwork.get(swarmNetwork) ?? []), replace]);
+  };
+  for (const decision of decisions) {
+    const swarmNetwork = sources.get(decision.name);
+    if (decision.status !== 'replace' || decision.desired.configOnly !== true || !swarmNetwork) continue;
+    carried.add(decision.name);
+    const own = configOnlyReplaceOf(planNetworkReplacement(desired, endpoints, decision));
+    add(swarmNetwork, swarm.engine !== undefined ? { engine: swarm.engine, ...own } : own);
+  }
+  for (const replace of swarm.configOnlyReplaces ?? []) {
+    const swarmNetwork = sources.get(replace.network);
+    if (swarmNetwork) add(swarmNetwork, replace);
+  }
+  return { bySwarmNetwork, carried };
+}
+
+/** A swarm network whose config-only networks change is replaced, forced by their changes. */
+function withConfigOnlyChanges(
+  decision: NetworkDecision,
+  replaces: readonly ConfigOnlyReplace[] | undefined,
+): NetworkDecision {
+  if (!replaces || (decision.status !== 'keep' && decision.status !== 'replace') || !decision.observed) {
+    return decision;
+  }
+  const changes = replaces.flatMap(configOnlyChangePaths);
+  if (decision.status === 'replace') return { ...decision, changes: [...decision.changes, ...changes] };
+  return { ...decision, observed: decision.observed, status: 'replace', changes, adopt: false };
 }
 
 function networksNeededByTargets(
