@@ -23,6 +23,7 @@ import {
 } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
+import { ingressInUse } from './plan-diagnostics.js';
 import { planReplacedServices, planServices } from './plan-services.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
@@ -91,7 +92,15 @@ export function planChanges(
     }
     const decision = withConfigOnlyChanges(planned, configOnly.bySwarmNetwork.get(planned.name));
     if (decision.status === 'remove') {
-      if (inScope) actions.push(planNetworkRemoval(desired, endpoints, decision));
+      if (!inScope) continue;
+      actions.push(planNetworkRemoval(desired, endpoints, decision));
+      if (decision.observed.ingress) {
+        // netform removes only what it manages, and makes nothing in its place (docs/swarm.md).
+        notes.push({
+          network: decision.name,
+          message: `network ${decision.name} is the swarm's ingress network: once it is removed, the swarm has none, and services cannot publish ports through the routing mesh until one is made (docker network create -d overlay --ingress ingress)`,
+        });
+      }
       continue;
     }
     if (decision.status === 'create' && !needed) continue;
@@ -125,6 +134,7 @@ export function planChanges(
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
+  diagnostics.push(...ingressInUseProblems(desired, observed, actions));
 
   // Services, on a manager that reported them (docs/swarm.md): after the network decisions, since
   // an update names networks this plan creates and leaves networks it removes.
@@ -215,6 +225,35 @@ function withConfigOnlyChanges(
   const changes = replaces.flatMap(configOnlyChangePaths);
   if (decision.status === 'replace') return { ...decision, changes: [...decision.changes, ...changes] };
   return { ...decision, observed: decision.observed, status: 'replace', changes, adopt: false };
+}
+
+/**
+ * A replace or removal of the swarm's ingress network while services publish ports through it
+ * (the routing mesh): the engine refuses to remove it, so it is an error before anything runs,
+ * naming the services and their ports (docs/swarm.md, "The ingress network").
+ */
+function ingressInUseProblems(
+  desired: DesiredState,
+  observed: ObservedState,
+  actions: readonly Action[],
+): Diagnostic[] {
+  const publishing = (observed.services ?? [])
+    .filter((service) => service.ingressPorts !== undefined)
+    .map((service) => ({ name: service.name, ports: service.ingressPorts! }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (publishing.length === 0) return [];
+  return actions.flatMap((action) =>
+    (action.kind === 'replace' || action.kind === 'remove') && action.before.ingress
+      ? [
+          ingressInUse(
+            action.network,
+            action.kind === 'remove',
+            publishing,
+            desired.networks[action.network]?.source,
+          ),
+        ]
+      : [],
+  );
 }
 
 function networksNeededByTargets(
