@@ -90,7 +90,7 @@ export function unknownTarget(name: string, suggestion?: string): Diagnostic {
     severity: 'error',
     code: PLAN_CODES.unknownTarget,
     path: '',
-    message: `--target ${name} names no network or container of this spec or project`,
+    message: `--target ${name} names no network, container or service of this spec or project`,
     ...(suggestion !== undefined && { hint: `did you mean ${suggestion}?` }),
   };
 }

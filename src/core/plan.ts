@@ -138,9 +138,12 @@ export function planChanges(
 
   // Services, on a manager that reported them (docs/swarm.md): after the network decisions, since
   // an update names networks this plan creates and leaves networks it removes.
-  if (observed.services && scope.all) {
+  // With --target, only the targeted services are planned as the spec lists them; every other
+  // service is as if unlisted: taken off a network the plan removes (a targeted one), else left.
+  const removes = actions.some((a) => a.kind === 'remove');
+  if (observed.services && (scope.all || scope.services.size > 0 || removes)) {
     const services = planServices({
-      desired,
+      desired: scope.all ? desired : withServices(desired, scope.services),
       services: observed.services,
       networks: observed.networks,
       networksCreated: new Set(
@@ -256,6 +259,14 @@ function ingressInUseProblems(
   );
 }
 
+/** The spec with only these of its services listed. */
+function withServices(desired: DesiredState, names: ReadonlySet<string>): DesiredState {
+  const services = Object.fromEntries(
+    Object.entries(desired.services ?? {}).filter(([name]) => names.has(name)),
+  );
+  return { ...desired, services };
+}
+
 function networksNeededByTargets(
   desired: DesiredState,
   observed: ObservedState,
@@ -264,6 +275,9 @@ function networksNeededByTargets(
   const needed = new Set<string>();
   if (scope.all) return needed;
   const existing = new Set(observed.containers.map((c) => c.name));
+  for (const name of scope.services) {
+    for (const network of Object.keys(desired.services?.[name]?.attachments ?? {})) needed.add(network);
+  }
   for (const name of scope.containers) {
     if (!existing.has(name)) continue;
     for (const network of Object.keys(desired.containers[name]?.attachments ?? {})) needed.add(network);
