@@ -6,6 +6,7 @@ import { canonicalAddress } from '../../src/core/cidr.js';
 import { containsAddress, parseAddress, parseCidr } from '../../src/core/cidr.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
 import { MANAGED_LABEL, PROJECT_LABEL } from '../../src/model/desired.js';
+import { RESTORE_LABEL } from '../../src/apply/restore-point.js';
 import type { DockerPort, NetworkCreateRequest } from '../../src/model/port.js';
 import { runCli } from '../support/cli.js';
 import {
@@ -557,10 +558,18 @@ describe("a change of one node's config-only network of a swarm macvlan with a s
     for (const node of [SWARM.manager, SWARM.worker]) {
       expect((await dockerOn(node, ['network', 'inspect', config])).code).not.toBe(0);
       const left = await dockerOnOk(node, ['network', 'ls', '--format', '{{.Name}}']);
-      // Nothing of this test's, and no restore point of the replace, is left.
-      expect(
-        left.split('\n').filter((n) => n.startsWith(scope.prefix) || n.startsWith('netform-restore-')),
-      ).toEqual([]);
+      // Nothing of this test's, and no restore point of this project's replace, is left (restore
+      // points are named for their engine, so they are told apart by their label).
+      expect(left.split('\n').filter((n) => n.startsWith(scope.prefix))).toEqual([]);
+      const restorePoints = await dockerOnOk(node, [
+        'network',
+        'ls',
+        '--filter',
+        `label=${RESTORE_LABEL}=${project}`,
+        '--format',
+        '{{.Name}}',
+      ]);
+      expect(restorePoints.trim()).toBe('');
     }
   }, 900_000);
 });
