@@ -156,4 +156,6 @@ export interface ActionEnd {
   status: 'done' | 'failed' | 'rolled-back';
   error?: string;
   rollbackError?: string;
+  /** For `rolled-back`: what the undo left, when that is not simply the engine as it was. */
+  undone?: string;
 }

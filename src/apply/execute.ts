@@ -186,6 +186,7 @@ async function runAction(run: ActionRun, action: Action): Promise<void> {
     outcome.status = result.status;
     if (result.error !== undefined) outcome.error = result.error;
     if (result.rollbackError !== undefined) outcome.rollbackError = result.rollbackError;
+    if (result.undone !== undefined) outcome.undone = result.undone;
   } catch (error) {
     if (error instanceof NotAttempted) {
       outcome.status = 'not-attempted';

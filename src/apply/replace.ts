@@ -231,7 +231,46 @@ async function undo(
   if (failures.length > 0) return { status: 'failed', error, rollbackError: failures.join('; ') };
   const changedSomething =
     state.disconnected.length > 0 || state.servicesOff.length > 0 || state.oldNetworkId === undefined;
-  return changedSomething ? { status: 'rolled-back', error } : { status: 'failed', error };
+  if (!changedSomething) return { status: 'failed', error };
+  const undone = undoneHow(
+    network,
+    state.oldNetworkId === undefined,
+    state.servicesOff,
+    state.disconnected.length,
+  );
+  return { status: 'rolled-back', error, ...(undone !== undefined ? { undone } : {}) };
+}
+
+/**
+ * What a rollback left, when it is not simply the engine as it was (docs/swarm.md): the old
+ * network created again (same settings, a new ID), and each service put back on it with the
+ * aliases it had, which restarted its tasks.
+ */
+function undoneHow(
+  network: string,
+  recreated: boolean,
+  services: readonly ReplaceService[],
+  endpoints: number,
+): string | undefined {
+  if (!recreated && services.length === 0) return undefined;
+  const parts: string[] = [];
+  if (recreated) parts.push(`network ${network} created again as it was, with a new ID`);
+  else parts.push(`network ${network} left as it was`);
+  if (services.length > 0) {
+    const each = services.map((s) => {
+      const aliases = s.before.aliases.length > 0 ? `aliases [${s.before.aliases.join(', ')}]` : 'no aliases';
+      return `service ${s.service} put back on it with ${aliases}`;
+    });
+    parts.push(
+      `${each.join(', ')} (taken off and put back: two updates, each restarting ${services.length === 1 ? 'its' : 'their'} tasks)`,
+    );
+  }
+  if (endpoints > 0) {
+    parts.push(
+      `${endpoints} container endpoint${endpoints === 1 ? '' : 's'} reconnected with ${endpoints === 1 ? 'its' : 'their'} settings`,
+    );
+  }
+  return parts.join('; ');
 }
 
 /**

@@ -178,6 +178,10 @@ describe('a replace of a swarm network that services are on', () => {
     const outcome = result.actions[0]!;
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.error).toMatch(/injected refused: create-network mesh/);
+    expect(outcome.undone).toBe(
+      'network mesh created again as it was, with a new ID; service api put back on it with aliases [a], ' +
+        'service web put back on it with aliases [w] (taken off and put back: two updates, each restarting their tasks)',
+    );
     expect(callsOf(port)).toEqual([
       POINT,
       'update-service api v10 []',
@@ -207,6 +211,9 @@ describe('a replace of a swarm network that services are on', () => {
     port.failOn('remove-network mesh');
     const result = await executePlan(plan, port, { parallelism: 1 });
     expect(result.actions[0]?.status).toBe('rolled-back');
+    expect(result.actions[0]?.undone).toMatch(
+      /^network mesh left as it was; service api put back on it with aliases \[a\]/,
+    );
     const oldId = port.network('mesh')!.id;
     expect(callsOf(port)).toEqual([
       POINT,
