@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { testEngineAddress } from '../support/upstream.js';
 import { dockerOnOk, inspectOn, requireSwarm, SWARM, SwarmScope, waitFor } from '../support/swarm.js';
@@ -193,6 +194,158 @@ describe('a replace of an overlay that services use, refused by the manager half
     expect(replaced.IPAM.Config?.map((c) => c.Subnet)).toEqual([scope.subnet(9).v4]);
     expect(await serviceNetworks(web)).toEqual([{ Target: replaced.Id, Aliases: ['www'] }]);
     expect(await serviceNetworks(api)).toEqual([{ Target: replaced.Id, Aliases: ['api'] }]);
+
+    const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
+      env: onManager,
+      timeoutMs: 300_000,
+    });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+  });
+});
+
+describe('a replace of an overlay that services use, whose process is killed between the services’ two updates', () => {
+  beforeAll(() => scope.cleanup());
+
+  const points = async (project: string): Promise<string[]> =>
+    (
+      await dockerOnOk(SWARM.manager, [
+        'network',
+        'ls',
+        '-q',
+        '--filter',
+        `label=io.netform.restore=${project}`,
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+
+  /**
+   * Starts `netform apply` of `file` through the proxy, with every request matching `rule` left
+   * unanswered (never forwarded), and resolves once the first such request hangs.
+   */
+  async function applyUntil(file: string, rule: { method: string; path: RegExp; after: number }) {
+    proxy.clearRules();
+    proxy.addRule({ ...rule, action: 'hang', times: Infinity });
+    const seen = proxy.requests.length;
+    const child = spawn(process.execPath, [CLI_BIN, 'apply', '-f', file, '--auto-approve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
+    });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(
+      'the apply to reach the request it is stopped at',
+      () => Promise.resolve(proxy.requests.slice(seen).some((r) => r.outcome === 'hang') ? true : undefined),
+      180,
+    ).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw new Error(`${String(error)}\n${output.stdout}${output.stderr}`);
+    });
+    return { child, output, exited };
+  }
+
+  it('killed (SIGKILL) after the new network was made: `netform unlock` puts both services on it with their aliases', async () => {
+    const project = scope.name('k1');
+    const net = scope.name('k1net');
+    const web = scope.name('k1web'); // listed by the spec
+    const api = scope.name('k1api'); // not listed
+    await overlayWithServices(project, net, scope.subnet(8).v4, { [web]: 'www', [api]: 'api' });
+    const file = writeSpec(project, net, scope.subnet(9).v4, { [web]: ['wwx'] });
+
+    // The third service update is the first that puts a service back: both are off by then, the
+    // old network removed and the new one made.
+    const { child, exited } = await applyUntil(file, {
+      method: 'POST',
+      path: /^\/services\/[^/]+\/update$/,
+      after: 2,
+    });
+    const newId = (await inspectOn<NetworkInspect>(SWARM.manager, 'network', net)).Id;
+    expect(
+      (await inspectOn<NetworkInspect>(SWARM.manager, 'network', net)).IPAM.Config?.map((c) => c.Subnet),
+    ).toEqual([scope.subnet(9).v4]);
+    // The window is real: neither service is on any network.
+    expect(await serviceNetworks(web)).toEqual([]);
+    expect(await serviceNetworks(api)).toEqual([]);
+    expect(await points(project)).toHaveLength(1);
+    child.kill('SIGKILL');
+    await exited;
+    proxy.clearRules();
+
+    // A plan says a restore is pending, services included.
+    const pending = await runCli(['plan', '-f', file, '--detailed-exitcode'], { env: onManager });
+    expect(pending.code, pending.stdout + pending.stderr).toBe(2);
+    expect(pending.stdout).toContain(
+      `a replace of network ${net} with 0 endpoints and 2 services was interrupted`,
+    );
+
+    const unlock = await runCli(['unlock', '--project', project, '--auto-approve'], { env: onManager });
+    expect(unlock.code, unlock.stdout + unlock.stderr).toBe(0);
+    expect(unlock.stdout).toContain(
+      `restored 2 services (${api}, ${web}) of network ${net} onto the new network`,
+    );
+    // Independent read: each service on the new network, web with the spec's alias, api with its own.
+    expect(await serviceNetworks(web)).toEqual([{ Target: newId, Aliases: ['wwx'] }]);
+    expect(await serviceNetworks(api)).toEqual([{ Target: newId, Aliases: ['api'] }]);
+    expect(await points(project)).toEqual([]);
+    const plan = await runCli(['plan', '-f', file, '--detailed-exitcode'], { env: onManager });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+
+    const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
+      env: onManager,
+      timeoutMs: 300_000,
+    });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+  });
+
+  it('quit (a second Ctrl-C) before the old network was removed: the next `netform apply` puts both back, then replaces', async () => {
+    const project = scope.name('k2');
+    const net = scope.name('k2net');
+    const web = scope.name('k2web');
+    const api = scope.name('k2api');
+    const { oldId } = await overlayWithServices(project, net, scope.subnet(10).v4, {
+      [web]: 'www',
+      [api]: 'api',
+    });
+    const file = writeSpec(project, net, scope.subnet(8).v4, { [web]: ['www'] });
+
+    // Both services off (two updates), then the removal of the old network never answers.
+    const { child, output, exited } = await applyUntil(file, {
+      method: 'DELETE',
+      path: new RegExp(`^/networks/${oldId}$`),
+      after: 0,
+    });
+    expect(await serviceNetworks(web)).toEqual([]);
+    expect(await serviceNetworks(api)).toEqual([]);
+    child.kill('SIGINT');
+    await waitFor(
+      'the CLI to say it stops',
+      () => Promise.resolve(output.stderr.includes('Stopping') ? true : undefined),
+      30,
+    );
+    child.kill('SIGINT');
+    expect(await exited, output.stderr).toBe(130);
+    expect(output.stderr).toContain(`Quitting at once, leaving in flight: replace network ${net}`);
+    expect(output.stderr).toContain('puts every endpoint back, and every Swarm service it took off');
+    proxy.clearRules();
+    expect(await points(project)).toHaveLength(1);
+
+    const again = await runCli(['apply', '-f', file, '--auto-approve'], {
+      env: onManager,
+      timeoutMs: 300_000,
+    });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stderr).toContain(
+      `restored 2 services (${api}, ${web}) of network ${net} onto the old network`,
+    );
+    // Then the replace itself, planned from there: both services on the new network.
+    const now = await inspectOn<NetworkInspect>(SWARM.manager, 'network', net);
+    expect(now.Id).not.toBe(oldId);
+    expect(now.IPAM.Config?.map((c) => c.Subnet)).toEqual([scope.subnet(8).v4]);
+    expect(await serviceNetworks(web)).toEqual([{ Target: now.Id, Aliases: ['www'] }]);
+    expect(await serviceNetworks(api)).toEqual([{ Target: now.Id, Aliases: ['api'] }]);
+    expect(await points(project)).toEqual([]);
 
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
