@@ -12,6 +12,7 @@ import { replanServiceNetworks } from '../core/plan-services.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
+import { isClusterNetwork } from '../core/swarm-fleet.js';
 import {
   EXECUTION_PHASES,
   phaseOf,
@@ -170,15 +171,6 @@ function configOnlyOrder(actions: readonly Action[], indexes: readonly number[])
   return after;
 }
 
-/** True when a service update of `plan` takes a service off `network`. */
-function servicesLeave(plan: Plan, network: string): boolean {
-  return plan.actions.some(
-    (action) =>
-      action.kind === 'service-update' &&
-      action.changes.some((change) => change.kind === 'remove' && change.network === network),
-  );
-}
-
 async function runAction(run: ActionRun, action: Action): Promise<void> {
   const outcome = run.outcome;
   try {
@@ -222,9 +214,11 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
       );
       const failure = firstRejection(results);
       if (failure !== undefined) throw failure;
+      // A cluster network stays "in use by task" for a while after the services the plan updates
+      // or a node's containers left it (docs/swarm.md).
       const retryWhile = action.before.configOnly
         ? CONFIG_IN_USE
-        : servicesLeave(run.plan, action.network)
+        : isClusterNetwork(action.before)
           ? TASK_IN_USE
           : undefined;
       await run.request('remove-network', `network ${action.network}`, () =>

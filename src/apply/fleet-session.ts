@@ -12,6 +12,7 @@ import { observeAndPlan } from './plan-engine.js';
 import type { ApplyResult } from './result.js';
 import type { ActionOutcome, ExecutionResult } from './result.js';
 import { swarmPlanning, type Stage, type SwarmPlanning } from './swarm-fleet.js';
+import { nodePlansAroundReplaces } from './swarm-node-replace.js';
 
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
 import {
@@ -101,7 +102,7 @@ export async function planEngines(
 }> {
   const names = [...ports.keys()].sort();
   const swarm = await swarmPlanning(spec, ports);
-  const planned = await Promise.all(
+  const fresh = await Promise.all(
     names.map(async (engine) => {
       const work = await onEngine(
         engine,
@@ -111,6 +112,9 @@ export async function planEngines(
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
+  // A node's containers leave, and join again, a cluster network the manager replaces.
+  const around = nodePlansAroundReplaces(swarm.topology, fresh);
+  const planned = fresh.map((entry) => ({ ...entry, plan: around.get(entry.engine)! }));
   const engines = planned.map(({ engine, host, plan }) => ({ engine, host, plan }));
   return {
     plan: { project: spec.project, engines, summary: fleetSummary(engines) },
@@ -144,8 +148,8 @@ export async function applyEngines(
   const swarm = await swarmPlanning(spec, ports);
   return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
-    const { plan } = await observeAndPlan(work.port, work.desired, planOptions);
-    return { port: work.port, change: { plan, desired: work.desired, planOptions } };
+    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions);
+    return { port: work.port, change: { plan, desired: work.desired, planOptions }, observed };
   });
 }
 
@@ -273,7 +277,11 @@ async function runFleet(
   project: string,
   options: FleetSessionOptions,
   swarm: SwarmPlanning,
-  prepare: (engine: string, port: DockerPort) => Promise<{ port: DockerPort; change: PreparedChange }>,
+  /** `observed`: what a plan made now was made from (absent for a saved plan). */
+  prepare: (
+    engine: string,
+    port: DockerPort,
+  ) => Promise<{ port: DockerPort; change: PreparedChange; observed?: ObservedState }>,
 ): Promise<FleetResult> {
   const names = [...ports.keys()].sort();
   // One stop for every engine: the caller's signal (Ctrl-C), or the first engine that fails.
@@ -313,15 +321,17 @@ async function runFleet(
         // The port the engine is planned with (on a swarm node, one that reads cluster networks
         // from the manager) is the one it is executed and verified with.
         let work: DockerPort = ports.get(engine)!;
+        let observed: ObservedState | undefined;
         const change = await onEngine(
           engine,
           prepareUnderLock(work, command, project, engineOptions(engine), async () => {
             const prepared = await prepare(engine, work);
             work = prepared.port;
+            observed = prepared.observed;
             return prepared.change;
           }),
         );
-        return { engine, port: work, change };
+        return { engine, port: work, change, observed };
       }),
     );
     const failures = settled
@@ -331,9 +341,19 @@ async function runFleet(
     const stale = failures.filter((f): f is StaleEngineError => f instanceof StaleEngineError);
     if (stale.length > 0) throw staleFleetError(stale);
     if (failures.length > 0) throw failures[0];
-    const prepared = settled.map(
-      (s) =>
-        (s as PromiseFulfilledResult<{ engine: string; port: DockerPort; change: PreparedChange }>).value,
+    const prepared = aroundReplaces(
+      swarm,
+      settled.map(
+        (s) =>
+          (
+            s as PromiseFulfilledResult<{
+              engine: string;
+              port: DockerPort;
+              change: PreparedChange;
+              observed?: ObservedState;
+            }>
+          ).value,
+      ),
     );
 
     const fleetPlan: FleetPlan = {
@@ -410,6 +430,23 @@ async function runFleet(
     options.signal?.removeEventListener('abort', onAbort);
     for (const { engine, lock } of held.reverse()) await releaseLock(lock, engineOptions(engine));
   }
+}
+
+/**
+ * The engines' plans made now, each node's with its containers leaving and joining again the
+ * cluster networks the manager replaces (src/apply/swarm-node-replace.ts). A saved plan (no
+ * `observed`) is carried out as it is.
+ */
+function aroundReplaces(
+  swarm: SwarmPlanning,
+  prepared: { engine: string; port: DockerPort; change: PreparedChange; observed?: ObservedState }[],
+): { engine: string; port: DockerPort; change: PreparedChange }[] {
+  const fresh = prepared.flatMap(({ engine, change, observed }) =>
+    observed ? [{ engine, plan: change.plan, observed, desired: change.desired }] : [],
+  );
+  if (fresh.length !== prepared.length) return prepared;
+  const plans = nodePlansAroundReplaces(swarm.topology, fresh);
+  return prepared.map((entry) => ({ ...entry, change: { ...entry.change, plan: plans.get(entry.engine)! } }));
 }
 
 /**

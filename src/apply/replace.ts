@@ -90,10 +90,10 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
     });
   }
 
-  // 2. Remove the old network: once services were taken off, retried while their tasks are still
-  // leaving it (the engine accepts the update at once and stops the tasks later).
+  // 2. Remove the old network: a cluster network retried while the tasks of the services taken off
+  // (the engine accepts the update at once and stops them later) or a node's containers leave it.
   try {
-    await removeNetwork(run, network, action.networkId, off.length > 0);
+    await removeNetwork(run, action, action.networkId);
   } catch (error) {
     return undo(run, action, errorMessage(error), {
       oldNetworkId: action.networkId,
@@ -196,7 +196,7 @@ async function undo(
         );
         const failure = firstRejection(out);
         if (failure !== undefined) throw failure;
-        await removeNetwork(run, network, newId, (state.servicesBack ?? []).length > 0, rollback);
+        await removeNetwork(run, action, newId, rollback);
       }
       oldId = await run.request(
         'create-network',
@@ -287,21 +287,23 @@ function createNetwork(
     : run.port.createNetwork(request);
 }
 
-/** Removes a network of the replace; retried while tasks leave it when services were on it. */
+/**
+ * Removes a network of the replace (the old one, or the new one on rollback): a cluster network is
+ * retried while the engine says it is "in use by task", which it does for a while after the
+ * services the replace took off, or a node's containers, left it (docs/swarm.md).
+ */
 function removeNetwork(
   run: ActionRun,
-  network: string,
+  action: ReplaceNetworkAction,
   networkId: string,
-  servicesWereOn: boolean,
   options: { rollback?: boolean } = {},
 ): Promise<void> {
+  const cluster = isClusterNetwork(action.before) || isClusterNetwork(action.after);
   return run.request(
     'remove-network',
-    `network ${network}`,
+    `network ${action.network}`,
     () =>
-      servicesWereOn
-        ? removeNetworkWhenFree(run.port, networkId, TASK_IN_USE)
-        : run.port.removeNetwork(networkId),
+      cluster ? removeNetworkWhenFree(run.port, networkId, TASK_IN_USE) : run.port.removeNetwork(networkId),
     options,
   );
 }

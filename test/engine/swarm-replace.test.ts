@@ -7,7 +7,15 @@ import { stringify } from 'yaml';
 import { CLI_BIN, runCli } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { testEngineAddress } from '../support/upstream.js';
-import { dockerOnOk, inspectOn, requireSwarm, SWARM, SwarmScope, waitFor } from '../support/swarm.js';
+import {
+  dockerOn,
+  dockerOnOk,
+  inspectOn,
+  requireSwarm,
+  SWARM,
+  SwarmScope,
+  waitFor,
+} from '../support/swarm.js';
 
 /*
  * A replace of a swarm network that services use, on the real two-node swarm of scripts/swarm.sh
@@ -351,6 +359,98 @@ describe('a replace of an overlay that services use, whose process is killed bet
       env: onManager,
       timeoutMs: 300_000,
     });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+  });
+});
+
+describe("a worker's container on an overlay the manager replaces, then drops, each in one apply", () => {
+  beforeAll(() => scope.cleanup());
+
+  interface ContainerInspect {
+    NetworkSettings: { Networks: Record<string, { NetworkID: string; Aliases: string[] | null }> };
+  }
+
+  it('leaves it through the worker before the replace and joins the new network with its alias; leaves the dropped one before its removal', async () => {
+    const project = scope.name('wk');
+    const net = scope.name('wknet');
+    const other = scope.name('wkother');
+    const onManager = await scope.runContainer(SWARM.manager, 'wka');
+    const onWorker = await scope.runContainer(SWARM.worker, 'wkb');
+    const file = join(dir, `${project}.yaml`);
+    const write = (networks: Record<string, object>, attached: string): void =>
+      writeFileSync(
+        file,
+        stringify({
+          version: 1,
+          project,
+          engines: { manager: { host: SWARM.manager.host }, worker: { host: SWARM.worker.host } },
+          networks,
+          containers: {
+            [onManager]: { engines: ['manager'], networks: { [attached]: { aliases: ['alpha'] } } },
+            [onWorker]: { engines: ['worker'], networks: { [attached]: { aliases: ['beta'] } } },
+          },
+        }),
+      );
+    const cli = (args: string[]) => runCli([...args, '-f', file], { timeoutMs: 300_000 });
+    const overlay = (subnet: string) => ({ driver: 'overlay', attachable: true, subnet });
+    const endpointOf = async (container: string, network: string) =>
+      (await inspectOn<ContainerInspect>(SWARM.worker, 'container', container)).NetworkSettings.Networks[
+        network
+      ];
+    const reachesAlpha = async (): Promise<void> => {
+      const ping = await dockerOn(SWARM.worker, ['exec', onWorker, 'ping', '-c1', '-W2', 'alpha']);
+      expect(ping.stdout + ping.stderr).toContain('1 packets received');
+    };
+
+    write({ [net]: overlay(scope.subnet(9).v4) }, net);
+    const first = await cli(['apply', '--auto-approve']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const oldId = (await inspectOn<NetworkInspect>(SWARM.manager, 'network', net)).Id;
+    expect((await endpointOf(onWorker, net))?.NetworkID).toBe(oldId);
+
+    // The subnet changes: the manager replaces the overlay; the plan takes the worker's
+    // container off it first and puts it back after, through the worker's engine.
+    write({ [net]: overlay(scope.subnet(10).v4) }, net);
+    const plan = await cli(['plan']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    console.info(`[plan] ${plan.stdout}`);
+    expect(plan.stdout).toContain(`replace network ${net}`);
+    expect(plan.stdout).toMatch(new RegExp(`disconnect ${onWorker} from ${net}`));
+    expect(plan.stdout).toMatch(new RegExp(`connect ${onWorker} to ${net}`));
+    const replaced = await cli(['apply', '--auto-approve']);
+    console.info(`[apply] ${replaced.stdout}${replaced.stderr}`);
+    expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
+    // The worker's disconnect before the manager's replace, its connect after.
+    expect(replaced.stderr).toMatch(
+      new RegExp(
+        `engine worker: \\[\\d/2\\] done disconnect ${onWorker} from ${net}[^]*engine manager: \\[1/1\\] done replace network ${net}[^]*engine worker: \\[\\d/2\\] done connect ${onWorker} to ${net}`,
+      ),
+    );
+    // Independent reads: the new network on the manager, the worker's container on it with its
+    // alias, reaching the manager's container by alias over it.
+    const newNet = await inspectOn<NetworkInspect>(SWARM.manager, 'network', net);
+    expect(newNet.Id).not.toBe(oldId);
+    expect(newNet.IPAM.Config?.map((c) => c.Subnet)).toEqual([scope.subnet(10).v4]);
+    const endpoint = await endpointOf(onWorker, net);
+    expect(endpoint?.NetworkID).toBe(newNet.Id);
+    expect(endpoint?.Aliases).toContain('beta');
+    await reachesAlpha();
+    const again = await cli(['plan', '--detailed-exitcode']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+
+    // The overlay dropped while the manager makes another one: the worker's container leaves the
+    // dropped one before the manager removes it, and joins the new one after it is made.
+    write({ [other]: { driver: 'overlay', attachable: true } }, other);
+    const dropped = await cli(['apply', '--auto-approve']);
+    console.info(`[apply] ${dropped.stdout}${dropped.stderr}`);
+    expect(dropped.code, dropped.stdout + dropped.stderr).toBe(0);
+    const names = await dockerOnOk(SWARM.manager, ['network', 'ls', '--format', '{{.Name}}']);
+    expect(names.split('\n')).not.toContain(net);
+    expect(await endpointOf(onWorker, net)).toBeUndefined();
+    expect((await endpointOf(onWorker, other))?.Aliases).toContain('beta');
+    await reachesAlpha();
+
+    const destroyed = await cli(['destroy', '--auto-approve']);
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
   });
 });
