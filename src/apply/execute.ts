@@ -267,6 +267,11 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
  * changes are applied to what it has now, once (sendServiceUpdate).
  */
 async function updateService(run: ActionRun, action: ServiceUpdateAction): Promise<void> {
+  // Already sent with the replace's update that put the service back (replace.ts).
+  if (run.serviceUpdateCarried(action.serviceId)) {
+    run.logger?.info({ service: action.service }, "service update carried by a replace's put-back update");
+    return;
+  }
   const attachments = (networks: ServiceNetworkState[]): ServiceNetworkAttachment[] =>
     networks.map((n) => ({
       networkId: run.networkId(n.network, n.networkId),

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import { hasStaticAddress } from '../core/order.js';
 import type { EndpointSettings } from '../model/desired.js';
-import type { ObservedServiceNetwork } from '../model/observed.js';
+import type { ObservedService, ObservedServiceNetwork } from '../model/observed.js';
+import { replanServiceNetworks } from '../core/plan-services.js';
 import type {
   ReplaceEndpoint,
   ReplaceNetworkAction,
   ReplaceService,
   ServiceNetworkState,
+  ServiceUpdateAction,
 } from '../model/plan.js';
 import type { NetworkCreateRequest, ServiceNetworkAttachment } from '../model/port.js';
 import { errorMessage, firstRejection } from './errors.js';
@@ -141,7 +143,11 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
   for (const service of off) {
     if (service.after === null) continue;
     try {
-      await putServiceOn(run, service, network, newId, service.after, action.networkId);
+      // The service's own update of this plan (its other networks), if any, goes in the same
+      // update: two rolling restarts instead of three.
+      const own = ownUpdate(run, service);
+      await putServiceOn(run, service, network, newId, service.after, action.networkId, {}, own);
+      if (own) run.setServiceUpdateCarried(service.serviceId, true);
       back.push(service);
     } catch (error) {
       return undo(run, action, errorMessage(error), {
@@ -220,7 +226,20 @@ async function undo(
     }
     for (const service of state.servicesOff) {
       try {
-        await putServiceOn(run, service, network, restoredOn, service.before, action.networkId, rollback);
+        // A service whose own update was carried goes back to its other networks at plan time.
+        const carried = run.serviceUpdateCarried(service.serviceId);
+        await putServiceOn(
+          run,
+          service,
+          network,
+          restoredOn,
+          service.before,
+          action.networkId,
+          rollback,
+          undefined,
+          carried,
+        );
+        run.setServiceUpdateCarried(service.serviceId, false);
       } catch (serviceError) {
         failures.push(`service ${service.service}: ${errorMessage(serviceError)}`);
       }
@@ -356,7 +375,24 @@ function putServiceOn(
   settings: ServiceNetworkState,
   oldId: string,
   options: { rollback?: boolean } = {},
+  /** The service's own update in this plan: its changes to its other networks go in too. */
+  own?: ServiceUpdateAction,
+  /** Its other networks as at plan time (a rollback of a service whose own update was carried). */
+  asPlanned = false,
 ): Promise<void> {
+  const others = (now: ObservedService | undefined): ServiceNetworkAttachment[] => {
+    if (asPlanned) {
+      return service.others.map((n) =>
+        attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }),
+      );
+    }
+    if (own && now) {
+      return replanServiceNetworks(own, now)
+        .filter((n) => n.network !== network)
+        .map((n) => attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }));
+    }
+    return (now?.networks ?? []).map(attachment);
+  };
   return sendServiceUpdate(
     run,
     {
@@ -366,12 +402,18 @@ function putServiceOn(
     },
     undefined,
     (now) => [
-      ...(now?.networks ?? [])
-        .filter((n) => n.networkId !== networkId && n.networkId !== oldId)
-        .map(attachment),
+      ...others(now).filter((n) => n.networkId !== networkId && n.networkId !== oldId),
       { networkId, aliases: [...settings.aliases], driverOpts: { ...settings.driverOpts } },
     ],
     options,
+  );
+}
+
+/** The plan's own `service-update` action of the service, if it has one (docs/swarm.md). */
+function ownUpdate(run: ActionRun, service: ReplaceService): ServiceUpdateAction | undefined {
+  return run.plan.actions.find(
+    (action): action is ServiceUpdateAction =>
+      action.kind === 'service-update' && action.serviceId === service.serviceId,
   );
 }
 

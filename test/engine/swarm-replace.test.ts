@@ -454,3 +454,67 @@ describe("a worker's container on an overlay the manager replaces, then drops, e
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
   });
 });
+
+describe('a service with network changes of its own besides the replace', () => {
+  beforeAll(() => scope.cleanup());
+
+  it('gets them in the update that puts it back: two updates in all, checked with docker service inspect', async () => {
+    const project = scope.name('fo');
+    const net = scope.name('fonet');
+    const side = scope.name('foside');
+    const web = scope.name('foweb');
+    await overlayWithServices(project, net, scope.subnet(8).v4, { [web]: 'www' });
+    // The subnet changes (a replace) and the service also joins a new overlay (its own update).
+    const file = join(dir, `${project}.yaml`);
+    writeFileSync(
+      file,
+      stringify({
+        version: 1,
+        project,
+        networks: {
+          [net]: { driver: 'overlay', attachable: true, subnet: scope.subnet(9).v4 },
+          [side]: { driver: 'overlay', attachable: true },
+        },
+        services: { [web]: { networks: { [net]: { aliases: ['www'] }, [side]: { aliases: ['api'] } } } },
+      }),
+    );
+    const plan = await runCli(['plan', '-f', file], { env: throughProxy() });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      `~ update service ${web} (in the update that puts it back on ${net}: no restart of its own)`,
+    );
+    const serviceId = (await inspectOn<ServiceInspect>(SWARM.manager, 'service', web)).ID;
+    proxy.clearRules();
+    const seen = proxy.requests.length;
+    const applied = await runCli(['apply', '-f', file, '--auto-approve'], {
+      env: throughProxy(),
+      timeoutMs: 300_000,
+    });
+    console.info(`[apply] ${applied.stdout}${applied.stderr}`);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // Each update is one rolling restart of the service's tasks: two, not three.
+    const updates = proxy.requests
+      .slice(seen)
+      .filter((r) => r.method === 'POST' && r.path === `/services/${serviceId}/update` && r.status === 200);
+    expect(updates).toHaveLength(2);
+    console.info(
+      `[measured] replace of ${net} with ${web} joining ${side} too: ${updates.length} service updates`,
+    );
+    const now = await inspectOn<NetworkInspect>(SWARM.manager, 'network', net);
+    const sideId = (await inspectOn<NetworkInspect>(SWARM.manager, 'network', side)).Id;
+    expect((await serviceNetworks(web)).sort((a, b) => a.Target.localeCompare(b.Target))).toEqual(
+      [
+        { Target: now.Id, Aliases: ['www'] },
+        { Target: sideId, Aliases: ['api'] },
+      ].sort((a, b) => a.Target.localeCompare(b.Target)),
+    );
+    const again = await runCli(['plan', '-f', file, '--detailed-exitcode'], { env: onManager });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+
+    const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
+      env: onManager,
+      timeoutMs: 300_000,
+    });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../../src/apply/execute.js';
 import { planForEngine } from '../../../src/apply/plan-engine.js';
 import { describeRestore, restoreInterruptedReplaces } from '../../../src/apply/restore-point.js';
+import { renderPlanText } from '../../../src/render/plan-text.js';
 import { EngineError, ServiceVersionConflictError } from '../../../src/model/errors.js';
 import type { ObservedService, ObservedState } from '../../../src/model/observed.js';
 import type { Plan, ReplaceNetworkAction } from '../../../src/model/plan.js';
@@ -93,7 +94,9 @@ class SwarmPort extends MemoryPort {
   }
 }
 
-async function scenario(): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
+async function scenario(
+  options: { sideAliases?: string[]; zed?: boolean } = {},
+): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
   const port = new SwarmPort();
   const overlay = { driver: 'overlay', scope: 'swarm', attachable: true };
   port.addNetwork({
@@ -114,6 +117,7 @@ async function scenario(): Promise<{ port: SwarmPort; plan: Plan; replace: Repla
     { network: 'side', aliases: [] },
   ]);
   port.addService('api', [{ network: 'mesh', aliases: ['a'] }]);
+  if (options.zed) port.addService('zed', [{ network: 'mesh', aliases: ['z'] }]);
   const desired = spec(`
 version: 1
 project: shop
@@ -124,7 +128,7 @@ services:
   web:
     networks:
       mesh: { aliases: [www] }
-      side: {}
+      side: ${options.sideAliases ? `{ aliases: [${options.sideAliases.join(', ')}] }` : '{}'}
 `);
   const plan = planForEngine(desired, await port.observe(), {});
   const replace = plan.actions.find((a): a is ReplaceNetworkAction => a.kind === 'replace');
@@ -362,5 +366,46 @@ networks:
       'update-service web v11 [side; mesh w]',
       'update-service web v16 [side; mesh w]',
     ]);
+  });
+});
+
+describe("a service with its own network changes besides the replace's", () => {
+  it('gets them in the update that puts it back: two updates, and its own action sends nothing', async () => {
+    const { port, plan } = await scenario({ sideAliases: ['s'] });
+    expect(plan.actions.map((a) => a.kind)).toEqual(['replace', 'service-update']);
+    expect(renderPlanText(plan, { color: false })).toContain(
+      '~ update service web (in the update that puts it back on mesh: no restart of its own)',
+    );
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('applied');
+    expect(callsOf(port).filter((c) => c.startsWith('update-service web'))).toEqual([
+      'update-service web v10 [side]',
+      'update-service web v11 [side s; mesh www]',
+    ]);
+    expect(result.actions[1]).toMatchObject({ kind: 'service-update', status: 'done', operations: [] });
+  });
+
+  it('is rolled back to its networks at plan time when a later step of the replace fails', async () => {
+    const { port, plan } = await scenario({ sideAliases: ['s'], zed: true });
+    // The manager refuses to put zed back (after api and web are back).
+    const update = port.updateServiceNetworks.bind(port);
+    let refused = false;
+    port.updateServiceNetworks = (id, version, networks) => {
+      if (id !== 'svc-zed' || version !== 11 || refused) return update(id, version, networks);
+      refused = true;
+      return Promise.reject(new EngineError('injected refused: update zed', { kind: 'refused' }));
+    };
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.actions.map((a) => a.status)).toEqual(['rolled-back', 'not-attempted']);
+    const web = port.services.get('svc-web')!;
+    expect(web.networks.map((n) => `${n.networkName} ${n.aliases.join(',')}`).sort()).toEqual([
+      'mesh w',
+      'side ',
+    ]);
+    expect(
+      callsOf(port)
+        .filter((c) => c.startsWith('update-service web'))
+        .at(-1),
+    ).toBe('update-service web v13 [side; mesh w]');
   });
 });
