@@ -102,7 +102,7 @@ export async function planEngines(
 }> {
   const names = [...ports.keys()].sort();
   const swarm = await swarmPlanning(spec, ports);
-  const fresh = await Promise.all(
+  const planned = await Promise.all(
     names.map(async (engine) => {
       const work = await onEngine(
         engine,
@@ -112,10 +112,22 @@ export async function planEngines(
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
+  const joined = swarm.joinPlans(
+    new Map(
+      planned.map(({ engine, plan, desired, observed }) => [engine, { plan, desired, observed, options }]),
+    ),
+  );
   // A node's containers leave, and join again, a cluster network the manager replaces.
-  const around = nodePlansAroundReplaces(swarm.topology, fresh);
-  const planned = fresh.map((entry) => ({ ...entry, plan: around.get(entry.engine)! }));
-  const engines = planned.map(({ engine, host, plan }) => ({ engine, host, plan }));
+  const around = nodePlansAroundReplaces(
+    swarm.topology,
+    planned.map(({ engine, observed, desired }) => ({
+      engine,
+      plan: joined.get(engine)!,
+      observed,
+      desired,
+    })),
+  );
+  const engines = planned.map(({ engine, host }) => ({ engine, host, plan: around.get(engine)! }));
   return {
     plan: { project: spec.project, engines, summary: fleetSummary(engines) },
     observed: new Map(planned.map(({ engine, observed }) => [engine, observed])),
@@ -277,7 +289,6 @@ async function runFleet(
   project: string,
   options: FleetSessionOptions,
   swarm: SwarmPlanning,
-  /** `observed`: what a plan made now was made from (absent for a saved plan). */
   prepare: (
     engine: string,
     port: DockerPort,
@@ -341,20 +352,34 @@ async function runFleet(
     const stale = failures.filter((f): f is StaleEngineError => f instanceof StaleEngineError);
     if (stale.length > 0) throw staleFleetError(stale);
     if (failures.length > 0) throw failures[0];
-    const prepared = aroundReplaces(
-      swarm,
-      settled.map(
-        (s) =>
-          (
-            s as PromiseFulfilledResult<{
-              engine: string;
-              port: DockerPort;
-              change: PreparedChange;
-              observed?: ObservedState;
-            }>
-          ).value,
+    type Prepared = { engine: string; port: DockerPort; change: PreparedChange; observed?: ObservedState };
+    const planned = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+    // One plan of the swarm (src/apply/swarm-fleet.ts, joinPlans).
+    const joined = swarm.joinPlans(
+      new Map(
+        planned.map(({ engine, change, observed }) => [
+          engine,
+          {
+            plan: change.plan,
+            desired: change.desired,
+            options: change.planOptions,
+            ...(observed && { observed }),
+          },
+        ]),
       ),
     );
+    // A node's containers leave, and join again, a cluster network the manager replaces; only for
+    // plans made now (a saved plan, without `observed`, already carries these actions).
+    const fresh = planned.flatMap(({ engine, change, observed }) =>
+      observed ? [{ engine, plan: joined.get(engine)!, observed, desired: change.desired }] : [],
+    );
+    const around = fresh.length === planned.length ? nodePlansAroundReplaces(swarm.topology, fresh) : joined;
+    const prepared: Prepared[] = planned.map((p) => ({
+      ...p,
+      change: { ...p.change, plan: around.get(p.engine)! },
+    }));
+    // A replace on the manager reaches the other nodes' engines through these.
+    const enginePorts = new Map(prepared.map(({ engine, port }) => [engine, port]));
 
     const fleetPlan: FleetPlan = {
       project,
@@ -397,7 +422,7 @@ async function runFleet(
       if (change.plan.actions.length === 0) {
         return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
       }
-      const options = engineOptions(engine);
+      const options = { ...engineOptions(engine), enginePorts };
       const earlier = executions.get(engine) ?? [];
       if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
       const only = actions ? new Set(actions) : undefined;
@@ -430,23 +455,6 @@ async function runFleet(
     options.signal?.removeEventListener('abort', onAbort);
     for (const { engine, lock } of held.reverse()) await releaseLock(lock, engineOptions(engine));
   }
-}
-
-/**
- * The engines' plans made now, each node's with its containers leaving and joining again the
- * cluster networks the manager replaces (src/apply/swarm-node-replace.ts). A saved plan (no
- * `observed`) is carried out as it is.
- */
-function aroundReplaces(
-  swarm: SwarmPlanning,
-  prepared: { engine: string; port: DockerPort; change: PreparedChange; observed?: ObservedState }[],
-): { engine: string; port: DockerPort; change: PreparedChange }[] {
-  const fresh = prepared.flatMap(({ engine, change, observed }) =>
-    observed ? [{ engine, plan: change.plan, observed, desired: change.desired }] : [],
-  );
-  if (fresh.length !== prepared.length) return prepared;
-  const plans = nodePlansAroundReplaces(swarm.topology, fresh);
-  return prepared.map((entry) => ({ ...entry, change: { ...entry.change, plan: plans.get(entry.engine)! } }));
 }
 
 /**
