@@ -66,6 +66,20 @@ export class ActionRun {
     this.execution.networkIds.set(name, id);
   }
 
+  /**
+   * The service's own `service-update` action of this plan was carried by a replace's put-back
+   * update (docs/swarm.md): the action then sends nothing. `false` undoes it (the replace rolled
+   * the service back to its networks at plan time).
+   */
+  setServiceUpdateCarried(serviceId: string, carried: boolean): void {
+    if (carried) this.execution.carriedServiceUpdates.add(serviceId);
+    else this.execution.carriedServiceUpdates.delete(serviceId);
+  }
+
+  serviceUpdateCarried(serviceId: string): boolean {
+    return this.execution.carriedServiceUpdates.has(serviceId);
+  }
+
   request<T>(
     operation: OperationRecord['operation'],
     target: string,
@@ -141,6 +155,8 @@ export class ActionRun {
 export class Execution {
   stopping = false;
   readonly networkIds = new Map<string, string>();
+  /** Services whose own update a replace's put-back update carried (ActionRun). */
+  readonly carriedServiceUpdates = new Set<string>();
   private finished = 0;
 
   constructor(
@@ -166,4 +182,6 @@ export interface ActionEnd {
   status: 'done' | 'failed' | 'rolled-back';
   error?: string;
   rollbackError?: string;
+  /** For `rolled-back`: what the undo left, when that is not simply the engine as it was. */
+  undone?: string;
 }

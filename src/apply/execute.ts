@@ -12,6 +12,7 @@ import { replanServiceNetworks } from '../core/plan-services.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
+import { isClusterNetwork } from '../core/swarm-fleet.js';
 import {
   EXECUTION_PHASES,
   phaseOf,
@@ -176,15 +177,6 @@ function configOnlyOrder(actions: readonly Action[], indexes: readonly number[])
   return after;
 }
 
-/** True when a service update of `plan` takes a service off `network`. */
-function servicesLeave(plan: Plan, network: string): boolean {
-  return plan.actions.some(
-    (action) =>
-      action.kind === 'service-update' &&
-      action.changes.some((change) => change.kind === 'remove' && change.network === network),
-  );
-}
-
 async function runAction(run: ActionRun, action: Action): Promise<void> {
   const outcome = run.outcome;
   try {
@@ -192,6 +184,7 @@ async function runAction(run: ActionRun, action: Action): Promise<void> {
     outcome.status = result.status;
     if (result.error !== undefined) outcome.error = result.error;
     if (result.rollbackError !== undefined) outcome.rollbackError = result.rollbackError;
+    if (result.undone !== undefined) outcome.undone = result.undone;
   } catch (error) {
     if (error instanceof NotAttempted) {
       outcome.status = 'not-attempted';
@@ -227,9 +220,11 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
       );
       const failure = firstRejection(results);
       if (failure !== undefined) throw failure;
+      // A cluster network stays "in use by task" for a while after the services the plan updates
+      // or a node's containers left it (docs/swarm.md).
       const retryWhile = action.before.configOnly
         ? CONFIG_IN_USE
-        : servicesLeave(run.plan, action.network)
+        : isClusterNetwork(action.before)
           ? TASK_IN_USE
           : undefined;
       await run.request('remove-network', `network ${action.network}`, () =>
@@ -278,6 +273,11 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
  * changes are applied to what it has now, once (sendServiceUpdate).
  */
 async function updateService(run: ActionRun, action: ServiceUpdateAction): Promise<void> {
+  // Already sent with the replace's update that put the service back (replace.ts).
+  if (run.serviceUpdateCarried(action.serviceId)) {
+    run.logger?.info({ service: action.service }, "service update carried by a replace's put-back update");
+    return;
+  }
   const attachments = (networks: ServiceNetworkState[]): ServiceNetworkAttachment[] =>
     networks.map((n) => ({
       networkId: run.networkId(n.network, n.networkId),

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import { hasStaticAddress } from '../core/order.js';
 import type { EndpointSettings } from '../model/desired.js';
-import type { ObservedServiceNetwork } from '../model/observed.js';
+import type { ObservedService, ObservedServiceNetwork } from '../model/observed.js';
+import { replanServiceNetworks } from '../core/plan-services.js';
 import type {
   ReplaceEndpoint,
   ReplaceNetworkAction,
   ReplaceService,
   ServiceNetworkState,
+  ServiceUpdateAction,
 } from '../model/plan.js';
 import type { NetworkCreateRequest, ServiceNetworkAttachment } from '../model/port.js';
 import { errorMessage, firstRejection } from './errors.js';
@@ -96,10 +98,10 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
     });
   }
 
-  // 2. Remove the old network: once services were taken off, retried while their tasks are still
-  // leaving it (the engine accepts the update at once and stops the tasks later).
+  // 2. Remove the old network: a cluster network retried while the tasks of the services taken off
+  // (the engine accepts the update at once and stops them later) or a node's containers leave it.
   try {
-    await removeNetwork(run, network, action.networkId, off.length > 0);
+    await removeNetwork(run, action, action.networkId);
   } catch (error) {
     return undo(run, action, errorMessage(error), {
       oldNetworkId: action.networkId,
@@ -151,7 +153,11 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
   for (const service of off) {
     if (service.after === null) continue;
     try {
-      await putServiceOn(run, service, network, newId, service.after, action.networkId);
+      // The service's own update of this plan (its other networks), if any, goes in the same
+      // update: two rolling restarts instead of three.
+      const own = ownUpdate(run, service);
+      await putServiceOn(run, service, network, newId, service.after, action.networkId, {}, own);
+      if (own) run.setServiceUpdateCarried(service.serviceId, true);
       back.push(service);
     } catch (error) {
       return undo(run, action, errorMessage(error), {
@@ -209,7 +215,7 @@ async function undo(
         );
         const failure = firstRejection(out);
         if (failure !== undefined) throw failure;
-        await removeNetwork(run, network, newId, (state.servicesBack ?? []).length > 0, rollback);
+        await removeNetwork(run, action, newId, rollback);
       }
       const configFailures = await restoreConfigOnlyNetworks(run, state.configOnly ?? []);
       if (configFailures.length > 0) throw new Error(configFailures.join('; '));
@@ -235,7 +241,20 @@ async function undo(
     }
     for (const service of state.servicesOff) {
       try {
-        await putServiceOn(run, service, network, restoredOn, service.before, action.networkId, rollback);
+        // A service whose own update was carried goes back to its other networks at plan time.
+        const carried = run.serviceUpdateCarried(service.serviceId);
+        await putServiceOn(
+          run,
+          service,
+          network,
+          restoredOn,
+          service.before,
+          action.networkId,
+          rollback,
+          undefined,
+          carried,
+        );
+        run.setServiceUpdateCarried(service.serviceId, false);
       } catch (serviceError) {
         failures.push(`service ${service.service}: ${errorMessage(serviceError)}`);
       }
@@ -246,7 +265,46 @@ async function undo(
   if (failures.length > 0) return { status: 'failed', error, rollbackError: failures.join('; ') };
   const changedSomething =
     state.disconnected.length > 0 || state.servicesOff.length > 0 || state.oldNetworkId === undefined;
-  return changedSomething ? { status: 'rolled-back', error } : { status: 'failed', error };
+  if (!changedSomething) return { status: 'failed', error };
+  const undone = undoneHow(
+    network,
+    state.oldNetworkId === undefined,
+    state.servicesOff,
+    state.disconnected.length,
+  );
+  return { status: 'rolled-back', error, ...(undone !== undefined ? { undone } : {}) };
+}
+
+/**
+ * What a rollback left, when it is not simply the engine as it was (docs/swarm.md): the old
+ * network created again (same settings, a new ID), and each service put back on it with the
+ * aliases it had, which restarted its tasks.
+ */
+function undoneHow(
+  network: string,
+  recreated: boolean,
+  services: readonly ReplaceService[],
+  endpoints: number,
+): string | undefined {
+  if (!recreated && services.length === 0) return undefined;
+  const parts: string[] = [];
+  if (recreated) parts.push(`network ${network} created again as it was, with a new ID`);
+  else parts.push(`network ${network} left as it was`);
+  if (services.length > 0) {
+    const each = services.map((s) => {
+      const aliases = s.before.aliases.length > 0 ? `aliases [${s.before.aliases.join(', ')}]` : 'no aliases';
+      return `service ${s.service} put back on it with ${aliases}`;
+    });
+    parts.push(
+      `${each.join(', ')} (taken off and put back: two updates, each restarting ${services.length === 1 ? 'its' : 'their'} tasks)`,
+    );
+  }
+  if (endpoints > 0) {
+    parts.push(
+      `${endpoints} container endpoint${endpoints === 1 ? '' : 's'} reconnected with ${endpoints === 1 ? 'its' : 'their'} settings`,
+    );
+  }
+  return parts.join('; ');
 }
 
 /**
@@ -263,21 +321,23 @@ function createNetwork(
     : run.port.createNetwork(request);
 }
 
-/** Removes a network of the replace; retried while tasks leave it when services were on it. */
+/**
+ * Removes a network of the replace (the old one, or the new one on rollback): a cluster network is
+ * retried while the engine says it is "in use by task", which it does for a while after the
+ * services the replace took off, or a node's containers, left it (docs/swarm.md).
+ */
 function removeNetwork(
   run: ActionRun,
-  network: string,
+  action: ReplaceNetworkAction,
   networkId: string,
-  servicesWereOn: boolean,
   options: { rollback?: boolean } = {},
 ): Promise<void> {
+  const cluster = isClusterNetwork(action.before) || isClusterNetwork(action.after);
   return run.request(
     'remove-network',
-    `network ${network}`,
+    `network ${action.network}`,
     () =>
-      servicesWereOn
-        ? removeNetworkWhenFree(run.port, networkId, TASK_IN_USE)
-        : run.port.removeNetwork(networkId),
+      cluster ? removeNetworkWhenFree(run.port, networkId, TASK_IN_USE) : run.port.removeNetwork(networkId),
     options,
   );
 }
@@ -330,7 +390,24 @@ function putServiceOn(
   settings: ServiceNetworkState,
   oldId: string,
   options: { rollback?: boolean } = {},
+  /** The service's own update in this plan: its changes to its other networks go in too. */
+  own?: ServiceUpdateAction,
+  /** Its other networks as at plan time (a rollback of a service whose own update was carried). */
+  asPlanned = false,
 ): Promise<void> {
+  const others = (now: ObservedService | undefined): ServiceNetworkAttachment[] => {
+    if (asPlanned) {
+      return service.others.map((n) =>
+        attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }),
+      );
+    }
+    if (own && now) {
+      return replanServiceNetworks(own, now)
+        .filter((n) => n.network !== network)
+        .map((n) => attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }));
+    }
+    return (now?.networks ?? []).map(attachment);
+  };
   return sendServiceUpdate(
     run,
     {
@@ -340,12 +417,18 @@ function putServiceOn(
     },
     undefined,
     (now) => [
-      ...(now?.networks ?? [])
-        .filter((n) => n.networkId !== networkId && n.networkId !== oldId)
-        .map(attachment),
+      ...others(now).filter((n) => n.networkId !== networkId && n.networkId !== oldId),
       { networkId, aliases: [...settings.aliases], driverOpts: { ...settings.driverOpts } },
     ],
     options,
+  );
+}
+
+/** The plan's own `service-update` action of the service, if it has one (docs/swarm.md). */
+function ownUpdate(run: ActionRun, service: ReplaceService): ServiceUpdateAction | undefined {
+  return run.plan.actions.find(
+    (action): action is ServiceUpdateAction =>
+      action.kind === 'service-update' && action.serviceId === service.serviceId,
   );
 }
 

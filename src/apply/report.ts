@@ -99,7 +99,9 @@ function outcomeLine(outcome: ActionOutcome, c: ReturnType<typeof pc.createColor
         : c.red(word);
   let line = `  ${colored} ${outcome.description}`;
   if (outcome.error !== undefined) line += `: ${printable(outcome.error)}`;
-  if (outcome.status === 'rolled-back') line += ' (undone: the engine is as it was for this action)';
+  if (outcome.status === 'rolled-back') {
+    line += ` (undone: ${outcome.undone !== undefined ? printable(outcome.undone) : 'the engine is as it was for this action'})`;
+  }
   if (outcome.rollbackError !== undefined)
     line += `; undoing it failed too: ${printable(outcome.rollbackError)}`;
   return line;

@@ -4,11 +4,14 @@ import { hasStaticAddress } from '../core/order.js';
 import { DEFAULT_IPAM_DRIVER } from '../model/docker-rules.js';
 import type { DesiredNetwork, EndpointSettings } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
-import type { ObservedNetwork, ObservedState } from '../model/observed.js';
-import type { PlanNote, ReplaceEndpoint, ReplaceNetworkAction } from '../model/plan.js';
-import type { DockerPort, NetworkCreateRequest } from '../model/port.js';
+import type { ObservedNetwork, ObservedService, ObservedState } from '../model/observed.js';
+import type { PlanNote, ReplaceEndpoint, ReplaceNetworkAction, ReplaceService } from '../model/plan.js';
+import type { DockerPort, NetworkCreateRequest, ServiceNetworkAttachment } from '../model/port.js';
+import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { errorMessage } from './errors.js';
+import { createNetworkWhenNameFree } from './network-removal.js';
 import { networkCreateRequest } from './network-request.js';
+import { updateWithOneReread } from './service-update.js';
 
 /**
  * A replace takes a network's endpoints off it for a moment; a process killed in that moment
@@ -28,14 +31,25 @@ export const RESTORE_LABEL = 'io.netform.restore';
 /** The record itself, JSON (RestoreRecord). */
 export const RESTORE_RECORD_LABEL = 'io.netform.restore.record';
 
-/** What a restore point holds. */
+/**
+ * A Swarm service the replace takes off the network and puts back (docs/swarm.md): what it had on
+ * the old network, and what it gets on the new one (null when the spec drops the attachment).
+ */
+export type RestoreService = Pick<ReplaceService, 'service' | 'serviceId' | 'before' | 'after'>;
+
+/**
+ * What a restore point holds. Format 2 is format 1 with `services`: a record with services is
+ * written as 2, so that a netform that knows only 1 refuses it rather than drop the services.
+ */
 export interface RestoreRecord {
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   /** The network being replaced, its ID before the replace and its creatable form with labels. */
   network: string;
   networkId: string;
   before: DesiredNetwork;
   endpoints: ReplaceEndpoint[];
+  /** The services on the network (format 2 only). */
+  services?: RestoreService[];
   /** Who wrote it and when (ISO 8601). */
   pid: number;
   host: string;
@@ -61,7 +75,12 @@ export interface RestoreReport {
   recreated: boolean;
   /** Containers connected again. */
   restored: string[];
-  /** Containers already on the network, gone from the engine, or dropped by the spec. */
+  /** Services put back on the network. */
+  restoredServices: string[];
+  /**
+   * Containers (and services, as `service NAME`) already on the network, gone from the engine, or
+   * dropped by the spec.
+   */
   skipped: { container: string; why: string }[];
   failed: { container: string; error: string }[];
 }
@@ -72,12 +91,19 @@ export function restorePointRequest(
   action: ReplaceNetworkAction,
   writer: { pid: number; host: string; now: Date },
 ): NetworkCreateRequest {
+  const services = (action.services ?? []).map(({ service, serviceId, before, after }) => ({
+    service,
+    serviceId,
+    before,
+    after,
+  }));
   const record: RestoreRecord = {
-    formatVersion: 1,
+    formatVersion: services.length > 0 ? 2 : 1,
     network: action.network,
     networkId: action.networkId,
     before: action.before,
     endpoints: action.endpoints,
+    ...(services.length > 0 ? { services } : {}),
     pid: writer.pid,
     host: writer.host,
     since: writer.now.toISOString(),
@@ -114,14 +140,16 @@ export function restoreNotes(observed: ObservedState, project: string): PlanNote
       } catch {
         record = undefined;
       }
+      const services = record?.services?.length ?? 0;
       const endpoints = record
-        ? ` with ${record.endpoints.length} endpoint${record.endpoints.length === 1 ? '' : 's'}`
+        ? ` with ${record.endpoints.length} endpoint${record.endpoints.length === 1 ? '' : 's'}` +
+          (services > 0 ? ` and ${services} service${services === 1 ? '' : 's'}` : '')
         : '';
       return {
         ...(record ? { network: record.network } : {}),
         message:
           `a replace of network ${record?.network ?? '?'}${endpoints} was interrupted${record ? ` at ${record.since}` : ''} ` +
-          `(restore point ${n.name}): \`netform apply\` (or \`netform unlock\`) restores its endpoints first, ` +
+          `(restore point ${n.name}): \`netform apply\` (or \`netform unlock\`) restores its ${services > 0 ? 'endpoints and services' : 'endpoints'} first, ` +
           'which this plan does not show',
       };
     });
@@ -186,6 +214,7 @@ async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<R
     onto: old || candidates.length === 0 ? 'before' : 'after',
     recreated: false,
     restored: [],
+    restoredServices: [],
     skipped: [],
     failed: [],
   };
@@ -193,7 +222,11 @@ async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<R
   let networkId = existing?.id;
   if (networkId === undefined) {
     try {
-      networkId = await port.createNetwork(networkCreateRequest(record.before));
+      const request = networkCreateRequest(record.before);
+      // A cluster network's name stays taken for a while after its removal (network-removal.ts).
+      networkId = isClusterNetwork(record.before)
+        ? await createNetworkWhenNameFree(port, request)
+        : await port.createNetwork(request);
       report.recreated = true;
     } catch (error) {
       report.failed.push({ container: `network ${record.network}`, error: errorMessage(error) });
@@ -229,14 +262,76 @@ async function restoreOne(port: DockerPort, point: FoundRestorePoint): Promise<R
       report.failed.push({ container: endpoint.container, error: errorMessage(error) });
     }
   }
+  for (const service of record.services ?? []) {
+    await restoreService(port, record, service, networkId, report);
+  }
   return report;
+}
+
+/**
+ * Puts a service the replace took off back on the network as it is now (docs/swarm.md): with what
+ * it had on the old network, or what the spec gives it on the new one. One update, keeping its
+ * other networks, with the version read now (re-read once on a conflict, as every update).
+ */
+async function restoreService(
+  port: DockerPort,
+  record: RestoreRecord,
+  service: RestoreService,
+  networkId: string,
+  report: RestoreReport,
+): Promise<void> {
+  const name = `service ${service.service}`;
+  try {
+    if (!port.inspectService || !port.updateServiceNetworks) {
+      throw new Error(`engine ${port.host} cannot update services (not a swarm manager)`);
+    }
+    const read = async (): Promise<ObservedService | undefined> => port.inspectService!(service.serviceId);
+    const now = await read();
+    if (!now) {
+      report.skipped.push({ container: name, why: 'no longer exists' });
+      return;
+    }
+    if (now.networks.some((n) => n.networkId === networkId)) {
+      report.skipped.push({ container: name, why: 'already on the network' });
+      return;
+    }
+    const settings = report.onto === 'before' ? service.before : service.after;
+    if (settings === null) {
+      report.skipped.push({ container: name, why: 'the spec drops it from this network' });
+      return;
+    }
+    await updateWithOneReread(
+      async () => {
+        const again = await read();
+        if (!again) throw new Error(`service ${service.service} was removed while it was being restored`);
+        return again;
+      },
+      (version, networks) => port.updateServiceNetworks!(service.serviceId, version, networks),
+      now.version,
+      (fresh): ServiceNetworkAttachment[] => [
+        ...(fresh ?? now).networks
+          .filter((n) => n.networkId !== networkId && n.networkId !== record.networkId)
+          .map((n) => ({ networkId: n.networkId, aliases: [...n.aliases], driverOpts: { ...n.driverOpts } })),
+        { networkId, aliases: [...settings.aliases], driverOpts: { ...settings.driverOpts } },
+      ],
+    );
+    report.restoredServices.push(service.service);
+  } catch (error) {
+    report.failed.push({ container: name, error: errorMessage(error) });
+  }
 }
 
 function parseRecord(network: ObservedNetwork): RestoreRecord {
   const text = network.labels[RESTORE_RECORD_LABEL] ?? '';
   try {
     const record = JSON.parse(text) as RestoreRecord;
-    if (record.formatVersion === 1 && Array.isArray(record.endpoints)) return record;
+    if (
+      (record.formatVersion === 1 || record.formatVersion === 2) &&
+      Array.isArray(record.endpoints) &&
+      (record.services === undefined || Array.isArray(record.services))
+    ) {
+      return record;
+    }
   } catch {
     // Reported below.
   }
@@ -248,17 +343,27 @@ function parseRecord(network: ObservedNetwork): RestoreRecord {
   );
 }
 
-/** One line per restore: `restored 3 endpoints of network app (… ), left by an interrupted replace`. */
+/**
+ * One line per restore: `restored 3 endpoints (a, b, c) and 1 service (web) of network app onto
+ * the new network, left by a replace interrupted at …`.
+ */
 export function describeRestore(report: RestoreReport): string {
-  const n = report.restored.length;
   const onto =
     report.onto === 'after'
       ? 'onto the new network'
       : report.recreated
         ? 'onto the old network, created again'
         : 'onto the old network';
-  const who = n > 0 ? ` (${report.restored.join(', ')})` : '';
-  return `restored ${n} endpoint${n === 1 ? '' : 's'}${who} of network ${report.network} ${onto}, left by a replace interrupted at ${report.since}`;
+  const count = (names: readonly string[], noun: string): string =>
+    `${names.length} ${noun}${names.length === 1 ? '' : 's'}${names.length > 0 ? ` (${names.join(', ')})` : ''}`;
+  const services = report.restoredServices ?? [];
+  const what =
+    services.length === 0
+      ? count(report.restored, 'endpoint')
+      : report.restored.length === 0
+        ? count(services, 'service')
+        : `${count(report.restored, 'endpoint')} and ${count(services, 'service')}`;
+  return `restored ${what} of network ${report.network} ${onto}, left by a replace interrupted at ${report.since}`;
 }
 
 /** 0 for settings with a static address, 1 otherwise (and for an endpoint the spec drops). */

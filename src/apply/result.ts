@@ -36,6 +36,11 @@ export interface ActionOutcome {
   error?: string;
   /** The engine's message when undoing the failed action also failed. */
   rollbackError?: string;
+  /**
+   * For `rolled-back`, what the undo left when it is not simply the engine as it was: a swarm
+   * network created again (a new ID) and the services put back on it (docs/swarm.md).
+   */
+  undone?: string;
   /** Wall time from the first to the last request, absent when not attempted. */
   durationMs?: number;
   operations: OperationRecord[];

@@ -46,6 +46,27 @@ export async function sendServiceUpdate(
       () => port.updateServiceNetworks!(target.serviceId, v, networks),
       options,
     );
+  await updateWithOneReread(read, send, version, networksFor, (sent, now) =>
+    run.logger?.info(
+      { service: target.service, sent, now },
+      'service moved on since it was read; re-planned its update once',
+    ),
+  );
+}
+
+/**
+ * The rule of every service update netform sends (docs/swarm.md): sent with `version` (read first
+ * when undefined) and `networksFor` of what was read; on a version conflict read again and sent
+ * once more with the new version; a second conflict is the failure. Shared by sendServiceUpdate
+ * and the restore of an interrupted replace (restore-point.ts), which has no action to record in.
+ */
+export async function updateWithOneReread(
+  read: (cause?: unknown) => Promise<ObservedService>,
+  send: (version: number, networks: ServiceNetworkAttachment[]) => Promise<unknown>,
+  version: number | undefined,
+  networksFor: (now: ObservedService | undefined) => ServiceNetworkAttachment[],
+  onReread?: (sent: number, now: number) => void,
+): Promise<void> {
   const fresh = version === undefined ? await read() : undefined;
   const first = fresh?.version ?? version!;
   try {
@@ -53,10 +74,7 @@ export async function sendServiceUpdate(
   } catch (error) {
     if (!(error instanceof ServiceVersionConflictError)) throw error;
     const now = await read(error);
-    run.logger?.info(
-      { service: target.service, sent: first, now: now.version },
-      'service moved on since it was read; re-planned its update once',
-    );
+    onReread?.(first, now.version);
     await send(now.version, networksFor(now));
   }
 }

@@ -141,6 +141,15 @@ export async function swarmPlanning(
       const createsCluster = (managerPlan?.actions ?? []).some(
         (action) => (action.kind === 'create' || action.kind === 'replace') && isClusterNetwork(action.after),
       );
+      // A node's containers leave the cluster networks the manager removes or replaces before it
+      // runs, whatever else it does (it refuses the removal while they are on them).
+      const leaving = new Set(
+        (managerPlan?.actions ?? []).flatMap((action) =>
+          (action.kind === 'remove' || action.kind === 'replace') && isClusterNetwork(action.before)
+            ? [action.network]
+            : [],
+        ),
+      );
       const before: Stage[] = [];
       const after: Stage[] = [];
       for (const engine of all.filter((name) => name !== manager)) {
@@ -151,6 +160,7 @@ export async function swarmPlanning(
           if ((action.kind === 'create' || action.kind === 'replace') && action.after.configOnly === true) {
             first.push(index);
           } else if (action.kind === 'remove' && action.before.configOnly === true) last.push(index);
+          else if (action.kind === 'disconnect' && leaving.has(action.network)) first.push(index);
           else (createsCluster ? last : first).push(index);
         });
         if (first.length > 0 && last.length > 0) {
@@ -245,8 +255,18 @@ export class SwarmNodePort implements DockerPort {
     return this.inner.removeNetwork(networkId);
   }
 
-  connect(networkId: string, containerId: string, settings: EndpointSettings): Promise<void> {
-    return this.inner.connect(networkId, containerId, settings);
+  async connect(networkId: string, containerId: string, settings: EndpointSettings): Promise<void> {
+    // A cluster network named rather than identified (made or replaced by the manager in this
+    // run: src/apply/swarm-node-replace.ts): its ID as the manager lists it now, so the node never
+    // resolves the name to the network the manager just removed.
+    const named = Object.values(this.desired.networks).some(
+      (network) => network.name === networkId && isClusterNetwork(network),
+    );
+    const id = named
+      ? ((await clusterNetworksOf(this.manager)).find((network) => network.name === networkId)?.id ??
+        networkId)
+      : networkId;
+    return this.inner.connect(id, containerId, settings);
   }
 
   disconnect(networkId: string, containerId: string, options?: { force?: boolean }): Promise<void> {

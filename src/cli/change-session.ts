@@ -65,7 +65,7 @@ export async function runChangeCommand(
         : `\nQuitting at once, leaving in flight: ${left.join(', ')}.\n` +
             (left.some((a) => a.startsWith('replace'))
               ? 'A replace in flight recorded what it must restore on the engine (a netform-restore-* network): ' +
-                'the next `netform apply` (or `netform unlock`) puts every endpoint back.\n'
+                'the next `netform apply` (or `netform unlock`) puts every endpoint back, and every Swarm service it took off.\n'
               : '') +
             'Run the same command again: it plans from what the engine is now.\n',
     );

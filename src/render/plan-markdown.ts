@@ -22,7 +22,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     );
   }
   if (plan.actions.length > 0) {
-    const body = plan.actions.flatMap((action) => renderAction(action));
+    const body = plan.actions.flatMap((action) => renderAction(action, undefined, plan));
     const fence = fenceFor(body);
     out.push(`${fence}diff`, ...body, fence, '');
   }

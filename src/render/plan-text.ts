@@ -45,7 +45,7 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   const lines: string[] = [];
   if (plan.actions.length > 0) {
     lines.push(`netform will perform these actions for project ${p(plan.project)}:`, '');
-    for (const action of plan.actions) lines.push(...renderAction(action, c), '');
+    for (const action of plan.actions) lines.push(...renderAction(action, c, plan), '');
   }
   if (plan.notes.length > 0) {
     lines.push('Notes:');
@@ -93,14 +93,26 @@ export function serviceCount(s: PlanSummary): string {
   return n === 0 ? '' : `; ${n} service${n === 1 ? '' : 's'} to update`;
 }
 
-/** `~ update service web (2 tasks restart)`, then one line per network change. */
-function renderServiceUpdate(action: ServiceUpdateAction, c: Colors): string[] {
-  const restart =
-    action.tasksRestarting !== undefined
-      ? `${action.tasksRestarting} task${action.tasksRestarting === 1 ? '' : 's'} restart`
-      : 'its tasks restart';
+/**
+ * `~ update service web (2 tasks restart)`, then one line per network change. A service a replace
+ * of the plan puts back on its network gets these changes in that update (docs/swarm.md): no
+ * restart of its own.
+ */
+function renderServiceUpdate(action: ServiceUpdateAction, c: Colors, plan?: Plan): string[] {
+  const carrier = plan?.actions.find(
+    (a): a is ReplaceNetworkAction =>
+      a.kind === 'replace' &&
+      (a.services ?? []).some((s) => s.serviceId === action.serviceId && s.after !== null),
+  );
+  const restart = carrier
+    ? `in the update that puts it back on ${p(carrier.network)}: no restart of its own`
+    : `${
+        action.tasksRestarting !== undefined
+          ? `${action.tasksRestarting} task${action.tasksRestarting === 1 ? '' : 's'} restart`
+          : 'its tasks restart'
+      }, one rolling update`;
   const lines = [
-    `${c.yellow('~')} update service ${c.bold(p(action.service))} (${restart}, one rolling update${action.stack !== undefined ? `; stack ${p(action.stack)}` : ''})`,
+    `${c.yellow('~')} update service ${c.bold(p(action.service))} (${restart}${action.stack !== undefined ? `; stack ${p(action.stack)}` : ''})`,
   ];
   for (const change of action.changes) {
     if (change.kind === 'add') {
@@ -133,8 +145,12 @@ function renderDiagnostic(d: Diagnostic, color: boolean): string[] {
     .map((line, index) => (index === 0 ? `  ${line}` : `    ${line}`));
 }
 
-/** One action's lines: the head with its symbol (`+`, `-`, `-/+`, `~`), then indented details. */
-export function renderAction(action: Action, c: Colors = pc.createColors(false)): string[] {
+/**
+ * One action's lines: the head with its symbol (`+`, `-`, `-/+`, `~`), then indented details.
+ * `plan`: the plan it is part of, where an action's lines depend on another (a service update a
+ * replace carries).
+ */
+export function renderAction(action: Action, c: Colors = pc.createColors(false), plan?: Plan): string[] {
   switch (action.kind) {
     case 'create':
       return renderCreate(action, c);
@@ -149,7 +165,7 @@ export function renderAction(action: Action, c: Colors = pc.createColors(false))
     case 'reconnect':
       return renderReconnect(action, c);
     case 'service-update':
-      return renderServiceUpdate(action, c);
+      return renderServiceUpdate(action, c, plan);
   }
 }
 

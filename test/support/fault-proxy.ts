@@ -30,6 +30,8 @@ export interface FaultRule {
   method?: string;
   /** Matched against the path without the `/v1.xx` prefix and query, e.g. `/networks/create`. */
   path: RegExp;
+  /** Matched against the request's body when given (e.g. `/"Driver":"overlay"/` for one create). */
+  body?: RegExp;
   action: FaultAction;
   delayMs?: number;
   /** Skip this many matching requests before the fault applies (0: the first match). */
@@ -142,7 +144,7 @@ export class FaultProxy {
     const body = await readBody(req);
     const path = (req.url ?? '/').replace(/^\/v\d+\.\d+/, '').replace(/\?.*$/, '');
     const method = req.method ?? 'GET';
-    const rule = this.match(method, path);
+    const rule = this.match(method, path, body.toString('utf8'));
     const record: ProxiedRequest = {
       method,
       path,
@@ -196,10 +198,11 @@ export class FaultProxy {
     upstream.end(body);
   }
 
-  private match(method: string, path: string): ActiveRule | undefined {
+  private match(method: string, path: string, body: string): ActiveRule | undefined {
     for (const rule of this.rules) {
       if (rule.method !== undefined && rule.method !== method) continue;
       if (!rule.path.test(path)) continue;
+      if (rule.body !== undefined && !rule.body.test(body)) continue;
       rule.seen += 1;
       if (rule.seen <= (rule.after ?? 0)) continue;
       if (rule.applied >= (rule.times ?? 1)) continue;

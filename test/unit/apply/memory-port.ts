@@ -208,12 +208,7 @@ export class MemoryPort implements DockerPort {
     // One turn of the event loop, as a request would take: concurrent calls interleave.
     await Promise.resolve();
     this.onCall?.(call);
-    if (this.hangPrefix !== undefined && call.startsWith(this.hangPrefix)) {
-      this.hangPrefix = undefined;
-      this.calls.push(`${call} -> hangs`);
-      this.reportHang(call);
-      return new Promise<T>(() => undefined);
-    }
+    if (this.hangsOn(call)) return new Promise<T>(() => undefined);
     const fault = this.faults.find((f) => f.match(call));
     if (fault) {
       if (fault.skip > 0) fault.skip -= 1;
@@ -231,6 +226,15 @@ export class MemoryPort implements DockerPort {
       this.calls.push(`${call} -> ${error instanceof EngineError ? error.kind : 'error'}`);
       throw error;
     }
+  }
+
+  /** True (and recorded) when `call` is the one `hangOn` asked to hang: the caller never answers. */
+  protected hangsOn(call: string): boolean {
+    if (this.hangPrefix === undefined || !call.startsWith(this.hangPrefix)) return false;
+    this.hangPrefix = undefined;
+    this.calls.push(`${call} -> hangs`);
+    this.reportHang(call);
+    return true;
   }
 
   private existingNetwork(networkId: string): ObservedNetwork {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../../src/apply/execute.js';
 import { planForEngine } from '../../../src/apply/plan-engine.js';
+import { describeRestore, restoreInterruptedReplaces } from '../../../src/apply/restore-point.js';
+import { renderPlanText } from '../../../src/render/plan-text.js';
 import { EngineError, ServiceVersionConflictError } from '../../../src/model/errors.js';
 import type { ObservedService, ObservedState } from '../../../src/model/observed.js';
 import type { Plan, ReplaceNetworkAction } from '../../../src/model/plan.js';
@@ -62,7 +64,10 @@ class SwarmPort extends MemoryPort {
       (n) =>
         `${this.networks.get(n.networkId)?.name ?? n.networkId}${n.aliases.length > 0 ? ` ${n.aliases.join(',')}` : ''}`,
     );
-    this.calls.push(`update-service ${service.name} v${version} [${names.join('; ')}]`);
+    const call = `update-service ${service.name} v${version} [${names.join('; ')}]`;
+    // A process killed while it waits on this update (restore-point tests).
+    if (this.hangsOn(call)) return new Promise(() => undefined);
+    this.calls.push(call);
     if (version !== service.version) {
       return Promise.reject(
         new ServiceVersionConflictError('update out of sequence', service.name, version, service.version),
@@ -89,7 +94,9 @@ class SwarmPort extends MemoryPort {
   }
 }
 
-async function scenario(): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
+async function scenario(
+  options: { sideAliases?: string[]; zed?: boolean } = {},
+): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
   const port = new SwarmPort();
   const overlay = { driver: 'overlay', scope: 'swarm', attachable: true };
   port.addNetwork({
@@ -110,6 +117,7 @@ async function scenario(): Promise<{ port: SwarmPort; plan: Plan; replace: Repla
     { network: 'side', aliases: [] },
   ]);
   port.addService('api', [{ network: 'mesh', aliases: ['a'] }]);
+  if (options.zed) port.addService('zed', [{ network: 'mesh', aliases: ['z'] }]);
   const desired = spec(`
 version: 1
 project: shop
@@ -120,7 +128,7 @@ services:
   web:
     networks:
       mesh: { aliases: [www] }
-      side: {}
+      side: ${options.sideAliases ? `{ aliases: [${options.sideAliases.join(', ')}] }` : '{}'}
 `);
   const plan = planForEngine(desired, await port.observe(), {});
   const replace = plan.actions.find((a): a is ReplaceNetworkAction => a.kind === 'replace');
@@ -178,6 +186,10 @@ describe('a replace of a swarm network that services are on', () => {
     const outcome = result.actions[0]!;
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.error).toMatch(/injected refused: create-network mesh/);
+    expect(outcome.undone).toBe(
+      'network mesh created again as it was, with a new ID; service api put back on it with aliases [a], ' +
+        'service web put back on it with aliases [w] (taken off and put back: two updates, each restarting their tasks)',
+    );
     expect(callsOf(port)).toEqual([
       POINT,
       'update-service api v10 []',
@@ -207,6 +219,9 @@ describe('a replace of a swarm network that services are on', () => {
     port.failOn('remove-network mesh');
     const result = await executePlan(plan, port, { parallelism: 1 });
     expect(result.actions[0]?.status).toBe('rolled-back');
+    expect(result.actions[0]?.undone).toMatch(
+      /^network mesh left as it was; service api put back on it with aliases \[a\]/,
+    );
     const oldId = port.network('mesh')!.id;
     expect(callsOf(port)).toEqual([
       POINT,
@@ -226,5 +241,171 @@ describe('a replace of a swarm network that services are on', () => {
     const result = await executePlan(plan, port, { parallelism: 1 });
     expect(result.status).toBe('applied');
     expect(callsOf(port).slice(1, 3)).toEqual(['update-service api v10 []', 'update-service api v15 []']);
+  });
+});
+
+describe('a replace of a swarm network that services are on, whose process dies', () => {
+  // The request the process was waiting on when it was killed, and where the next run puts the
+  // services back: on the old network as it is (or made again), or on the new one as the spec says.
+  it.each([
+    {
+      diesAt: 'update-service web v10',
+      onto: 'before',
+      recreated: false,
+      off: ['api'],
+      api: ['a'],
+      web: ['w'],
+      subnet: '10.1.0.0/24',
+    },
+    {
+      diesAt: 'remove-network mesh',
+      onto: 'before',
+      recreated: false,
+      off: ['api', 'web'],
+      api: ['a'],
+      web: ['w'],
+      subnet: '10.1.0.0/24',
+    },
+    {
+      diesAt: 'create-network mesh',
+      onto: 'before',
+      recreated: true,
+      off: ['api', 'web'],
+      api: ['a'],
+      web: ['w'],
+      subnet: '10.1.0.0/24',
+    },
+    // Between a service's two updates: api is back on the new network, web is not.
+    {
+      diesAt: 'update-service web v11',
+      onto: 'after',
+      recreated: false,
+      off: ['web'],
+      api: ['a'],
+      web: ['www'],
+      subnet: '10.2.0.0/24',
+    },
+  ] as const)('at $diesAt: the next run puts $off back onto the $onto network', async (c) => {
+    const { port, plan } = await scenario();
+    port.hangOn(c.diesAt);
+    void executePlan(plan, port, { parallelism: 1 });
+    await port.hung;
+    const on = (id: string): string[] =>
+      port.services
+        .get(`svc-${id}`)!
+        .networks.flatMap((n) => (port.networks.has(n.networkId) ? [n.networkName ?? n.networkId] : []));
+    expect(['api', 'web'].filter((s) => !on(s).includes('mesh'))).toEqual(c.off);
+
+    // A plan made now says a restore is pending, services included.
+    const desired = spec(`
+version: 1
+project: shop
+networks:
+  mesh: { driver: overlay, attachable: true, subnet: 10.2.0.0/24 }
+  side: { driver: overlay, attachable: true, subnet: 10.3.0.0/24 }
+`);
+    expect(planForEngine(desired, await port.observe(), {}).notes.map((n) => n.message)).toEqual([
+      expect.stringMatching(
+        /^a replace of network mesh with 0 endpoints and 2 services was interrupted at .*restores its endpoints and services first/,
+      ),
+    ]);
+
+    port.calls.length = 0;
+    const reports = await restoreInterruptedReplaces(port, 'shop');
+    expect(reports).toMatchObject([{ network: 'mesh', onto: c.onto, recreated: c.recreated, failed: [] }]);
+    expect(reports[0]!.restoredServices).toEqual(c.off);
+    expect(describeRestore(reports[0]!)).toMatch(
+      new RegExp(
+        `^restored ${c.off.length} services? \\(${c.off.join(', ')}\\) of network mesh onto the ${c.onto === 'after' ? 'new' : 'old'} network`,
+      ),
+    );
+    // One update per service put back, with the version read now.
+    expect(callsOf(port).filter((call) => call.startsWith('update-service'))).toHaveLength(c.off.length);
+    const mesh = port.network('mesh')!;
+    expect(mesh.ipam.config[0]?.subnet).toBe(c.subnet);
+    const attachment = (id: string) =>
+      port.services.get(`svc-${id}`)!.networks.find((n) => n.networkId === mesh.id);
+    expect(attachment('api')?.aliases).toEqual(c.api);
+    expect(attachment('web')?.aliases).toEqual(c.web);
+    // web keeps its other network.
+    expect(
+      port.services
+        .get('svc-web')!
+        .networks.map((n) => n.networkName)
+        .sort(),
+    ).toEqual(['mesh', 'side']);
+    expect([...port.networks.values()].filter((n) => n.name.startsWith('netform-restore-'))).toEqual([]);
+  });
+
+  it('puts back a service that moved on meanwhile (re-read once), and skips one removed since', async () => {
+    const { port, plan } = await scenario();
+    port.hangOn('remove-network mesh');
+    void executePlan(plan, port, { parallelism: 1 });
+    await port.hung;
+    port.services.delete('svc-api');
+    // Someone else updates web between netform's read and its write.
+    let bumped = false;
+    const web = port.services.get('svc-web')!;
+    const original = port.inspectService.bind(port);
+    port.inspectService = async (id: string) => {
+      const read = await original(id);
+      if (!bumped && id === 'svc-web') {
+        bumped = true;
+        web.version += 5;
+      }
+      return read;
+    };
+    port.calls.length = 0;
+    const [report] = await restoreInterruptedReplaces(port, 'shop');
+    expect(report).toMatchObject({
+      restoredServices: ['web'],
+      skipped: [{ container: 'service api', why: 'no longer exists' }],
+      failed: [],
+    });
+    expect(callsOf(port).filter((call) => call.startsWith('update-service'))).toEqual([
+      'update-service web v11 [side; mesh w]',
+      'update-service web v16 [side; mesh w]',
+    ]);
+  });
+});
+
+describe("a service with its own network changes besides the replace's", () => {
+  it('gets them in the update that puts it back: two updates, and its own action sends nothing', async () => {
+    const { port, plan } = await scenario({ sideAliases: ['s'] });
+    expect(plan.actions.map((a) => a.kind)).toEqual(['replace', 'service-update']);
+    expect(renderPlanText(plan, { color: false })).toContain(
+      '~ update service web (in the update that puts it back on mesh: no restart of its own)',
+    );
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('applied');
+    expect(callsOf(port).filter((c) => c.startsWith('update-service web'))).toEqual([
+      'update-service web v10 [side]',
+      'update-service web v11 [side s; mesh www]',
+    ]);
+    expect(result.actions[1]).toMatchObject({ kind: 'service-update', status: 'done', operations: [] });
+  });
+
+  it('is rolled back to its networks at plan time when a later step of the replace fails', async () => {
+    const { port, plan } = await scenario({ sideAliases: ['s'], zed: true });
+    // The manager refuses to put zed back (after api and web are back).
+    const update = port.updateServiceNetworks.bind(port);
+    let refused = false;
+    port.updateServiceNetworks = (id, version, networks) => {
+      if (id !== 'svc-zed' || version !== 11 || refused) return update(id, version, networks);
+      refused = true;
+      return Promise.reject(new EngineError('injected refused: update zed', { kind: 'refused' }));
+    };
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.actions.map((a) => a.status)).toEqual(['rolled-back', 'not-attempted']);
+    const web = port.services.get('svc-web')!;
+    expect(web.networks.map((n) => `${n.networkName} ${n.aliases.join(',')}`).sort()).toEqual([
+      'mesh w',
+      'side ',
+    ]);
+    expect(
+      callsOf(port)
+        .filter((c) => c.startsWith('update-service web'))
+        .at(-1),
+    ).toBe('update-service web v13 [side; mesh w]');
   });
 });
