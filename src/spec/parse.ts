@@ -326,30 +326,32 @@ function runawayNesting(text: string): number | undefined {
   return undefined;
 }
 
-/** The offset of the first CST token under `root` nested deeper than MAX_NESTING, found without recursion. */
-function findExcessiveNesting(root: CST.Token): number | undefined {
-  const stack: { token: CST.Token | undefined; depth: number }[] = [{ token: root, depth: 0 }];
-  while (stack.length > 0) {
-    const { token, depth } = stack.pop()!;
-    if (!token) continue;
-    if (depth > MAX_NESTING) return 'offset' in token ? token.offset : 0;
-    switch (token.type) {
-      case 'document':
-        stack.push({ token: token.value, depth });
-        break;
-      case 'block-map':
-      case 'block-seq':
-      case 'flow-collection':
-        for (const item of token.items) {
-          if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
-          stack.push({ token: item.value, depth: depth + 1 });
-        }
-        break;
-      default:
-        break;
-    }
+/**
+ * The offset of the first CST token under `root` nested deeper than MAX_NESTING. It recurses at
+ * most MAX_NESTING + 1 levels (it never descends below the limit) and allocates nothing; items
+ * are visited last first, each value before its key, so the token it names is the one the
+ * earlier stack-based walk named.
+ */
+function findExcessiveNesting(token: CST.Token | null | undefined, depth = 0): number | undefined {
+  if (!token) return undefined;
+  if (depth > MAX_NESTING) return 'offset' in token ? token.offset : 0;
+  switch (token.type) {
+    case 'document':
+      return findExcessiveNesting(token.value, depth);
+    case 'block-map':
+    case 'block-seq':
+    case 'flow-collection':
+      for (let i = token.items.length - 1; i >= 0; i--) {
+        const item = token.items[i]!;
+        const deep =
+          findExcessiveNesting(item.value, depth + 1) ??
+          ('key' in item ? findExcessiveNesting(item.key, depth + 1) : undefined);
+        if (deep !== undefined) return deep;
+      }
+      return undefined;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 /**

@@ -309,6 +309,17 @@ describe('the CST path', () => {
     expect(at('containers:\n  web:\n    networks: [a, b\n')).toStrictEqual(['NF004 netform.yaml:4:1']);
   });
 
+  it('names the same too-deep node as before (NF007, positions taken from the stack-based walk)', () => {
+    const deep = (key: string, levels: number): string =>
+      `${key}:\n${Array.from({ length: levels }, (_, i) => `${' '.repeat(i * 2 + 2)}k${i}:`).join('\n')}\n`;
+    const at = (text: string): string[] =>
+      parse(text).result.diagnostics.map((d) => `${d.code} ${d.position?.line}:${d.position?.column}`);
+    expect(at(deep('a', 70) + deep('b', 70))).toStrictEqual(['NF007 137:131']);
+    expect(at(`x: [${'['.repeat(70)}\ny: ${'{a: '.repeat(70)}`)).toStrictEqual(['NF007 2:260']);
+    expect(at(`a:\n  - ${'['.repeat(80)}`)).toStrictEqual(['NF007 2:68']);
+    expect(at(`- ${'- '.repeat(80)}x`)).toStrictEqual(['NF007 1:131']);
+  });
+
   it('agrees with the Composer on generated specs in every style, and on broken copies of them', () => {
     const key = fc.oneof(
       fc.constantFrom(
