@@ -38,6 +38,15 @@ export class ActionRun {
     return this.execution.logger;
   }
 
+  /**
+   * The port of `engine`, another engine of the same session (a swarm node whose config-only
+   * network a replace on the manager changes: docs/swarm.md); this run's own port when `engine`
+   * is absent or is not another engine of the session.
+   */
+  portOf(engine: string | undefined): DockerPort {
+    return (engine !== undefined ? this.execution.enginePorts?.get(engine) : undefined) ?? this.port;
+  }
+
   get plan(): Plan {
     return this.execution.plan;
   }
@@ -139,6 +148,7 @@ export class Execution {
     readonly port: DockerPort,
     readonly logger: Logger | undefined,
     private readonly onEvent: ((event: ExecutionEvent) => void) | undefined,
+    readonly enginePorts?: ReadonlyMap<string, DockerPort>,
   ) {}
 
   emitStart(outcome: ActionOutcome): void {

@@ -38,6 +38,12 @@ export interface ExecuteOptions {
    * every action.
    */
   only?: ReadonlySet<number>;
+  /**
+   * The session's engines by name (a session across engines on a swarm): the replace of a swarm
+   * network made from config-only networks replaces those on the other nodes through these
+   * (docs/swarm.md).
+   */
+  enginePorts?: ReadonlyMap<string, DockerPort>;
 }
 
 /**
@@ -54,7 +60,7 @@ export async function executePlan(
 ): Promise<ExecutionResult> {
   const t0 = performance.now();
   const parallelism = resolveParallelism(options.parallelism);
-  const execution = new Execution(plan, port, options.logger, options.onEvent);
+  const execution = new Execution(plan, port, options.logger, options.onEvent, options.enginePorts);
   const stop = (): void => {
     execution.stopping = true;
   };

@@ -111,7 +111,12 @@ export async function planEngines(
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
-  const engines = planned.map(({ engine, host, plan }) => ({ engine, host, plan }));
+  const joined = swarm.joinPlans(
+    new Map(
+      planned.map(({ engine, plan, desired, observed }) => [engine, { plan, desired, observed, options }]),
+    ),
+  );
+  const engines = planned.map(({ engine, host }) => ({ engine, host, plan: joined.get(engine)! }));
   return {
     plan: { project: spec.project, engines, summary: fleetSummary(engines) },
     observed: new Map(planned.map(({ engine, observed }) => [engine, observed])),
@@ -144,8 +149,8 @@ export async function applyEngines(
   const swarm = await swarmPlanning(spec, ports);
   return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
-    const { plan } = await observeAndPlan(work.port, work.desired, planOptions);
-    return { port: work.port, change: { plan, desired: work.desired, planOptions } };
+    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions);
+    return { port: work.port, change: { plan, desired: work.desired, planOptions }, observed };
   });
 }
 
@@ -273,7 +278,10 @@ async function runFleet(
   project: string,
   options: FleetSessionOptions,
   swarm: SwarmPlanning,
-  prepare: (engine: string, port: DockerPort) => Promise<{ port: DockerPort; change: PreparedChange }>,
+  prepare: (
+    engine: string,
+    port: DockerPort,
+  ) => Promise<{ port: DockerPort; change: PreparedChange; observed?: ObservedState }>,
 ): Promise<FleetResult> {
   const names = [...ports.keys()].sort();
   // One stop for every engine: the caller's signal (Ctrl-C), or the first engine that fails.
@@ -313,15 +321,17 @@ async function runFleet(
         // The port the engine is planned with (on a swarm node, one that reads cluster networks
         // from the manager) is the one it is executed and verified with.
         let work: DockerPort = ports.get(engine)!;
+        let observed: ObservedState | undefined;
         const change = await onEngine(
           engine,
           prepareUnderLock(work, command, project, engineOptions(engine), async () => {
             const prepared = await prepare(engine, work);
             work = prepared.port;
+            observed = prepared.observed;
             return prepared.change;
           }),
         );
-        return { engine, port: work, change };
+        return { engine, port: work, change, observed };
       }),
     );
     const failures = settled
@@ -331,10 +341,28 @@ async function runFleet(
     const stale = failures.filter((f): f is StaleEngineError => f instanceof StaleEngineError);
     if (stale.length > 0) throw staleFleetError(stale);
     if (failures.length > 0) throw failures[0];
-    const prepared = settled.map(
-      (s) =>
-        (s as PromiseFulfilledResult<{ engine: string; port: DockerPort; change: PreparedChange }>).value,
+    type Prepared = { engine: string; port: DockerPort; change: PreparedChange; observed?: ObservedState };
+    const planned = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+    // One plan of the swarm (src/apply/swarm-fleet.ts, joinPlans).
+    const joined = swarm.joinPlans(
+      new Map(
+        planned.map(({ engine, change, observed }) => [
+          engine,
+          {
+            plan: change.plan,
+            desired: change.desired,
+            options: change.planOptions,
+            ...(observed && { observed }),
+          },
+        ]),
+      ),
     );
+    const prepared: Prepared[] = planned.map((p) => ({
+      ...p,
+      change: { ...p.change, plan: joined.get(p.engine)! },
+    }));
+    // A replace on the manager reaches the other nodes' engines through these.
+    const enginePorts = new Map(prepared.map(({ engine, port }) => [engine, port]));
 
     const fleetPlan: FleetPlan = {
       project,
@@ -377,7 +405,7 @@ async function runFleet(
       if (change.plan.actions.length === 0) {
         return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
       }
-      const options = engineOptions(engine);
+      const options = { ...engineOptions(engine), enginePorts };
       const earlier = executions.get(engine) ?? [];
       if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
       const only = actions ? new Set(actions) : undefined;

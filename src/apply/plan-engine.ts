@@ -1,5 +1,6 @@
 import { observeScope } from '../core/observe-scope.js';
 import { planChanges } from '../core/plan.js';
+import type { SwarmPlanInput } from '../core/swarm-fleet.js';
 import type { DesiredState } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
@@ -12,15 +13,17 @@ import { restoreNotes } from './restore-point.js';
  * The one plan netform makes (`plan`, `apply`, `destroy`, the library's `plan()`): the minimal
  * actions (src/core/plan.ts) with the engine checks of what they would send (src/spec/online.ts),
  * so what the engine would certainly refuse is an error before anything runs, and a note for
- * each interrupted replace waiting to be restored (src/apply/restore-point.ts). Pure.
+ * each interrupted replace waiting to be restored (src/apply/restore-point.ts). `swarm`: what a
+ * swarm's manager is told about the other nodes (src/apply/swarm-fleet.ts). Pure.
  */
 export function planForEngine(
   desired: DesiredState,
   observed: ObservedState,
   options: PlanOptions = {},
+  swarm: SwarmPlanInput = {},
 ): Plan {
   refuseCompose(desired);
-  const plan = withEngineChecks(planChanges(desired, observed, options), desired, observed);
+  const plan = withEngineChecks(planChanges(desired, observed, options, swarm), desired, observed);
   const pending = restoreNotes(observed, desired.project);
   return pending.length === 0 ? plan : { ...plan, notes: [...plan.notes, ...pending] };
 }

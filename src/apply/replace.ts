@@ -16,11 +16,17 @@ import { createNetworkWhenNameFree, removeNetworkWhenFree, TASK_IN_USE } from '.
 import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { sendServiceUpdate } from './service-update.js';
 import { restorePointRequest } from './restore-point.js';
+import {
+  replaceConfigOnlyNetworks,
+  restoreConfigOnlyNetworks,
+  type ConfigOnlyProgress,
+} from './config-only-replace.js';
 
 /**
  * Replaces a network Docker cannot change in place: take every Swarm service off it (one update
- * each) and disconnect every endpoint (declared or not, running or stopped), remove it, create it
- * as the spec says, reconnect each endpoint with its settings and put each service back with its
+ * each) and disconnect every endpoint (declared or not, running or stopped), remove it (for a
+ * swarm network made from config-only networks, replace those that changed, each on its engine),
+ * create it as the spec says, reconnect each endpoint with its settings and put each service back with its
  * aliases (one update each: docs/swarm.md). Whatever step fails, what was already changed is
  * undone — the old network is created again from `before` (which carries all its labels) and
  * every endpoint and service restored with the settings it had — and the action ends
@@ -102,14 +108,17 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
     });
   }
 
-  // 3. Create the new one.
+  // 3. For a swarm network made from config-only networks, replace those that changed, each on
+  // its engine; then create the new network.
+  const configOnly: ConfigOnlyProgress[] = [];
   let newId: string;
   try {
+    await replaceConfigOnlyNetworks(run, action.configOnly ?? [], configOnly);
     newId = await run.request('create-network', `network ${network}`, () =>
       createNetwork(run, action, networkCreateRequest(action.after, run.project)),
     );
   } catch (error) {
-    return undo(run, action, errorMessage(error), { disconnected, servicesOff: off });
+    return undo(run, action, errorMessage(error), { disconnected, servicesOff: off, configOnly });
   }
   run.setNetworkId(network, newId);
 
@@ -132,6 +141,7 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
       disconnected,
       servicesOff: off,
       servicesBack: [],
+      configOnly,
     });
   }
 
@@ -150,6 +160,7 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
         disconnected,
         servicesOff: off,
         servicesBack: back,
+        configOnly,
       });
     }
   }
@@ -173,6 +184,8 @@ async function undo(
     disconnected: ReplaceEndpoint[];
     servicesOff: ReplaceService[];
     servicesBack?: ReplaceService[];
+    /** Config-only networks replaced (or removed) on their engines: made again as they were. */
+    configOnly?: ConfigOnlyProgress[];
   },
 ): Promise<ActionEnd> {
   const network = action.network;
@@ -198,6 +211,8 @@ async function undo(
         if (failure !== undefined) throw failure;
         await removeNetwork(run, network, newId, (state.servicesBack ?? []).length > 0, rollback);
       }
+      const configFailures = await restoreConfigOnlyNetworks(run, state.configOnly ?? []);
+      if (configFailures.length > 0) throw new Error(configFailures.join('; '));
       oldId = await run.request(
         'create-network',
         `network ${network}`,

@@ -76,6 +76,8 @@ export interface SessionOptions {
   lockTimeoutMs?: number;
   /** Who holds the lock (shown to a second run); defaults to this process. */
   owner?: Partial<LockOwner>;
+  /** The session's engines by name, on a swarm (ExecuteOptions.enginePorts). */
+  enginePorts?: ReadonlyMap<string, DockerPort>;
 }
 
 /** What one engine's session works on once it holds the lock. */
@@ -231,6 +233,7 @@ export function executeStage(
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
     ...(only ? { only } : {}),
+    ...(options.enginePorts ? { enginePorts: options.enginePorts } : {}),
   });
 }
 

@@ -1,4 +1,7 @@
+import { summarizeActions } from '../core/order.js';
 import {
+  configOnlyReplacesOf,
+  configSourcesInUse,
   hasClusterObjects,
   isClusterNetwork,
   leavingClusterNetworks,
@@ -11,8 +14,9 @@ import {
 import type { DesiredState, EndpointSettings } from '../model/desired.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { EngineInfo, ObservedNetwork, ObservedState, SwarmRole } from '../model/observed.js';
-import type { Plan } from '../model/plan.js';
+import type { ConfigOnlyReplace, Plan, PlanOptions } from '../model/plan.js';
 import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import { planForEngine } from './plan-engine.js';
 
 /**
  * The several-engines session on a swarm (docs/swarm.md, "Several engines on a swarm"): which
@@ -35,7 +39,26 @@ export interface SwarmPlanning {
    * while a swarm network made from them is in use): such a node's plan runs in two stages.
    */
   waves(names: readonly string[], plans: ReadonlyMap<string, Plan>): Stage[][];
+  /**
+   * The engines' plans made into one plan of the swarm: a config-only network that a node's plan
+   * replaces, and that an existing swarm network is made from, is replaced by the manager's
+   * replace of that swarm network (docs/swarm.md, "Replacing a swarm macvlan or ipvlan"), so
+   * the manager is planned again with them and the node's plan loses them. Without a swarm, or
+   * for a saved plan (no `observed`: its plans were joined when it was made), the plans as they are.
+   */
+  joinPlans(parts: ReadonlyMap<string, PlannedPart>): Map<string, Plan>;
 }
+
+/** One engine's plan and what it was made from (`observed` absent for a saved plan). */
+export interface PlannedPart {
+  plan: Plan;
+  desired: DesiredState;
+  observed?: ObservedState;
+  options: PlanOptions;
+}
+
+const plansOf = (parts: ReadonlyMap<string, PlannedPart>): Map<string, Plan> =>
+  new Map([...parts].map(([engine, part]) => [engine, part.plan]));
 
 /** An engine's plan, or the indexes of the part of it that runs in this stage. */
 export interface Stage {
@@ -81,6 +104,7 @@ export async function swarmPlanning(
     return {
       forEngine: (_engine, port, desired) => Promise.resolve({ port, desired }),
       waves: (all) => [all.map((engine) => ({ engine }))],
+      joinPlans: plansOf,
     };
   }
   const managerPort = ports.get(topology.manager)!;
@@ -123,8 +147,10 @@ export async function swarmPlanning(
         const first: number[] = [];
         const last: number[] = [];
         (plans.get(engine)?.actions ?? []).forEach((action, index) => {
-          if (action.kind === 'create' && action.after.configOnly === true) first.push(index);
-          else if (action.kind === 'remove' && action.before.configOnly === true) last.push(index);
+          // A config-only network made or replaced on its own (no swarm network of it exists yet).
+          if ((action.kind === 'create' || action.kind === 'replace') && action.after.configOnly === true) {
+            first.push(index);
+          } else if (action.kind === 'remove' && action.before.configOnly === true) last.push(index);
           else (createsCluster ? last : first).push(index);
         });
         if (first.length > 0 && last.length > 0) {
@@ -137,6 +163,30 @@ export async function swarmPlanning(
         }
       }
       return [before, [{ engine: manager }], after].filter((wave) => wave.length > 0);
+    },
+    joinPlans(parts) {
+      const plans = plansOf(parts);
+      const manager = parts.get(topology.manager);
+      if (!manager?.observed) return plans;
+      const sources = new Set(configSourcesInUse(manager.desired, manager.observed).keys());
+      const fromNodes: ConfigOnlyReplace[] = [];
+      for (const [engine, part] of parts) {
+        if (engine === topology.manager || sources.size === 0) continue;
+        const { replaces, rest } = configOnlyReplacesOf(part.plan.actions, engine, sources);
+        if (replaces.length === 0) continue;
+        fromNodes.push(...replaces);
+        plans.set(engine, { ...part.plan, actions: rest, summary: summarizeActions(rest) });
+      }
+      // Planned again (pure, on what was observed) with its engine's name, so even its own
+      // config-only network's change is said in the spec's per-engine terms.
+      plans.set(
+        topology.manager,
+        planForEngine(manager.desired, manager.observed, manager.options, {
+          engine: topology.manager,
+          configOnlyReplaces: fromNodes,
+        }),
+      );
+      return plans;
     },
   };
 }

@@ -12,6 +12,11 @@ export function observeScope(desired: DesiredState): ObserveOptions {
     networks: Object.keys(desired.networks),
     containers: Object.keys(desired.containers),
     project: desired.project,
-    ...(desired.services !== undefined ? { services: true } : {}),
+    // Services are read too for a declared ingress network: those that publish ports through it
+    // block its replace (docs/swarm.md, "The ingress network").
+    ...(desired.services !== undefined ||
+    Object.values(desired.networks).some((network) => network.ingress && !network.external)
+      ? { services: true }
+      : {}),
   };
 }

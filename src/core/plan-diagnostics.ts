@@ -20,6 +20,7 @@ export const PLAN_CODES = {
   subnetStillHeld: 'NF211',
   refusedEntry: 'NF212',
   cannotStart: 'NF213',
+  ingressInUse: 'NF214',
   // Selectors (docs/plan.md, "Selectors"): NF220-NF229.
   selectorConflict: 'NF220',
 } as const;
@@ -89,7 +90,7 @@ export function unknownTarget(name: string, suggestion?: string): Diagnostic {
     severity: 'error',
     code: PLAN_CODES.unknownTarget,
     path: '',
-    message: `--target ${name} names no network or container of this spec or project`,
+    message: `--target ${name} names no network, container or service of this spec or project`,
     ...(suggestion !== undefined && { hint: `did you mean ${suggestion}?` }),
   };
 }
@@ -306,5 +307,27 @@ export function selectorConflict(
       `different settings on ${network}: ${differences.join('; ')}`,
     hint: `give ${network} the same settings in both, leave it out of one of them, or narrow ${rule}.match so that it does not match ${container}`,
     ...at(second.source),
+  };
+}
+
+/**
+ * The plan replaces or removes the swarm's ingress network while services publish ports through
+ * it: the engine refuses ("ingress network cannot be removed because service … depends on it",
+ * seen on 28.5.2), so nothing runs.
+ */
+export function ingressInUse(
+  network: string,
+  removal: boolean,
+  services: readonly { name: string; ports: readonly string[] }[],
+  position?: SourcePosition,
+): Diagnostic {
+  const names = services.map((s) => `${s.name} (${s.ports.join(', ')})`).join(', ');
+  return {
+    severity: 'error',
+    code: PLAN_CODES.ingressInUse,
+    path: `networks.${network}`,
+    message: `the plan ${removal ? 'removes' : 'replaces'} the swarm's ingress network ${network}, but services publish ports through it: ${names}; the engine refuses to remove an ingress network while a service depends on it`,
+    hint: `remove their published ports (docker service update --publish-rm PORT SERVICE) or publish them in host mode (mode=host), then plan again`,
+    ...at(position),
   };
 }

@@ -7,6 +7,7 @@ import type {
   Plan,
   PlanOptions,
   PlanNote,
+  ConfigOnlyReplace,
   RemoveNetworkAction,
   ReplaceNetworkAction,
 } from '../model/plan.js';
@@ -22,6 +23,7 @@ import {
 } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
+import { ingressInUse } from './plan-diagnostics.js';
 import { planReplacedServices, planServices } from './plan-services.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
@@ -32,7 +34,13 @@ import {
 } from './plan-endpoints.js';
 import { expandSelectors } from './selectors.js';
 import { subnetReuseProblems } from './subnet-reuse.js';
-import { withConfigOnlyNetworks } from './swarm-fleet.js';
+import {
+  configOnlyChangePaths,
+  configOnlyReplaceOf,
+  configSourcesInUse,
+  withConfigOnlyNetworks,
+  type SwarmPlanInput,
+} from './swarm-fleet.js';
 import { resolveTargets, type TargetScope } from './targets.js';
 
 export type { PlanOptions } from '../model/plan.js';
@@ -42,7 +50,12 @@ export type { PlanOptions } from '../model/plan.js';
  * problem found as a diagnostic beside it. Pure and deterministic: the same inputs give the same
  * plan, byte for byte.
  */
-export function planChanges(spec: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan {
+export function planChanges(
+  spec: DesiredState,
+  observed: ObservedState,
+  options: PlanOptions = {},
+  swarm: SwarmPlanInput = {},
+): Plan {
   // Selector rules become container attachments first: below, a matched container is a listed one.
   // A swarm network made from config-only networks is planned with its config-only network
   // (docs/swarm.md); the swarm session has split it already for each engine.
@@ -63,15 +76,31 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   const neededByTargets = networksNeededByTargets(desired, observed, scope);
   const actions: Action[] = [];
   const effective = new Map<string, NetworkDecision>();
-  for (const decision of decisions) {
-    const inScope = scope.all || scope.networks.has(decision.name);
-    const needed = inScope || neededByTargets.has(decision.name);
+  const configOnly = joinConfigOnlyReplaces(desired, observed, endpoints, decisions, swarm);
+  for (const planned of decisions) {
+    const inScope = scope.all || scope.networks.has(planned.name);
+    const needed = inScope || neededByTargets.has(planned.name);
     if (needed) {
-      diagnostics.push(...decision.diagnostics);
-      notes.push(...decision.notes);
+      diagnostics.push(...planned.diagnostics);
+      notes.push(...planned.notes);
     }
+    if (configOnly.carried.has(planned.name) && planned.status === 'replace') {
+      // Carried out by the replace of the swarm network made from it (below).
+      const { changes: _changes, adopt: _adopt, ...rest } = planned;
+      effective.set(planned.name, { ...rest, status: 'keep' });
+      continue;
+    }
+    const decision = withConfigOnlyChanges(planned, configOnly.bySwarmNetwork.get(planned.name));
     if (decision.status === 'remove') {
-      if (inScope) actions.push(planNetworkRemoval(desired, endpoints, decision));
+      if (!inScope) continue;
+      actions.push(planNetworkRemoval(desired, endpoints, decision));
+      if (decision.observed.ingress) {
+        // netform removes only what it manages, and makes nothing in its place (docs/swarm.md).
+        notes.push({
+          network: decision.name,
+          message: `network ${decision.name} is the swarm's ingress network: once it is removed, the swarm has none, and services cannot publish ports through the routing mesh until one is made (docker network create -d overlay --ingress ingress)`,
+        });
+      }
       continue;
     }
     if (decision.status === 'create' && !needed) continue;
@@ -85,7 +114,8 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
     if (decision.status === 'create') actions.push(planNetworkCreation(decision.desired));
     if (decision.status === 'replace') {
       const replace = planNetworkReplacement(desired, endpoints, decision);
-      actions.push(replace);
+      const carried = configOnly.bySwarmNetwork.get(decision.name);
+      actions.push(carried ? { ...replace, configOnly: carried } : replace);
       diagnostics.push(...replacementAddressProblems(desired, replace));
     }
   }
@@ -104,12 +134,16 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   diagnostics.push(...addressInUseProblems(desired, observed, endpoints, actions));
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
+  diagnostics.push(...ingressInUseProblems(desired, observed, actions));
 
   // Services, on a manager that reported them (docs/swarm.md): after the network decisions, since
   // an update names networks this plan creates and leaves networks it removes.
-  if (observed.services && scope.all) {
+  // With --target, only the targeted services are planned as the spec lists them; every other
+  // service is as if unlisted: taken off a network the plan removes (a targeted one), else left.
+  const removes = actions.some((a) => a.kind === 'remove');
+  if (observed.services && (scope.all || scope.services.size > 0 || removes)) {
     const services = planServices({
-      desired,
+      desired: scope.all ? desired : withServices(desired, scope.services),
       services: observed.services,
       networks: observed.networks,
       networksCreated: new Set(
@@ -150,6 +184,89 @@ export function planChanges(spec: DesiredState, observed: ObservedState, options
   };
 }
 
+/**
+ * The replaces of config-only networks that the replace of a swarm network made from them carries
+ * out (docs/swarm.md, "Replacing a swarm macvlan or ipvlan"): this engine's own (`carried`, left
+ * out of the plan as actions of their own) and those the other nodes planned (`swarm`), by the
+ * swarm network, when that network exists here.
+ */
+function joinConfigOnlyReplaces(
+  desired: DesiredState,
+  observed: ObservedState,
+  endpoints: EndpointIndex,
+  decisions: readonly NetworkDecision[],
+  swarm: SwarmPlanInput,
+): { bySwarmNetwork: Map<string, ConfigOnlyReplace[]>; carried: Set<string> } {
+  const sources = configSourcesInUse(desired, observed);
+  const bySwarmNetwork = new Map<string, ConfigOnlyReplace[]>();
+  const carried = new Set<string>();
+  const add = (swarmNetwork: string, replace: ConfigOnlyReplace): void => {
+    bySwarmNetwork.set(swarmNetwork, [...(bySwarmNetwork.get(swarmNetwork) ?? []), replace]);
+  };
+  for (const decision of decisions) {
+    const swarmNetwork = sources.get(decision.name);
+    if (decision.status !== 'replace' || decision.desired.configOnly !== true || !swarmNetwork) continue;
+    carried.add(decision.name);
+    const own = configOnlyReplaceOf(planNetworkReplacement(desired, endpoints, decision));
+    add(swarmNetwork, swarm.engine !== undefined ? { engine: swarm.engine, ...own } : own);
+  }
+  for (const replace of swarm.configOnlyReplaces ?? []) {
+    const swarmNetwork = sources.get(replace.network);
+    if (swarmNetwork) add(swarmNetwork, replace);
+  }
+  return { bySwarmNetwork, carried };
+}
+
+/** A swarm network whose config-only networks change is replaced, forced by their changes. */
+function withConfigOnlyChanges(
+  decision: NetworkDecision,
+  replaces: readonly ConfigOnlyReplace[] | undefined,
+): NetworkDecision {
+  if (!replaces || (decision.status !== 'keep' && decision.status !== 'replace') || !decision.observed) {
+    return decision;
+  }
+  const changes = replaces.flatMap(configOnlyChangePaths);
+  if (decision.status === 'replace') return { ...decision, changes: [...decision.changes, ...changes] };
+  return { ...decision, observed: decision.observed, status: 'replace', changes, adopt: false };
+}
+
+/**
+ * A replace or removal of the swarm's ingress network while services publish ports through it
+ * (the routing mesh): the engine refuses to remove it, so it is an error before anything runs,
+ * naming the services and their ports (docs/swarm.md, "The ingress network").
+ */
+function ingressInUseProblems(
+  desired: DesiredState,
+  observed: ObservedState,
+  actions: readonly Action[],
+): Diagnostic[] {
+  const publishing = (observed.services ?? [])
+    .filter((service) => service.ingressPorts !== undefined)
+    .map((service) => ({ name: service.name, ports: service.ingressPorts! }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (publishing.length === 0) return [];
+  return actions.flatMap((action) =>
+    (action.kind === 'replace' || action.kind === 'remove') && action.before.ingress
+      ? [
+          ingressInUse(
+            action.network,
+            action.kind === 'remove',
+            publishing,
+            desired.networks[action.network]?.source,
+          ),
+        ]
+      : [],
+  );
+}
+
+/** The spec with only these of its services listed. */
+function withServices(desired: DesiredState, names: ReadonlySet<string>): DesiredState {
+  const services = Object.fromEntries(
+    Object.entries(desired.services ?? {}).filter(([name]) => names.has(name)),
+  );
+  return { ...desired, services };
+}
+
 function networksNeededByTargets(
   desired: DesiredState,
   observed: ObservedState,
@@ -158,6 +275,9 @@ function networksNeededByTargets(
   const needed = new Set<string>();
   if (scope.all) return needed;
   const existing = new Set(observed.containers.map((c) => c.name));
+  for (const name of scope.services) {
+    for (const network of Object.keys(desired.services?.[name]?.attachments ?? {})) needed.add(network);
+  }
   for (const name of scope.containers) {
     if (!existing.has(name)) continue;
     for (const network of Object.keys(desired.containers[name]?.attachments ?? {})) needed.add(network);

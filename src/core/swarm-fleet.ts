@@ -1,6 +1,7 @@
 import type { DesiredNetwork, DesiredState } from '../model/desired.js';
 import { NetformError } from '../model/errors.js';
 import type { ObservedNetwork, ObservedState, SwarmRole } from '../model/observed.js';
+import type { Action, ConfigOnlyReplace, FieldChange, ReplaceNetworkAction } from '../model/plan.js';
 import { isManagedBy } from './ownership.js';
 
 /*
@@ -238,4 +239,79 @@ export function swarmNetworkFromConfig(network: DesiredNetwork): DesiredNetwork 
     labels: {},
     driverOpts: {},
   };
+}
+
+/**
+ * What planning on a swarm's manager is told about the other nodes (src/apply/swarm-fleet.ts):
+ * the engine's own name in the spec, and the replaces of config-only networks the other nodes'
+ * plans hold, which the manager's plan carries out inside the replace of the swarm network made
+ * from them (configOnlyReplacesOf).
+ */
+export interface SwarmPlanInput {
+  /** This engine's name under the spec's `engines:`; absent for a spec without `engines:`. */
+  engine?: string;
+  /** Replaces of config-only networks planned on the other nodes, each naming its engine. */
+  configOnlyReplaces?: ConfigOnlyReplace[];
+}
+
+/**
+ * The replaces of config-only networks in a plan that are a swarm network's (docs/swarm.md,
+ * "Replacing a swarm macvlan or ipvlan"): those of the networks that `swarmNetworks` (the swarm
+ * networks made from config-only networks that exist on the manager) are made from. The node
+ * that planned them cannot carry them out on its own (the engine refuses to remove a config-only
+ * network while a swarm network made from it is in use): the manager's replace of the swarm
+ * network does. `rest` is the plan's other actions.
+ */
+export function configOnlyReplacesOf(
+  actions: readonly Action[],
+  engine: string,
+  swarmNetworks: ReadonlySet<string>,
+): { replaces: ConfigOnlyReplace[]; rest: Action[] } {
+  const replaces: ConfigOnlyReplace[] = [];
+  const rest: Action[] = [];
+  for (const action of actions) {
+    if (action.kind === 'replace' && action.after.configOnly === true && swarmNetworks.has(action.network)) {
+      replaces.push({ engine, ...configOnlyReplaceOf(action) });
+    } else {
+      rest.push(action);
+    }
+  }
+  return { replaces, rest };
+}
+
+/** A replace of a config-only network as a part of the swarm network's replace. */
+export function configOnlyReplaceOf(
+  action: Pick<ReplaceNetworkAction, 'network' | 'networkId' | 'before' | 'after' | 'forcedBy'>,
+): ConfigOnlyReplace {
+  return {
+    network: action.network,
+    networkId: action.networkId,
+    before: action.before,
+    after: action.after,
+    forcedBy: action.forcedBy,
+  };
+}
+
+/**
+ * The config-only networks, by name, that existing swarm networks of the spec are made from:
+ * a change of one of them on any node is a replace of that swarm network.
+ */
+export function configSourcesInUse(desired: DesiredState, observed: ObservedState): Map<string, string> {
+  const existing = new Set(observed.networks.map((network) => network.name));
+  const sources = new Map<string, string>();
+  for (const network of Object.values(desired.networks)) {
+    if (network.configFrom === undefined || network.external || network.configOnly === true) continue;
+    if (existing.has(network.name)) sources.set(network.configFrom, network.name);
+  }
+  return sources;
+}
+
+/**
+ * The replace's forcedBy entry for a config-only network's change on one engine: the spec's
+ * per-engine path (`engines.worker.ipam.config[0].ip_range`), or `config_from.…` when the spec
+ * names no engines.
+ */
+export function configOnlyChangePaths(replace: ConfigOnlyReplace): FieldChange[] {
+  const prefix = replace.engine !== undefined ? `engines.${replace.engine}` : 'config_from';
+  return replace.forcedBy.map((change) => ({ ...change, path: `${prefix}.${change.path}` }));
 }

@@ -50,6 +50,10 @@ export interface ApiServiceSpec {
    * clients (or old `docker stack deploy`) may still carry it. Use TaskTemplate.Networks.
    */
   Networks?: ApiNetworkAttachmentConfig[] | null;
+  /** Published ports; `PublishMode` absent means `ingress` (the routing mesh). */
+  EndpointSpec?: {
+    Ports?: { Protocol?: string; TargetPort?: number; PublishedPort?: number; PublishMode?: string }[] | null;
+  } | null;
   [key: string]: unknown;
 }
 

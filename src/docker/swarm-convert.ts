@@ -40,6 +40,9 @@ export function serviceFrom(api: ApiService, networkNames: ReadonlyMap<string, s
   const stack = labels[STACK_LABEL];
   const mode = spec.Mode ?? {};
   const status = api.ServiceStatus;
+  const ingressPorts = (spec.EndpointSpec?.Ports ?? [])
+    .filter((port) => (port.PublishMode ?? 'ingress') === 'ingress')
+    .map((port) => `${port.PublishedPort ?? ''}:${port.TargetPort ?? ''}/${port.Protocol ?? 'tcp'}`);
   return {
     id: api.ID,
     name: spec.Name ?? '',
@@ -59,6 +62,7 @@ export function serviceFrom(api: ApiService, networkNames: ReadonlyMap<string, s
     networks: (legacyNetworks ? legacy : current).map((n) => serviceNetworkFrom(n, networkNames)),
     legacyNetworks,
     ...(api.UpdateStatus?.State ? { updateState: api.UpdateStatus.State } : {}),
+    ...(ingressPorts.length > 0 ? { ingressPorts } : {}),
     ...(typeof status?.RunningTasks === 'number' ? { runningTasks: status.RunningTasks } : {}),
     ...(typeof status?.DesiredTasks === 'number' ? { desiredTasks: status.DesiredTasks } : {}),
   };

@@ -172,6 +172,12 @@ export interface ObservedService {
   legacyNetworks: boolean;
   /** `UpdateStatus.State` (`updating`, `completed`, `paused`, `rollback_started` …), if any. */
   updateState?: string;
+  /**
+   * The ports it publishes through the routing mesh (`Spec.EndpointSpec.Ports` in `ingress` mode,
+   * the default), as `8080:80/tcp`: while there are any, the engine refuses to remove the ingress
+   * network (docs/swarm.md, "The ingress network"). Absent: none.
+   */
+  ingressPorts?: string[];
   /** From `ServiceStatus` (API 1.41+: `?status=true`). */
   runningTasks?: number;
   desiredTasks?: number;

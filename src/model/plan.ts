@@ -49,6 +49,25 @@ export interface ReplaceService {
   tasksRestarting?: number;
 }
 
+/**
+ * A config-only network replaced inside the replace of the swarm network made from it
+ * (docs/swarm.md): the engine refuses to remove a config-only network while a swarm network made
+ * from it is in use, so the swarm network is removed first, each changed config-only network
+ * replaced on its node, and the swarm network made again.
+ */
+export interface ConfigOnlyReplace {
+  /** The engine it is on, as the spec's `engines:` names it; absent: the plan's own engine. */
+  engine?: string;
+  network: string;
+  networkId: string;
+  /** As it is, in creatable form with all its labels: a rollback creates it again. */
+  before: DesiredNetwork;
+  /** As the spec wants it on that engine; the executor adds netform's ownership labels. */
+  after: DesiredNetwork;
+  /** The fields that force it (old -> new). Never empty. */
+  forcedBy: FieldChange[];
+}
+
 export interface CreateNetworkAction {
   kind: 'create';
   network: string;
@@ -88,6 +107,12 @@ export interface ReplaceNetworkAction {
    * Absent when no service is on it.
    */
   services?: ReplaceService[];
+  /**
+   * For a swarm network made from config-only networks: the config-only networks replaced
+   * between the removal of the old swarm network and the create of the new one, each on its
+   * engine. Absent when none changed.
+   */
+  configOnly?: ConfigOnlyReplace[];
   /** True when an unmanaged network is replaced because of `--adopt`. */
   adopt: boolean;
   reason: string;

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import pc from 'picocolors';
 import type { Log as SarifLog, ReportingDescriptor as SarifRule, Result as SarifResult } from 'sarif';
 import { printable } from '../core/printable.js';
+import type { DesiredState } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { CODES } from '../spec/codes.js';
 import { NETFORM_VERSION } from '../version.js';
@@ -23,7 +24,31 @@ export interface DiagnosticReport {
   /** The engines checked against, for a spec with engines: (then `engine` is absent). */
   engines?: { name: string; host: string; version: string; apiVersion: string }[];
   /** What the valid spec declares; `compose` when it was a Compose file (containers are its services). */
-  spec?: { project: string; networks: number; containers: number; selectors?: number; compose?: boolean };
+  spec?: SpecCounts;
+}
+
+/** What a valid spec declares, counted for validate's summary (text and JSON). */
+export interface SpecCounts {
+  project: string;
+  networks: number;
+  containers: number;
+  /** Present when the spec has `selectors:`. */
+  selectors?: number;
+  /** Present when the spec has `services:` (Swarm services, docs/swarm.md). */
+  services?: number;
+  compose?: boolean;
+}
+
+/** The counts of a valid spec, the one place they are taken from it. */
+export function specCounts(spec: DesiredState): SpecCounts {
+  return {
+    project: spec.project,
+    networks: Object.keys(spec.networks).length,
+    containers: Object.keys(spec.containers).length,
+    ...(spec.selectors ? { selectors: Object.keys(spec.selectors).length } : {}),
+    ...(spec.services ? { services: Object.keys(spec.services).length } : {}),
+    ...(spec.compose ? { compose: true } : {}),
+  };
 }
 
 export interface ReportOptions {
@@ -60,10 +85,11 @@ const text: Reporter = (report, { color }) => {
   const lines = report.diagnostics.map((d) => formatDiagnostic(d, color));
   const summary = summaryLine(report.diagnostics);
   if (report.valid && report.spec) {
-    const { project, networks, containers, selectors = 0, compose } = report.spec;
+    const { project, networks, containers, selectors = 0, services, compose } = report.spec;
     const rules = selectors > 0 ? `, ${plural(selectors, 'selector')}` : '';
+    const swarm = services !== undefined ? `, ${plural(services, 'service')}` : '';
     lines.push(
-      `${c.green('valid')}: ${compose === true ? 'Compose project' : 'project'} ${printable(project)}, ${plural(networks, 'network')}, ${plural(containers, compose === true ? 'service' : 'container')}${rules} (${summary})`,
+      `${c.green('valid')}: ${compose === true ? 'Compose project' : 'project'} ${printable(project)}, ${plural(networks, 'network')}, ${plural(containers, compose === true ? 'service' : 'container')}${swarm}${rules} (${summary})`,
     );
   } else {
     lines.push(report.valid ? summary : c.red(summary));

@@ -248,6 +248,16 @@ function renderReplace(action: ReplaceNetworkAction, c: Colors): string[] {
   const head = `${c.red('-')}/${c.green('+')} replace network ${c.bold(p(action.network))} (${why})`;
   const lines = [head];
   for (const change of action.forcedBy) lines.push(...renderFieldChange(change, c, '      '));
+  if (action.configOnly !== undefined && action.configOnly.length > 0) {
+    lines.push(
+      '      config-only networks (replaced on their engines after the swarm network is removed, before it is made again):',
+    );
+    for (const replace of action.configOnly) {
+      const where = replace.engine !== undefined ? ` on engine ${p(replace.engine)}` : '';
+      const forced = p(replace.forcedBy.map((f) => f.path).join(', '));
+      lines.push(`        ${c.red('-')}/${c.green('+')} ${p(replace.network)}${where} (forced by ${forced})`);
+    }
+  }
   if (action.endpoints.length > 0) {
     lines.push('      endpoints (disconnected first, then reconnected to the new network):');
     for (const endpoint of action.endpoints) {

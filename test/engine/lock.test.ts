@@ -8,7 +8,8 @@ import { acquireLock, LOCK_LABEL, lockNetworkName, type HeldLock } from '../../s
 import { connectDocker } from '../../src/docker/connect.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { BLOCKS } from '../support/blocks.js';
-import { CLI_BIN, runCli } from '../support/cli.js';
+// Processes of their own: these tests race CLIs against each other for the engine's lock.
+import { CLI_BIN, runBundle as runCli } from '../support/cli.js';
 import { docker, dockerOk, EngineScope } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parsePlanFile } from '../../src/core/plan-file.js';
 import type { Plan, ReplaceNetworkAction } from '../../src/model/plan.js';
 import { BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+// The built bundle in a process of its own: this file is about the `netform` command itself.
+import { runBundle as runCli } from '../support/cli.js';
 import { docker, dockerOk, EngineScope } from '../support/engine.js';
 
 /**

@@ -269,12 +269,15 @@ describe('planHonesty: logs for CI', () => {
   it('keeps info lines out of a non-terminal stderr unless --log-level asks for them', async () => {
     const net = scope.name('quiet');
     const spec = await writeSpec({ networks: { [net]: { subnet: `${a24}.32/27` } } }, 'quiet.yaml');
-    const applied = await runCli(['apply', '-f', spec, '--auto-approve']);
+    // The logger writes to file descriptor 2: a process of its own shows what a CI log gets.
+    const applied = await runCli(['apply', '-f', spec, '--auto-approve'], { process: true });
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Verified/);
     // Before: every operation as a JSON line ("level":30) mixed into the log beside the plan.
     expect(applied.stderr).not.toMatch(/"level":30/);
-    const destroyed = await runCli(['destroy', '-f', spec, '--auto-approve', '--log-level', 'info']);
+    const destroyed = await runCli(['destroy', '-f', spec, '--auto-approve', '--log-level', 'info'], {
+      process: true,
+    });
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
     expect(destroyed.stderr).toMatch(/"level":30.*"msg":"lock acquired"/);
   });

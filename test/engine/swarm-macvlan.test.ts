@@ -372,3 +372,195 @@ describe('a swarm macvlan declared in a spec, through the several-engines sessio
     expect(after.Spec.TaskTemplate.Networks ?? []).toEqual([]);
   }, 600_000);
 });
+
+/** Each running task's address on `network`, read on its own node, once every task has one. */
+async function taskAddresses(
+  serviceId: string,
+  network: string,
+  expected: number,
+  accept: (task: { nodeId: string; containerId: string; address: string }) => boolean = () => true,
+): Promise<{ nodeId: string; containerId: string; address: string }[]> {
+  return waitFor(
+    `${expected} running tasks with an address on ${network}`,
+    async () => {
+      const running = (await manager.listServiceTasks!(serviceId)).filter(
+        (t) => t.desiredState === 'running' && t.state === 'running' && t.containerId !== undefined,
+      );
+      const out: { nodeId: string; containerId: string; address: string }[] = [];
+      for (const task of running) {
+        const node = task.nodeId === nodes.managerNodeId ? SWARM.manager : SWARM.worker;
+        const result = await dockerOn(node, [
+          'container',
+          'inspect',
+          task.containerId!,
+          '--format',
+          `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`,
+        ]);
+        const address = result.stdout.trim();
+        const found = { nodeId: task.nodeId, containerId: task.containerId!, address };
+        if (result.code === 0 && address !== '' && accept(found)) out.push(found);
+      }
+      return out.length === expected ? out : undefined;
+    },
+    180,
+  );
+}
+
+describe("a change of one node's config-only network of a swarm macvlan with a service on it", () => {
+  it("is one replace on the manager: the service taken off, the swarm network removed, the worker's config-only network replaced, the swarm network made again, the service put back", async () => {
+    const subnet = scope.subnet(6).v4; // 10.213.246.0/24
+    const prefix = scope.subnet(6).v4Prefix;
+    const ranges = { manager: `${prefix}.0/28`, worker: `${prefix}.16/28`, workerNew: `${prefix}.64/28` };
+    const gateway = `${prefix}.254`;
+    const project = scope.name('r');
+    const network = scope.name('rlan');
+    const config = `${network}-config`;
+    const service = scope.name('rprobe');
+    const parents = {
+      manager: await scope.vethParent(SWARM.manager, 'c'),
+      worker: await scope.vethParent(SWARM.worker, 'd'),
+    };
+    const specText = (workerRange: string): string =>
+      [
+        'version: 1',
+        `project: ${project}`,
+        'engines:',
+        `  manager: { host: ${SWARM.manager.host} }`,
+        `  worker: { host: ${SWARM.worker.host} }`,
+        'networks:',
+        `  ${network}:`,
+        '    driver: macvlan',
+        '    scope: swarm',
+        `    subnet: ${subnet}`,
+        `    gateway: ${gateway}`,
+        '    engines:',
+        `      manager: { parent: ${parents.manager}, ip_range: ${ranges.manager} }`,
+        `      worker: { parent: ${parents.worker}, ip_range: ${workerRange} }`,
+        'services:',
+        `  ${service}:`,
+        `    networks: { ${network}: { aliases: [probe] } }`,
+        '',
+      ].join('\n');
+    const cli = (args: string[]): ReturnType<typeof runCli> => runCli(args, { cwd: dir, timeoutMs: 300_000 });
+    writeFileSync(join(dir, 'netform.yaml'), specText(ranges.worker));
+    await scope.createService(service, [
+      '--mode',
+      'global',
+      '--update-parallelism',
+      '2',
+      '--update-monitor',
+      '1s',
+    ]);
+    const serviceId = (await manager.inspectService!(service))!.id;
+    const first = await cli(['apply', '--auto-approve']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const before = await taskAddresses(serviceId, network, 2);
+    const oldNetworkId = (await inspectOn<NetworkInspect>(SWARM.manager, 'network', network)).Id;
+    const oldConfigIds = {
+      manager: (await inspectOn<NetworkInspect>(SWARM.manager, 'network', config)).Id,
+      worker: (await inspectOn<NetworkInspect>(SWARM.worker, 'network', config)).Id,
+    };
+    const tasksBefore = (await manager.listServiceTasks!(serviceId)).length;
+
+    // The worker's range changes: one plan, the replace on the manager carrying the worker's
+    // config-only network and the service, nothing of its own on the worker.
+    writeFileSync(join(dir, 'netform.yaml'), specText(ranges.workerNew));
+    const planned = await cli(['plan']);
+    expect(planned.code, planned.stdout + planned.stderr).toBe(0);
+    console.info(`[measured] plan of the worker's ip_range change:\n${planned.stdout}`);
+    expect(planned.stdout).toContain(
+      `-/+ replace network ${network} (forced by engines.worker.ipam.config[0].ip_range)`,
+    );
+    expect(planned.stdout).toContain(`-/+ ${config} on engine worker (forced by ipam.config[0].ip_range)`);
+    expect(planned.stdout).toMatch(new RegExp(`~ service ${service} \\(2 tasks restart twice\\)`));
+    expect(planned.stdout).not.toMatch(new RegExp(`replace network ${config}`));
+
+    const applied = await cli(['apply', '--auto-approve', '--log-level', 'info']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // Each engine request of the replace, in order, with its time (the pino log on stderr).
+    const steps = applied.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) =>
+          JSON.parse(line) as { msg?: string; operation?: string; target?: string; durationMs?: number },
+      )
+      .filter((entry) => entry.msg === 'done' && entry.operation !== undefined)
+      .map((entry) => `${entry.operation} ${entry.target}: ${entry.durationMs} ms`);
+    console.info(`[measured] netform apply of the worker's ip_range change:\n${steps.join('\n')}`);
+    const at = (step: RegExp): number => steps.findIndex((line) => step.test(line));
+    expect(at(/^update-service .* off /)).toBeLessThan(at(new RegExp(`^remove-network network ${network}:`)));
+    expect(at(new RegExp(`^remove-network network ${network}:`))).toBeLessThan(
+      at(new RegExp(`^remove-network network ${config} on engine worker`)),
+    );
+    expect(at(new RegExp(`^create-network network ${config} on engine worker`))).toBeLessThan(
+      at(new RegExp(`^create-network network ${network}:`)),
+    );
+    expect(at(new RegExp(`^create-network network ${network}:`))).toBeLessThan(at(/^update-service .* on /));
+
+    // Independent reads: the worker's config-only network has the new range (a new network), the
+    // manager's is the same network as before, the swarm network was made again from them.
+    const workerConfig = await inspectOn<NetworkInspect>(SWARM.worker, 'network', config);
+    expect(workerConfig.Id).not.toBe(oldConfigIds.worker);
+    expect(workerConfig).toMatchObject({ ConfigOnly: true, Options: { parent: parents.worker } });
+    expect(workerConfig.IPAM.Config).toEqual([
+      { Subnet: subnet, IPRange: ranges.workerNew, Gateway: gateway },
+    ]);
+    expect(workerConfig.Labels).toMatchObject({ [MANAGED_LABEL]: 'true', [PROJECT_LABEL]: project });
+    const managerConfig = await inspectOn<NetworkInspect>(SWARM.manager, 'network', config);
+    expect(managerConfig.Id).toBe(oldConfigIds.manager);
+    expect(managerConfig.IPAM.Config).toEqual([
+      { Subnet: subnet, IPRange: ranges.manager, Gateway: gateway },
+    ]);
+    const made = await inspectOn<NetworkInspect>(SWARM.manager, 'network', network);
+    expect(made.Id).not.toBe(oldNetworkId);
+    expect(made).toMatchObject({ Driver: 'macvlan', Scope: 'swarm', ConfigFrom: { Network: config } });
+
+    // The service is back on the new network with its alias; the worker's task has an address
+    // from the new range, the manager's from its own.
+    const inspected = await inspectOn<{
+      Spec: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
+    }>(SWARM.manager, 'service', service);
+    expect(inspected.Spec.TaskTemplate.Networks).toEqual([{ Target: made.Id, Aliases: ['probe'] }]);
+    // Tasks started after the replace (not the ones running before it).
+    const after = await taskAddresses(
+      serviceId,
+      network,
+      2,
+      (task) =>
+        !before.some((t) => t.containerId === task.containerId) &&
+        containsAddress(
+          parseCidr(task.nodeId === nodes.workerNodeId ? ranges.workerNew : ranges.manager)!,
+          parseAddress(task.address)!,
+        ),
+    );
+    for (const task of after) {
+      const role = task.nodeId === nodes.workerNodeId ? 'worker' : 'manager';
+      const was = before.find((t) => t.nodeId === task.nodeId)!;
+      expect(task.containerId).not.toBe(was.containerId);
+      console.info(`[measured] the ${role}'s task: ${was.address} before, ${task.address} after the replace`);
+    }
+    const tasksAfter = (await manager.listServiceTasks!(serviceId)).length;
+    console.info(
+      `[measured] the replace's two service updates: ${tasksAfter - tasksBefore} tasks started after the ${before.length} running (global service on 2 nodes; ${tasksAfter} in its history)`,
+    );
+    expect(tasksAfter - tasksBefore).toBe(4);
+
+    const again = await cli(['plan', '--detailed-exitcode']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('No changes');
+    expect(again.code).toBe(0);
+
+    const destroyed = await cli(['destroy', '--auto-approve']);
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    expect((await dockerOn(SWARM.manager, ['network', 'inspect', network])).code).not.toBe(0);
+    for (const node of [SWARM.manager, SWARM.worker]) {
+      expect((await dockerOn(node, ['network', 'inspect', config])).code).not.toBe(0);
+      const left = await dockerOnOk(node, ['network', 'ls', '--format', '{{.Name}}']);
+      // Nothing of this test's, and no restore point of the replace, is left.
+      expect(
+        left.split('\n').filter((n) => n.startsWith(scope.prefix) || n.startsWith('netform-restore-')),
+      ).toEqual([]);
+    }
+  }, 900_000);
+});

@@ -1,19 +1,47 @@
 import { fileURLToPath } from 'node:url';
 import { run, type CommandResult } from './engine.js';
+import { runMain } from './run-main.js';
 
 /** The built CLI, package.json's `bin`: the bundle scripts/bundle.mjs writes. */
 export const CLI_BIN = fileURLToPath(new URL('../../dist/netform.js', import.meta.url));
 
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the CLI's stdin: needs a process of its own. */
+  input?: string;
+  /** Kills the process after this long: needs a process of its own. */
+  timeoutMs?: number;
+  /**
+   * Runs the built bundle in a process of its own (what the `netform` command is), instead of
+   * main() in this test's process. Needed where the test reads the logger's lines (pino writes to
+   * file descriptor 2, not through main()'s I/O), races processes against each other, or is about
+   * the bundle itself.
+   */
+  process?: boolean;
+}
+
 /**
- * Runs the real, built CLI (`dist/netform.js`, the bundle `npm run build` makes) as a user would. The engine project's
- * global setup builds dist/ first; for unit tests run `npm run build` or use main() in-process.
+ * Runs the CLI as a user would: its argument parsing, commands, rendering and exit codes, against
+ * the engine DOCKER_HOST names (or `env`'s). By default this is main(), the function the bundle's
+ * entry calls (src/cli/bin.ts), in this test's process: the same code, without a new Node.js
+ * start per command, which is most of a short command's CPU and was the largest share of the
+ * engine suite's (docs/engines.md, "The engine matrix"). `process: true`, stdin `input`, a
+ * `timeoutMs`, or NETFORM_TEST_CLI=process for every call, run the built bundle (dist/netform.js,
+ * what `npm run build` makes) in a child process instead.
  */
-export function runCli(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
-): Promise<CommandResult> {
-  return run(process.execPath, [CLI_BIN, ...args], {
-    ...options,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-  });
+export function runCli(args: string[], options: CliOptions = {}): Promise<CommandResult> {
+  const env = { ...process.env, NO_COLOR: '1', ...options.env };
+  const inProcess =
+    !options.process &&
+    options.input === undefined &&
+    options.timeoutMs === undefined &&
+    process.env.NETFORM_TEST_CLI !== 'process';
+  if (inProcess) return runMain(args, { env, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) });
+  return run(process.execPath, [CLI_BIN, ...args], { ...options, env });
+}
+
+/** runCli in a process of its own, always: the built bundle, as the `netform` command runs. */
+export function runBundle(args: string[], options: Omit<CliOptions, 'process'> = {}): Promise<CommandResult> {
+  return runCli(args, { ...options, process: true });
 }

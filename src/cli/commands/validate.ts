@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../model/diagnostic.js';
 import type { EngineInfo } from '../../model/observed.js';
 import {
   REPORTERS,
+  specCounts,
   REPORT_FORMATS,
   type DiagnosticReport,
   type ReportFormat,
@@ -82,13 +83,7 @@ export function registerValidate(command: Command, ctx: CliContext): void {
       report.diagnostics = sortDiagnostics(diagnostics, files);
       report.valid = !report.diagnostics.some((d) => d.severity === 'error');
       if (loaded.ok) {
-        report.spec = {
-          project: loaded.spec.project,
-          networks: Object.keys(loaded.spec.networks).length,
-          containers: Object.keys(loaded.spec.containers).length,
-          ...(loaded.spec.selectors ? { selectors: Object.keys(loaded.spec.selectors).length } : {}),
-          ...(loaded.spec.compose ? { compose: true } : {}),
-        };
+        report.spec = specCounts(loaded.spec);
       }
       io.stdout(REPORTERS[options.format](report, { color: ctx.globals().color }));
       ctx.setExitCode(report.valid ? 0 : 1);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyEngines, destroyEngines } from '../../../src/apply/fleet-session.js';
 import { LOCK_LABEL } from '../../../src/apply/lock.js';
+import { RESTORE_LABEL } from '../../../src/apply/restore-point.js';
+import { planEngines } from '../../../src/apply/fleet-session.js';
 import type { DesiredState, EndpointSettings } from '../../../src/model/desired.js';
 import type {
   ObservedContainer,
@@ -64,8 +66,16 @@ class MemoryNode implements DockerPort {
     });
   }
 
+  /** Refuses the next create of a network of this name (once), as an engine would. */
+  refuseCreate?: string;
+
   createNetwork(request: NetworkCreateRequest): Promise<string> {
-    const lock = LOCK_LABEL in request.labels;
+    if (this.refuseCreate === request.name) {
+      this.refuseCreate = undefined;
+      this.log.push(`${this.host} refused create ${request.name}`);
+      return Promise.reject(new Error(`refused create ${request.name}`));
+    }
+    const lock = LOCK_LABEL in request.labels || RESTORE_LABEL in request.labels;
     const id = `${this.host}-${this.ids++}`.padEnd(64, '0');
     if (!lock) this.log.push(`${this.host} create ${request.name}`);
     NAMES.set(id, request.name);
@@ -89,7 +99,8 @@ class MemoryNode implements DockerPort {
 
   removeNetwork(networkId: string): Promise<void> {
     const network = this.networks.find((n) => n.id === networkId);
-    if (network && !(LOCK_LABEL in network.labels)) this.log.push(`${this.host} remove ${network.name}`);
+    if (network && !(LOCK_LABEL in network.labels) && !(RESTORE_LABEL in network.labels))
+      this.log.push(`${this.host} remove ${network.name}`);
     this.networks = this.networks.filter((n) => n.id !== networkId);
     return Promise.resolve();
   }
@@ -206,6 +217,74 @@ containers:
     const w = applied.engines.find((e) => e.engine === 'w')!.result;
     expect(w.status).toBe('applied');
     if (w.status === 'applied') expect(w.execution.actions.map((a) => a.status)).toEqual(['done', 'done']);
+  });
+
+  it("replaces a node's changed config-only network inside the manager's replace of the swarm network: swarm network off, config-only replaced on its node, swarm network made again", async () => {
+    const log: string[] = [];
+    const ports = swarm(log);
+    expect((await applyEngines(spec(SPEC), ports)).status).toBe('applied');
+    const changed = SPEC.replace('ip_range: 10.1.0.16/28', 'ip_range: 10.1.0.32/28');
+
+    // One plan of the swarm: the manager replaces lan, forced by the worker's range; the worker's
+    // own plan is empty.
+    const { plan } = await planEngines(spec(changed), ports);
+    const m = plan.engines.find((e) => e.engine === 'm')!.plan;
+    const w = plan.engines.find((e) => e.engine === 'w')!.plan;
+    expect(w.actions).toEqual([]);
+    expect(m.actions).toHaveLength(1);
+    const replace = m.actions[0]!;
+    expect(replace).toMatchObject({ kind: 'replace', network: 'lan' });
+    if (replace.kind !== 'replace') throw new Error('not a replace');
+    expect(replace.forcedBy.map((f) => f.path)).toEqual(['engines.w.ipam.config[0].ip_range']);
+    expect(replace.configOnly).toMatchObject([{ engine: 'w', network: 'lan-config' }]);
+    expect(replace.configOnly![0]!.after.ipam.config[0]!.ipRange).toBe('10.1.0.32/28');
+
+    log.length = 0;
+    const applied = await applyEngines(spec(changed), ports);
+    expect(applied.status).toBe('applied');
+    expect(log).toEqual(['m remove lan', 'w remove lan-config', 'w create lan-config', 'm create lan']);
+    const config = ports.get('w')!.networks.find((n) => n.name === 'lan-config')!;
+    expect(config.ipam.config[0]!.ipRange).toBe('10.1.0.32/28');
+    expect((await applyEngines(spec(changed), ports)).status).toBe('no-changes');
+  });
+
+  it("replaces the manager's own changed config-only network the same way, and rolls back to the old config-only networks and swarm network when the new swarm network is refused", async () => {
+    const log: string[] = [];
+    const ports = swarm(log);
+    expect((await applyEngines(spec(SPEC), ports)).status).toBe('applied');
+    const changed = SPEC.replace('ip_range: 10.1.0.0/28', 'ip_range: 10.1.0.64/28').replace(
+      'ip_range: 10.1.0.16/28',
+      'ip_range: 10.1.0.80/28',
+    );
+    log.length = 0;
+    ports.get('m')!.refuseCreate = 'lan';
+    const failed = await applyEngines(spec(changed), ports);
+    expect(failed.status).toBe('failed');
+    const outcome = failed.engines.find((e) => e.engine === 'm')!.result;
+    if (outcome.status !== 'failed') throw new Error(outcome.status);
+    expect(outcome.execution?.actions[0]?.status).toBe('rolled-back');
+    expect(log[0]).toBe('m remove lan');
+    // On each node: the old config-only network removed, the new one made; after the refusal,
+    // the new one removed and the old one made again; then the swarm network made again.
+    for (const node of ['m', 'w']) {
+      expect(log.filter((line) => line.startsWith(`${node} `) && line.endsWith(' lan-config'))).toEqual([
+        `${node} remove lan-config`,
+        `${node} create lan-config`,
+        `${node} remove lan-config`,
+        `${node} create lan-config`,
+      ]);
+    }
+    expect(log).toContain('m refused create lan');
+    expect(log.at(-1)).toBe('m create lan');
+    // The old ranges on both nodes, the swarm network made again from them.
+    expect(ports.get('m')!.networks.find((n) => n.name === 'lan-config')!.ipam.config[0]!.ipRange).toBe(
+      '10.1.0.0/28',
+    );
+    expect(ports.get('w')!.networks.find((n) => n.name === 'lan-config')!.ipam.config[0]!.ipRange).toBe(
+      '10.1.0.16/28',
+    );
+    expect(ports.get('m')!.networks.filter((n) => n.name === 'lan')).toHaveLength(1);
+    expect((await applyEngines(spec(SPEC), ports)).status).toBe('no-changes');
   });
 
   it('refuses a swarm network made from config-only networks when the manager is not among its engines', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ObservedState } from '../../../src/model/observed.js';
-import { REPORTERS } from '../../../src/render/diagnostics.js';
+import { REPORTERS, specCounts } from '../../../src/render/diagnostics.js';
 import { sortDiagnostics } from '../../../src/spec/diagnose.js';
 import { loadSpec } from '../../../src/spec/index.js';
 import { checkAgainstEngine } from '../../../src/spec/online.js';
@@ -40,12 +40,7 @@ async function runCase(dir: string): Promise<string> {
       diagnostics,
       ...(result.ok
         ? {
-            spec: {
-              project: result.spec.project,
-              networks: Object.keys(result.spec.networks).length,
-              containers: Object.keys(result.spec.containers).length,
-              ...(result.spec.selectors ? { selectors: Object.keys(result.spec.selectors).length } : {}),
-            },
+            spec: specCounts(result.spec),
           }
         : {}),
     },
