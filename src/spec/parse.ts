@@ -1,5 +1,6 @@
 import {
   Composer,
+  Document as YamlDocument,
   LineCounter,
   Parser,
   isAlias,
@@ -13,6 +14,7 @@ import {
 import type { CST } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
+import { buildFromCst, resolvingSchema, type ResolvingSchema } from './cst-build.js';
 import { diagnosticAt } from './diagnose.js';
 import type { SourceFile, SourceNode } from './source-map.js';
 
@@ -41,7 +43,7 @@ export type ParseResult =
  * file can be unusable (too large, too deep, an alias bomb, duplicate keys, several documents, not
  * a mapping, empty) is an error diagnostic.
  */
-export function parseSpecText(file: string, text: string): ParseResult {
+export function parseSpecText(file: string, text: string, options: ParseOptions = {}): ParseResult {
   const at = (line = 1, column = 1): SourcePosition => ({ file, line, column });
   const fail = (diagnostic: Diagnostic): ParseResult => ({ ok: false, diagnostics: [diagnostic] });
 
@@ -92,19 +94,27 @@ export function parseSpecText(file: string, text: string): ParseResult {
       yield token;
     }
   };
+  // The tokens of the first document (and the start of a second, which is an error): either the
+  // CST path builds the value and the source tree from them, or yaml's Composer composes them.
+  const tokenStream = checkedTokens();
+  const tokens: CST.Token[] = [];
+  let documentTokens = 0;
+  for (let next = tokenStream.next(); !next.done; next = tokenStream.next()) {
+    tokens.push(next.value);
+    if (next.value.type === 'document' && ++documentTokens > 1) break;
+  }
+  if (nesting.deepAt === undefined && documentTokens === 1 && options.cst !== false) {
+    const built = buildFromCst(tokens, { name: file, position }, text, cstSchema());
+    if (built) {
+      options.onPath?.('cst');
+      return { ok: true, parsed: { file, value: built.value, source: built.tree }, diagnostics: [] };
+    }
+  }
+  options.onPath?.('composer');
+
   const documents: Document.Parsed[] = [];
-  // uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
-  const composer = new Composer({
-    uniqueKeys: false,
-    merge: true,
-    prettyErrors: false,
-    version: '1.2',
-    // !!timestamp, !!binary, !!set … would become a Date, bytes or a Set, which the schema could
-    // only call "not a mapping": unresolved instead, so NF044 says the tag is ignored.
-    resolveKnownTags: false,
-    customTags: EXPLICIT_NUMBER_TAGS,
-  });
-  for (const document of composer.compose(checkedTokens())) {
+  const composer = new Composer(COMPOSER_OPTIONS);
+  for (const document of composer.compose(chain(tokens, tokenStream))) {
     documents.push(document);
     if (documents.length > 1) break; // one more than allowed is all the error needs
   }
@@ -213,13 +223,12 @@ export function parseSpecText(file: string, text: string): ParseResult {
   };
 }
 
-/** yaml's warnings in netform's words: `Unresolved tag: tag:yaml.org,2002:timestamp` names the tag as written. */
-function yamlWarningMessage(message: string): string {
-  const text = yamlMessage(message);
-  const unresolved = /^Unresolved tag: (.*)$/.exec(text);
-  if (!unresolved) return text;
-  const tag = unresolved[1]!.replace(/^tag:yaml\.org,2002:/, '!!');
-  return `the tag ${tag} is not one netform reads`;
+/** For tests: which of the two paths (src/spec/cst-build.ts) parses a file. */
+export interface ParseOptions {
+  /** false: compose every file with yaml's Composer, the path the CST one must match. */
+  cst?: boolean;
+  /** Told which path built the value. */
+  onPath?: (path: 'cst' | 'composer') => void;
 }
 
 /**
@@ -245,6 +254,39 @@ const EXPLICIT_NUMBER_TAGS: ScalarTag[] = [
     },
   },
 ];
+
+// uniqueKeys off: yaml's check is quadratic in a mapping's size; sourceTree does it instead.
+const COMPOSER_OPTIONS = {
+  uniqueKeys: false,
+  merge: true,
+  prettyErrors: false,
+  version: '1.2',
+  // !!timestamp, !!binary, !!set … would become a Date, bytes or a Set, which the schema could
+  // only call "not a mapping": unresolved instead, so NF044 says the tag is ignored.
+  resolveKnownTags: false,
+  customTags: EXPLICIT_NUMBER_TAGS,
+} as const;
+
+let resolving: ResolvingSchema | undefined;
+/** The tags and options the Composer resolves scalars with, made once. */
+function cstSchema(): ResolvingSchema {
+  resolving ??= resolvingSchema(new YamlDocument(undefined, COMPOSER_OPTIONS));
+  return resolving;
+}
+
+function* chain<T>(first: readonly T[], rest: Iterator<T>): Generator<T> {
+  yield* first;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
+
+/** yaml's warnings in netform's words: `Unresolved tag: tag:yaml.org,2002:timestamp` names the tag as written. */
+function yamlWarningMessage(message: string): string {
+  const text = yamlMessage(message);
+  const unresolved = /^Unresolved tag: (.*)$/.exec(text);
+  if (!unresolved) return text;
+  const tag = unresolved[1]!.replace(/^tag:yaml\.org,2002:/, '!!');
+  return `the tag ${tag} is not one netform reads`;
+}
 
 function yamlFloat(text: string): number | undefined {
   if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
@@ -284,30 +326,32 @@ function runawayNesting(text: string): number | undefined {
   return undefined;
 }
 
-/** The offset of the first CST token under `root` nested deeper than MAX_NESTING, found without recursion. */
-function findExcessiveNesting(root: CST.Token): number | undefined {
-  const stack: { token: CST.Token | undefined; depth: number }[] = [{ token: root, depth: 0 }];
-  while (stack.length > 0) {
-    const { token, depth } = stack.pop()!;
-    if (!token) continue;
-    if (depth > MAX_NESTING) return 'offset' in token ? token.offset : 0;
-    switch (token.type) {
-      case 'document':
-        stack.push({ token: token.value, depth });
-        break;
-      case 'block-map':
-      case 'block-seq':
-      case 'flow-collection':
-        for (const item of token.items) {
-          if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
-          stack.push({ token: item.value, depth: depth + 1 });
-        }
-        break;
-      default:
-        break;
-    }
+/**
+ * The offset of the first CST token under `root` nested deeper than MAX_NESTING. It recurses at
+ * most MAX_NESTING + 1 levels (it never descends below the limit) and allocates nothing; items
+ * are visited last first, each value before its key, so the token it names is the one the
+ * earlier stack-based walk named.
+ */
+function findExcessiveNesting(token: CST.Token | null | undefined, depth = 0): number | undefined {
+  if (!token) return undefined;
+  if (depth > MAX_NESTING) return 'offset' in token ? token.offset : 0;
+  switch (token.type) {
+    case 'document':
+      return findExcessiveNesting(token.value, depth);
+    case 'block-map':
+    case 'block-seq':
+    case 'flow-collection':
+      for (let i = token.items.length - 1; i >= 0; i--) {
+        const item = token.items[i]!;
+        const deep =
+          findExcessiveNesting(item.value, depth + 1) ??
+          ('key' in item ? findExcessiveNesting(item.key, depth + 1) : undefined);
+        if (deep !== undefined) return deep;
+      }
+      return undefined;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 /**

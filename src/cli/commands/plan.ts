@@ -11,7 +11,7 @@ import { PLAN_FORMATS, PLAN_REPORTERS, type PlanFormat } from '../../render/plan
 import { loadSpec } from '../../spec/index.js';
 import { DEFAULT_SPEC_FILE } from '../../spec/load.js';
 import { NETFORM_VERSION } from '../../version.js';
-import type { CliContext } from '../context.js';
+import type { CliContext, GlobalOptions } from '../context.js';
 import { acrossEngines, addEngineOption, planAcrossEngines } from '../fleet.js';
 import { addFormatOptions, chosenFormat, collect, planOptionsOf } from '../options.js';
 
@@ -53,6 +53,11 @@ export function registerPlan(command: Command, ctx: CliContext): void {
     // Before anything is observed: a refused --out is said first, not after the plan.
     if (options.out !== undefined)
       await checkPlanTarget(options.out, resolve(io.cwd, options.out), specFiles);
+    // The engine's connect (its code loaded, GET /version) overlaps the spec's load when the
+    // engine is named by a unix:// or tcp:// address (docs/benchmark.md, "Start-up"): a spec
+    // with `engines:` or with errors then leaves it unused, and its failure is said only where
+    // the single-engine plan awaits it below, as before.
+    if (preconnects(ctx.globals(), io.env)) ctx.docker().catch(() => undefined);
     const loaded = await loadSpec(options.file ?? [], { cwd: io.cwd });
     for (const diagnostic of [...(loaded.ok ? [] : loaded.errors), ...loaded.warnings]) {
       io.stderr(`${formatDiagnostic(diagnostic, color)}\n`);
@@ -107,6 +112,17 @@ export function registerPlan(command: Command, ctx: CliContext): void {
     )
       ctx.setExitCode(EXIT_CHANGES);
   });
+}
+
+/**
+ * Whether the plan may open the engine's connection before the spec is loaded: only for an
+ * address given as --host or DOCKER_HOST that is a local socket or plain TCP, never one that
+ * could open an SSH session or read a docker context.
+ */
+function preconnects(globals: GlobalOptions, env: NodeJS.ProcessEnv): boolean {
+  if (globals.context !== undefined) return false;
+  const host = (globals.host ?? env.DOCKER_HOST ?? '').trim();
+  return host.startsWith('unix://') || host.startsWith('tcp://');
 }
 
 /**
