@@ -128,6 +128,30 @@ async function serviceNetworks(service: string): Promise<{ Target: string; Alias
   );
 }
 
+/**
+ * Waits until no rolling update of these services is under way. An update sent while the swarm is
+ * still rolling one out is refused as out of sequence once the version moves twice (re-read once,
+ * then an error, with warning NF232 in the plan): a user waits for `docker service ps` to settle,
+ * and so does the test before its destroy.
+ */
+async function rolloutsSettled(...services: string[]): Promise<void> {
+  for (const service of services) {
+    await waitFor(
+      `the rollout of ${service} to settle`,
+      async () => {
+        const inspected = await inspectOn<{ UpdateStatus?: { State?: string } }>(
+          SWARM.manager,
+          'service',
+          service,
+        );
+        const state = inspected.UpdateStatus?.State;
+        return state === undefined || !/updating|rollback_started|paused/.test(state) ? true : undefined;
+      },
+      180,
+    );
+  }
+}
+
 describe('a replace of an overlay that services use, refused by the manager half-way', () => {
   it('rolls back: the old network made again, every service back on it with its aliases, and says so', async () => {
     const project = scope.name('rb');
@@ -203,6 +227,7 @@ describe('a replace of an overlay that services use, refused by the manager half
     expect(await serviceNetworks(web)).toEqual([{ Target: replaced.Id, Aliases: ['www'] }]);
     expect(await serviceNetworks(api)).toEqual([{ Target: replaced.Id, Aliases: ['api'] }]);
 
+    await rolloutsSettled(web, api);
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,
@@ -300,6 +325,7 @@ describe('a replace of an overlay that services use, whose process is killed bet
     const plan = await runCli(['plan', '-f', file, '--detailed-exitcode'], { env: onManager });
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
 
+    await rolloutsSettled(web, api);
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,
@@ -355,6 +381,7 @@ describe('a replace of an overlay that services use, whose process is killed bet
     expect(await serviceNetworks(api)).toEqual([{ Target: now.Id, Aliases: ['api'] }]);
     expect(await points(project)).toEqual([]);
 
+    await rolloutsSettled(web, api);
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,
@@ -511,6 +538,7 @@ describe('a service with network changes of its own besides the replace', () => 
     const again = await runCli(['plan', '-f', file, '--detailed-exitcode'], { env: onManager });
     expect(again.code, again.stdout + again.stderr).toBe(0);
 
+    await rolloutsSettled(web);
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,
