@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planChanges } from '../../../src/core/plan.js';
 import { MANAGED_LABEL, PROJECT_LABEL, type DesiredState } from '../../../src/model/desired.js';
 import type { ObservedNetwork, ObservedService, ObservedState } from '../../../src/model/observed.js';
+import { observedNetwork } from '../../support/builders.js';
 import { desiredNetwork } from './desired-network.js';
 
 /*
@@ -11,20 +12,16 @@ import { desiredNetwork } from './desired-network.js';
  */
 
 const project = 'edge';
-const ingress = (subnet: string): ObservedNetwork => ({
-  id: 'id-ingress',
-  name: 'ingress',
-  driver: 'overlay',
-  scope: 'swarm',
-  attachable: false,
-  internal: false,
-  ingress: true,
-  configOnly: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [{ subnet, auxAddresses: {} }] },
-  options: {},
-  labels: { [MANAGED_LABEL]: 'true', [PROJECT_LABEL]: project },
-});
+const ingress = (subnet: string): ObservedNetwork =>
+  observedNetwork({
+    id: 'id-ingress',
+    name: 'ingress',
+    driver: 'overlay',
+    scope: 'swarm',
+    ingress: true,
+    ipam: { driver: 'default', options: {}, config: [{ subnet, auxAddresses: {} }] },
+    labels: { [MANAGED_LABEL]: 'true', [PROJECT_LABEL]: project },
+  });
 
 const service = (name: string, ingressPorts?: string[]): ObservedService => ({
   id: `svc-${name}`,

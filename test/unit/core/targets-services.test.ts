@@ -2,24 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { planChanges } from '../../../src/core/plan.js';
 import type { DesiredState } from '../../../src/model/desired.js';
 import type { ObservedNetwork, ObservedService, ObservedState } from '../../../src/model/observed.js';
+import { observedNetwork } from '../../support/builders.js';
 import { desiredNetwork } from './desired-network.js';
 
 /* `--target` naming a service (docs/swarm.md): only that service's update is planned. */
 
-const mesh: ObservedNetwork = {
+const mesh: ObservedNetwork = observedNetwork({
   id: 'id-mesh',
   name: 'mesh',
   driver: 'overlay',
   scope: 'swarm',
   attachable: true,
-  internal: false,
-  ingress: false,
-  configOnly: false,
-  enableIPv6: false,
-  ipam: { driver: 'default', options: {}, config: [] },
-  options: {},
   labels: { 'io.netform.managed': 'true', 'io.netform.project': 'shop' },
-};
+});
 
 const service = (name: string): ObservedService => ({
   id: `svc-${name}`,
