@@ -13,6 +13,7 @@ import {
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
+import type { ServiceInspect } from '../support/inspect.js';
 
 /*
  * examples/swarm-services on the real two-node swarm of scripts/swarm.sh (docs/swarm.md, "Several
@@ -23,14 +24,6 @@ import {
  * nft-<run>-swf-…; no subnet of the swarm's test range is taken: the overlay's comes from the
  * swarm's own pool (10.213.252.0/22).
  */
-
-interface ServiceInspect {
-  ID: string;
-  Version: { Index: number };
-  Spec: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
-}
 
 interface NetworkInspect {
   Id: string;

@@ -18,6 +18,7 @@ import {
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
+import type { ServiceInspect } from '../support/inspect.js';
 
 /*
  * A macvlan network across the swarm (docs/swarm.md): a config-only network on each node holds
@@ -190,11 +191,6 @@ describe('swarm-scoped macvlan from per-node config-only networks', () => {
     expect((await dockerOn(SWARM.manager, ['network', 'inspect', swarmName])).code).not.toBe(0);
   });
 });
-
-interface ServiceInspect {
-  Spec: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string }[] } };
-}
 
 describe('a swarm macvlan declared in a spec, through the several-engines session', () => {
   it("plans, applies and destroys the config-only network on each node and the swarm network from them; a global service gets each node's own range", async () => {

@@ -16,6 +16,7 @@ import {
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
+import type { ServiceInspect } from '../support/inspect.js';
 
 /*
  * A replace of a swarm network that services use, on the real two-node swarm of scripts/swarm.sh
@@ -26,12 +27,6 @@ import {
  * are nft-<run>-swr-…; subnets 10.213.248.0/24-10.213.250.0/24 of the swarm's range (indexes
  * 8-10, test/support/swarm.ts).
  */
-
-interface ServiceInspect {
-  ID: string;
-  Spec: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  Endpoint?: { VirtualIPs?: { NetworkID: string }[] };
-}
 
 interface NetworkInspect {
   Id: string;
@@ -139,11 +134,7 @@ async function rolloutsSettled(...services: string[]): Promise<void> {
     await waitFor(
       `the rollout of ${service} to settle`,
       async () => {
-        const inspected = await inspectOn<{ UpdateStatus?: { State?: string } }>(
-          SWARM.manager,
-          'service',
-          service,
-        );
+        const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', service);
         const state = inspected.UpdateStatus?.State;
         return state === undefined || !/updating|rollback_started|paused/.test(state) ? true : undefined;
       },

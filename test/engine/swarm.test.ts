@@ -17,28 +17,13 @@ import {
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
+import type { ServiceInspect } from '../support/inspect.js';
 
 /*
  * The Swarm side of src/docker on the real two-node swarm of scripts/swarm.sh (docs/swarm.md):
  * sw1 the manager, sw2 a worker, each its own engine. Everything is checked with the docker CLI
  * against the node concerned.
  */
-
-interface ServiceInspect {
-  ID: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Networks?: { Target: string; Aliases?: string[] }[];
-    TaskTemplate: {
-      Networks?: { Target: string; Aliases?: string[]; DriverOpts?: Record<string, string> }[];
-      ForceUpdate?: number;
-    };
-  };
-  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  UpdateStatus?: { State: string };
-  Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
-}
 
 // The swarm's own range (subnet indexes 0-3; test/support/swarm.ts), not a block of blocks.ts.
 const scope = new SwarmScope(inject('runId'), 's');

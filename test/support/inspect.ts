@@ -30,3 +30,20 @@ export interface NetworkInspect {
   EnableIPv6: boolean;
   IPAM: { Config: { Subnet: string; IPRange?: string; Gateway?: string }[] | null };
 }
+
+/** `docker service inspect`, the parts the Swarm tests read (Spec.Networks: the deprecated place). */
+export interface ServiceInspect {
+  ID: string;
+  Version: { Index: number };
+  Spec: {
+    Name: string;
+    Networks?: { Target: string; Aliases?: string[] }[];
+    TaskTemplate: {
+      Networks?: { Target: string; Aliases?: string[]; DriverOpts?: Record<string, string> }[];
+      ForceUpdate?: number;
+    };
+  };
+  PreviousSpec?: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
+  UpdateStatus?: { State: string };
+  Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
+}
