@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { runCli } from '../support/cli.js';
 import {
   dockerOn,
@@ -10,6 +10,7 @@ import {
   inspectOn,
   requireSwarm,
   SWARM,
+  SWARM_TEST_TIMEOUT_MS,
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
@@ -40,6 +41,9 @@ interface TaskLine {
 }
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/swarm-services/netform.yaml', import.meta.url));
+// The swarm's waits are longer than the engine project's 120 s (test/support/swarm.ts).
+vi.setConfig({ testTimeout: SWARM_TEST_TIMEOUT_MS, hookTimeout: SWARM_TEST_TIMEOUT_MS });
+
 const scope = new SwarmScope(inject('runId'), 'f');
 const dir = mkdtempSync(join(tmpdir(), 'netform-swarm-fleet-'));
 const project = scope.name('p');

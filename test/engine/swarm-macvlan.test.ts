@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { canonicalAddress } from '../../src/core/cidr.js';
 import { containsAddress, parseAddress, parseCidr } from '../../src/core/cidr.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
@@ -15,6 +15,7 @@ import {
   inspectOn,
   connectSwarm,
   SWARM,
+  SWARM_TEST_TIMEOUT_MS,
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
@@ -40,6 +41,9 @@ interface NetworkInspect {
   Options: Record<string, string> | null;
   IPAM: { Config: { Subnet: string; IPRange?: string; Gateway?: string }[] | null };
 }
+
+// The swarm's waits are longer than the engine project's 120 s (test/support/swarm.ts).
+vi.setConfig({ testTimeout: SWARM_TEST_TIMEOUT_MS, hookTimeout: SWARM_TEST_TIMEOUT_MS });
 
 // The swarm's own range (subnet indexes 4-7; test/support/swarm.ts), not a block of blocks.ts.
 const scope = new SwarmScope(inject('runId'), 'm');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { CLI_BIN, runCli } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -12,7 +12,10 @@ import {
   dockerOnOk,
   inspectOn,
   requireSwarm,
+  rolloutsSettled,
+  stageClock,
   SWARM,
+  SWARM_TEST_TIMEOUT_MS,
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
@@ -32,6 +35,9 @@ interface NetworkInspect {
   Id: string;
   IPAM: { Config: { Subnet: string }[] | null };
 }
+
+// The swarm's waits are longer than the engine project's 120 s (test/support/swarm.ts).
+vi.setConfig({ testTimeout: SWARM_TEST_TIMEOUT_MS, hookTimeout: SWARM_TEST_TIMEOUT_MS });
 
 const scope = new SwarmScope(inject('runId'), 'r');
 const dir = mkdtempSync(join(tmpdir(), 'netform-swarm-replace-'));
@@ -123,32 +129,13 @@ async function serviceNetworks(service: string): Promise<{ Target: string; Alias
   );
 }
 
-/**
- * Waits until no rolling update of these services is under way. An update sent while the swarm is
- * still rolling one out is refused as out of sequence once the version moves twice (re-read once,
- * then an error, with warning NF232 in the plan): a user waits for `docker service ps` to settle,
- * and so does the test before its destroy.
- */
-async function rolloutsSettled(...services: string[]): Promise<void> {
-  for (const service of services) {
-    await waitFor(
-      `the rollout of ${service} to settle`,
-      async () => {
-        const inspected = await inspectOn<ServiceInspect>(SWARM.manager, 'service', service);
-        const state = inspected.UpdateStatus?.State;
-        return state === undefined || !/updating|rollback_started|paused/.test(state) ? true : undefined;
-      },
-      180,
-    );
-  }
-}
-
 describe('a replace of an overlay that services use, refused by the manager half-way', () => {
   it('rolls back: the old network made again, every service back on it with its aliases, and says so', async () => {
     const project = scope.name('rb');
     const net = scope.name('rbnet');
     const web = scope.name('rbweb'); // listed by the spec
     const api = scope.name('rbapi'); // not listed: put back as it was
+    const stage = stageClock('rb');
     const { oldId } = await overlayWithServices(project, net, scope.subnet(8).v4, {
       [web]: 'www',
       [api]: 'api',
@@ -165,11 +152,13 @@ describe('a replace of an overlay that services use, refused by the manager half
       action: 'error500',
     });
     const seen = proxy.requests.length;
+    stage('the overlay made, both services run on it');
     const result = await runCli(['apply', '-f', file, '--auto-approve'], {
       env: throughProxy(),
       timeoutMs: 300_000,
     });
     proxy.clearRules();
+    stage('the apply refused half-way ended');
     console.info(`[apply] ${result.stdout}${result.stderr}`);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     // The failure happened where it was meant to: both services off, the old network removed.
@@ -213,17 +202,20 @@ describe('a replace of an overlay that services use, refused by the manager half
       timeoutMs: 300_000,
     });
     expect(again.code, again.stdout + again.stderr).toBe(0);
+    stage('the second apply replaced the overlay');
     const replaced = await inspectOn<NetworkInspect>(SWARM.manager, 'network', net);
     expect(replaced.IPAM.Config?.map((c) => c.Subnet)).toEqual([scope.subnet(9).v4]);
     expect(await serviceNetworks(web)).toEqual([{ Target: replaced.Id, Aliases: ['www'] }]);
     expect(await serviceNetworks(api)).toEqual([{ Target: replaced.Id, Aliases: ['api'] }]);
 
     await rolloutsSettled(web, api);
+    stage('the rollouts settled');
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,
     });
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    stage('destroyed');
   });
 });
 

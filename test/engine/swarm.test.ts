@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { apply, destroy } from '../../src/apply/session.js';
 import { observeAndPlan } from '../../src/apply/plan-engine.js';
 import type { DesiredState } from '../../src/model/desired.js';
@@ -14,6 +14,7 @@ import {
   inspectOn,
   connectSwarm,
   SWARM,
+  SWARM_TEST_TIMEOUT_MS,
   SwarmScope,
   waitFor,
 } from '../support/swarm.js';
@@ -24,6 +25,9 @@ import type { ServiceInspect } from '../support/inspect.js';
  * sw1 the manager, sw2 a worker, each its own engine. Everything is checked with the docker CLI
  * against the node concerned.
  */
+
+// The swarm's waits are longer than the engine project's 120 s (test/support/swarm.ts).
+vi.setConfig({ testTimeout: SWARM_TEST_TIMEOUT_MS, hookTimeout: SWARM_TEST_TIMEOUT_MS });
 
 // The swarm's own range (subnet indexes 0-3; test/support/swarm.ts), not a block of blocks.ts.
 const scope = new SwarmScope(inject('runId'), 's');

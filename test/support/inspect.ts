@@ -44,6 +44,6 @@ export interface ServiceInspect {
     };
   };
   PreviousSpec?: { TaskTemplate: { Networks?: { Target: string; Aliases?: string[] }[] } };
-  UpdateStatus?: { State: string };
+  UpdateStatus?: { State: string; Message?: string };
   Endpoint?: { VirtualIPs?: { NetworkID: string; Addr: string }[] };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { connectDocker } from '../../src/docker/connect.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
+import type { ServiceInspect } from './inspect.js';
 
 /**
  * The two-node swarm the Swarm engine tests run on: `bash scripts/swarm.sh up` makes it (engines
@@ -130,6 +131,50 @@ async function ensureImageOnBothNodes(): Promise<void> {
       TEST_IMAGE,
     ]);
     if (moved.code !== 0) throw new Error(`moving ${TEST_IMAGE} to the worker failed: ${moved.stderr}`);
+  }
+}
+
+/**
+ * The time a Swarm test gets (vi.setConfig at the top of each swarm*.test.ts). Its waits for the
+ * swarm (tasks converging, a rollout settling, "in use by task" retried for up to 90 s by netform
+ * itself) are longer than the engine project's 120 s, and a test cut off before its own wait gives
+ * up says only "timed out" instead of what it waited for. Measured on a quiet machine: the longest
+ * Swarm test takes 80 s; CI, with the engine runs beside it on two cores, took over 120 s once.
+ */
+export const SWARM_TEST_TIMEOUT_MS = 360_000;
+
+/**
+ * Prints how long each stage of a Swarm test took since the clock started ("[stage] rb: the
+ * services run, 12.3 s"), as it happens: when a test is cut off, its output says where the time went.
+ */
+export function stageClock(test: string): (stage: string) => void {
+  const start = Date.now();
+  return (stage) => console.info(`[stage] ${test}: ${stage}, ${((Date.now() - start) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Waits until no rolling update of these services is under way. An update sent while the swarm is
+ * still rolling one out is refused as out of sequence once the version moves twice (re-read once,
+ * then an error, with warning NF232 in the plan): a user waits for `docker service ps` to settle,
+ * and so does a test before its destroy. A paused rollout (a new task failed within the monitor
+ * period) never settles by itself: that fails at once, with the swarm's words and the tasks.
+ */
+export async function rolloutsSettled(...services: string[]): Promise<void> {
+  for (const service of services) {
+    await waitFor(
+      `the rollout of ${service} to settle`,
+      async () => {
+        const status = (await inspectOn<ServiceInspect>(SWARM.manager, 'service', service)).UpdateStatus;
+        if (status?.State === 'paused' || status?.State === 'rollback_paused') {
+          const tasks = await dockerOn(SWARM.manager, ['service', 'ps', '--no-trunc', service]);
+          throw new Error(
+            `the rollout of ${service} is ${status.State}: ${status.Message ?? ''}\n${tasks.stdout}${tasks.stderr}`,
+          );
+        }
+        return status === undefined || !/updating|rollback_started/.test(status.State) ? true : undefined;
+      },
+      180,
+    );
   }
 }
 
