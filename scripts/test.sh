@@ -75,12 +75,23 @@ step "starting the engines in the background: ${specs[*]}, a second engine for e
 start_engines >"$out/engines.log" 2>&1 &
 engines_pid=$!
 
-step "typecheck"
-npm run --silent typecheck
-step "lint"
-npm run --silent lint
-step "format check"
-npm run --silent format:check
+# The three static checks at the same time (each mostly one core; measured one after another:
+# 10 s, 25 s and 11 s), each one's output shown once it ends, in this order.
+step "typecheck, lint and format check, at the same time"
+static_pids=()
+for check in typecheck lint format:check; do
+  npm run --silent "$check" >"$out/$check.log" 2>&1 &
+  static_pids+=($!)
+done
+static_failed=0
+i=0
+for check in typecheck lint format:check; do
+  if wait "${static_pids[$i]}"; then status=passed; else status=failed static_failed=1; fi
+  step "$check: $status"
+  cat "$out/$check.log"
+  i=$((i + 1))
+done
+[ "$static_failed" = 0 ] || exit 1
 ensure_build
 
 step "waiting for the engines (scripts/engines.sh, scripts/swarm.sh)"
