@@ -47,7 +47,7 @@ ensure_deps
 out=.netform/test
 rm -rf "$out"
 mkdir -p "$out"
-specs=(${NETFORM_TEST_ENGINES:-host ci28:28.5})
+specs=(${NETFORM_TEST_ENGINES:-host ci26:26.1 ci28:28.5})
 if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
   echo "NETFORM_TEST_SECOND_DOCKER_HOST is for one engine run; ${#specs[@]} runs would share that engine" >&2
   exit 1
