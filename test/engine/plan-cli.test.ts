@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parsePlanFile } from '../../src/core/plan-file.js';
 import type { Plan, ReplaceNetworkAction } from '../../src/model/plan.js';
 import { BLOCKS } from '../support/blocks.js';
-// The built bundle in a process of its own: this file is about the `netform` command itself.
-import { runBundle as runCli } from '../support/cli.js';
+// `netform plan` in this process (runCli: main(), what the bundle's entry calls); the built bundle
+// in a process of its own (runBundle) for what only the real command shows: its help, and the
+// applies of the two-step rename, exit codes and all.
+import { runBundle, runCli } from '../support/cli.js';
 import { docker, dockerOk, EngineScope, networkNames } from '../support/engine.js';
 
 /**
- * `netform plan` through the real CLI against the real engine: engine state is built with the
- * docker CLI, and the docker CLI checks afterwards that plan changed nothing.
+ * `netform plan` through the CLI against the real engine: engine state is built with the docker
+ * CLI, and an independent read of the engine checks afterwards that plan changed nothing.
  */
 const scope = new EngineScope(inject('runId'), BLOCKS.planCli);
 const project = `${scope.prefix}shop`;
@@ -355,9 +357,9 @@ containers:
     );
     expect(result.stdout).toContain(`\`netform apply --target ${old}\` first, then \`netform apply\``);
     await writeFile(join(dir, 'netform.yaml'), spec);
-    const first = await runCli(['apply', '--target', old, '--auto-approve'], { cwd: dir });
+    const first = await runBundle(['apply', '--target', old, '--auto-approve'], { cwd: dir });
     expect(first.code).toBe(0);
-    const second = await runCli(['apply', '--auto-approve'], { cwd: dir });
+    const second = await runBundle(['apply', '--auto-approve'], { cwd: dir });
     expect(second.code).toBe(0);
     const names = await networkNames();
     expect(names).toContain(renamed);
@@ -366,11 +368,11 @@ containers:
 
   it('--help lists every option without commander\'s "(default: [])" noise', async () => {
     for (const command of ['plan', 'export']) {
-      const help = await runCli([command, '--help'], { cwd: dir });
+      const help = await runBundle([command, '--help'], { cwd: dir });
       expect(help.code).toBe(0);
       expect(help.stdout).not.toContain('(default: [])');
     }
-    const help = (await runCli(['plan', '--help'], { cwd: dir })).stdout;
+    const help = (await runBundle(['plan', '--help'], { cwd: dir })).stdout;
     for (const option of [
       '--file',
       '--out',
