@@ -105,7 +105,11 @@ function ingressStillInUse(
     if (!names.includes(endpoint.name)) names.push(endpoint.name);
     places.set(place, names);
   }
-  const where = [...places].map(([place, names]) => `on ${place}: ${names.join(', ')}`).join('; ');
+  // The engines' own first, then the nodes only the swarm's report names.
+  const where = [...places]
+    .sort(([a], [b]) => Number(a.startsWith('node ')) - Number(b.startsWith('node ')))
+    .map(([place, names]) => `on ${place}: ${names.join(', ')}`)
+    .join('; ');
   return new EngineError(
     `network ${network} is the swarm's ingress network, and after ${NETWORK_IN_USE_WAIT_MS / 1000} s tasks are ` +
       `still on it (${where}); nothing was removed. Removed while a task is on it, the swarm keeps listing it on ` +

@@ -123,13 +123,13 @@ function operationsOf(stdout: string, engine?: string): ApplyJson['execution'] {
 beforeAll(async () => {
   await requireSwarm();
   // A run killed half-way may have left another ingress network.
-  await restorePoolIngress();
+  await restorePoolIngress(scope.name('probe'));
 });
 
 afterAll(async () => {
   await scope.cleanup();
   try {
-    await restorePoolIngress();
+    await restorePoolIngress(scope.name('probe'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -259,7 +259,7 @@ describe("the swarm's ingress network", () => {
     expect(await swarmIngress()).toBeUndefined();
 
     // The swarm's own ingress network made again by hand, as the plan's note says: the name is free.
-    await restorePoolIngress();
+    await restorePoolIngress(scope.name('probe'));
     const restored = (await swarmIngress())!;
     expect(restored.Name).toBe('ingress');
     expect(restored.IPAM.Config?.map((c) => c.Subnet)).toEqual([POOL_INGRESS.subnet]);

@@ -262,14 +262,18 @@ export async function swarmIngress(): Promise<IngressInspect | undefined> {
   return { ...ingress, Labels: listed.find((n) => n.id === ingress.Id)?.labels ?? {} };
 }
 
+const FORM_ANEW =
+  'form the test swarm anew: `NETFORM_SWARM_NAMES="MANAGER WORKER" bash scripts/swarm.sh down`, then `up` (as root)';
+
 /**
  * Leaves the test swarm with the ingress network `docker swarm init` made (POOL_INGRESS, no
  * labels), which the other Swarm tests and CI's swarm expect: any other ingress network is
  * removed once no task is left on it on either node (removed earlier, the swarm keeps listing it:
- * docs/swarm.md, "The ingress network"), and `ingress` made again. The services publishing
- * through it must be gone already. Throws, saying what to do, when that cannot be done.
+ * docs/swarm.md, "The ingress network"), and `ingress` made again; then checked usable (`probe`,
+ * a service name: usableIngress). The services publishing through it must be gone already.
+ * Throws, saying what to do, when that cannot be done.
  */
-export async function restorePoolIngress(): Promise<void> {
+export async function restorePoolIngress(probe: string): Promise<void> {
   const now = await swarmIngress();
   const subnets = now?.IPAM.Config?.map((c) => c.Subnet) ?? [];
   const labelled = Object.keys(now?.Labels ?? {}).some((label) => label.startsWith('io.netform.'));
@@ -279,7 +283,7 @@ export async function restorePoolIngress(): Promise<void> {
     subnets[0] === POOL_INGRESS.subnet &&
     !labelled
   ) {
-    return;
+    return usableIngress(probe);
   }
   if (now) {
     await waitFor(
@@ -298,15 +302,16 @@ export async function restorePoolIngress(): Promise<void> {
     // `docker network rm` asks before it removes the routing mesh (`-f` does not skip that).
     const removed = await dockerOn(SWARM.manager, ['network', 'rm', now.Id], 'y\n');
     if (removed.code !== 0) {
-      throw new Error(`removing the ingress network ${now.Name} failed: ${removed.stderr.trim()}`);
+      throw new Error(
+        `removing the ingress network ${now.Name} failed: ${removed.stderr.trim()}; ${FORM_ANEW}`,
+      );
     }
     await waitFor(`the manager to let go of the ingress network ${now.Name}`, async () => {
       const left = await dockerOnOk(SWARM.manager, ['network', 'ls', '-q', '--filter', `id=${now.Id}`]);
       return left.trim() === '' ? true : undefined;
     }).catch((error: unknown) => {
       throw new Error(
-        `${String(error)}: the swarm keeps listing the removed ingress network (docs/swarm.md, "The ingress network"); ` +
-          'form it anew with `NETFORM_SWARM_NAMES="M W" bash scripts/swarm.sh down` and `up` (as root)',
+        `${String(error)}: the swarm keeps listing the removed ingress network (docs/swarm.md, "The ingress network"); ${FORM_ANEW}`,
       );
     });
   }
@@ -324,11 +329,39 @@ export async function restorePoolIngress(): Promise<void> {
   ]);
   if (created.code !== 0) {
     throw new Error(
-      `making the test swarm's ingress network again failed: ${created.stderr.trim()}\n` +
-        'The swarm is left without a usable ingress network: form it anew with ' +
-        '`NETFORM_SWARM_NAMES="M W" bash scripts/swarm.sh down` and `up` (as root).',
+      `making the test swarm's ingress network again failed: ${created.stderr.trim()}; ${FORM_ANEW}`,
     );
   }
+  return usableIngress(probe);
+}
+
+/**
+ * Checks that the swarm has an ingress network services can publish through: a service of no
+ * task publishing a port is made (its virtual IP allocated on the ingress network), then removed.
+ * The manager refuses it ("service needs ingress network, but no ingress network is present")
+ * when the ingress network it lists is one the swarm no longer has (measured on Docker 28.5, after
+ * the ingress network was removed while tasks were on it: docs/swarm.md).
+ */
+async function usableIngress(probe: string): Promise<void> {
+  const created = await dockerOn(SWARM.manager, [
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    probe,
+    '--replicas',
+    '0',
+    '--publish',
+    'published=18099,target=80',
+    TEST_IMAGE,
+  ]);
+  if (created.code !== 0) {
+    throw new Error(
+      `the test swarm's ingress network is not usable: a service publishing a port was refused (${created.stderr.trim()}); ${FORM_ANEW}`,
+    );
+  }
+  await dockerOnOk(SWARM.manager, ['service', 'rm', probe]);
 }
 
 /**
