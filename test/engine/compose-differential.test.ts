@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { docker, dockerInspect, dockerOk, EngineScope, run, TEST_IMAGE } from '../support/engine.js';
+import {
+  docker,
+  dockerInspect,
+  dockerOk,
+  EngineScope,
+  networkNames,
+  run,
+  TEST_IMAGE,
+} from '../support/engine.js';
 import type { NetworkInspect } from '../support/inspect.js';
 
 /** The endpoint fields these rows read back (docker inspect of a container). */
@@ -57,9 +65,7 @@ async function project(
   const finish = async (): Promise<void> => {
     // Down, and the networks a failed up or a row's setup left: the next rows reuse the subnets.
     await down({ project: name, dir, files: composeFiles });
-    const left = (await dockerOk(['network', 'ls', '--format', '{{.Name}}']))
-      .split('\n')
-      .filter((n) => n.startsWith(`${name}_`));
+    const left = (await networkNames()).filter((n) => n.startsWith(`${name}_`));
     if (left.length > 0) await docker(['network', 'rm', ...left]);
   };
   onTestFinished(finish);

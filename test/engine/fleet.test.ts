@@ -15,7 +15,7 @@ import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { SHARED_BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { dockerInspect, dockerOk, EngineScope, run } from '../support/engine.js';
+import { dockerInspect, dockerOk, EngineScope, networkNames, run } from '../support/engine.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
 
@@ -196,12 +196,8 @@ describe('one spec, two engines', () => {
     }
 
     // Planning changed nothing on either engine.
-    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostB)).split('\n')).not.toContain(
-      net.shared,
-    );
-    expect((await dockerOk(['network', 'ls', '--format', '{{.Name}}'], hostA)).split('\n')).toContain(
-      net.old,
-    );
+    expect(await networkNames(hostB)).not.toContain(net.shared);
+    expect(await networkNames(hostA)).toContain(net.old);
   });
 
   it('names the engine that cannot be reached, with its address (connections already opened are closed: test/unit/docker/connect-engines.test.ts)', async () => {
@@ -320,8 +316,7 @@ describe('plan, apply, verify and destroy across two engines from the CLI', () =
     );
   }
 
-  const networksOn = async (host: string): Promise<string[]> =>
-    (await dockerOk(['network', 'ls', '--format', '{{.Name}}'], host)).split('\n').filter(Boolean);
+  const networksOn = async (host: string): Promise<string[]> => networkNames(host);
 
   it('plans grouped by engine, applies both concurrently, and each engine shows its own settings', async () => {
     writeApplySpec();
@@ -436,8 +431,7 @@ describe('a plan saved across two engines (plan --out, apply FILE)', () => {
     );
   }
 
-  const networksOn = async (host: string): Promise<string[]> =>
-    (await dockerOk(['network', 'ls', '--format', '{{.Name}}'], host)).split('\n').filter(Boolean);
+  const networksOn = async (host: string): Promise<string[]> => networkNames(host);
   const versionOf = async (host: string): Promise<string> =>
     (await dockerOk(['version', '--format', '{{.Server.Version}}'], host)).trim();
   const context = async (args: string[]): Promise<void> => {

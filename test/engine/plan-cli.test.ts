@@ -7,7 +7,7 @@ import type { Plan, ReplaceNetworkAction } from '../../src/model/plan.js';
 import { BLOCKS } from '../support/blocks.js';
 // The built bundle in a process of its own: this file is about the `netform` command itself.
 import { runBundle as runCli } from '../support/cli.js';
-import { docker, dockerOk, EngineScope } from '../support/engine.js';
+import { docker, dockerOk, EngineScope, networkNames } from '../support/engine.js';
 
 /**
  * `netform plan` through the real CLI against the real engine: engine state is built with the
@@ -37,10 +37,8 @@ async function planJson(
   return { plan: JSON.parse(result.stdout) as Plan, code: result.code, stderr: result.stderr };
 }
 
-const networkNames = async (): Promise<string[]> =>
-  (await dockerOk(['network', 'ls', '--format', '{{.Name}}']))
-    .split('\n')
-    .filter((n) => n.startsWith(scope.prefix));
+const scopeNetworks = async (): Promise<string[]> =>
+  (await networkNames()).filter((n) => n.startsWith(scope.prefix));
 
 const app = scope.name('app');
 const subnet = scope.subnet(0);
@@ -91,7 +89,7 @@ describe('netform plan (engine)', () => {
   });
 
   it('plans a create, exits 2 with --detailed-exitcode, 0 without, and changes nothing', async () => {
-    const before = await networkNames();
+    const before = await scopeNetworks();
     const withNew = `${matchingSpec()}  ${fresh}:\n    networks: [${scope.name('new')}]\n`.replace(
       `networks:\n  ${app}:`,
       `networks:\n  ${scope.name('new')}:\n    subnet: ${scope.subnet(1).v4}\n  ${app}:`,
@@ -105,7 +103,7 @@ describe('netform plan (engine)', () => {
     );
     const plain = await plan(withNew);
     expect(plain.code).toBe(0);
-    expect(await networkNames()).toEqual(before);
+    expect(await scopeNetworks()).toEqual(before);
   });
 
   it('plans a replace with every endpoint, running and stopped, and the reconnect settings', async () => {
@@ -361,7 +359,7 @@ containers:
     expect(first.code).toBe(0);
     const second = await runCli(['apply', '--auto-approve'], { cwd: dir });
     expect(second.code).toBe(0);
-    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+    const names = await networkNames();
     expect(names).toContain(renamed);
     expect(names).not.toContain(old);
   });

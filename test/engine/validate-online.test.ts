@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BLOCKS } from '../support/blocks.js';
 import { runCli } from '../support/cli.js';
-import { dockerOk, EngineScope } from '../support/engine.js';
+import { dockerOk, EngineScope, networkNames } from '../support/engine.js';
 
 /**
  * `netform validate` without --offline, through the real CLI against the real engine: networks
@@ -156,7 +156,7 @@ networks:
   });
 
   it('changed nothing on the engine', async () => {
-    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+    const names = await networkNames();
     expect(names.filter((n) => n.startsWith(scope.prefix)).sort()).toEqual(
       [existing, scope.name('managed')].sort(),
     );

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { defaultEngineAddress, type EngineAddress } from '../../src/docker/address.js';
 import { ensureBusyboxImage } from '../../scripts/busybox-image.mjs';
+import { dialEngine, testEngineAddress } from './upstream.js';
 
 /** Every resource a test creates carries this label (value: the run id) and the scope's prefix. */
 export const RUN_LABEL = 'io.netform.test';
@@ -48,15 +51,91 @@ export async function dockerOk(args: string[], host?: string): Promise<string> {
   return result.stdout;
 }
 
-export async function dockerInspect<T = unknown>(
-  kind: 'network' | 'container',
+/**
+ * A GET of the Engine API at DOCKER_HOST's engine (or `host`'s), over a connection of the test
+ * harness's own (test/support/upstream.ts), never netform's client: an independent read of the
+ * engine, without a docker CLI process per read. Reads were most of the docker CLI calls of an
+ * engine run (on one 28.5 run, 364 of 626: inspects, `network ls`, `ps -a`), each ~80 ms of CPU
+ * (docs/engines.md, "The engine matrix"). What the engine refuses is an error with its words.
+ */
+export async function engineJson<T>(path: string, host?: string): Promise<T> {
+  const address = host === undefined ? testEngineAddress() : defaultEngineAddress(host, process.env);
+  const { status, body } = await engineGet(address, path);
+  if (status === 200) return JSON.parse(body) as T;
+  let message = body;
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    // not JSON: the body as it came
+  }
+  throw new Error(`GET ${path} on ${address.display}: HTTP ${status}: ${message.trim()}`);
+}
+
+/** `docker network|container|service inspect NAME`: the same JSON, without the CLI's array. */
+export function dockerInspect<T = unknown>(
+  kind: 'network' | 'container' | 'service',
   name: string,
   host?: string,
 ): Promise<T> {
-  const out = await dockerOk([kind, 'inspect', name], host);
-  const parsed = JSON.parse(out) as T[];
-  if (parsed.length !== 1) throw new Error(`docker ${kind} inspect ${name}: expected one result`);
-  return parsed[0] as T;
+  const path = {
+    network: `/networks/${encodeURIComponent(name)}`,
+    container: `/containers/${encodeURIComponent(name)}/json`,
+    service: `/services/${encodeURIComponent(name)}`,
+  }[kind];
+  return engineJson<T>(path, host);
+}
+
+/** `docker network ls` (with `--filter label=LABEL`): each network's name, ID and labels. */
+export async function listNetworks(
+  host?: string,
+  label?: string,
+): Promise<{ Name: string; Id: string; Labels: Record<string, string> | null }[]> {
+  const filters =
+    label === undefined ? '' : `?filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`;
+  return engineJson(`/networks${filters}`, host);
+}
+
+/** The names of the networks on the engine, as `docker network ls --format '{{.Name}}'` lists them. */
+export async function networkNames(host?: string): Promise<string[]> {
+  return (await listNetworks(host)).map((network) => network.Name);
+}
+
+/** `docker ps -a --filter label=LABEL --format '{{.Names}}'`: the names of those containers. */
+export async function containerNames(label: string, host?: string): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+  const containers = await engineJson<{ Names: string[] }[]>(
+    `/containers/json?all=1&filters=${filters}`,
+    host,
+  );
+  return containers.flatMap((c) => c.Names.map((name) => name.replace(/^\//, '')));
+}
+
+/** One GET to the engine at `address`, on a connection of its own. */
+function engineGet(address: EngineAddress, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        method: 'GET',
+        path,
+        headers: { Host: 'docker' },
+        createConnection: () => dialEngine(address),
+        timeout: 60_000,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new Error(`GET ${path} on ${address.display}: no answer in 60 s`)),
+    );
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 /** Builds TEST_IMAGE once per machine from /bin/busybox (Debian's busybox-static). */
@@ -201,36 +280,15 @@ export class EngineScope {
    * created carry netform's labels rather than the test label, so names decide for networks.
    */
   async cleanup(): Promise<void> {
-    const listed = async (args: string[]): Promise<string[]> =>
-      (await docker(args, this.host)).stdout.split('\n').filter((name) => name.startsWith(this.prefix));
-    const containers = await listed([
-      'ps',
-      '-a',
-      '--filter',
-      `label=${this.label}`,
-      '--format',
-      '{{.Names}}',
-    ]);
+    const mine = (names: string[]): string[] => names.filter((name) => name.startsWith(this.prefix));
+    const containers = mine(await containerNames(this.label, this.host));
     if (containers.length > 0) await docker(['rm', '-f', ...containers], this.host);
-    const networks = await listed(['network', 'ls', '--format', '{{.Name}}']);
+    const networks = mine(await networkNames(this.host));
     if (networks.length > 0) await docker(['network', 'rm', ...networks], this.host);
     // Lock leases a killed or failed run left behind for this scope's projects (named with its prefix).
-    const leases = (
-      await docker(
-        [
-          'network',
-          'ls',
-          '--filter',
-          'label=io.netform.lock',
-          '--format',
-          '{{.ID}} {{.Label "io.netform.lock"}}',
-        ],
-        this.host,
-      )
-    ).stdout
-      .split('\n')
-      .filter((line) => line.split(' ')[1]?.startsWith(this.prefix))
-      .map((line) => line.split(' ')[0] ?? '');
+    const leases = (await listNetworks(this.host, 'io.netform.lock'))
+      .filter((network) => network.Labels?.['io.netform.lock']?.startsWith(this.prefix))
+      .map((network) => network.Id);
     if (leases.length > 0) await docker(['network', 'rm', ...leases], this.host);
   }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { connectDocker } from '../../src/docker/connect.js';
 import type { DockerPort } from '../../src/model/port.js';
-import { RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
+import { dockerInspect, RUN_LABEL, run, TEST_IMAGE, type CommandResult } from './engine.js';
 import type { ServiceInspect } from './inspect.js';
 
 /**
@@ -48,10 +48,13 @@ export async function dockerOnOk(node: SwarmNode, args: string[]): Promise<strin
   return result.stdout;
 }
 
-export async function inspectOn<T>(node: SwarmNode, kind: string, name: string): Promise<T> {
-  const parsed = JSON.parse(await dockerOnOk(node, [kind, 'inspect', name])) as T[];
-  if (parsed.length !== 1) throw new Error(`docker ${kind} inspect ${name}: expected one result`);
-  return parsed[0] as T;
+/** `docker KIND inspect NAME` on one node, read from its Engine API (dockerInspect). */
+export function inspectOn<T>(
+  node: SwarmNode,
+  kind: 'network' | 'container' | 'service',
+  name: string,
+): Promise<T> {
+  return dockerInspect<T>(kind, name, node.host);
 }
 
 /**
