@@ -7,16 +7,14 @@
 #   26.1   Debian trixie's docker.io, and 28.5, sid's: started by scripts/engines.sh, each in its
 #          own network namespace, as the engines `ci26` and `ci28`
 #
-# By default, as CI runs it, the host's engine and 28.5 (docs/engines.md, "The engine matrix": all
-# three at once passed, but took 16½ minutes on two cores, over CI's 15);
-# NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5" runs all three, NETFORM_TEST_ENGINES=host the
-# host's engine alone. The engines
+# By default, as CI runs it, all three (docs/engines.md, "The engine matrix", for how they fit in
+# CI's 15 minutes on two cores); NETFORM_TEST_ENGINES=host runs the host's engine alone. The engines
 # start in the background while the static checks run. The unit tests run first; then the engine
 # runs and the Swarm tests go at the same time (two test files at a time each, the Swarm tests one
 # at a time), each printing its own report when it ends. The last lines are one per run and
 # `tests: N passed, N failed` for all of them.
 #
-# A few files run on the first engine only (ONCE below: what they test does not change with the
+# A few files run on one engine only (ONCE below: what they test does not change with the
 # engine's version), and the Swarm tests once, in a run of their own on the two-node swarm
 # (scripts/swarm.sh; its engines are Docker 28.5 whatever the runs' engines are).
 #
@@ -27,7 +25,7 @@
 #
 # Environment:
 #   NETFORM_TEST_ENGINES="host ci26:26.1 ci28:28.5"   which engines: `host`, or NAME:VERSION for
-#                                                     scripts/engines.sh (default: "host ci28:28.5")
+#                                                     scripts/engines.sh (default: all three)
 #   NETFORM_TEST_SERIAL=1      run each engine's tests one after another
 #   NETFORM_TEST_ONCE=0        run every engine test file on every engine (see ONCE below)
 #   NETFORM_TEST_ENGINES_DOWN=1  stop the engines this script started, at the end
