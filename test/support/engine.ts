@@ -55,7 +55,7 @@ export async function dockerOk(args: string[], host?: string): Promise<string> {
  * A GET of the Engine API at DOCKER_HOST's engine (or `host`'s), over a connection of the test
  * harness's own (test/support/upstream.ts), never netform's client: an independent read of the
  * engine, without a docker CLI process per read. Reads were most of the docker CLI calls of an
- * engine run (on one 28.5 run, 364 of 626: inspects, `network ls`, `ps -a`), each ~80 ms of CPU
+ * engine run (on one 28.5 run, 364 of 626 were inspects and `network ls`), each ~80 ms of CPU
  * (docs/engines.md, "The engine matrix"). What the engine refuses is an error with its words.
  */
 export async function engineJson<T>(path: string, host?: string): Promise<T> {
