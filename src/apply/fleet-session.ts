@@ -12,7 +12,6 @@ import { observeAndPlan } from './plan-engine.js';
 import type { ApplyResult } from './result.js';
 import type { ActionOutcome, ExecutionResult } from './result.js';
 import { swarmPlanning, type Stage, type SwarmPlanning } from './swarm-fleet.js';
-import { nodePlansAroundReplaces } from './swarm-node-replace.js';
 
 export type { EnginePlan, FleetPlan } from '../model/fleet.js';
 import {
@@ -112,22 +111,13 @@ export async function planEngines(
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
+  // One plan of the swarm (src/apply/swarm-fleet.ts, joinPlans).
   const joined = swarm.joinPlans(
     new Map(
       planned.map(({ engine, plan, desired, observed }) => [engine, { plan, desired, observed, options }]),
     ),
   );
-  // A node's containers leave, and join again, a cluster network the manager replaces.
-  const around = nodePlansAroundReplaces(
-    swarm.topology,
-    planned.map(({ engine, observed, desired }) => ({
-      engine,
-      plan: joined.get(engine)!,
-      observed,
-      desired,
-    })),
-  );
-  const engines = planned.map(({ engine, host }) => ({ engine, host, plan: around.get(engine)! }));
+  const engines = planned.map(({ engine, host }) => ({ engine, host, plan: joined.get(engine)! }));
   return {
     plan: { project: spec.project, engines, summary: fleetSummary(engines) },
     observed: new Map(planned.map(({ engine, observed }) => [engine, observed])),
@@ -368,15 +358,9 @@ async function runFleet(
         ]),
       ),
     );
-    // A node's containers leave, and join again, a cluster network the manager replaces; only for
-    // plans made now (a saved plan, without `observed`, already carries these actions).
-    const fresh = planned.flatMap(({ engine, change, observed }) =>
-      observed ? [{ engine, plan: joined.get(engine)!, observed, desired: change.desired }] : [],
-    );
-    const around = fresh.length === planned.length ? nodePlansAroundReplaces(swarm.topology, fresh) : joined;
     const prepared: Prepared[] = planned.map((p) => ({
       ...p,
-      change: { ...p.change, plan: around.get(p.engine)! },
+      change: { ...p.change, plan: joined.get(p.engine)! },
     }));
     // A replace on the manager reaches the other nodes' engines through these.
     const enginePorts = new Map(prepared.map(({ engine, port }) => [engine, port]));

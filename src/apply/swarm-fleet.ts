@@ -17,6 +17,7 @@ import type { EngineInfo, ObservedNetwork, ObservedState, SwarmRole } from '../m
 import type { ConfigOnlyReplace, Plan, PlanOptions } from '../model/plan.js';
 import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
 import { planForEngine } from './plan-engine.js';
+import { nodePlansAroundReplaces } from './swarm-node-replace.js';
 
 /**
  * The several-engines session on a swarm (docs/swarm.md, "Several engines on a swarm"): which
@@ -43,8 +44,10 @@ export interface SwarmPlanning {
    * The engines' plans made into one plan of the swarm: a config-only network that a node's plan
    * replaces, and that an existing swarm network is made from, is replaced by the manager's
    * replace of that swarm network (docs/swarm.md, "Replacing a swarm macvlan or ipvlan"), so
-   * the manager is planned again with them and the node's plan loses them. Without a swarm, or
-   * for a saved plan (no `observed`: its plans were joined when it was made), the plans as they are.
+   * the manager is planned again with them and the node's plan loses them; and a node's
+   * containers on a cluster network the manager replaces leave it before and join the new one
+   * after (src/apply/swarm-node-replace.ts). Without a swarm, or for a saved plan (no `observed`:
+   * its plans were joined when it was made), the plans as they are.
    */
   joinPlans(parts: ReadonlyMap<string, PlannedPart>): Map<string, Plan>;
 }
@@ -175,28 +178,15 @@ export async function swarmPlanning(
       return [before, [{ engine: manager }], after].filter((wave) => wave.length > 0);
     },
     joinPlans(parts) {
-      const plans = plansOf(parts);
-      const manager = parts.get(topology.manager);
-      if (!manager?.observed) return plans;
-      const sources = new Set(configSourcesInUse(manager.desired, manager.observed).keys());
-      const fromNodes: ConfigOnlyReplace[] = [];
-      for (const [engine, part] of parts) {
-        if (engine === topology.manager || sources.size === 0) continue;
-        const { replaces, rest } = configOnlyReplacesOf(part.plan.actions, engine, sources);
-        if (replaces.length === 0) continue;
-        fromNodes.push(...replaces);
-        plans.set(engine, { ...part.plan, actions: rest, summary: summarizeActions(rest) });
-      }
-      // Planned again (pure, on what was observed) with its engine's name, so even its own
-      // config-only network's change is said in the spec's per-engine terms.
-      plans.set(
-        topology.manager,
-        planForEngine(manager.desired, manager.observed, manager.options, {
-          engine: topology.manager,
-          configOnlyReplaces: fromNodes,
-        }),
+      const joined = withConfigOnlyReplaces(topology.manager, parts);
+      // A node's containers leave, and join again, a cluster network the manager replaces; only
+      // for plans made now (a saved plan, without `observed`, already carries these actions).
+      const fresh = [...parts].flatMap(([engine, part]) =>
+        part.observed
+          ? [{ engine, plan: joined.get(engine)!, observed: part.observed, desired: part.desired }]
+          : [],
       );
-      return plans;
+      return fresh.length === parts.size ? nodePlansAroundReplaces(topology, fresh) : joined;
     },
   };
 }
@@ -214,6 +204,39 @@ function managerNotListed(network: string, manager: string): NetformError {
 async function clusterNetworksOf(manager: DockerPort): Promise<ObservedNetwork[]> {
   const observed = await manager.observe({ networks: [], containers: [] });
   return observed.networks.filter((network) => isClusterNetwork(network));
+}
+
+/**
+ * The config-only networks that nodes' plans replace, and that an existing swarm network is made
+ * from, moved into the manager's replace of that swarm network (SwarmPlanning.joinPlans): the
+ * manager planned again with them, each node's plan without them.
+ */
+function withConfigOnlyReplaces(
+  managerName: string,
+  parts: ReadonlyMap<string, PlannedPart>,
+): Map<string, Plan> {
+  const plans = plansOf(parts);
+  const manager = parts.get(managerName);
+  if (!manager?.observed) return plans;
+  const sources = new Set(configSourcesInUse(manager.desired, manager.observed).keys());
+  const fromNodes: ConfigOnlyReplace[] = [];
+  for (const [engine, part] of parts) {
+    if (engine === managerName || sources.size === 0) continue;
+    const { replaces, rest } = configOnlyReplacesOf(part.plan.actions, engine, sources);
+    if (replaces.length === 0) continue;
+    fromNodes.push(...replaces);
+    plans.set(engine, { ...part.plan, actions: rest, summary: summarizeActions(rest) });
+  }
+  // Planned again (pure, on what was observed) with its engine's name, so even its own
+  // config-only network's change is said in the spec's per-engine terms.
+  plans.set(
+    managerName,
+    planForEngine(manager.desired, manager.observed, manager.options, {
+      engine: managerName,
+      configOnlyReplaces: fromNodes,
+    }),
+  );
+  return plans;
 }
 
 /**
