@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { hasStaticAddress } from '../core/order.js';
 import type { EndpointSettings } from '../model/desired.js';
-import type { ObservedService, ObservedServiceNetwork } from '../model/observed.js';
+import type { ObservedService } from '../model/observed.js';
 import { replanServiceNetworks } from '../core/plan-services.js';
 import type {
   ReplaceEndpoint,
@@ -16,7 +16,7 @@ import type { ActionEnd, ActionRun } from './action-run.js';
 import { networkCreateRequest } from './network-request.js';
 import { createNetworkWhenNameFree, removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
 import { isClusterNetwork } from '../core/swarm-fleet.js';
-import { sendServiceUpdate } from './service-update.js';
+import { sendServiceUpdate, serviceAttachment } from './service-update.js';
 import { restorePointRequest } from './restore-point.js';
 import {
   replaceConfigOnlyNetworks,
@@ -342,12 +342,6 @@ function removeNetwork(
   );
 }
 
-const attachment = (n: ObservedServiceNetwork | ServiceNetworkAttachment): ServiceNetworkAttachment => ({
-  networkId: n.networkId,
-  aliases: [...n.aliases],
-  driverOpts: { ...n.driverOpts },
-});
-
 /**
  * One update that leaves the service on every network but `networkId`: with the plan's version
  * and networks (`others`) the first time; with the version read now when `version` is undefined
@@ -371,8 +365,10 @@ function takeServiceOff(
     version,
     (now) =>
       now
-        ? now.networks.filter((n) => n.networkId !== networkId).map(attachment)
-        : service.others.map((n) => attachment({ ...n, networkId: run.networkId(n.network, n.networkId) })),
+        ? now.networks.filter((n) => n.networkId !== networkId).map(serviceAttachment)
+        : service.others.map((n) =>
+            serviceAttachment({ ...n, networkId: run.networkId(n.network, n.networkId) }),
+          ),
     options,
   );
 }
@@ -398,15 +394,15 @@ function putServiceOn(
   const others = (now: ObservedService | undefined): ServiceNetworkAttachment[] => {
     if (asPlanned) {
       return service.others.map((n) =>
-        attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }),
+        serviceAttachment({ ...n, networkId: run.networkId(n.network, n.networkId) }),
       );
     }
     if (own && now) {
       return replanServiceNetworks(own, now)
         .filter((n) => n.network !== network)
-        .map((n) => attachment({ ...n, networkId: run.networkId(n.network, n.networkId) }));
+        .map((n) => serviceAttachment({ ...n, networkId: run.networkId(n.network, n.networkId) }));
     }
-    return (now?.networks ?? []).map(attachment);
+    return (now?.networks ?? []).map(serviceAttachment);
   };
   return sendServiceUpdate(
     run,
@@ -418,7 +414,7 @@ function putServiceOn(
     undefined,
     (now) => [
       ...others(now).filter((n) => n.networkId !== networkId && n.networkId !== oldId),
-      { networkId, aliases: [...settings.aliases], driverOpts: { ...settings.driverOpts } },
+      serviceAttachment({ ...settings, networkId }),
     ],
     options,
   );

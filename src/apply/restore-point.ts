@@ -11,7 +11,7 @@ import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { errorMessage } from './errors.js';
 import { createNetworkWhenNameFree } from './network-removal.js';
 import { networkCreateRequest } from './network-request.js';
-import { updateWithOneReread } from './service-update.js';
+import { serviceAttachment, updateWithOneReread } from './service-update.js';
 
 /**
  * A replace takes a network's endpoints off it for a moment; a process killed in that moment
@@ -311,8 +311,8 @@ async function restoreService(
       (fresh): ServiceNetworkAttachment[] => [
         ...(fresh ?? now).networks
           .filter((n) => n.networkId !== networkId && n.networkId !== record.networkId)
-          .map((n) => ({ networkId: n.networkId, aliases: [...n.aliases], driverOpts: { ...n.driverOpts } })),
-        { networkId, aliases: [...settings.aliases], driverOpts: { ...settings.driverOpts } },
+          .map(serviceAttachment),
+        serviceAttachment({ ...settings, networkId }),
       ],
     );
     report.restoredServices.push(service.service);

@@ -3,6 +3,15 @@ import type { ObservedService } from '../model/observed.js';
 import type { ServiceNetworkAttachment } from '../model/port.js';
 import type { ActionRun } from './action-run.js';
 
+/** One of a service's networks as an update sends it: its own copy of the aliases and driver options. */
+export const serviceAttachment = (
+  n: Pick<ServiceNetworkAttachment, 'networkId' | 'aliases' | 'driverOpts'>,
+): ServiceNetworkAttachment => ({
+  networkId: n.networkId,
+  aliases: [...n.aliases],
+  driverOpts: { ...n.driverOpts },
+});
+
 /** The service one update is about, and how the operation is recorded (`service web off mesh`). */
 export interface ServiceUpdateTarget {
   service: string;
