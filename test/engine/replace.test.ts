@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
-import { CLI_BIN, runCli } from '../support/cli.js';
+import { runCli, startBundle } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope, onEngineHost } from '../support/engine.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
@@ -224,14 +223,9 @@ describe('an interrupted replace', () => {
     const hung = () => proxy.requests.slice(seen).some((r) => r.outcome === 'hang');
     proxy.clearRules();
     proxy.addRule({ method: 'POST', path: /^\/networks\/[^/]+\/connect$/, action: 'hang', times: Infinity });
-    const child = spawn(process.execPath, [CLI_BIN, 'apply', '-f', file, '--auto-approve'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
+    const { child, output, exited } = startBundle(['apply', '-f', file, '--auto-approve'], {
+      DOCKER_HOST: proxy.dockerHost,
     });
-    const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     for (let i = 0; i < 600 && !hung(); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { CLI_BIN, runCli } from '../support/cli.js';
+import { runCli, startBundle } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { testEngineAddress } from '../support/upstream.js';
 import {
@@ -243,14 +242,9 @@ describe('a replace of an overlay that services use, whose process is killed bet
     proxy.clearRules();
     proxy.addRule({ ...rule, action: 'hang', times: Infinity });
     const seen = proxy.requests.length;
-    const child = spawn(process.execPath, [CLI_BIN, 'apply', '-f', file, '--auto-approve'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', DOCKER_HOST: proxy.dockerHost },
+    const { child, output, exited } = startBundle(['apply', '-f', file, '--auto-approve'], {
+      DOCKER_HOST: proxy.dockerHost,
     });
-    const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await waitFor(
       'the apply to reach the request it is stopped at',
       () => Promise.resolve(proxy.requests.slice(seen).some((r) => r.outcome === 'hang') ? true : undefined),

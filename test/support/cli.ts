@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run, type CommandResult } from './engine.js';
 import { runMain } from './run-main.js';
@@ -44,4 +45,23 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<Comman
 /** runCli in a process of its own, always: the built bundle, as the `netform` command runs. */
 export function runBundle(args: string[], options: Omit<CliOptions, 'process'> = {}): Promise<CommandResult> {
   return runCli(args, { ...options, process: true });
+}
+
+/**
+ * Starts the built bundle in a process of its own and returns at once, for a test that stops,
+ * kills or signals it midway: the child, its output so far, and its exit code once it exits.
+ */
+export function startBundle(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output, exited };
 }
