@@ -122,7 +122,12 @@ describe('swarm-scoped macvlan from per-node config-only networks', () => {
       options: {},
       labels: ownership,
     });
-    const made = await inspectOn<NetworkInspect>(SWARM.manager, 'network', swarmName);
+    // The manager lists a swarm network made from a config-only one with an empty Driver until it
+    // has taken it in (seen once, read through the API a moment after the create): read it then.
+    const made = await waitFor(`the manager to take in ${swarmName}`, async () => {
+      const inspected = await inspectOn<NetworkInspect>(SWARM.manager, 'network', swarmName);
+      return inspected.Driver === '' ? undefined : inspected;
+    });
     expect(made).toMatchObject({
       Id: swarmId,
       Driver: 'macvlan',
