@@ -158,6 +158,14 @@ export const CODES = {
     'NF081',
     'An ingress network is declared but the swarm already has another one (a swarm has one).',
   ),
+  engineServiceMissing: def(
+    'NF082',
+    'A listed service does not exist on the swarm manager (pending: plan leaves its networks alone until it exists).',
+  ),
+  engineServiceLocalNetwork: def(
+    'NF083',
+    'A service is put on an external network that is not of the swarm scope (a bridge, a local macvlan...), which the engine refuses for services.',
+  ),
   // Compose files (src/compose, docs/compose.md).
   composeNetworkModeWithNetworks: def(
     'NF100',

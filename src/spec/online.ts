@@ -24,7 +24,8 @@ const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 /**
  * The checks `validate` runs against a live engine: declared subnets overlapping existing
  * networks, bridge names already in use, overlay without swarm, external networks that do not
- * exist, and the engine's API version. Pure: the caller observes the engine. Existing networks
+ * exist, the engine's API version, and services (missing ones, external networks they cannot
+ * use; docs/swarm.md). Pure: the caller observes the engine. Existing networks
  * that are the declared network itself (same name) or are managed by this same project are not
  * conflicts: apply replaces or removes those.
  */
@@ -86,6 +87,7 @@ export function checkAgainstEngine(
     checkIngress(network, candidates, path, diagnostics);
   }
   checkEndpointFields(spec, engine.apiVersion, diagnostics, scope.attachments);
+  checkServices(spec, observed, diagnostics, scope.serviceAttachments);
   return spec.compose ? composeEngineChecks(spec, observed, diagnostics) : diagnostics;
 }
 
@@ -99,6 +101,8 @@ export interface EngineCheckScope {
   networks?: ReadonlySet<string>;
   /** `attachmentKey(container, network)` of each attachment the plan connects. */
   attachments?: ReadonlySet<string>;
+  /** `attachmentKey(service, network)` of each network a service update puts a service on. */
+  serviceAttachments?: ReadonlySet<string>;
 }
 
 export const attachmentKey = (container: string, network: string): string => `${container}\u0000${network}`;
@@ -106,13 +110,20 @@ export const attachmentKey = (container: string, network: string): string => `${
 /**
  * `plan` with the engine checks of what it would send: what the engine will certainly refuse
  * (a subnet overlapping another network, a bridge name in use, overlay without swarm, endpoint
- * fields the API would ignore) becomes an error before anything runs, not a failure half-way
- * through an apply. External networks are the plan's own check (NF201), so NF074 is left out.
+ * fields the API would ignore, a service put on a network of the local scope) becomes an error
+ * before anything runs, not a failure half-way through an apply. External networks and missing
+ * services are the plan's own checks (NF201, NF230), so NF074 and NF082 are left out.
  */
 export function withEngineChecks(plan: Plan, spec: DesiredState, observed: ObservedState): Plan {
   const networks = new Set<string>();
   const attachments = new Set<string>();
+  const serviceAttachments = new Set<string>();
   for (const action of plan.actions) {
+    if (action.kind === 'service-update') {
+      for (const change of action.changes) {
+        if (change.kind !== 'remove') serviceAttachments.add(attachmentKey(action.service, change.network));
+      }
+    }
     if (action.kind === 'create') networks.add(action.network);
     if (action.kind === 'replace') {
       networks.add(action.network);
@@ -125,8 +136,8 @@ export function withEngineChecks(plan: Plan, spec: DesiredState, observed: Obser
   }
   // Selector-matched containers are checked as the listed ones the plan treats them as.
   const { desired } = expandSelectors(spec, observed);
-  const found = checkAgainstEngine(desired, observed, { networks, attachments }).filter(
-    (d) => d.code !== CODES.engineExternalMissing.code,
+  const found = checkAgainstEngine(desired, observed, { networks, attachments, serviceAttachments }).filter(
+    (d) => d.code !== CODES.engineExternalMissing.code && d.code !== CODES.engineServiceMissing.code,
   );
   return found.length === 0 ? plan : { ...plan, diagnostics: [...found, ...plan.diagnostics] };
 }
@@ -228,6 +239,57 @@ function reportUnsupported(
         hint: `remove ${key} from the ${compose ? 'Compose file' : 'spec'}, or upgrade the engine`,
       }),
     );
+  }
+}
+
+/**
+ * The spec's services against the engine (docs/swarm.md, "Checks against the engine"). A listed
+ * service the manager does not report is pending: a warning, as in the plan (NF230), since a
+ * later apply updates it once it exists; checked only where the services were read (a manager).
+ * A service put on an external network that exists and is not of the swarm scope (a bridge, a
+ * local macvlan, a config-only network) is an error: the engine refuses the update ("The network
+ * … cannot be used with services. Only networks scoped to the swarm can be used", Engine 28.5).
+ * Declared networks are the offline check's (NF140). With `only` (a plan), just the networks its
+ * updates put services on.
+ */
+function checkServices(
+  spec: DesiredState,
+  observed: ObservedState,
+  out: Diagnostic[],
+  only: ReadonlySet<string> | undefined,
+): void {
+  const services = Object.values(spec.services ?? {});
+  if (services.length === 0) return;
+  const existing = observed.services && new Set(observed.services.map((s) => s.name));
+  const byName = new Map(observed.networks.map((n) => [n.name, n]));
+  for (const service of services) {
+    if (existing && !only && !existing.has(service.name)) {
+      out.push(
+        diagnosticAt(CODES.engineServiceMissing, ['services', service.name], service.source, {
+          severity: 'warning',
+          message: `service ${service.name} does not exist on the swarm (pending): plan leaves its networks alone until it does`,
+          hint: `create it first (docker service create --name ${service.name} …) or correct the name; \`plan --strict\` refuses a missing service`,
+        }),
+      );
+    }
+    for (const attachment of Object.values(service.attachments)) {
+      if (only && !only.has(attachmentKey(service.name, attachment.network))) continue;
+      const declared = spec.networks[attachment.network];
+      if (declared?.external !== true) continue;
+      const network = byName.get(attachment.network);
+      if (!network || network.scope === 'swarm') continue;
+      out.push(
+        diagnosticAt(
+          CODES.engineServiceLocalNetwork,
+          ['services', service.name, 'networks', declared.specKey ?? attachment.network],
+          attachment.source,
+          {
+            message: `service ${service.name} cannot use the external network ${network.name}: it is a ${network.configOnly ? 'config-only' : network.driver} network of scope ${network.scope}, and a service uses only networks of the swarm's scope`,
+            hint: `put the service on an overlay network, or a macvlan/ipvlan network with scope: swarm, instead of ${network.name}`,
+          },
+        ),
+      );
+    }
   }
 }
 

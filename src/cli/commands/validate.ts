@@ -4,6 +4,7 @@ import { desiredForEngine } from '../../core/engine-projection.js';
 import type { DesiredState } from '../../model/desired.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import type { EngineInfo } from '../../model/observed.js';
+import type { ObserveOptions } from '../../model/port.js';
 import {
   REPORTERS,
   specCounts,
@@ -70,7 +71,7 @@ export function registerValidate(command: Command, ctx: CliContext): void {
       } else if (loaded.ok && options.offline !== true) {
         const docker = await ctx.docker();
         const engine = await docker.engineInfo();
-        const observed = await docker.observe({ networks: [], containers: [] });
+        const observed = await docker.observe(servicesRead(loaded.spec));
         report.engine = { host: docker.host, version: engine.version, apiVersion: engine.apiVersion };
         if (options.format !== 'json') {
           io.stdout(
@@ -114,7 +115,7 @@ async function checkEachEngine(
       [...engines].map(async ([name, port]) => {
         const { port: docker, desired } = await swarm.forEngine(name, port, desiredForEngine(spec, name));
         const engine = await docker.engineInfo();
-        const observed = await docker.observe({ networks: [], containers: [] });
+        const observed = await docker.observe(servicesRead(desired));
         const diagnostics = checkAgainstEngine(desired, { ...observed, engine }).map((d) => ({
           ...d,
           message: `on engine ${name}: ${d.message}`,
@@ -125,4 +126,12 @@ async function checkEachEngine(
   } finally {
     await closeEngines(engines);
   }
+}
+
+/**
+ * What validate observes: networks and containers without their details, and a manager's
+ * services when the spec lists some (checked by checkAgainstEngine; docs/swarm.md).
+ */
+function servicesRead(spec: DesiredState): ObserveOptions {
+  return { networks: [], containers: [], ...(spec.services !== undefined ? { services: true } : {}) };
 }
