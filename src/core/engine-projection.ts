@@ -31,6 +31,9 @@ export function engineNames(spec: DesiredState): string[] {
  * subnet contains it; `aux_addresses` replace its aux addresses (each in the pool whose subnet
  * contains it); `driver_opts` and `labels` are merged over its own.
  *
+ * The names it leaves out (networks and containers of other engines, and services, which the
+ * swarm session gives the manager) are listed in `namesOnOtherEngines`, for `--target`.
+ *
  * A spec without `engines:` has one engine, SINGLE_ENGINE: its projection is the spec itself.
  * Pure; never changes `spec`.
  */
@@ -58,6 +61,13 @@ export function desiredForEngine(spec: DesiredState, engine: string): DesiredSta
     containers[name] = { ...rest, attachments };
   }
   const projected: DesiredState = { project: spec.project, networks, containers };
+  // Services are a manager's (the swarm session adds them there, docs/swarm.md): left out here.
+  const elsewhere = [
+    ...Object.keys(spec.networks).filter((name) => !Object.hasOwn(networks, name)),
+    ...Object.keys(spec.containers).filter((name) => !Object.hasOwn(containers, name)),
+    ...Object.keys(spec.services ?? {}),
+  ];
+  if (elsewhere.length > 0) projected.namesOnOtherEngines = [...new Set(elsewhere)].sort();
   if (spec.selectors) {
     // A rule applies to the containers of the engines it names (`all`, or absent: every engine).
     const selectors: NonNullable<DesiredState['selectors']> = {};

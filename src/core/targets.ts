@@ -20,7 +20,8 @@ export interface TargetScope {
 
 /**
  * Resolves target names exactly against the spec's networks, containers and services and the
- * project's networks.
+ * project's networks. A name the spec places on other engines only (`namesOnOtherEngines`)
+ * covers nothing on this one and is not an error.
  */
 export function resolveTargets(
   targets: readonly string[] | undefined,
@@ -39,6 +40,8 @@ export function resolveTargets(
   }
   const containerNames = new Set(Object.keys(desired.containers));
   const serviceNames = new Set(Object.keys(desired.services ?? {}));
+  // With engines:, a name of the spec that this engine's part leaves out targets nothing here.
+  const elsewhere = new Set(desired.namesOnOtherEngines ?? []);
   const networks = new Set<string>();
   const containers = new Set<string>();
   const services = new Set<string>();
@@ -50,8 +53,8 @@ export function resolveTargets(
     if (isNetwork) networks.add(target);
     if (isContainer) containers.add(target);
     if (isService) services.add(target);
-    if (!isNetwork && !isContainer && !isService) {
-      const known = [...networkNames, ...containerNames, ...serviceNames];
+    if (!isNetwork && !isContainer && !isService && !elsewhere.has(target)) {
+      const known = [...networkNames, ...containerNames, ...serviceNames, ...elsewhere];
       diagnostics.push(unknownTarget(target, known.length > 0 ? closest(target, known) : undefined));
     }
   }

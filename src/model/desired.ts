@@ -43,6 +43,13 @@ export interface DesiredState {
    * (src/core/engine-projection.ts) turns a spec with engines into one DesiredState per engine.
    */
   engines?: Record<string, DesiredEngine>;
+  /**
+   * In one engine's part of a spec with `engines:` (`desiredForEngine`): the names of the spec's
+   * networks, containers and services that this part leaves out, sorted; absent when none. A
+   * `--target` naming one of them plans nothing on this engine instead of being unknown there
+   * (NF205 is for a name no engine's part knows; docs/plan.md).
+   */
+  namesOnOtherEngines?: string[];
 }
 
 /** What the engine checks need to know about a Compose project beyond the networks themselves. */

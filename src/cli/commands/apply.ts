@@ -33,7 +33,7 @@ export function registerApply(command: Command, ctx: CliContext): void {
   command
     .argument('[planfile]', 'a plan saved by `netform plan --out`; refused if the engine changed since')
     .option('-f, --file <file>', 'spec file (repeatable; later files override earlier ones)', collect)
-    .option('--target <name>', 'limit to this network or container (repeatable)', collect)
+    .option('--target <name>', 'limit to this network, container or service (repeatable)', collect)
     .option('--adopt <network>', 'take over this unmanaged network by replacing it (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error');
   addEngineOption(addChangeSessionOptions(command)).action(

@@ -40,7 +40,7 @@ export function registerPlan(command: Command, ctx: CliContext): void {
     .option('--out <planfile>', 'save the plan for `netform apply PLANFILE` (with its options)');
   addFormatOptions(command, PLAN_FORMATS, 'the plan (json: schemas/plan.schema.json)')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none (1 on any error)')
-    .option('--target <name>', 'limit the plan to this network or container (repeatable)', collect)
+    .option('--target <name>', 'limit the plan to this network, container or service (repeatable)', collect)
     .option('--adopt <name>', 'replace this unmanaged network with a managed one (repeatable)', collect)
     .option('--strict', 'a listed container that does not exist is an error, not a warning');
   addEngineOption(command).action(async (options: PlanCommandOptions) => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { desiredForEngine } from '../../../src/core/engine-projection.js';
 import { planChanges } from '../../../src/core/plan.js';
+import { nodeProjection } from '../../../src/core/swarm-fleet.js';
+import { compileSpec } from '../../../src/spec/index.js';
 import type { DesiredState } from '../../../src/model/desired.js';
 import type { ObservedNetwork, ObservedService, ObservedState } from '../../../src/model/observed.js';
 import { observedNetwork } from '../../support/builders.js';
@@ -86,5 +89,36 @@ describe('--target and services', () => {
     const error = plan.diagnostics.find((d) => d.code === 'NF205')!;
     expect(error.message).toBe('--target wbe names no network, container or service of this spec or project');
     expect(error.hint).toBe('did you mean web?');
+  });
+
+  it("with engines:, a name of another engine's part targets nothing on this one, and is no error there", () => {
+    const text = `version: 1
+project: shop
+engines:
+  m: { host: unix:///run/m.sock }
+  w: { host: unix:///run/w.sock }
+networks:
+  mesh: { driver: overlay, attachable: true }
+  lan: { engines: [m] }
+containers:
+  tool: { engines: [w], networks: [mesh] }
+services:
+  web: { networks: [mesh] }
+`;
+    const compiled = compileSpec([{ file: 'netform.yaml', text }], { defaultProject: 'shop' });
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    // The worker's part as the swarm session plans it: cluster networks external, no services.
+    const worker = nodeProjection(desiredForEngine(compiled.spec, 'w'), []);
+    expect(worker.namesOnOtherEngines).toEqual(['lan', 'web']);
+    const onWorker: ObservedState = { ...observed, networks: [mesh], services: undefined };
+    for (const target of ['web', 'lan']) {
+      const plan = planChanges(worker, onWorker, { targets: [target] });
+      expect(plan.diagnostics).toEqual([]);
+      expect(plan.actions).toEqual([]);
+    }
+    // A name of no engine's part is still unknown, with the other parts' names among the guesses.
+    const typo = planChanges(worker, onWorker, { targets: ['wbe'] });
+    expect(typo.diagnostics.map((d) => `${d.code} ${d.hint}`)).toEqual(['NF205 did you mean web?']);
+    expect(desiredForEngine(compiled.spec, 'm').namesOnOtherEngines).toEqual(['tool', 'web']);
   });
 });
