@@ -471,6 +471,7 @@ async function onEngine<T>(engine: string, work: Promise<T>): Promise<T> {
       throw new EngineError(`engine ${engine}: ${error.message}`, {
         ...error.options,
         kind: error.kind,
+        engine,
         cause: error,
       });
     }

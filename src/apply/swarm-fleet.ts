@@ -94,6 +94,7 @@ export async function swarmPlanning(
             throw new EngineError(`engine ${name}: ${error.message}`, {
               ...error.options,
               kind: error.kind,
+              engine: name,
               cause: error,
             });
           }
