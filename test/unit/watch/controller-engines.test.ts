@@ -250,4 +250,12 @@ describe('watch across the engines of a spec with engines:', () => {
     expect(w.status().engines).toEqual({ default: true });
     expect(engines.b.connects).toBe(0);
   });
+
+  it('refuses --host (one engine) for a spec with engines: at the start, saying why', async () => {
+    await writeSpec(twoEngines);
+    await expect(
+      startWatch({ cwd: dir, files: ['netform.yaml'], host: 'unix:///elsewhere.sock' }),
+    ).rejects.toThrow('--host names one engine, but this spec names its engines');
+    expect(engines.a.connects + engines.b.connects).toBe(0);
+  });
 });
