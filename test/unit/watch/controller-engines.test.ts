@@ -52,6 +52,15 @@ class WatchedEngine extends MemoryPort {
   streams: EventStreamOf[] = [];
   answers = true;
   connects = 0;
+  /** The next observe fails as an engine that stopped answering (its event stream still open). */
+  observeFails = false;
+  override observe(): ReturnType<MemoryPort['observe']> {
+    if (this.observeFails) {
+      this.observeFails = false;
+      return Promise.reject(new EngineError('the engine did not answer in time', { kind: 'unreachable' }));
+    }
+    return super.observe();
+  }
   events(_options: EventOptions): Promise<EventStream> {
     const stream = new EventStreamOf();
     this.streams.push(stream);
@@ -257,5 +266,24 @@ describe('watch across the engines of a spec with engines:', () => {
       startWatch({ cwd: dir, files: ['netform.yaml'], host: 'unix:///elsewhere.sock' }),
     ).rejects.toThrow('--host names one engine, but this spec names its engines');
     expect(engines.a.connects + engines.b.connects).toBe(0);
+  });
+
+  it('a reconcile that finds one engine not answering reconnects that engine only, then resyncs', async () => {
+    const w = await start(twoEngines);
+    await until(() => w.status().lastResult === 'changed');
+    const before = w.status().reconciles;
+    engines.b.observeFails = true;
+    const web = engines.a.network('web')!;
+    engines.a.stream.push({
+      type: 'network',
+      action: 'connect',
+      id: web.id,
+      attributes: { name: 'web' },
+      time: 0,
+    });
+    // The failed reconcile drops b's link; b answers again at once and is resynced.
+    await until(() => engines.b.streams.length === 2 && w.status().reconciles >= before + 2);
+    expect(engines.a.streams).toHaveLength(1);
+    expect(w.status().lastResult).not.toBe('failed');
   });
 });
