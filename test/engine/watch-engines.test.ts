@@ -107,10 +107,11 @@ describe('netform watch on a spec with engines:, against two engines', () => {
     (await watch!.metric('netform_reconcile_total', { project, result: 'changed' })) ?? 0;
 
   it('follows both engines, reconciles each to its part of the spec, and reports per engine', async () => {
-    // DOCKER_HOST is not how a spec with engines: reaches its engines: each entry says it.
+    // A spec with engines: reaches each engine as its entry says (b only through the proxy);
+    // DOCKER_HOST is for the single-engine form the spec switches to below.
     watch = await WatchProcess.start(['-f', file, '--interval', '1h', '--debounce', '200ms'], {
       cwd: dir,
-      env: { DOCKER_HOST: '' },
+      env: { DOCKER_HOST: hostA },
     });
     onTestFailed(() => {
       console.error(`netform watch logs:\n${watch?.logs.map((l) => JSON.stringify(l)).join('\n')}`);
@@ -191,6 +192,37 @@ describe('netform watch on a spec with engines:, against two engines', () => {
     await eventually('the resync to repair b', async () => (await changed()) > before && (await converged()));
     expect(following()).toBeGreaterThan(followedBefore);
     await watch!.waitReady();
+  });
+
+  it('follows a spec file that switches to the single-engine form: DOCKER_HOST engine only', async () => {
+    const single = resolveEngineAddress(hostA, {}).display;
+    const extra = scopeA.name('w-extra');
+    await writeSpec({
+      version: 1,
+      project,
+      networks: { [shared]: { subnet: sharedSubnet.v4 }, [extra]: { subnet: bSubnet.v4 } },
+      containers: { [appA]: { networks: { [shared]: { aliases: ['edge'] }, [extra]: { aliases: ['x'] } } } },
+    });
+    await eventually('the new spec applied on a', async () => {
+      const x = await aliases(appA, extra, hostA).catch(() => undefined);
+      return JSON.stringify(x) === JSON.stringify(['x']);
+    });
+    await eventually('the engine series to be the single engine one', async () => {
+      const up = (await watch!.metrics()).find((f) => f.name === 'netform_engine_up');
+      return (
+        JSON.stringify(up?.metrics.map((m) => [m.labels?.engine, m.value])) ===
+        JSON.stringify([[single, '1']])
+      );
+    });
+    expect(await watch!.metric('netform_spec_valid')).toBe(1);
+    // Engine b is no longer the spec's: left as it was, not emptied.
+    expect(await aliases(appB, bOnly, hostB)).toEqual(['store']);
+    // The reconcile that connected it ends with its verification: then /plan is that engine's plan.
+    await eventually('the single engine plan on /plan, with no drift left', async () => {
+      const plan = JSON.parse((await watch!.get('/plan')).text) as { format?: string; actions?: unknown[] };
+      return plan.format !== 'netform-fleet-plan' && plan.actions?.length === 0;
+    });
+    expect(await watch!.metric('netform_drift_actions', { project, engine: 'b' })).toBeUndefined();
   });
 
   it('stops on SIGTERM with exit 0, leaving no lock on either engine', async () => {
