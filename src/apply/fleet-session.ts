@@ -364,6 +364,15 @@ async function runFleet(
     }));
     // A replace on the manager reaches the other nodes' engines through these.
     const enginePorts = new Map(prepared.map(({ engine, port }) => [engine, port]));
+    // The removal of the ingress network waits for the tasks on it on each of these.
+    const topology = swarm.topology;
+    const swarmNodes = topology
+      ? new Map(
+          prepared.flatMap(({ engine, port }): [string, DockerPort][] =>
+            engine === topology.manager || topology.others.includes(engine) ? [[engine, port]] : [],
+          ),
+        )
+      : undefined;
 
     const fleetPlan: FleetPlan = {
       project,
@@ -406,7 +415,7 @@ async function runFleet(
       if (change.plan.actions.length === 0) {
         return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
       }
-      const options = { ...engineOptions(engine), enginePorts };
+      const options = { ...engineOptions(engine), enginePorts, ...(swarmNodes ? { swarmNodes } : {}) };
       const earlier = executions.get(engine) ?? [];
       if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
       const only = actions ? new Set(actions) : undefined;

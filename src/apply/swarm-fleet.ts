@@ -15,7 +15,13 @@ import type { DesiredState, EndpointSettings } from '../model/desired.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { EngineInfo, ObservedNetwork, ObservedState, SwarmRole } from '../model/observed.js';
 import type { ConfigOnlyReplace, Plan, PlanOptions } from '../model/plan.js';
-import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import type {
+  DockerPort,
+  EngineCallStats,
+  NetworkCreateRequest,
+  NetworkEndpoint,
+  ObserveOptions,
+} from '../model/port.js';
 import { planForEngine } from './plan-engine.js';
 import { nodePlansAroundReplaces } from './swarm-node-replace.js';
 
@@ -294,6 +300,11 @@ export class SwarmNodePort implements DockerPort {
 
   disconnect(networkId: string, containerId: string, options?: { force?: boolean }): Promise<void> {
     return this.inner.disconnect(networkId, containerId, options);
+  }
+
+  /** The node's own endpoints on the network (the ingress network's removal waits on them). */
+  networkEndpoints(networkId: string): Promise<NetworkEndpoint[] | undefined> {
+    return this.inner.networkEndpoints ? this.inner.networkEndpoints(networkId) : Promise.resolve(undefined);
   }
 
   close(): Promise<void> {

@@ -14,15 +14,17 @@ import type {
   EventOptions,
   EventStream,
   NetworkCreateRequest,
+  NetworkEndpoint,
   ObserveOptions,
   ServiceNetworkAttachment,
   ServiceUpdateOutcome,
 } from '../model/port.js';
 import type { EngineClient } from './client.js';
-import { engineInfoFrom } from './convert.js';
-import type { ApiInfo, ApiVersion } from './engine-api.js';
+import { engineInfoFrom, networkEndpointsFrom } from './convert.js';
+import type { ApiInfo, ApiNetwork, ApiVersion } from './engine-api.js';
 import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
+import { EngineError } from '../model/errors.js';
 import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
 import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
 import type { ApiSwarmInfo } from './swarm-api.js';
@@ -170,6 +172,24 @@ export class DockerAdapter implements DockerPort {
 
   listServiceTasks(serviceId: string): Promise<ObservedTask[]> {
     return listServiceTasks(this.client, serviceId);
+  }
+
+  async networkEndpoints(networkId: string): Promise<NetworkEndpoint[] | undefined> {
+    let network: ApiNetwork;
+    try {
+      network = await this.client.request<ApiNetwork>({
+        operation: `inspecting network ${networkId}`,
+        method: 'GET',
+        path: `/networks/${encodeURIComponent(networkId)}?`,
+        route: 'GET /networks/{id}',
+        query: { verbose: true },
+        ok: [200],
+      });
+    } catch (error) {
+      if (error instanceof EngineError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+    return networkEndpointsFrom(network);
   }
 
   stats(): EngineCallStats {
