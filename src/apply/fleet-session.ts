@@ -107,7 +107,10 @@ export async function planEngines(
         engine,
         swarm.forEngine(engine, ports.get(engine)!, desiredForEngine(spec, engine)),
       );
-      const { observed, plan } = await onEngine(engine, observeAndPlan(work.port, work.desired, options));
+      const { observed, plan } = await onEngine(
+        engine,
+        observeAndPlan(work.port, work.desired, options, work.swarm),
+      );
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
@@ -150,7 +153,7 @@ export async function applyEngines(
   const swarm = await swarmPlanning(spec, ports);
   return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
-    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions);
+    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions, work.swarm);
     return { port: work.port, change: { plan, desired: work.desired, planOptions }, observed };
   });
 }
@@ -268,7 +271,7 @@ export async function destroyEngines(
   const swarm = await swarmPlanning(nothing, ports);
   return runFleet(ports, 'destroy', project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, nothing);
-    const { plan } = await observeAndPlan(work.port, work.desired);
+    const { plan } = await observeAndPlan(work.port, work.desired, {}, work.swarm);
     return { port: work.port, change: { plan: asDestroyPlan(plan), desired: work.desired, planOptions: {} } };
   });
 }

@@ -26,7 +26,13 @@ import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
 import { EngineError } from '../model/errors.js';
 import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
-import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
+import {
+  inspectService,
+  listServices,
+  listServiceTasks,
+  listSwarmNodes,
+  updateServiceNetworks,
+} from './swarm.js';
 import type { ApiSwarmInfo } from './swarm-api.js';
 import { swarmRoleFrom } from './swarm-convert.js';
 
@@ -92,9 +98,15 @@ export class DockerAdapter implements DockerPort {
             n.labels['io.netform.managed'] === 'true' &&
             n.labels['io.netform.project'] === project,
         ));
-    return needsServices
-      ? { ...observed, containers, services: await listServices(this.client) }
-      : { ...observed, containers };
+    if (!needsServices) return { ...observed, containers };
+    // The nodes with the services: a replace or removal of the ingress network needs each of
+    // them among the session's engines (docs/swarm.md, "The ingress network").
+    const selfId = (await this.readInfo()).Swarm?.NodeID ?? '';
+    const [services, swarmNodes] = await Promise.all([
+      listServices(this.client),
+      listSwarmNodes(this.client, selfId),
+    ]);
+    return { ...observed, containers, services, swarmNodes };
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {

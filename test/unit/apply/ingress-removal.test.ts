@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { executePlan } from '../../../src/apply/execute.js';
+import { destroyEngines } from '../../../src/apply/fleet-session.js';
+import { apply, destroy } from '../../../src/apply/session.js';
 import { waitUntilIngressFree } from '../../../src/apply/network-removal.js';
 import { planForEngine } from '../../../src/apply/plan-engine.js';
 import type { ActionOutcome } from '../../../src/apply/result.js';
 import type { DesiredState } from '../../../src/model/desired.js';
+import type { ObservedSwarmNode, SwarmRole } from '../../../src/model/observed.js';
 import type { NetworkEndpoint } from '../../../src/model/port.js';
 import { callsOf, managed, spec } from './fixtures.js';
-import { MemoryPort } from './memory-port.js';
+import { ENGINE_20_10, MemoryPort } from './memory-port.js';
 
 /**
  * The wait before the swarm's ingress network is removed (src/apply/network-removal.ts;
@@ -20,9 +23,27 @@ import { MemoryPort } from './memory-port.js';
 const SANDBOX: NetworkEndpoint = { key: 'ingress-sbox', name: 'ingress-endpoint' };
 const TASK: NetworkEndpoint = { key: 'c0ffee', name: 'web.2.abc' };
 
-/** The project's ingress network on a manager and, by the same ID, on a worker. */
+const ROLE = (nodeId: string, manager: boolean): SwarmRole => ({
+  localNodeState: 'active',
+  nodeId,
+  controlAvailable: manager,
+  ...(manager ? { clusterId: 'c1' } : {}),
+  remoteManagers: [{ nodeId: 'm1', addr: '10.0.0.1:2377' }],
+});
+/** The swarm's two nodes as the manager lists them: one hostname, as on the test swarm. */
+const NODES: ObservedSwarmNode[] = [
+  { id: 'm1', hostname: 'host', addr: '10.0.0.1', role: 'manager', state: 'ready', self: true },
+  { id: 'w1', hostname: 'host', addr: '10.0.0.2', role: 'worker', state: 'ready', self: false },
+];
+
+/**
+ * The project's ingress network on a manager and, by the same ID, on a worker; each engine knows
+ * its swarm role, and the manager lists both nodes.
+ */
 function swarmOfTwo(): { manager: MemoryPort; worker: MemoryPort } {
-  const manager = new MemoryPort();
+  const manager = new MemoryPort({ ...ENGINE_20_10, swarmState: 'active', swarmControl: true });
+  manager.role = ROLE('m1', true);
+  manager.swarmNodes = NODES;
   const ingress = manager.addNetwork({
     name: 'ingress',
     driver: 'overlay',
@@ -31,7 +52,8 @@ function swarmOfTwo(): { manager: MemoryPort; worker: MemoryPort } {
     labels: managed(),
     ipam: { driver: 'default', options: {}, config: [{ subnet: '10.0.0.0/24', auxAddresses: {} }] },
   });
-  const worker = new MemoryPort();
+  const worker = new MemoryPort({ ...ENGINE_20_10, swarmState: 'active' });
+  worker.role = ROLE('w1', false);
   worker.networks.set(ingress.id, structuredClone(ingress));
   manager.listed.set('ingress', [SANDBOX]);
   worker.listed.set('ingress', [SANDBOX]);
@@ -215,5 +237,69 @@ describe('the replace of the ingress network', () => {
       'remove-network ingress',
       'create-network ingress -> conflict',
     ]);
+  });
+});
+
+describe('the guard before a replace or removal of the ingress network (NF215)', () => {
+  /** The calls that touched the ingress network (the locks are networks of their own). */
+  const ingressCalls = (port: MemoryPort): string[] => port.calls.filter((c) => / ingress\b/.test(c));
+
+  it('blocks a destroy whose engines reach the manager only, before anything is sent, naming the worker', async () => {
+    const { manager, worker } = swarmOfTwo();
+    worker.listed.set('ingress', [SANDBOX, TASK]);
+    let reads = 0;
+    for (const port of [manager, worker]) port.onEndpointsRead = () => (reads += 1);
+    const result = await destroyEngines('shop', new Map([['manager', manager]]));
+    expect(result.status).toBe('blocked');
+    const plan = result.engines[0]!.result.plan;
+    expect(plan.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`)).toEqual([
+      'error NF215 networks.ingress',
+    ]);
+    expect(plan.diagnostics[0]!.message).toContain(
+      "the plan removes the swarm's ingress network ingress, but a node of the swarm is not among this run's engines: host (10.0.0.2, worker, ID w1)",
+    );
+    expect(plan.diagnostics[0]!.hint).toContain("list every node of the swarm under the spec's `engines:`");
+    expect(ingressCalls(manager)).toEqual([]);
+    expect(reads).toBe(0);
+    expect(manager.network('ingress')).toBeDefined();
+  });
+
+  it('lets the destroy whose engines reach both nodes run: it waits on each, then removes it', async () => {
+    const { manager, worker } = swarmOfTwo();
+    const ports = new Map([
+      ['manager', manager],
+      ['worker', worker],
+    ]);
+    let workerReads = 0;
+    worker.onEndpointsRead = () => (workerReads += 1);
+    const result = await destroyEngines('shop', ports);
+    expect(result.status).toBe('applied');
+    expect(result.engines.flatMap((e) => e.result.plan?.diagnostics ?? [])).toEqual([]);
+    expect(ingressCalls(manager)).toEqual(['remove-network ingress']);
+    expect(workerReads).toBeGreaterThan(0);
+    expect(manager.network('ingress')).toBeUndefined();
+  });
+
+  it("blocks a spec without engines: on the manager (its own node only), apply's replace and destroy alike", async () => {
+    const { manager } = swarmOfTwo();
+    const replaced = await apply(manager, { desired: RESUBNETTED });
+    expect(replaced.status).toBe('blocked');
+    expect(replaced.plan.diagnostics.map((d) => d.code)).toEqual(['NF215']);
+    expect(replaced.plan.diagnostics[0]!.hint).toContain(
+      'give the spec an `engines:` section with this manager and every other node of the swarm',
+    );
+    const destroyed = await destroy(manager, 'shop');
+    expect(destroyed.status).toBe('blocked');
+    expect(destroyed.plan.diagnostics.map((d) => d.code)).toEqual(['NF215']);
+    expect(ingressCalls(manager)).toEqual([]);
+    expect(manager.network('ingress')?.ipam.config.map((c) => c.subnet)).toEqual(['10.0.0.0/24']);
+  });
+
+  it('lets a spec without engines: run on a swarm of one node', async () => {
+    const { manager } = swarmOfTwo();
+    manager.swarmNodes = [NODES[0]!];
+    const destroyed = await destroy(manager, 'shop');
+    expect(destroyed.status).toBe('applied');
+    expect(ingressCalls(manager)).toEqual(['remove-network ingress']);
   });
 });

@@ -6,6 +6,8 @@ import type {
   ObservedEndpoint,
   ObservedNetwork,
   ObservedState,
+  ObservedSwarmNode,
+  SwarmRole,
 } from '../../../src/model/observed.js';
 import type { DockerPort, NetworkCreateRequest, NetworkEndpoint } from '../../../src/model/port.js';
 
@@ -36,6 +38,10 @@ export class MemoryPort implements DockerPort {
   readonly listed = new Map<string, NetworkEndpoint[]>();
   /** Called on each networkEndpoints read, before it answers (not recorded in `calls`). */
   onEndpointsRead?: (network: string) => void;
+  /** The swarm role `swarmRole()` answers, set by a test; absent: not a swarm node. */
+  role?: SwarmRole;
+  /** The swarm's nodes `observe()` reports (ObservedState.swarmNodes), set by a test; absent: not read. */
+  swarmNodes?: ObservedSwarmNode[];
   private readonly faults: { match: (call: string) => boolean; skip: number; kind: EngineErrorKind }[] = [];
   private hangPrefix: string | undefined;
   /** Resolves when a call matched `hangOn` and now hangs. */
@@ -122,12 +128,19 @@ export class MemoryPort implements DockerPort {
     return Promise.resolve(this.engine);
   }
 
+  swarmRole(): Promise<SwarmRole> {
+    return Promise.resolve(
+      this.role ?? { localNodeState: 'inactive', nodeId: '', controlAvailable: false, remoteManagers: [] },
+    );
+  }
+
   observe(): Promise<ObservedState> {
     return Promise.resolve(
       structuredClone({
         engine: this.engine,
         networks: [...this.networks.values()],
         containers: [...this.containers.values()],
+        ...(this.swarmNodes ? { swarmNodes: this.swarmNodes } : {}),
       }),
     );
   }
