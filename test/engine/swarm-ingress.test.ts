@@ -30,7 +30,10 @@ import type { ServiceInspect } from '../support/inspect.js';
  * link between the nodes; test/support/swarm.ts). Services publishing ports are made with the
  * docker CLI; each is removed right before the apply that removes the ingress network, so its
  * tasks are still stopping on it (the test image ignores SIGTERM: each waits out the 10 s stop
- * grace period) and netform's wait for them is exercised. Everything is checked with the docker
+ * grace period) and netform's wait for them is exercised. Before each apply or destroy of the spec
+ * of both nodes (`engines:`), the same with a spec of the manager only (no engines:) is refused
+ * before anything runs (NF215: the worker is not among the run's engines), and each node's own
+ * ingress network is read to be unchanged. Everything is checked with the docker
  * CLI against the node concerned. Names are nft-<run>-swi-…. Before and after (also when a test
  * fails), the swarm gets its own `ingress` back as `docker swarm init` made it: the other Swarm
  * tests and CI's swarm need it.
@@ -113,6 +116,54 @@ async function removeService(name: string, ingressId: string): Promise<number[]>
   return counts;
 }
 
+/** Each node's own `ingress` network, read from that node's engine: its ID and subnets (the independent read). */
+async function ingressOnEachNode(): Promise<{ manager: string; worker: string }> {
+  const read = async (node: typeof SWARM.manager): Promise<string> =>
+    (
+      await dockerOnOk(node, [
+        'network',
+        'inspect',
+        'ingress',
+        '--format',
+        '{{.Id}} {{range .IPAM.Config}}{{.Subnet}}{{end}}',
+      ])
+    ).trim();
+  return { manager: await read(SWARM.manager), worker: await read(SWARM.worker) };
+}
+
+/** The worker as the swarm names it (`docker info` on the worker): its address and node ID. */
+async function workerAsSwarmNamesIt(): Promise<{ addr: string; id: string }> {
+  const [addr, id] = (
+    await dockerOnOk(SWARM.worker, ['info', '--format', '{{.Swarm.NodeAddr}} {{.Swarm.NodeID}}'])
+  )
+    .trim()
+    .split(' ');
+  return { addr: addr!, id: id! };
+}
+
+/**
+ * A spec of the manager only (no engines:) is refused before anything runs (NF215): `command`'s
+ * output names the worker by its address and ID and says to list every node under engines:; each
+ * node's ingress network is the one it was.
+ */
+async function refusedForTheWorker(args: string[], verb: 'replaces' | 'removes'): Promise<void> {
+  const before = await ingressOnEachNode();
+  const worker = await workerAsSwarmNamesIt();
+  const refused = await cli(args);
+  expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+  const shown = refused.stdout + refused.stderr;
+  expect(shown).toContain('error NF215 networks.ingress');
+  expect(shown).not.toContain('NF214');
+  expect(shown).toContain(
+    `the plan ${verb} the swarm's ingress network ingress, but a node of the swarm is not among this run's engines: `,
+  );
+  expect(shown).toContain(`(${worker.addr}, worker, ID ${worker.id.slice(0, 12)})`);
+  expect(shown).toContain(
+    'give the spec an `engines:` section with this manager and every other node of the swarm',
+  );
+  expect(await ingressOnEachNode()).toEqual(before);
+}
+
 /** The operations of the one action an apply or destroy carried out, as `--format json` reports them. */
 function operationsOf(stdout: string, engine?: string): ApplyJson['execution'] {
   const parsed = JSON.parse(stdout) as ApplyJson & { engines?: (ApplyJson & { engine: string })[] };
@@ -163,6 +214,12 @@ describe("the swarm's ingress network", () => {
     const left = await removeService(first, docker.Id);
     stage(`the service removed, its tasks still on ingress: ${left.join(' on the manager, ')} on the worker`);
     expect(left.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // A spec of the manager only: refused before anything runs (NF215), both nodes' ingress as it was.
+    await refusedForTheWorker(
+      ['apply', '-f', writeSpec('manager.yaml', false), '--adopt', 'ingress', '--auto-approve'],
+      'replaces',
+    );
+    stage('the manager-only apply refused');
     const applied = await cli([
       'apply',
       '-f',
@@ -222,9 +279,10 @@ describe("the swarm's ingress network", () => {
     expect(again.stdout).toContain('No changes on 2 engines.');
   });
 
-  it('is destroyed once no service publishes through it, after its tasks are gone (a spec of the manager only)', async () => {
+  it('is destroyed by a spec of both nodes once no service publishes through it, after its tasks are gone; a spec of the manager only is refused', async () => {
     const stage = stageClock('ingress destroy');
-    const spec = writeSpec('manager.yaml', false);
+    const spec = writeSpec('both.yaml', true);
+    const managerOnly = writeSpec('manager.yaml', false);
     const managed = (await swarmIngress())!;
     expect(managed.Labels).toMatchObject({ 'io.netform.project': project });
 
@@ -233,14 +291,19 @@ describe("the swarm's ingress network", () => {
     expect(blocked.stderr).toContain(
       `the plan removes the swarm's ingress network ingress, but services publish ports through it: ${second} (18091:80/tcp)`,
     );
+    // Both nodes are the spec's engines: only the published port blocks it.
+    expect(blocked.stderr).not.toContain('NF215');
     expect((await swarmIngress())?.Id).toBe(managed.Id);
 
     const left = await removeService(second, managed.Id);
     stage(`the service removed, its tasks still on ingress: ${left.join(' on the manager, ')} on the worker`);
+    // The destroy of a spec of the manager only: refused (NF215), both nodes' ingress as it was.
+    await refusedForTheWorker(['destroy', '-f', managerOnly, '--auto-approve'], 'removes');
+    stage('the manager-only destroy refused');
     const destroyed = await cli(['destroy', '-f', spec, '--auto-approve', '--format', 'json']);
     stage('the destroy ended');
     expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
-    const removal = operationsOf(destroyed.stdout)?.actions.find((a) =>
+    const removal = operationsOf(destroyed.stdout, 'manager')?.actions.find((a) =>
       a.description.startsWith('remove network ingress'),
     );
     expect(removal?.status, destroyed.stdout).toBe('done');
