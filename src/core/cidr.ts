@@ -75,7 +75,8 @@ export function parseAddress(text: string): Address | undefined {
   } else return undefined;
   const family: Family = parsed.kind() === 'ipv4' ? 4 : 6;
   const value = toBigInt(parsed.toByteArray());
-  return { family, value, text: fromBigInt(value, family) };
+  // The same text fromBigInt would print for this value: ipaddr.js prints both the same way.
+  return { family, value, text: parsed.toString() };
 }
 
 /** Parses `address/prefix`; undefined when either part is not valid for its family. */
@@ -91,13 +92,14 @@ export function parseCidr(text: string): Cidr | undefined {
   if (prefix > bits) return undefined;
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   const first = address.value & ~hostMask & ((1n << BigInt(bits)) - 1n);
+  const hostBitsSet = (address.value & hostMask) !== 0n;
   return {
     family: address.family,
     prefix,
     first,
     last: first | hostMask,
-    hostBitsSet: (address.value & hostMask) !== 0n,
-    text: `${fromBigInt(first, address.family)}/${prefix}`,
+    hostBitsSet,
+    text: `${hostBitsSet ? fromBigInt(first, address.family) : address.text}/${prefix}`,
   };
 }
 

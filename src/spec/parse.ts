@@ -14,7 +14,7 @@ import {
 import type { CST } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
 import { CODES } from './codes.js';
-import { buildFromCst, resolvingSchema, type ResolvingSchema } from './cst-build.js';
+import { buildFromEvents, resolvingSchema, type ResolvingSchema } from './events-build.js';
 import { diagnosticAt } from './diagnose.js';
 import type { SourceFile, SourceNode } from './source-map.js';
 
@@ -84,6 +84,19 @@ export function parseSpecText(file: string, text: string, options: ParseOptions 
     return at(Math.max(line, 1), Math.max(col, 1));
   };
 
+  if (options.fast !== false) {
+    const built = buildFromEvents(
+      text,
+      { name: file, position: lazyPositions(text, at) },
+      fastSchema(),
+      MAX_NESTING,
+    );
+    if (built) {
+      options.onPath?.('fast');
+      return { ok: true, parsed: { file, value: built.value, source: built.tree }, diagnostics: [] };
+    }
+  }
+
   // Parse lazily, one top-level token at a time, so a stream of many documents stops at the
   // second, and check each token's depth before the (recursive) composer sees it.
   const nesting: { deepAt?: number } = {};
@@ -94,27 +107,12 @@ export function parseSpecText(file: string, text: string, options: ParseOptions 
       yield token;
     }
   };
-  // The tokens of the first document (and the start of a second, which is an error): either the
-  // CST path builds the value and the source tree from them, or yaml's Composer composes them.
-  const tokenStream = checkedTokens();
-  const tokens: CST.Token[] = [];
-  let documentTokens = 0;
-  for (let next = tokenStream.next(); !next.done; next = tokenStream.next()) {
-    tokens.push(next.value);
-    if (next.value.type === 'document' && ++documentTokens > 1) break;
-  }
-  if (nesting.deepAt === undefined && documentTokens === 1 && options.cst !== false) {
-    const built = buildFromCst(tokens, { name: file, position }, text, cstSchema());
-    if (built) {
-      options.onPath?.('cst');
-      return { ok: true, parsed: { file, value: built.value, source: built.tree }, diagnostics: [] };
-    }
-  }
+  const tokens = checkedTokens();
   options.onPath?.('composer');
 
   const documents: Document.Parsed[] = [];
   const composer = new Composer(COMPOSER_OPTIONS);
-  for (const document of composer.compose(chain(tokens, tokenStream))) {
+  for (const document of composer.compose(tokens)) {
     documents.push(document);
     if (documents.length > 1) break; // one more than allowed is all the error needs
   }
@@ -223,12 +221,12 @@ export function parseSpecText(file: string, text: string, options: ParseOptions 
   };
 }
 
-/** For tests: which of the two paths (src/spec/cst-build.ts) parses a file. */
+/** For tests: which of the two paths (src/spec/events-build.ts) parses a file. */
 export interface ParseOptions {
-  /** false: compose every file with yaml's Composer, the path the CST one must match. */
-  cst?: boolean;
+  /** false: compose every file with yaml's Composer, the path the fast one must match. */
+  fast?: boolean;
   /** Told which path built the value. */
-  onPath?: (path: 'cst' | 'composer') => void;
+  onPath?: (path: 'fast' | 'composer') => void;
 }
 
 /**
@@ -269,14 +267,32 @@ const COMPOSER_OPTIONS = {
 
 let resolving: ResolvingSchema | undefined;
 /** The tags and options the Composer resolves scalars with, made once. */
-function cstSchema(): ResolvingSchema {
+function fastSchema(): ResolvingSchema {
   resolving ??= resolvingSchema(new YamlDocument(undefined, COMPOSER_OPTIONS));
   return resolving;
 }
 
-function* chain<T>(first: readonly T[], rest: Iterator<T>): Generator<T> {
-  yield* first;
-  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+/**
+ * 1-based line and column of an offset, as yaml's LineCounter gives them, for the fast path (which
+ * runs no yaml lexer to count lines): the line starts are found on the first call, when a
+ * diagnostic or a desired object's `source` needs a position.
+ */
+function lazyPositions(text: string, at: (line: number, column: number) => SourcePosition) {
+  let starts: number[] | undefined;
+  return (offset: number): SourcePosition => {
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid]! <= offset) low = mid + 1;
+      else high = mid;
+    }
+    return at(Math.max(low, 1), Math.max(offset - starts[Math.max(low - 1, 0)]! + 1, 1));
+  };
 }
 
 /** yaml's warnings in netform's words: `Unresolved tag: tag:yaml.org,2002:timestamp` names the tag as written. */
