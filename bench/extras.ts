@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import type { EngineApi } from './engine-api.js';
 import { median } from './measure.js';
 import type { BenchOptions } from './options.js';
@@ -14,7 +15,14 @@ import { measureStartup, startupGoals } from './startup.js';
 import { totalCalls, type CountingProxy } from './proxy.js';
 import { createContainers, removeRun } from './resources.js';
 import type { BenchResults, CommandFigure } from './results.js';
-import { EMPTY_STATE, buildScenario, type Scenario } from './scenario.js';
+import {
+  BENCH_LABEL,
+  EMPTY_STATE,
+  MAX_SUBNETS,
+  benchSubnet,
+  buildScenario,
+  type Scenario,
+} from './scenario.js';
 
 export interface ExtrasContext {
   options: BenchOptions;
@@ -90,6 +98,8 @@ async function startup(ctx: ExtrasContext): Promise<CommandFigure[]> {
     log: ctx.log,
   });
   ctx.results.startupGoals = startupGoals(figures);
+  // A spec the size of examples/quickstart (whose subnets are outside the benchmark's range):
+  // validated with the engine checks, then applied (untimed) and planned as a no-op.
   const small = buildScenario(ctx.run, { networks: 3, containers: 2, attachments: 2 }, 's');
   const spec = join(ctx.workDir, 'small.yaml');
   await writeFile(spec, renderSpec(small, small.initial));
@@ -100,6 +110,19 @@ async function startup(ctx: ExtrasContext): Promise<CommandFigure[]> {
     [0],
     '3 networks, 2 containers, with the engine checks',
   );
+  await createContainers(ctx.api, ctx.run, small.containers, { start: true });
+  await applyOps(ctx.api, diffOps(EMPTY_STATE, small.initial), 4);
+  const noop = await netformFigure(
+    ctx,
+    ['plan', '--detailed-exitcode', '-f', spec],
+    9,
+    [0],
+    'no-op plan of a quickstart-size spec (3 networks, 2 running containers)',
+  );
+  if (noop) noop.command = 'netform plan --detailed-exitcode (quickstart size, no-op)';
+  // Only the small scenario's own: the run's prefix names everything of the run.
+  await applyOps(ctx.api, diffOps(small.initial, EMPTY_STATE), 4);
+  await Promise.all(small.containers.map((c) => ctx.api.call('DELETE', `/containers/${c}?force=true`)));
   return [
     ...figures.map((f) => ({
       command: f.command,
@@ -109,7 +132,41 @@ async function startup(ctx: ExtrasContext): Promise<CommandFigure[]> {
       note: f.id === 'node' ? 'the floor: Node.js alone' : 'interleaved with the floor',
     })),
     ...(online ? [online] : []),
+    ...(noop ? [noop] : []),
   ];
+}
+
+/**
+ * What the apply lock costs the engine per apply: the three requests netform's lock sends
+ * (src/apply/lock.ts: the lease, a config-only network, created; listed by name to see who else
+ * holds one; removed), against the same with a bridge network (which needs a subnet, a Linux bridge
+ * and iptables rules), interleaved, straight to the engine.
+ */
+async function lockCost(ctx: ExtrasContext, samples = 10): Promise<void> {
+  const name = `nfb-${ctx.run}-lock`;
+  const lease = async (bridge: boolean): Promise<number> => {
+    const started = performance.now();
+    const created = await ctx.api.call<{ Id: string }>('POST', '/networks/create', {
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      ConfigOnly: !bridge,
+      IPAM: { Driver: 'default', Config: bridge ? [{ Subnet: benchSubnet(MAX_SUBNETS - 1) }] : [] },
+      Labels: { [BENCH_LABEL]: ctx.run },
+    });
+    await ctx.api.call('GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`);
+    await ctx.api.call('DELETE', `/networks/${created.Id}`);
+    return performance.now() - started;
+  };
+  const lock = { configOnlyMs: [] as number[], bridgeMs: [] as number[] };
+  for (let i = 0; i < samples; i++) {
+    lock.configOnlyMs.push(await lease(false));
+    lock.bridgeMs.push(await lease(true));
+  }
+  ctx.results.lock = lock;
+  ctx.log(
+    `lock lease: config-only ${median(lock.configOnlyMs).toFixed(0)} ms, bridge ${median(lock.bridgeMs).toFixed(0)} ms (medians of ${samples})`,
+  );
 }
 
 /** A peer's no-op reads on the plan-only scenario, as a command figure. */
@@ -209,5 +266,7 @@ export async function runExtras(ctx: ExtrasContext): Promise<void> {
   }
   ctx.log('start-up figures…');
   ctx.results.startup = await startup(ctx);
+  ctx.log('the apply lock’s cost…');
+  await lockCost(ctx);
   await planOnly(ctx);
 }

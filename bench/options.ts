@@ -18,6 +18,14 @@ export interface BenchOptions {
   planOnEngine: boolean;
   /** Write netform's CPU profiles (node --cpu-prof) for every timed netform phase. */
   profile: boolean;
+  /**
+   * After the timed repeats, run netform's four phases once more, untimed and profiled (the
+   * tsc-built CLI, so functions keep their names); the report summarises each profile as where
+   * the time of a missed goal goes.
+   */
+  profileCycle: boolean;
+  /** Passes of the concurrency sweep for the raw-best floor (bench/sweep.ts). */
+  sweepPasses: number;
   /** Also run the start-up and plan-only figures (skipped with --only-phases). */
   extras: boolean;
   engineSocket: string;
@@ -35,7 +43,7 @@ export const SIZES: Record<string, { size: ScenarioSize; planNetworks: number; p
   large: { size: { networks: 200, containers: 300, attachments: 3 }, planNetworks: 1000, planOnEngine: true },
 };
 
-export const ALL_PEERS = ['raw-1', 'raw-8', 'cli', 'ansible', 'netform'];
+export const ALL_PEERS = ['raw-1', 'raw-8', 'raw-best', 'cli', 'ansible', 'netform'];
 
 export const USAGE = `usage: npm run bench -- [options]
   --size default|medium|large   scenario size (default: 20 networks, 40 containers, 3 attachments each;
@@ -48,7 +56,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --plan-on-engine              build the plan-only scenario on the engine (default only with --size large)
   --no-extras                   skip the start-up and plan-only figures
   --no-proxy                    talk to the engine directly (no API call counts)
-  --profile                     write netform CPU profiles to bench/results/tmp/<run>/profiles
+  --profile                     write netform CPU profiles of every timed run to bench/results/tmp/<run>/profiles
+  --no-profile-cycle            skip the one profiled, untimed netform cycle after the repeats
+                                (its summaries are the report's "where netform's time goes")
+  --sweep-passes N              passes of the concurrency sweep for the raw-best floor (default 2)
 `;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -66,6 +77,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-extras': { type: 'boolean', default: false },
       'no-proxy': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'no-profile-cycle': { type: 'boolean', default: false },
+      'sweep-passes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,6 +116,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     planNetworks: int(values['plan-networks'], preset.planNetworks, 'plan-networks'),
     planOnEngine: values['plan-on-engine'] ?? preset.planOnEngine,
     profile: values.profile,
+    profileCycle: !values['no-profile-cycle'],
+    sweepPasses: int(values['sweep-passes'], 2, 'sweep-passes'),
     extras: !values['no-extras'],
     engineSocket: engineHost.slice('unix://'.length),
   };

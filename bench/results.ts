@@ -2,6 +2,7 @@ import type { PhaseName } from './peer.js';
 import type { CallCounts } from './proxy.js';
 import type { ProblemKind } from './check.js';
 import type { ScenarioSize } from './scenario.js';
+import type { SweepResult } from './sweep.js';
 
 /** One timed run of one phase by one peer, with the checker's verdict. */
 export interface PhaseSample {
@@ -74,5 +75,15 @@ export interface BenchResults {
       note?: string;
     };
   };
+  /** The raw floor's concurrency sweep (bench/sweep.ts): the raw-best floor's limits. */
+  sweep?: SweepResult;
+  /**
+   * The apply lock's engine-side cost: the requests netform's lock sends (a config-only network
+   * created, listed by name, removed), timed on their own; beside them the same with a bridge
+   * network, what a lease that makes a bridge would cost.
+   */
+  lock?: { configOnlyMs: number[]; bridgeMs: number[] };
+  /** One profiled, untimed netform run per phase (the tsc-built CLI): where the time goes. */
+  profiles?: { phase: PhaseName; wallMs: number; summary: string }[];
   notes: string[];
 }

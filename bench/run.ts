@@ -3,7 +3,7 @@
  * docker_network, in one run, on one scenario. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +18,14 @@ import { PHASES, type Peer, type PhaseName } from './peer.js';
 import { ansiblePeer } from './peers/ansible.js';
 import { cliScriptPeer } from './peers/cli-script.js';
 import { netformPeer, snapshotNetform, type NetformInstall } from './peers/netform.js';
-import { applyOps, rawApiPeer } from './peers/raw-api.js';
+import { applyOps, rawApiPeer, rawBestPeer } from './peers/raw-api.js';
 import { CountingProxy, totalCalls } from './proxy.js';
 import { createContainers, removeRun } from './resources.js';
 import { writeReport } from './report.js';
 import type { BenchResults, PeerPhaseResult } from './results.js';
 import { EMPTY_STATE, buildScenario, type BenchState, type Scenario } from './scenario.js';
+import { profileSummary } from './profile.js';
+import { sweepConcurrency, type SweepResult } from './sweep.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(REPO, 'bench', 'results');
@@ -73,10 +75,14 @@ async function main(options: BenchOptions): Promise<void> {
   const scenario = buildScenario(run, options.size);
   let proxy: CountingProxy | undefined;
   let cleaning: Promise<void> | undefined;
+  // The in-process sweep's requests in flight: the cleanup waits for them, so nothing it would
+  // remove is created after it has listed the run's networks.
+  let sweeping: Promise<unknown> | undefined;
   let interrupted = false;
   // One cleanup however many ways the run ends (signal, failure, normal end), awaited by all.
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
+      await sweeping?.catch(() => undefined);
       proxy?.stop();
       const problems = await removeRun(api, run, scenario.prefix);
       for (const p of problems) log(`cleanup: ${p}`);
@@ -116,6 +122,7 @@ async function main(options: BenchOptions): Promise<void> {
     const factories: Record<string, () => Peer> = {
       'raw-1': () => rawApiPeer(1),
       'raw-8': () => rawApiPeer(8),
+      'raw-best': () => rawBestPeer(() => results.sweep?.best),
       cli: () => cliScriptPeer(),
       ansible: () => ansiblePeer(),
       netform: () =>
@@ -168,6 +175,28 @@ async function main(options: BenchOptions): Promise<void> {
     await createContainers(api, run, scenario.containers, { start: true });
     const ready = await checkEngine(scenario, EMPTY_STATE, engineHost);
     if (!ready.ok) throw new Error(`the scenario did not start clean: ${ready.examples.join('; ')}`);
+
+    if (running.some((peer) => peer.id === 'raw-best')) {
+      log(`concurrency sweep for the raw-best floor (${options.sweepPasses} passes, untimed as a phase)…`);
+      sweeping = sweepConcurrency({
+        socketPath,
+        apiVersion: version.ApiVersion,
+        scenario,
+        passes: options.sweepPasses,
+        log,
+        stop: stopIfInterrupted,
+      });
+      results.sweep = (await sweeping) as SweepResult;
+      sweeping = undefined;
+      await proxy?.take();
+      const clean = await checkEngine(scenario, EMPTY_STATE, engineHost);
+      if (!clean.ok) await repair(api, scenario, clean.observed, EMPTY_STATE, engineHost);
+      log(
+        `best concurrency: ${Object.entries(results.sweep.best)
+          .map(([kind, level]) => `${kind} ${level}`)
+          .join(', ')}`,
+      );
+    }
 
     for (let repeat = 1; repeat <= options.repeats; repeat++) {
       // Rotate the order so no peer always runs right after the same other one.
@@ -224,6 +253,23 @@ async function main(options: BenchOptions): Promise<void> {
     }
     summarise(results);
 
+    if (options.profileCycle && install && running.some((peer) => peer.id === 'netform')) {
+      log('one profiled netform cycle (untimed; the tsc-built CLI, so the profile names functions)…');
+      results.profiles = await profileCycle({
+        install,
+        scenario,
+        states,
+        socketPath,
+        apiVersion: version.ApiVersion,
+        workDir,
+        stop: stopIfInterrupted,
+        fix: async (to) => {
+          const check = await checkEngine(scenario, to, engineHost);
+          if (!check.ok) await repair(api, scenario, check.observed, to, engineHost);
+        },
+      });
+    }
+
     if (options.extras)
       await runExtras({ options, results, api, install, proxy, workDir, engineHost, run, log });
 
@@ -239,6 +285,50 @@ async function main(options: BenchOptions): Promise<void> {
     // Generated scripts, playbooks, specs and profiles stay for a look; the netform copy goes.
     await rm(join(workDir, 'netform'), { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * netform's four phases once more, each run profiled (`--cpu-prof`) and summarised: what the
+ * report shows as where the time of a missed goal goes. Untimed as a phase (the profiler slows
+ * the run down); the engine is brought to each phase's end state whatever netform did.
+ */
+async function profileCycle(ctx: {
+  install: NetformInstall;
+  scenario: Scenario;
+  states: Record<PhaseName, { from: BenchState; to: BenchState }>;
+  socketPath: string;
+  apiVersion: string;
+  workDir: string;
+  stop: () => void;
+  fix: (to: BenchState) => Promise<void>;
+}): Promise<NonNullable<BenchResults['profiles']>> {
+  const profileDir = join(ctx.workDir, 'cycle-profiles');
+  await mkdir(profileDir, { recursive: true });
+  const peer = netformPeer(ctx.install, { profileDir, unbundled: true });
+  const out: NonNullable<BenchResults['profiles']> = [];
+  for (const phase of PHASES) {
+    ctx.stop();
+    const { from, to } = ctx.states[phase];
+    const outcome = await peer.run({
+      phase,
+      scenario: ctx.scenario,
+      from,
+      to,
+      socketPath: ctx.socketPath,
+      apiVersion: ctx.apiVersion,
+      workDir: ctx.workDir,
+    });
+    await ctx.fix(to);
+    const file = (await readdir(profileDir))
+      .filter((f) => f.startsWith(`${phase}-`))
+      .sort()
+      .pop();
+    const summary = file
+      ? await profileSummary(join(profileDir, file), 10)
+      : `no profile written${outcome.error ? ` (${outcome.error.split('\n')[0]})` : ''}`;
+    out.push({ phase, wallMs: outcome.wallMs, summary });
+  }
+  return out;
 }
 
 function describeProblems(counts: Record<string, number | undefined>): string {

@@ -51,9 +51,9 @@ export async function snapshotNetform(repo: string, into: string): Promise<Netfo
 export function runNetform(
   install: NetformInstall,
   args: string[],
-  options: { socketPath: string; workDir: string; nodeArgs?: string[] },
+  options: { socketPath: string; workDir: string; nodeArgs?: string[]; bin?: string },
 ): Promise<ChildRun> {
-  return timeChild(process.execPath, [...(options.nodeArgs ?? []), install.bin, ...args], {
+  return timeChild(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? install.bin, ...args], {
     env: { ...process.env, DOCKER_HOST: `unix://${options.socketPath}`, NO_COLOR: '1' },
     cwd: options.workDir,
     timeFile: join(options.workDir, 'netform.time'),
@@ -69,7 +69,11 @@ const NOT_BUILT = /is not built yet/;
  */
 export function netformPeer(
   install: NetformInstall | undefined,
-  options: { profileDir?: string } = {},
+  options: {
+    profileDir?: string;
+    /** Run the tsc-built CLI (dist/cli/bin.js) instead of the bundle: its profile names functions. */
+    unbundled?: boolean;
+  } = {},
 ): Peer {
   return {
     id: 'netform',
@@ -100,6 +104,7 @@ export function netformPeer(
         socketPath: job.socketPath,
         workDir: job.workDir,
         nodeArgs,
+        bin: options.unbundled ? join(install.dist, 'cli', 'bin.js') : undefined,
       });
       const measured = { wallMs: result.wallMs, maxRssKb: result.maxRssKb, cpuMs: result.cpuMs };
       if (result.code !== 0 && NOT_BUILT.test(result.stderr)) {

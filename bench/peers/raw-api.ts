@@ -30,12 +30,32 @@ export function sendOp(api: EngineApi, op: Op): Promise<unknown> {
   }
 }
 
-/** Applies the minimal writes from `from` to `to`, stage by stage, `concurrency` requests in flight. */
-export async function applyOps(api: EngineApi, stages: Op[][], concurrency: number): Promise<void> {
+/**
+ * Applies the minimal writes from `from` to `to`, stage by stage: `concurrency` requests in flight,
+ * or, given a concurrency per kind of write, each kind of a stage with its own limit (the kinds of
+ * one stage run side by side, as netform's apply runs them).
+ */
+export async function applyOps(
+  api: EngineApi,
+  stages: Op[][],
+  concurrency: number | Record<Op['kind'], number>,
+): Promise<void> {
   for (const stage of stages) {
-    await runLimited(
-      stage.map((op) => () => sendOp(api, op)),
-      concurrency,
+    if (typeof concurrency === 'number') {
+      await runLimited(
+        stage.map((op) => () => sendOp(api, op)),
+        concurrency,
+      );
+      continue;
+    }
+    const kinds = [...new Set(stage.map((op) => op.kind))];
+    await Promise.all(
+      kinds.map((kind) =>
+        runLimited(
+          stage.filter((op) => op.kind === kind).map((op) => () => sendOp(api, op)),
+          concurrency[kind],
+        ),
+      ),
     );
   }
 }
@@ -62,20 +82,49 @@ async function noopReads(api: EngineApi, job: PhaseJob, concurrency: number): Pr
 
 /**
  * The floor: exactly the minimal Engine API calls over the unix socket, with node's http and a
- * keep-alive agent, `concurrency` at a time. It knows the states, so it observes nothing before
- * writing: no tool can send less.
+ * keep-alive agent (one connection per request in flight), `concurrency` at a time. It knows the
+ * states, so it observes nothing before writing: no tool can send less.
  */
 export function rawApiPeer(concurrency: number): Peer {
+  return floorPeer(
+    concurrency === 1 ? 'raw-1' : `raw-${concurrency}`,
+    concurrency === 1 ? 'API floor, 1 at a time' : `API floor, ${concurrency} at a time`,
+    () => concurrency,
+  );
+}
+
+/**
+ * The floor at each kind of write's best concurrency, as the sweep (bench/sweep.ts) measured it on
+ * this engine in this run; its no-op reads go 8 at a time, as raw-8's. `best()` is asked at each
+ * phase, so the peer can be made before the sweep has run.
+ */
+export function rawBestPeer(best: () => Record<Op['kind'], number> | undefined): Peer {
+  return floorPeer('raw-best', 'API floor, best concurrency per write', () => {
+    const found = best();
+    if (!found) throw new Error('the concurrency sweep has not run');
+    return found;
+  });
+}
+
+function floorPeer(
+  id: string,
+  title: string,
+  concurrencyOf: () => number | Record<Op['kind'], number>,
+): Peer {
   return {
-    id: concurrency === 1 ? 'raw-1' : `raw-${concurrency}`,
-    title: concurrency === 1 ? 'API floor, 1 at a time' : `API floor, ${concurrency} at a time`,
+    id,
+    title,
     floor: true,
     unavailable: () => Promise.resolve(undefined),
     async run(job: PhaseJob): Promise<PhaseRun> {
-      const api = new EngineApi(job.socketPath, job.apiVersion, concurrency);
+      const concurrency = concurrencyOf();
+      const sockets =
+        typeof concurrency === 'number' ? concurrency : Object.values(concurrency).reduce((a, b) => a + b, 0);
+      const api = new EngineApi(job.socketPath, job.apiVersion, sockets);
       const started = performance.now();
       try {
-        if (job.phase === 'noop') await noopReads(api, job, concurrency);
+        if (job.phase === 'noop')
+          await noopReads(api, job, typeof concurrency === 'number' ? concurrency : 8);
         else await applyOps(api, diffOps(job.from, job.to), concurrency);
         return { wallMs: performance.now() - started };
       } catch (error) {

@@ -47,6 +47,15 @@ export class ActionRun {
     return (engine !== undefined ? this.execution.enginePorts?.get(engine) : undefined) ?? this.port;
   }
 
+  /**
+   * The engines to look at for what runs on a swarm network, by name: the session's engines that
+   * are nodes of this engine's swarm, this one included (docs/swarm.md, "The ingress network");
+   * only this run's own port, named by its address, when the session has no others.
+   */
+  swarmNodes(): ReadonlyMap<string, DockerPort> {
+    return this.execution.swarmNodes ?? new Map([[this.port.host, this.port]]);
+  }
+
   get plan(): Plan {
     return this.execution.plan;
   }
@@ -165,6 +174,7 @@ export class Execution {
     readonly logger: Logger | undefined,
     private readonly onEvent: ((event: ExecutionEvent) => void) | undefined,
     readonly enginePorts?: ReadonlyMap<string, DockerPort>,
+    readonly swarmNodes?: ReadonlyMap<string, DockerPort>,
   ) {}
 
   emitStart(outcome: ActionOutcome): void {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { connectPriority } from '../core/order.js';
 import type { Action, Plan, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
 import type { DockerPort, ServiceNetworkAttachment } from '../model/port.js';
-import { CONFIG_IN_USE, removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
+import { removeNetworkOf } from './network-removal.js';
 import { sendServiceUpdate } from './service-update.js';
 import { ActionRun, Execution, NotAttempted, type ActionEnd } from './action-run.js';
 import { describeAction } from './describe.js';
@@ -12,7 +12,6 @@ import { replanServiceNetworks } from '../core/plan-services.js';
 import { networkCreateRequest } from './network-request.js';
 import { resolveParallelism, type ParallelismOption } from './parallelism.js';
 import { replaceNetwork } from './replace.js';
-import { isClusterNetwork } from '../core/swarm-fleet.js';
 import {
   EXECUTION_PHASES,
   phaseOf,
@@ -45,6 +44,12 @@ export interface ExecuteOptions {
    * (docs/swarm.md).
    */
   enginePorts?: ReadonlyMap<string, DockerPort>;
+  /**
+   * The session's engines that are nodes of this engine's swarm, by name, this one included: the
+   * removal of the ingress network waits until no task is on it on any of them (docs/swarm.md,
+   * "The ingress network"). Absent: this engine only.
+   */
+  swarmNodes?: ReadonlyMap<string, DockerPort>;
 }
 
 /**
@@ -61,7 +66,14 @@ export async function executePlan(
 ): Promise<ExecutionResult> {
   const t0 = performance.now();
   const parallelism = resolveParallelism(options.parallelism);
-  const execution = new Execution(plan, port, options.logger, options.onEvent, options.enginePorts);
+  const execution = new Execution(
+    plan,
+    port,
+    options.logger,
+    options.onEvent,
+    options.enginePorts,
+    options.swarmNodes,
+  );
   const stop = (): void => {
     execution.stopping = true;
   };
@@ -220,18 +232,7 @@ async function carryOut(run: ActionRun, action: Action): Promise<ActionEnd> {
       );
       const failure = firstRejection(results);
       if (failure !== undefined) throw failure;
-      // A cluster network stays "in use by task" for a while after the services the plan updates
-      // or a node's containers left it (docs/swarm.md).
-      const retryWhile = action.before.configOnly
-        ? CONFIG_IN_USE
-        : isClusterNetwork(action.before)
-          ? TASK_IN_USE
-          : undefined;
-      await run.request('remove-network', `network ${action.network}`, () =>
-        retryWhile
-          ? removeNetworkWhenFree(run.port, action.networkId, retryWhile)
-          : run.port.removeNetwork(action.networkId),
-      );
+      await removeNetworkOf(run, action.network, action.networkId, action.before);
       return { status: 'done' };
     }
     case 'connect': {

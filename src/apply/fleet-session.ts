@@ -107,7 +107,10 @@ export async function planEngines(
         engine,
         swarm.forEngine(engine, ports.get(engine)!, desiredForEngine(spec, engine)),
       );
-      const { observed, plan } = await onEngine(engine, observeAndPlan(work.port, work.desired, options));
+      const { observed, plan } = await onEngine(
+        engine,
+        observeAndPlan(work.port, work.desired, options, work.swarm),
+      );
       return { engine, host: work.port.host, plan, observed, desired: work.desired };
     }),
   );
@@ -150,7 +153,7 @@ export async function applyEngines(
   const swarm = await swarmPlanning(spec, ports);
   return runFleet(ports, 'apply', spec.project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, desiredForEngine(spec, engine));
-    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions);
+    const { plan, observed } = await observeAndPlan(work.port, work.desired, planOptions, work.swarm);
     return { port: work.port, change: { plan, desired: work.desired, planOptions }, observed };
   });
 }
@@ -268,7 +271,7 @@ export async function destroyEngines(
   const swarm = await swarmPlanning(nothing, ports);
   return runFleet(ports, 'destroy', project, options, swarm, async (engine, port) => {
     const work = await swarm.forEngine(engine, port, nothing);
-    const { plan } = await observeAndPlan(work.port, work.desired);
+    const { plan } = await observeAndPlan(work.port, work.desired, {}, work.swarm);
     return { port: work.port, change: { plan: asDestroyPlan(plan), desired: work.desired, planOptions: {} } };
   });
 }
@@ -364,6 +367,15 @@ async function runFleet(
     }));
     // A replace on the manager reaches the other nodes' engines through these.
     const enginePorts = new Map(prepared.map(({ engine, port }) => [engine, port]));
+    // The removal of the ingress network waits for the tasks on it on each of these.
+    const topology = swarm.topology;
+    const swarmNodes = topology
+      ? new Map(
+          prepared.flatMap(({ engine, port }): [string, DockerPort][] =>
+            engine === topology.manager || topology.others.includes(engine) ? [[engine, port]] : [],
+          ),
+        )
+      : undefined;
 
     const fleetPlan: FleetPlan = {
       project,
@@ -406,7 +418,7 @@ async function runFleet(
       if (change.plan.actions.length === 0) {
         return { engine, host, result: { status: 'no-changes', project, plan: change.plan } };
       }
-      const options = { ...engineOptions(engine), enginePorts };
+      const options = { ...engineOptions(engine), enginePorts, ...(swarmNodes ? { swarmNodes } : {}) };
       const earlier = executions.get(engine) ?? [];
       if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
       const only = actions ? new Set(actions) : undefined;
@@ -471,6 +483,7 @@ async function onEngine<T>(engine: string, work: Promise<T>): Promise<T> {
       throw new EngineError(`engine ${engine}: ${error.message}`, {
         ...error.options,
         kind: error.kind,
+        engine,
         cause: error,
       });
     }

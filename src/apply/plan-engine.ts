@@ -33,10 +33,11 @@ export async function observeAndPlan(
   port: DockerPort,
   desired: DesiredState,
   options: PlanOptions = {},
+  swarm: SwarmPlanInput = {},
 ): Promise<{ observed: ObservedState; plan: Plan }> {
   refuseCompose(desired);
   const observed = await port.observe(observeScope(desired));
-  return { observed, plan: planForEngine(desired, observed, options) };
+  return { observed, plan: planForEngine(desired, observed, options, swarm) };
 }
 
 /** A Compose file's networks are Compose's to create (docs/compose.md): netform only validates them. */

@@ -14,7 +14,7 @@ import type { NetworkCreateRequest, ServiceNetworkAttachment } from '../model/po
 import { errorMessage, firstRejection } from './errors.js';
 import type { ActionEnd, ActionRun } from './action-run.js';
 import { networkCreateRequest } from './network-request.js';
-import { createNetworkWhenNameFree, removeNetworkWhenFree, TASK_IN_USE } from './network-removal.js';
+import { createNetworkWhenNameFree, removeNetworkOf, StaleIngressError } from './network-removal.js';
 import { isClusterNetwork } from '../core/swarm-fleet.js';
 import { sendServiceUpdate, serviceAttachment } from './service-update.js';
 import { restorePointRequest } from './restore-point.js';
@@ -99,9 +99,10 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
   }
 
   // 2. Remove the old network: a cluster network retried while the tasks of the services taken off
-  // (the engine accepts the update at once and stops them later) or a node's containers leave it.
+  // (the engine accepts the update at once and stops them later) or a node's containers leave it;
+  // the ingress network once no task is left on it on any node.
   try {
-    await removeNetwork(run, action, action.networkId);
+    await removeNetworkOf(run, network, action.networkId, action.before);
   } catch (error) {
     return undo(run, action, errorMessage(error), {
       oldNetworkId: action.networkId,
@@ -120,7 +121,10 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
       createNetwork(run, action, networkCreateRequest(action.after, run.project)),
     );
   } catch (error) {
-    return undo(run, action, errorMessage(error), { disconnected, servicesOff: off, configOnly });
+    // The swarm still lists the removed ingress network under its name: the old one cannot be
+    // made again under that name either (docs/swarm.md, "The ingress network").
+    const nameTaken = error instanceof StaleIngressError && action.before.name === action.after.name;
+    return undo(run, action, errorMessage(error), { disconnected, servicesOff: off, configOnly, nameTaken });
   }
   run.setNetworkId(network, newId);
 
@@ -192,6 +196,8 @@ async function undo(
     servicesBack?: ReplaceService[];
     /** Config-only networks replaced (or removed) on their engines: made again as they were. */
     configOnly?: ConfigOnlyProgress[];
+    /** The new network's create found the name still taken for good: the old one is not tried. */
+    nameTaken?: boolean;
   },
 ): Promise<ActionEnd> {
   const network = action.network;
@@ -215,10 +221,15 @@ async function undo(
         );
         const failure = firstRejection(out);
         if (failure !== undefined) throw failure;
-        await removeNetwork(run, action, newId, rollback);
+        await removeNetworkOf(run, network, newId, action.after, rollback);
       }
       const configFailures = await restoreConfigOnlyNetworks(run, state.configOnly ?? []);
       if (configFailures.length > 0) throw new Error(configFailures.join('; '));
+      if (state.nameTaken) {
+        throw new Error(
+          `network ${network} was not made again as it was: the swarm refuses its name the same way, so it has no ingress network it can use now`,
+        );
+      }
       oldId = await run.request(
         'create-network',
         `network ${network}`,
@@ -319,27 +330,6 @@ function createNetwork(
   return isClusterNetwork(action.before) || isClusterNetwork(action.after)
     ? createNetworkWhenNameFree(run.port, request)
     : run.port.createNetwork(request);
-}
-
-/**
- * Removes a network of the replace (the old one, or the new one on rollback): a cluster network is
- * retried while the engine says it is "in use by task", which it does for a while after the
- * services the replace took off, or a node's containers, left it (docs/swarm.md).
- */
-function removeNetwork(
-  run: ActionRun,
-  action: ReplaceNetworkAction,
-  networkId: string,
-  options: { rollback?: boolean } = {},
-): Promise<void> {
-  const cluster = isClusterNetwork(action.before) || isClusterNetwork(action.after);
-  return run.request(
-    'remove-network',
-    `network ${action.network}`,
-    () =>
-      cluster ? removeNetworkWhenFree(run.port, networkId, TASK_IN_USE) : run.port.removeNetwork(networkId),
-    options,
-  );
 }
 
 /**

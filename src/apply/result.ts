@@ -14,8 +14,13 @@ export type ActionStatus = 'done' | 'failed' | 'rolled-back' | 'not-attempted';
 
 /** One engine request made while carrying out an action (a replace makes many). */
 export interface OperationRecord {
-  /** `create-network`, `remove-network`, `connect`, `disconnect`. */
-  operation: 'create-network' | 'remove-network' | 'connect' | 'disconnect' | 'update-service';
+  /**
+   * `create-network`, `remove-network`, `connect`, `disconnect`, `update-service`; and
+   * `wait-for-tasks`: before the swarm's ingress network is removed, the wait until no task is
+   * left on it on any node (reads only; docs/swarm.md, "The ingress network").
+   */
+  operation:
+    'create-network' | 'remove-network' | 'connect' | 'disconnect' | 'update-service' | 'wait-for-tasks';
   /** `network web`, `app on web`... */
   target: string;
   ok: boolean;

@@ -78,6 +78,8 @@ export interface SessionOptions {
   owner?: Partial<LockOwner>;
   /** The session's engines by name, on a swarm (ExecuteOptions.enginePorts). */
   enginePorts?: ReadonlyMap<string, DockerPort>;
+  /** The session's engines that are nodes of the swarm, by name (ExecuteOptions.swarmNodes). */
+  swarmNodes?: ReadonlyMap<string, DockerPort>;
 }
 
 /** What one engine's session works on once it holds the lock. */
@@ -234,6 +236,7 @@ export function executeStage(
     ...(signal ? { signal } : {}),
     ...(only ? { only } : {}),
     ...(options.enginePorts ? { enginePorts: options.enginePorts } : {}),
+    ...(options.swarmNodes ? { swarmNodes: options.swarmNodes } : {}),
   });
 }
 

@@ -9,13 +9,20 @@ import {
   nodeProjection,
   swarmTopology,
   withConfigOnlyNetworks,
+  type SwarmPlanInput,
   type SwarmTopology,
 } from '../core/swarm-fleet.js';
 import type { DesiredState, EndpointSettings } from '../model/desired.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { EngineInfo, ObservedNetwork, ObservedState, SwarmRole } from '../model/observed.js';
 import type { ConfigOnlyReplace, Plan, PlanOptions } from '../model/plan.js';
-import type { DockerPort, EngineCallStats, NetworkCreateRequest, ObserveOptions } from '../model/port.js';
+import type {
+  DockerPort,
+  EngineCallStats,
+  NetworkCreateRequest,
+  NetworkEndpoint,
+  ObserveOptions,
+} from '../model/port.js';
 import { planForEngine } from './plan-engine.js';
 import { nodePlansAroundReplaces } from './swarm-node-replace.js';
 
@@ -72,6 +79,8 @@ export interface Stage {
 export interface EngineWork {
   port: DockerPort;
   desired: DesiredState;
+  /** What the engine's plan is told about the swarm (the manager's: the nodes this run reaches). */
+  swarm?: SwarmPlanInput;
 }
 
 /**
@@ -94,6 +103,7 @@ export async function swarmPlanning(
             throw new EngineError(`engine ${name}: ${error.message}`, {
               ...error.options,
               kind: error.kind,
+              engine: name,
               cause: error,
             });
           }
@@ -112,6 +122,11 @@ export async function swarmPlanning(
   }
   const managerPort = ports.get(topology.manager)!;
   const nodes = new Set(topology.others);
+  // The swarm nodes this run reaches, by node ID: a replace or removal of the ingress network
+  // needs every node of the swarm among them (docs/swarm.md, "The ingress network").
+  const planInput: SwarmPlanInput = {
+    sessionNodes: [topology.manager, ...topology.others].map((name) => roles.get(name)!.nodeId).sort(),
+  };
   return {
     topology,
     async forEngine(engine, port, desired) {
@@ -127,7 +142,11 @@ export async function swarmPlanning(
           networks[name] = rest;
         }
         const managed = withConfigOnlyNetworks({ ...desired, networks });
-        return { port, desired: spec.services ? { ...managed, services: spec.services } : managed };
+        return {
+          port,
+          desired: spec.services ? { ...managed, services: spec.services } : managed,
+          swarm: planInput,
+        };
       }
       if (!nodes.has(engine)) return { port, desired };
       const managerNetworks = await clusterNetworksOf(managerPort);
@@ -178,7 +197,7 @@ export async function swarmPlanning(
       return [before, [{ engine: manager }], after].filter((wave) => wave.length > 0);
     },
     joinPlans(parts) {
-      const joined = withConfigOnlyReplaces(topology.manager, parts);
+      const joined = withConfigOnlyReplaces(topology.manager, parts, planInput);
       // A node's containers leave, and join again, a cluster network the manager replaces; only
       // for plans made now (a saved plan, without `observed`, already carries these actions).
       const fresh = [...parts].flatMap(([engine, part]) =>
@@ -214,6 +233,7 @@ async function clusterNetworksOf(manager: DockerPort): Promise<ObservedNetwork[]
 function withConfigOnlyReplaces(
   managerName: string,
   parts: ReadonlyMap<string, PlannedPart>,
+  planInput: SwarmPlanInput,
 ): Map<string, Plan> {
   const plans = plansOf(parts);
   const manager = parts.get(managerName);
@@ -232,6 +252,7 @@ function withConfigOnlyReplaces(
   plans.set(
     managerName,
     planForEngine(manager.desired, manager.observed, manager.options, {
+      ...planInput,
       engine: managerName,
       configOnlyReplaces: fromNodes,
     }),
@@ -294,6 +315,11 @@ export class SwarmNodePort implements DockerPort {
 
   disconnect(networkId: string, containerId: string, options?: { force?: boolean }): Promise<void> {
     return this.inner.disconnect(networkId, containerId, options);
+  }
+
+  /** The node's own endpoints on the network (the ingress network's removal waits on them). */
+  networkEndpoints(networkId: string): Promise<NetworkEndpoint[] | undefined> {
+    return this.inner.networkEndpoints ? this.inner.networkEndpoints(networkId) : Promise.resolve(undefined);
   }
 
   close(): Promise<void> {

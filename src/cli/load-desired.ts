@@ -30,18 +30,15 @@ export async function loadDesired(ctx: CliContext, files: string[] = []): Promis
 }
 
 /**
- * A command that works on one engine only (`unlock`, `watch`) refuses a spec with engines:, whose
- * parts live on several engines (docs/spec.md#engines).
+ * A command that works on one engine only (`unlock`) refuses a spec with engines:, whose parts
+ * live on several engines (docs/spec.md#engines), unless told which engine.
  */
 export function requireOneEngine(spec: DesiredState, command: string): void {
   if (!spec.engines) return;
   throw new NetformError(
     `this spec names engines (${Object.keys(spec.engines).join(', ')}); \`netform ${command}\` works on one engine`,
     {
-      hint:
-        command === 'unlock'
-          ? `name the engine: \`netform --host ADDRESS ${command}\` (or --context NAME)`
-          : `${command} across engines is not available in this version; use a spec without engines: per engine`,
+      hint: `name the engine: \`netform --host ADDRESS ${command}\` (or --context NAME)`,
     },
   );
 }

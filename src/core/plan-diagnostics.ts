@@ -1,4 +1,5 @@
 import type { Diagnostic, SourcePosition } from '../model/diagnostic.js';
+import type { ObservedSwarmNode } from '../model/observed.js';
 import type { FieldChange } from '../model/plan.js';
 import { describeChange } from './describe.js';
 
@@ -21,6 +22,7 @@ export const PLAN_CODES = {
   refusedEntry: 'NF212',
   cannotStart: 'NF213',
   ingressInUse: 'NF214',
+  ingressNodesUnreached: 'NF215',
   // Selectors (docs/plan.md, "Selectors"): NF220-NF229.
   selectorConflict: 'NF220',
 } as const;
@@ -328,6 +330,61 @@ export function ingressInUse(
     path: `networks.${network}`,
     message: `the plan ${removal ? 'removes' : 'replaces'} the swarm's ingress network ${network}, but services publish ports through it: ${names}; the engine refuses to remove an ingress network while a service depends on it`,
     hint: `remove their published ports (docker service update --publish-rm PORT SERVICE) or publish them in host mode (mode=host), then plan again`,
+    ...at(position),
+  };
+}
+
+/** A swarm node as a message names it: hostname, address, role and ID (shared hostnames differ by it). */
+export function describeSwarmNode(node: ObservedSwarmNode): string {
+  const state = node.state !== '' && node.state !== 'ready' ? `, ${node.state}` : '';
+  return `${node.hostname || 'node'} (${node.addr || 'no address'}, ${node.role || 'node'}${state}, ID ${node.id.slice(0, 12)})`;
+}
+
+/**
+ * The plan replaces or removes the swarm's ingress network while some nodes of the swarm are not
+ * engines of this session (`missing`; undefined: the swarm's nodes were not read): netform's wait
+ * for the tasks on it (src/apply/network-removal.ts) cannot look at those nodes, and removed while
+ * a task is still stopping there, the ingress network stays listed on that node for good (docs/swarm.md,
+ * "The ingress network"). `singleEngine`: the spec has no `engines:`.
+ */
+export function ingressNodesUnreached(
+  network: string,
+  removal: boolean,
+  missing: readonly ObservedSwarmNode[] | undefined,
+  singleEngine: boolean,
+  position?: SourcePosition,
+): Diagnostic {
+  const what = `the plan ${removal ? 'removes' : 'replaces'} the swarm's ingress network ${network}`;
+  const why =
+    'netform removes it only once no task is left on it on every node, and it can look only at the nodes that ' +
+    'are engines of this run: removed while a task is still stopping on another node, it stays listed there ' +
+    'under its name, and no ingress network can be made until the swarm is formed anew (docs/swarm.md, "The ingress network")';
+  const where = singleEngine
+    ? "give the spec an `engines:` section with this manager and every other node of the swarm (each with its Docker engine's host: or context:)"
+    : "list every node of the swarm under the spec's `engines:` (each with its Docker engine's host: or context:)";
+  if (missing === undefined) {
+    return {
+      severity: 'error',
+      code: PLAN_CODES.ingressNodesUnreached,
+      path: `networks.${network}`,
+      message: `${what}, but the swarm's nodes were not read, so netform cannot tell that it reaches each of them; ${why}`,
+      hint: `${where}, then plan again`,
+      ...at(position),
+    };
+  }
+  const names = missing.map(describeSwarmNode);
+  return {
+    severity: 'error',
+    code: PLAN_CODES.ingressNodesUnreached,
+    path: `networks.${network}`,
+    message:
+      `${what}, but ${missing.length === 1 ? 'a node' : `${missing.length} nodes`} of the swarm ` +
+      `${missing.length === 1 ? 'is' : 'are'} not among this run's engines: ${names.join(', ')}; ${why}`,
+    hint: `${where}: add ${missing.length === 1 ? 'the engine of' : 'the engines of'} ${missing
+      .map((node) => `${node.hostname || node.id.slice(0, 12)} at ${node.addr || 'its address'}`)
+      .join(
+        ', ',
+      )}, then plan again; a node that is gone for good can be taken out of the swarm with \`docker node rm\` on a manager`,
     ...at(position),
   };
 }

@@ -23,7 +23,7 @@ import {
 } from './decide-networks.js';
 import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from './normalize-observed.js';
 import { privateNetworkModeProblems } from './network-mode.js';
-import { ingressInUse } from './plan-diagnostics.js';
+import { ingressInUse, ingressNodesUnreached } from './plan-diagnostics.js';
 import { planReplacedServices, planServices } from './plan-services.js';
 import { orderActions, summarizeActions } from './order.js';
 import {
@@ -135,6 +135,7 @@ export function planChanges(
   diagnostics.push(...privateNetworkModeProblems(desired, observed, actions));
   diagnostics.push(...subnetReuseProblems(desired, actions));
   diagnostics.push(...ingressInUseProblems(desired, observed, actions));
+  diagnostics.push(...ingressNodesProblems(desired, observed, actions, swarm));
 
   // Services, on a manager that reported them (docs/swarm.md): after the network decisions, since
   // an update names networks this plan creates and leaves networks it removes.
@@ -256,6 +257,38 @@ function ingressInUseProblems(
           ),
         ]
       : [],
+  );
+}
+
+/**
+ * A replace or removal of the swarm's ingress network while some node of the swarm is not an
+ * engine of this run (the swarm's nodes as the manager lists them, `swarm.sessionNodes` the ones
+ * reached; without it, a spec of one engine: this engine's own node): an error before anything
+ * runs, naming the nodes missing (docs/swarm.md, "The ingress network"). Not read: an error too.
+ */
+function ingressNodesProblems(
+  desired: DesiredState,
+  observed: ObservedState,
+  actions: readonly Action[],
+  swarm: SwarmPlanInput,
+): Diagnostic[] {
+  const touched = actions.filter(
+    (action): action is Extract<Action, { kind: 'replace' | 'remove' }> =>
+      (action.kind === 'replace' || action.kind === 'remove') && action.before.ingress === true,
+  );
+  if (touched.length === 0) return [];
+  const nodes = observed.swarmNodes;
+  const reached = new Set(swarm.sessionNodes ?? (nodes ?? []).filter((n) => n.self).map((n) => n.id));
+  const missing = nodes?.filter((node) => !reached.has(node.id));
+  if (missing !== undefined && missing.length === 0) return [];
+  return touched.map((action) =>
+    ingressNodesUnreached(
+      action.network,
+      action.kind === 'remove',
+      missing,
+      swarm.sessionNodes === undefined,
+      desired.networks[action.network]?.source,
+    ),
   );
 }
 

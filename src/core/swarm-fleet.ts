@@ -252,6 +252,12 @@ export interface SwarmPlanInput {
   engine?: string;
   /** Replaces of config-only networks planned on the other nodes, each naming its engine. */
   configOnlyReplaces?: ConfigOnlyReplace[];
+  /**
+   * The node IDs of the swarm nodes that are engines of this run, this one included (a replace or
+   * removal of the ingress network needs every node among them: docs/swarm.md, "The ingress
+   * network"). Absent: a spec without `engines:`, which reaches this engine's own node only.
+   */
+  sessionNodes?: string[];
 }
 
 /**

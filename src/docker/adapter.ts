@@ -14,17 +14,25 @@ import type {
   EventOptions,
   EventStream,
   NetworkCreateRequest,
+  NetworkEndpoint,
   ObserveOptions,
   ServiceNetworkAttachment,
   ServiceUpdateOutcome,
 } from '../model/port.js';
 import type { EngineClient } from './client.js';
-import { engineInfoFrom } from './convert.js';
-import type { ApiInfo, ApiVersion } from './engine-api.js';
+import { engineInfoFrom, networkEndpointsFrom } from './convert.js';
+import type { ApiInfo, ApiNetwork, ApiVersion } from './engine-api.js';
 import { subscribeEvents } from './events.js';
 import { observeEngine } from './observe.js';
+import { EngineError } from '../model/errors.js';
 import { checkNetworkCreate, networkConnectBody, networkCreateBody } from './requests.js';
-import { inspectService, listServices, listServiceTasks, updateServiceNetworks } from './swarm.js';
+import {
+  inspectService,
+  listServices,
+  listServiceTasks,
+  listSwarmNodes,
+  updateServiceNetworks,
+} from './swarm.js';
 import type { ApiSwarmInfo } from './swarm-api.js';
 import { swarmRoleFrom } from './swarm-convert.js';
 
@@ -90,9 +98,15 @@ export class DockerAdapter implements DockerPort {
             n.labels['io.netform.managed'] === 'true' &&
             n.labels['io.netform.project'] === project,
         ));
-    return needsServices
-      ? { ...observed, containers, services: await listServices(this.client) }
-      : { ...observed, containers };
+    if (!needsServices) return { ...observed, containers };
+    // The nodes with the services: a replace or removal of the ingress network needs each of
+    // them among the session's engines (docs/swarm.md, "The ingress network").
+    const selfId = (await this.readInfo()).Swarm?.NodeID ?? '';
+    const [services, swarmNodes] = await Promise.all([
+      listServices(this.client),
+      listSwarmNodes(this.client, selfId),
+    ]);
+    return { ...observed, containers, services, swarmNodes };
   }
 
   async createNetwork(request: NetworkCreateRequest): Promise<string> {
@@ -170,6 +184,24 @@ export class DockerAdapter implements DockerPort {
 
   listServiceTasks(serviceId: string): Promise<ObservedTask[]> {
     return listServiceTasks(this.client, serviceId);
+  }
+
+  async networkEndpoints(networkId: string): Promise<NetworkEndpoint[] | undefined> {
+    let network: ApiNetwork;
+    try {
+      network = await this.client.request<ApiNetwork>({
+        operation: `inspecting network ${networkId}`,
+        method: 'GET',
+        path: `/networks/${encodeURIComponent(networkId)}?`,
+        route: 'GET /networks/{id}',
+        query: { verbose: true },
+        ok: [200],
+      });
+    } catch (error) {
+      if (error instanceof EngineError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+    return networkEndpointsFrom(network);
   }
 
   stats(): EngineCallStats {

@@ -10,7 +10,7 @@ import type {
   ObservedNetwork,
   ObservedState,
 } from '../model/observed.js';
-import type { ObserveOptions } from '../model/port.js';
+import type { NetworkEndpoint, ObserveOptions } from '../model/port.js';
 import type {
   ApiContainerInspect,
   ApiContainerSummary,
@@ -241,4 +241,27 @@ function stringMap(map: Record<string, unknown> | null | undefined): Record<stri
 function stripPrefix(address: string): string {
   const slash = address.indexOf('/');
   return slash < 0 ? address : address.slice(0, slash);
+}
+
+/**
+ * The endpoints of a network inspect with `verbose=true`: the engine's own (`Containers`), then
+ * the tasks the swarm reports on other nodes (`Services`), each task once (a task on this node is
+ * listed in both, by the same name).
+ */
+export function networkEndpointsFrom(network: ApiNetwork): NetworkEndpoint[] {
+  const own = Object.entries(network.Containers ?? {}).map(([key, endpoint]) => ({
+    key,
+    name: endpoint?.Name ?? key,
+  }));
+  const names = new Set(own.map((endpoint) => endpoint.name));
+  const elsewhere = Object.values(network.Services ?? {}).flatMap((service) =>
+    (service?.Tasks ?? []).flatMap((task): NetworkEndpoint[] => {
+      const name = task.Name ?? task.EndpointID ?? '';
+      if (name === '' || names.has(name)) return [];
+      names.add(name);
+      const node = task.Info?.['Host IP'];
+      return [{ key: task.EndpointID ?? name, name, ...(node ? { node } : {}) }];
+    }),
+  );
+  return [...own, ...elsewhere];
 }

@@ -34,9 +34,19 @@ export interface ApiNetwork {
   Ingress?: boolean;
   ConfigFrom?: { Network?: string } | null;
   ConfigOnly?: boolean;
-  Containers?: Record<string, unknown> | null;
+  /** GET /networks/{id} only: the endpoints on this engine, by container ID or sandbox name. */
+  Containers?: Record<string, { Name?: string } | null> | null;
   Options?: Record<string, string> | null;
   Labels?: Record<string, string> | null;
+  /**
+   * GET /networks/{id}?verbose=true of a swarm network: its services with the task endpoints the
+   * node knows of through the swarm's gossip, on every node (`Info["Host IP"]`: the node's address).
+   */
+  Services?: Record<string, ApiNetworkService | null> | null;
+}
+
+export interface ApiNetworkService {
+  Tasks?: { Name?: string; EndpointID?: string; Info?: Record<string, string> | null }[] | null;
 }
 
 export interface ApiEndpointIpamConfig {

@@ -19,6 +19,14 @@ export interface ApiSwarmInfo {
   } | null;
 }
 
+/** A node as GET /nodes lists it (the fields netform reads). */
+export interface ApiNode {
+  ID?: string;
+  Spec?: { Role?: string } | null;
+  Description?: { Hostname?: string } | null;
+  Status?: { State?: string; Addr?: string } | null;
+}
+
 /** NetworkAttachmentConfig: one network of a service's task template. */
 export interface ApiNetworkAttachmentConfig {
   /** The network's ID (the daemon still rewrites a name into the ID, for old clients only). */

@@ -1,5 +1,11 @@
-import type { ObservedService, ObservedServiceNetwork, ObservedTask, SwarmRole } from '../model/observed.js';
-import type { ApiNetworkAttachmentConfig, ApiService, ApiSwarmInfo, ApiTask } from './swarm-api.js';
+import type {
+  ObservedService,
+  ObservedServiceNetwork,
+  ObservedSwarmNode,
+  ObservedTask,
+  SwarmRole,
+} from '../model/observed.js';
+import type { ApiNetworkAttachmentConfig, ApiNode, ApiService, ApiSwarmInfo, ApiTask } from './swarm-api.js';
 
 /*
  * Pure conversion of the Engine API's Swarm JSON to the observed model (docs/swarm.md), like
@@ -23,6 +29,19 @@ export function swarmRoleFrom(info: ApiSwarmInfo): SwarmRole {
       .map((m) => ({ nodeId: m.NodeID ?? '', addr: m.Addr ?? '' }))
       .filter((m) => m.nodeId !== '')
       .sort((a, b) => compareText(a.nodeId, b.nodeId)),
+  };
+}
+
+/** A node of the swarm; `selfId`: the node ID of the engine that listed it (GET /info). */
+export function swarmNodeFrom(api: ApiNode, selfId: string): ObservedSwarmNode {
+  const id = api.ID ?? '';
+  return {
+    id,
+    hostname: api.Description?.Hostname ?? '',
+    addr: api.Status?.Addr ?? '',
+    role: api.Spec?.Role ?? '',
+    state: api.Status?.State ?? '',
+    self: id !== '' && id === selfId,
   };
 }
 

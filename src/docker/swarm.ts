@@ -1,12 +1,12 @@
 import { ServiceVersionConflictError } from '../model/errors.js';
-import type { ObservedService, ObservedTask } from '../model/observed.js';
+import type { ObservedService, ObservedSwarmNode, ObservedTask } from '../model/observed.js';
 import type { ServiceNetworkAttachment, ServiceUpdateOutcome } from '../model/port.js';
 import type { EngineClient } from './client.js';
 import type { ApiNetwork } from './engine-api.js';
 import { EngineRequestError } from './errors.js';
 import { isUpdateOutOfSequence, serviceNetworksUpdateSpec } from './services-request.js';
-import type { ApiService, ApiServiceUpdateResponse, ApiTask } from './swarm-api.js';
-import { serviceFrom, taskFrom } from './swarm-convert.js';
+import type { ApiNode, ApiService, ApiServiceUpdateResponse, ApiTask } from './swarm-api.js';
+import { serviceFrom, swarmNodeFrom, taskFrom } from './swarm-convert.js';
 
 /*
  * The Swarm calls of the DockerPort (docs/swarm.md). Services and tasks exist only on managers;
@@ -30,6 +30,23 @@ export async function listServices(client: EngineClient): Promise<ObservedServic
   return services
     .map((service) => serviceFrom(service, names))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The swarm's nodes, through a manager (GET /nodes), sorted by node ID; `selfId` is the listing
+ * engine's own node ID (GET /info's `Swarm.NodeID`).
+ */
+export async function listSwarmNodes(client: EngineClient, selfId: string): Promise<ObservedSwarmNode[]> {
+  const nodes = await client.request<ApiNode[]>({
+    operation: 'listing swarm nodes',
+    method: 'GET',
+    path: '/nodes',
+    route: 'GET /nodes',
+    ok: [200],
+  });
+  return nodes
+    .map((node) => swarmNodeFrom(node, selfId))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

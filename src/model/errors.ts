@@ -34,13 +34,25 @@ export type EngineErrorKind = 'conflict' | 'not-found' | 'refused' | 'unreachabl
 export class EngineError extends NetformError {
   override readonly name = 'EngineError';
   readonly kind: EngineErrorKind;
+  /**
+   * The spec's name of the engine it happened on, when a session across engines named it
+   * (docs/spec.md#engines); `netform watch` reconnects that engine's link when it is unreachable.
+   */
+  readonly engine: string | undefined;
   constructor(
     message: string,
-    options: { hint?: string; exitCode?: number; cause?: unknown; kind?: EngineErrorKind } = {},
+    options: {
+      hint?: string;
+      exitCode?: number;
+      cause?: unknown;
+      kind?: EngineErrorKind;
+      engine?: string;
+    } = {},
   ) {
-    const { kind = 'other', ...rest } = options;
+    const { kind = 'other', engine, ...rest } = options;
     super(message, rest);
     this.kind = kind;
+    this.engine = engine;
   }
 }
 

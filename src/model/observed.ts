@@ -110,6 +110,12 @@ export interface ObservedState {
   swarm?: SwarmRole;
   /** Swarm services, read through a manager; absent when not read (not the same as none). */
   services?: ObservedService[];
+  /**
+   * The swarm's nodes, read through a manager together with its services (GET /nodes); absent
+   * when not read. A replace or removal of the ingress network needs every one of them among the
+   * session's engines (docs/swarm.md, "The ingress network").
+   */
+  swarmNodes?: ObservedSwarmNode[];
 }
 
 /*
@@ -134,6 +140,22 @@ export interface SwarmRole {
   clusterId?: string;
   /** The managers this node knows (workers report them too), sorted by node ID. */
   remoteManagers: { nodeId: string; addr: string }[];
+}
+
+/** A node of the swarm as its manager lists it (GET /nodes). */
+export interface ObservedSwarmNode {
+  /** The node ID: nodes that share a hostname (one UTS namespace) differ only by it. */
+  id: string;
+  /** `Description.Hostname`. */
+  hostname: string;
+  /** `Status.Addr`: the node's address as the swarm sees it. */
+  addr: string;
+  /** `Spec.Role`: `manager` or `worker`. */
+  role: string;
+  /** `Status.State`: `ready`, `down`, `unknown` or `disconnected`. */
+  state: string;
+  /** True for the node of the engine that listed them (GET /info's `Swarm.NodeID`). */
+  self: boolean;
 }
 
 /** One entry of a service's `Spec.TaskTemplate.Networks` (NetworkAttachmentConfig). */

@@ -101,6 +101,27 @@ export interface DockerPort {
   ): Promise<ServiceUpdateOutcome>;
   /** The tasks of one service (every state the manager still keeps). */
   listServiceTasks?(serviceId: string): Promise<ObservedTask[]>;
+  /**
+   * The endpoints this engine knows on one network (GET /networks/{id}?verbose=true): its own
+   * (`Containers`; on the ingress network also the routing mesh's own sandbox, key
+   * `ingress-sbox`) and, on a swarm network, the tasks of services on it on other nodes as the
+   * swarm tells this node of them (`Services`). Undefined when the engine does not know the
+   * network. Read before the ingress network is removed (docs/swarm.md, "The ingress network").
+   */
+  networkEndpoints?(networkId: string): Promise<NetworkEndpoint[] | undefined>;
+}
+
+/** One endpoint on a network (GET /networks/{id}?verbose=true). */
+export interface NetworkEndpoint {
+  /**
+   * The engine's key: a container's ID, a sandbox's name (`ingress-sbox`, `lb-NET`), or for a
+   * task on another node its endpoint's ID.
+   */
+  key: string;
+  /** The container's name (a task's: `web.1.<task id>`), or the sandbox endpoint's. */
+  name: string;
+  /** For a task on another node: that node's address, as the swarm reports it. */
+  node?: string;
 }
 
 /** Object types whose events netform can follow. */

@@ -1,20 +1,24 @@
 import { pino, type Logger } from 'pino';
 import { describeAction } from '../apply/describe.js';
-import { resolveEngineAddress } from '../docker/address.js';
-import { connectDocker, loadSpec, renderPlan } from '../index.js';
+import { desiredForEngine } from '../core/engine-projection.js';
+import { loadSpec, renderPlan } from '../index.js';
 import type { DesiredState } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { NetformError } from '../model/errors.js';
+import type { FleetPlan } from '../model/fleet.js';
+import type { ObservedState } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import type { DockerPort, EngineEvent } from '../model/port.js';
 import { formatDiagnostic } from '../render/diagnostics.js';
+import { renderFleetPlan } from '../render/fleet-plan.js';
 import { EngineLink } from './engine-link.js';
 import { parseListenAddress, serveEndpoints, type EndpointServer } from './http.js';
 import { WatchMetrics } from './metrics.js';
-import { reconcileOnce, type ReconcileOutcome, type ReconcileResult, type WatchMode } from './reconcile.js';
+import { reconcileEngines, reconcileOnce, type ReconcileResult, type WatchMode } from './reconcile.js';
 import { concernsProject, projectScope, WATCHED_ACTIONS, type ProjectScope } from './relevance.js';
 import { ReconcileScheduler, type Trigger } from './scheduler.js';
 import { watchSpecFiles, type SpecFileWatcher } from './spec-files.js';
+import { watchTargets, type WatchTarget } from './targets.js';
 
 /** Defaults of `netform watch` (docs/watch.md). */
 export const WATCH_DEFAULTS = {
@@ -44,12 +48,21 @@ export interface WatchOptions {
   debounceMs?: number;
   /** `HOST:PORT` for /healthz, /readyz, /plan and /metrics; absent: no HTTP server. */
   listen?: string;
-  /** Engine address and environment, as connectDocker takes them (when `connect` is absent). */
+  /**
+   * Engine address and environment, as connectDocker takes them (when `connect` is absent). A
+   * spec with `engines:` takes each engine's address from its entry there, with `env` (for
+   * DOCKER_CONFIG, DOCKER_CERT_PATH ...); `host` is refused for it.
+   */
   host?: string;
   env?: NodeJS.ProcessEnv;
-  /** Opens a session with the engine; called again after the engine was lost. */
+  /** A spec without `engines:`: opens a session with its engine; called again after it was lost. */
   connect?: () => Promise<DockerPort>;
-  /** The engine's name in logs and metrics. Default: its address. */
+  /**
+   * A spec with `engines:`: opens a session with the engine the spec names `engine`; called again
+   * after it was lost. Absent: each engine is reached as its `engines:` entry says.
+   */
+  connectEngine?: (engine: string) => Promise<DockerPort>;
+  /** A spec without `engines:`: the engine's name in logs and metrics. Default: its address. */
   engine?: string;
   /** pino logger; default: silent. */
   logger?: Logger;
@@ -74,15 +87,20 @@ export interface WatchStatus {
   specValid: boolean;
   reconciles: number;
   lastResult: ReconcileResult | undefined;
+  /** The latest plan, for a spec without `engines:`. */
   latestPlan: Plan | undefined;
+  /** The latest plan across engines, for a spec with `engines:`. */
+  latestFleetPlan: FleetPlan | undefined;
   /** Engine name -> whether it answers and its events are followed. */
   engines: Record<string, boolean>;
 }
 
 /**
- * `netform watch` (docs/watch.md): reconciles at the start, on the engine's events that concern
+ * `netform watch` (docs/watch.md): reconciles at the start, on the engines' events that concern
  * the project (debounced), every interval, and when a spec file changes; keeps the last valid
- * spec when the files become invalid; follows an engine that goes away and comes back.
+ * spec when the files become invalid; follows each engine that goes away and comes back. A spec
+ * with `engines:` is followed on every engine it names, one event subscription each, and
+ * reconciled across all of them by the session `apply` runs for such a spec.
  */
 export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -92,44 +110,100 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
   const intervalMs = options.intervalMs ?? WATCH_DEFAULTS.intervalMs;
   const env = options.env ?? {};
   const listen = options.listen !== undefined ? parseListenAddress(options.listen) : undefined;
-  const engine =
-    options.engine ?? (options.connect ? 'default' : resolveEngineAddress(options.host, env).display);
-  const connect =
-    options.connect ??
-    (() => connectDocker({ host: options.host, env, ...(options.logger ? { logger } : {}) }));
+  const targetsOf = (spec: DesiredState): WatchTarget[] =>
+    watchTargets(spec, {
+      env,
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.logger ? { logger } : {}),
+      ...(options.connect ? { connect: options.connect } : {}),
+      ...(options.connectEngine ? { connectEngine: options.connectEngine } : {}),
+      ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    });
 
   let desired = options.spec ?? (await loadValidSpec(files, cwd));
-  let scope: ProjectScope = projectScope(desired);
+  let targets = targetsOf(desired);
   let specValid = true;
   let latestPlan: Plan | undefined;
+  let latestFleetPlan: FleetPlan | undefined;
   let lastResult: ReconcileResult | undefined;
   let reconciles = 0;
+  /** Per engine: what its events are recognised by (its part of the spec, as last observed). */
+  const scopes = new Map<string, ProjectScope>();
+  const scopeOf = (spec: DesiredState, engine: string, observed?: ObservedState): ProjectScope => {
+    if (!spec.engines) return projectScope(spec, observed);
+    // An engine the spec no longer names (its link is being stopped): nothing of the project.
+    if (!Object.hasOwn(spec.engines, engine))
+      return { networks: new Set(), containers: new Set(), services: new Set() };
+    // Services are the swarm's, not one engine's: their events come from a manager (docs/swarm.md).
+    const services = spec.services ? { services: spec.services } : {};
+    return projectScope({ ...desiredForEngine(spec, engine), ...services }, observed);
+  };
 
   const metrics = new WatchMetrics();
   metrics.startProject(desired.project);
   metrics.specValid.set(1);
-  metrics.engineUp.set({ engine }, 0);
+
+  /** The engines' links, by engine name, in the spec's order. */
+  let links = new Map<string, EngineLink>();
+  /** True while the links are being replaced: no reconcile starts. */
+  let relinking = false;
+  const allUp = (): boolean => !relinking && [...links.values()].every((link) => link.port !== undefined);
 
   const run = async (triggers: Trigger[]): Promise<{ failed: boolean }> => {
-    const port = link.port;
-    if (!port) return { failed: true };
+    if (!allUp()) return { failed: true };
     const spec = desired;
+    const ports = new Map([...links].map(([name, link]) => [name, link.port!]));
     const started = performance.now();
-    const outcome = await reconcileOnce(port, spec, mode);
+    const context = (): Record<string, unknown> => ({
+      project: spec.project,
+      ...(spec.engines ? { engines: [...ports.keys()] } : { engine: [...ports.keys()][0] }),
+      triggers,
+      ms: Math.round(performance.now() - started),
+    });
+    let result: ReconcileResult;
+    if (!spec.engines) {
+      const [engine, port] = [...ports][0]!;
+      const outcome = await reconcileOnce(port, spec, mode);
+      result = outcome.result;
+      if (outcome.plan) {
+        latestPlan = outcome.plan;
+        latestFleetPlan = undefined;
+        metrics.driftActions.set({ project: spec.project, engine }, outcome.plan.actions.length);
+      }
+      if (outcome.observed) scopes.set(engine, scopeOf(spec, engine, outcome.observed));
+      logOutcome(logger, result, outcome.plan?.actions.map(describeAction), outcome.error, context());
+      if (outcome.engineLost)
+        links.get(engine)?.reconnect(outcome.error?.message ?? 'the engine does not answer');
+    } else {
+      const outcome = await reconcileEngines(ports, spec, mode);
+      result = outcome.result;
+      if (outcome.plan) {
+        latestFleetPlan = outcome.plan;
+        latestPlan = undefined;
+        for (const { engine, plan } of outcome.plan.engines) {
+          metrics.driftActions.set({ project: spec.project, engine }, plan.actions.length);
+        }
+      }
+      for (const [engine, observed] of outcome.observed ?? [])
+        scopes.set(engine, scopeOf(spec, engine, observed));
+      const actions = outcome.plan?.engines.flatMap(({ engine, plan }) =>
+        plan.actions.map((action) => `engine ${engine}: ${describeAction(action)}`),
+      );
+      logOutcome(logger, result, actions, outcome.error, context());
+      if (outcome.lostEngine !== undefined) {
+        const reason = outcome.error?.message ?? 'the engine does not answer';
+        // An unreachable engine the session did not name: every link connects again.
+        for (const [name, link] of links)
+          if (outcome.lostEngine === '*' || name === outcome.lostEngine) link.reconnect(reason);
+      }
+    }
     const seconds = (performance.now() - started) / 1000;
     metrics.reconcileDuration.observe(seconds);
-    metrics.reconcileTotal.inc({ project: spec.project, result: outcome.result });
+    metrics.reconcileTotal.inc({ project: spec.project, result });
     metrics.lastReconcile.set(Date.now() / 1000);
-    if (outcome.plan) {
-      latestPlan = outcome.plan;
-      metrics.driftActions.set({ project: spec.project, engine }, outcome.plan.actions.length);
-    }
-    if (outcome.observed) scope = projectScope(desired, outcome.observed);
     reconciles += 1;
-    lastResult = outcome.result;
-    logOutcome(logger, outcome, { project: spec.project, engine, triggers, ms: Math.round(seconds * 1000) });
-    if (outcome.engineLost) link.reconnect(outcome.error?.message ?? 'the engine does not answer');
-    return { failed: outcome.result === 'failed' };
+    lastResult = result;
+    return { failed: result === 'failed' };
   };
 
   const scheduler = new ReconcileScheduler({
@@ -138,30 +212,76 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
     intervalMs,
     retry: { ...WATCH_DEFAULTS.retryBackoff, maxMs: Math.min(WATCH_DEFAULTS.retryBackoff.maxMs, intervalMs) },
     run,
-    canRun: () => link.port !== undefined,
+    // Every engine answers: a reconcile covers them all (docs/watch.md, "Several engines").
+    canRun: allUp,
   });
 
-  const link = new EngineLink({
-    name: engine,
-    connect,
-    actions: WATCHED_ACTIONS,
-    backoff: WATCH_DEFAULTS.engineBackoff,
-    logger,
-    onUp: () => {
-      metrics.engineUp.set({ engine }, 1);
-      scheduler.trigger('engine');
-    },
-    onDown: () => metrics.engineUp.set({ engine }, 0),
-    onEvent: (event: EngineEvent) => {
-      if (!concernsProject(event, scope)) return;
-      metrics.engineEvents.inc({ engine, type: event.type, action: event.action });
-      logger.debug(
-        { engine, type: event.type, action: event.action, name: event.attributes.name },
-        'engine event',
-      );
-      scheduler.trigger('event', 'debounced');
-    },
-  });
+  const linkTo = (target: WatchTarget): EngineLink => {
+    const engine = target.name;
+    metrics.engineUp.set({ engine }, 0);
+    return new EngineLink({
+      name: engine,
+      connect: target.connect,
+      actions: WATCHED_ACTIONS,
+      backoff: WATCH_DEFAULTS.engineBackoff,
+      logger,
+      onUp: () => {
+        metrics.engineUp.set({ engine }, 1);
+        scheduler.trigger('engine');
+      },
+      onDown: () => metrics.engineUp.set({ engine }, 0),
+      onEvent: (event: EngineEvent) => {
+        if (!concernsProject(event, scopes.get(engine) ?? scopeOf(desired, engine))) return;
+        metrics.engineEvents.inc({ engine, type: event.type, action: event.action });
+        logger.debug(
+          { engine, type: event.type, action: event.action, name: event.attributes.name },
+          'engine event',
+        );
+        scheduler.trigger('event', 'debounced');
+      },
+    });
+  };
+  links = new Map(targets.map((target) => [target.name, linkTo(target)]));
+
+  /**
+   * A spec whose engines changed (another `engines:` entry, or the switch between one engine and
+   * `engines:`): once the reconcile in flight has finished, the links of engines that are gone or
+   * reached otherwise stop and new ones start; the next reconcile waits for all of them.
+   */
+  const relink = async (next: WatchTarget[], project: string): Promise<void> => {
+    const same = (a: WatchTarget[], b: WatchTarget[]): boolean =>
+      a.length === b.length && a.every((t, i) => t.key === b[i]!.key);
+    if (same(targets, next)) {
+      targets = next;
+      return;
+    }
+    relinking = true;
+    try {
+      await scheduler.idle();
+      const keep = new Set(next.map((t) => t.key));
+      const old = links;
+      links = new Map();
+      for (const target of targets) {
+        const link = old.get(target.name)!;
+        if (keep.has(target.key)) {
+          links.set(target.name, link);
+          continue;
+        }
+        await link.stop();
+        metrics.engineUp.remove({ engine: target.name });
+        metrics.driftActions.remove({ project, engine: target.name });
+        scopes.delete(target.name);
+      }
+      const reuse = links;
+      links = new Map();
+      for (const target of next) links.set(target.name, reuse.get(target.name) ?? linkTo(target));
+      targets = next;
+      logger.info({ project, engines: [...links.keys()] }, 'the engines changed; following the new ones');
+    } finally {
+      relinking = false;
+    }
+    for (const link of links.values()) link.start();
+  };
 
   // One reload at a time, in the order the changes came.
   let reloading = Promise.resolve();
@@ -169,42 +289,50 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
     reloading = reloading.then(async () => {
       const result = await loadSpec(files, { cwd });
       logDiagnostics(logger, result.warnings, 'warn');
-      if (!result.ok) {
+      const refuse = (fields: Record<string, unknown>, message: string): void => {
         specValid = false;
         metrics.specValid.set(0);
+        logger.error({ project: desired.project, ...fields }, message);
+      };
+      if (!result.ok) {
         logDiagnostics(logger, result.errors, 'error');
-        logger.error(
-          { project: desired.project, errors: result.errors.length },
+        refuse(
+          { errors: result.errors.length },
           'the spec is invalid: nothing is applied from it, the last valid spec stays in force',
         );
         return;
       }
-      if (result.spec.engines) {
-        // watch covers one engine (docs/spec.md#engines): a spec that now names engines is kept out.
-        specValid = false;
-        metrics.specValid.set(0);
-        logger.error(
-          { project: desired.project, engines: Object.keys(result.spec.engines) },
-          'the spec now names several engines, which watch does not cover: the last spec stays in force',
+      let next: WatchTarget[];
+      try {
+        next = targetsOf(result.spec);
+      } catch (error) {
+        const e = error as NetformError;
+        refuse(
+          { err: e.message, hint: e.hint },
+          'the spec cannot be watched as it is: the last valid spec stays in force',
         );
         return;
       }
       specValid = true;
       metrics.specValid.set(1);
-      if (result.spec.project !== desired.project) {
-        // The drift figure belongs to the project the spec names now.
-        metrics.driftActions.remove({ project: desired.project, engine });
+      const previous = desired.project;
+      if (result.spec.project !== previous) {
+        // The drift figures belong to the project the spec names now.
+        for (const name of links.keys()) metrics.driftActions.remove({ project: previous, engine: name });
         metrics.startProject(result.spec.project);
       }
       desired = result.spec;
-      scope = projectScope(desired);
+      await relink(next, previous);
+      scopes.clear();
       logger.info({ project: desired.project }, 'the spec changed; reconciling');
       scheduler.trigger('spec');
     });
   };
 
   const notReadyBecause = (): string | undefined => {
-    if (!link.port) return `the engine ${engine} does not answer`;
+    const down = [...links].filter(([, link]) => link.port === undefined).map(([name]) => name);
+    if (down.length === 1) return `the engine ${down[0]} does not answer`;
+    if (down.length > 1) return `the engines ${down.join(', ')} do not answer`;
     if (reconciles === 0) return 'no reconcile has completed yet';
     return undefined;
   };
@@ -215,7 +343,12 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
     if (listen) {
       server = await serveEndpoints(listen, {
         notReadyBecause: () => notReadyBecause(),
-        latestPlanJson: () => (latestPlan ? renderPlan(latestPlan, { format: 'json' }) : undefined),
+        latestPlanJson: () =>
+          latestFleetPlan
+            ? renderFleetPlan(latestFleetPlan, 'json', { color: false })
+            : latestPlan
+              ? renderPlan(latestPlan, { format: 'json' })
+              : undefined,
         metrics: () => metrics.render(),
       });
     }
@@ -229,14 +362,15 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
     {
       project: desired.project,
       mode,
-      engine,
+      engines: [...links.keys()],
+      ...(desired.engines ? {} : { engine: [...links.keys()][0] }),
       intervalMs,
       listen: server?.address,
       files: files.length ? files : ['netform.yaml'],
     },
     'watching',
   );
-  link.start();
+  for (const link of links.values()) link.start();
   scheduler.trigger('start');
 
   let stopping: Promise<void> | undefined;
@@ -249,7 +383,8 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
       reconciles,
       lastResult,
       latestPlan,
-      engines: { [engine]: link.port !== undefined },
+      latestFleetPlan,
+      engines: Object.fromEntries([...links].map(([name, link]) => [name, link.port !== undefined])),
     }),
     stop: () =>
       (stopping ??= (async () => {
@@ -257,7 +392,7 @@ export async function startWatch(options: WatchOptions = {}): Promise<Watcher> {
         await specWatcher?.close();
         await reloading;
         await scheduler.stop();
-        await link.stop();
+        await Promise.all([...links.values()].map((link) => link.stop()));
         await server?.close();
         logger.info({ project: desired.project }, 'stopped');
       })()),
@@ -280,31 +415,29 @@ function logDiagnostics(logger: Logger, diagnostics: Diagnostic[], level: 'warn'
 
 function logOutcome(
   logger: Logger,
-  outcome: ReconcileOutcome,
-  context: { project: string; engine: string; triggers: Trigger[]; ms: number },
+  result: ReconcileResult,
+  actions: string[] | undefined,
+  error: Error | undefined,
+  context: Record<string, unknown>,
 ): void {
-  const actions = outcome.plan?.actions.map(describeAction);
-  switch (outcome.result) {
+  switch (result) {
     case 'converged':
-      logger.info({ ...context, result: outcome.result }, 'reconciled: the engine matches the spec');
+      logger.info({ ...context, result }, 'reconciled: the engines match the spec');
       return;
     case 'changed':
-      logger.info({ ...context, result: outcome.result, actions }, 'reconciled: drift repaired and verified');
+      logger.info({ ...context, result, actions }, 'reconciled: drift repaired and verified');
       return;
     case 'drift':
-      logger.warn(
-        { ...context, result: outcome.result, actions },
-        'drift found (report mode: nothing changed)',
-      );
+      logger.warn({ ...context, result, actions }, 'drift found (report mode: nothing changed)');
       return;
     case 'failed':
       logger.error(
         {
           ...context,
-          result: outcome.result,
+          result,
           actions,
-          err: outcome.error?.message,
-          hint: outcome.error instanceof NetformError ? outcome.error.hint : undefined,
+          err: error?.message,
+          hint: error instanceof NetformError ? error.hint : undefined,
         },
         'reconcile failed; retrying with backoff',
       );

@@ -1,7 +1,15 @@
+import {
+  applyEngines,
+  fleetSummary,
+  planEngines,
+  type EnginePorts,
+  type FleetResult,
+} from '../apply/fleet-session.js';
 import { restoreNotes } from '../apply/restore-point.js';
 import type { ApplyResult } from '../apply/result.js';
 import { apply, observeAndPlan } from '../index.js';
 import type { DesiredState } from '../model/desired.js';
+import type { FleetPlan } from '../model/fleet.js';
 import { isError } from '../model/diagnostic.js';
 import { EngineError, NetformError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
@@ -122,4 +130,95 @@ function applyFailure(applied: ApplyResult): string {
     default:
       return `the apply ended ${applied.status}`;
   }
+}
+
+/** What one reconcile across the engines of a spec with `engines:` came to. */
+export interface FleetReconcileOutcome {
+  result: ReconcileResult;
+  /** The latest plan across engines made: the apply session's own (made under the locks) when it ran. */
+  plan?: FleetPlan;
+  /** What the first plan was made from, by engine. */
+  observed?: ReadonlyMap<string, ObservedState>;
+  /** The session's result, in enforce mode when the first plan had actions. */
+  applied?: FleetResult;
+  error?: Error;
+  /**
+   * The engine the failure says does not answer, by the spec's name; `*` when the failure is an
+   * unreachable engine the session did not name.
+   */
+  lostEngine?: string;
+}
+
+/**
+ * One reconcile of every engine of a spec with `engines:` (docs/watch.md, "Several engines"),
+ * as `netform plan` and `netform apply --auto-approve` do it for such a spec: planEngines
+ * without the locks first, and when some engine's plan has actions in enforce mode, the session
+ * across engines (applyEngines), which locks every engine, plans again under the locks,
+ * executes, verifies and releases. Never throws.
+ */
+export async function reconcileEngines(
+  ports: EnginePorts,
+  desired: DesiredState,
+  mode: WatchMode,
+): Promise<FleetReconcileOutcome> {
+  let observed: Map<string, ObservedState> | undefined;
+  let plan: FleetPlan | undefined;
+  try {
+    ({ observed, plan } = await planEngines(desired, ports));
+    if (plan.engines.some((e) => e.plan.diagnostics.some(isError))) {
+      return { result: 'failed', plan, observed, error: fleetBlocked(plan) };
+    }
+    const restorePending = [...observed.values()].some(
+      (state) => restoreNotes(state, desired.project).length > 0,
+    );
+    if (plan.engines.every((e) => e.plan.actions.length === 0) && !restorePending) {
+      return { result: 'converged', plan, observed };
+    }
+    if (mode === 'report') return { result: 'drift', plan, observed };
+    let restored = 0;
+    const applied = await applyEngines(desired, ports, {
+      owner: { command: 'watch' },
+      onEvent: (event) => {
+        if (event.type === 'engine' && event.event.type === 'restored') restored += 1;
+      },
+    });
+    const engines = applied.engines.map(({ engine, host, result }) => ({ engine, host, plan: result.plan }));
+    const appliedPlan: FleetPlan = { project: applied.project, engines, summary: fleetSummary(engines) };
+    const base = { plan: appliedPlan, observed, applied };
+    switch (applied.status) {
+      case 'applied':
+        return { ...base, result: 'changed' };
+      case 'no-changes':
+        return { ...base, result: restored > 0 ? 'changed' : 'converged' };
+      case 'blocked':
+        return { ...base, result: 'failed', error: fleetBlocked(appliedPlan) };
+      case 'cancelled':
+      case 'failed':
+      case 'not-converged': {
+        const words = applied.engines
+          .filter(({ result }) => result.status !== 'applied' && result.status !== 'no-changes')
+          .map(({ engine, result }) => `engine ${engine}: ${applyFailure(result)}`);
+        return { ...base, result: 'failed', error: new NetformError(words.join('; ')) };
+      }
+    }
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const lost = e instanceof EngineError && e.kind === 'unreachable';
+    return {
+      result: 'failed',
+      ...(plan ? { plan } : {}),
+      ...(observed ? { observed } : {}),
+      error: e,
+      ...(lost ? { lostEngine: e.engine ?? '*' } : {}),
+    };
+  }
+}
+
+function fleetBlocked(plan: FleetPlan): NetformError {
+  const errors = plan.engines.flatMap(({ engine, plan: p }) =>
+    p.diagnostics.filter(isError).map((d) => `engine ${engine}: ${d.code} ${d.message}`),
+  );
+  return new NetformError(
+    `the plan has ${errors.length} error(s); nothing was changed on any engine: ${errors.join('; ')}`,
+  );
 }

@@ -14,10 +14,14 @@ export const WATCHED_ACTIONS: EventOptions['actions'] = {
   service: ['update'],
 };
 
-/** What a project's events are recognised by: names and IDs of its networks, its containers' names. */
+/**
+ * What a project's events are recognised by: names and IDs of its networks, its containers'
+ * names, the names of the services it lists.
+ */
 export interface ProjectScope {
   networks: ReadonlySet<string>;
   containers: ReadonlySet<string>;
+  services: ReadonlySet<string>;
 }
 
 /**
@@ -32,13 +36,18 @@ export function projectScope(desired: DesiredState, observed?: ObservedState): P
       networks.add(network.id);
     }
   }
-  return { networks, containers: new Set(Object.keys(desired.containers)) };
+  return {
+    networks,
+    containers: new Set(Object.keys(desired.containers)),
+    services: new Set(Object.keys(desired.services ?? {})),
+  };
 }
 
 /**
  * Whether `event` concerns the project: a network event about one of its networks (by name, or
  * by ID for one observed), a container event about a declared container (under its name, or its
- * old name for a rename), any service update. A lock lease's create and remove are never one: the
+ * old name for a rename), an update of a service the spec lists (under `services:`; the engine
+ * sends service events only where it is a swarm manager). A lock lease's create and remove are never one: the
  * lease is not a network of the project.
  */
 export function concernsProject(event: EngineEvent, scope: ProjectScope): boolean {
@@ -53,6 +62,6 @@ export function concernsProject(event: EngineEvent, scope: ProjectScope): boolea
       );
     }
     case 'service':
-      return true;
+      return scope.services.has(event.attributes.name ?? '');
   }
 }

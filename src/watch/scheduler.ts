@@ -52,6 +52,11 @@ export class ReconcileScheduler {
     return this.running !== undefined;
   }
 
+  /** Resolves once no reconcile runs (one that starts meanwhile is waited for too). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** No reconcile starts after this; resolves when the one in flight (if any) has finished. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -43,4 +43,6 @@ export const SHARED_BLOCKS = {
   fleetContext: { id: 21, block: 14, first: 5 },
   // library.test.ts uses index 0 of block 13; engine-versions.test.ts asks for subnet(1) to subnet(7).
   engineVersions: { id: 22, block: 13, first: 0 },
+  // Name prefix only: watch-engines.test.ts takes watchSubnet(5) and (7) (watch-harness.ts).
+  watchEngines: { id: 23, block: 13, first: 0 },
 } as const;

@@ -133,6 +133,15 @@ export class FaultProxy {
     );
   }
 
+  /**
+   * Breaks every open connection through the proxy (a long-lived event stream among them), as a
+   * dropped network link would; the proxy goes on listening. With a `drop` rule for every request
+   * the engine then stays out of reach until the rule is cleared.
+   */
+  disconnectAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   async close(): Promise<void> {
     this.release();
     for (const socket of this.sockets) socket.destroy();

@@ -208,6 +208,166 @@ export function swarmTestSubnet(index: number): { v4: string; v4Prefix: string }
 }
 
 /**
+ * The subnet swarm-ingress.test.ts gives the swarm's ingress network: the upper half of
+ * 10.213.251.0/24, whose first /30 is the link between the nodes (scripts/swarm.sh). Every /24 of
+ * swarmTestSubnet is another file's, and 10.213.252.0/22 is the swarm's pool.
+ */
+export const INGRESS_TEST_SUBNET = '10.213.251.128/25';
+
+/** The ingress network `docker swarm init` makes on the test swarm: the first /24 of its pool (scripts/swarm.sh). */
+export const POOL_INGRESS = { name: 'ingress', subnet: '10.213.252.0/24', gateway: '10.213.252.1' } as const;
+
+interface IngressInspect {
+  Id: string;
+  Name: string;
+  Ingress: boolean;
+  IPAM: { Config: { Subnet: string }[] | null };
+  Labels: Record<string, string> | null;
+  Containers: Record<string, unknown> | null;
+}
+
+/**
+ * The swarm's ingress network as the manager shows it, if it has one: its inspect, with the labels
+ * of the network list. Once the routing mesh runs on the manager, the inspect shows the node's own
+ * copy of the ingress network, which has no labels (measured on Docker 28.5); the list, which
+ * netform observes, keeps the swarm's (docs/swarm.md, "The ingress network").
+ */
+export async function swarmIngress(): Promise<IngressInspect | undefined> {
+  const listed = (
+    await dockerOnOk(SWARM.manager, [
+      'network',
+      'ls',
+      '--no-trunc',
+      '--filter',
+      'driver=overlay',
+      '--format',
+      '{{.ID}}\t{{.Labels}}',
+    ])
+  )
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [id = '', labels = ''] = line.split('\t');
+      const pairs = labels.split(',').filter((pair) => pair.includes('='));
+      return {
+        id,
+        labels: Object.fromEntries(
+          pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+        ),
+      };
+    });
+  if (listed.length === 0) return undefined;
+  const networks = JSON.parse(
+    await dockerOnOk(SWARM.manager, ['network', 'inspect', ...listed.map((n) => n.id)]),
+  ) as IngressInspect[];
+  const ingress = networks.find((network) => network.Ingress);
+  if (!ingress) return undefined;
+  return { ...ingress, Labels: listed.find((n) => n.id === ingress.Id)?.labels ?? {} };
+}
+
+const FORM_ANEW =
+  'form the test swarm anew: `NETFORM_SWARM_NAMES="MANAGER WORKER" bash scripts/swarm.sh down`, then `up` (as root)';
+
+/**
+ * Leaves the test swarm with the ingress network `docker swarm init` made (POOL_INGRESS, no
+ * labels), which the other Swarm tests and CI's swarm expect: any other ingress network is
+ * removed once no task is left on it on either node (removed earlier, the swarm keeps listing it:
+ * docs/swarm.md, "The ingress network"), and `ingress` made again; then checked usable (`probe`,
+ * a service name: usableIngress). The services publishing through it must be gone already.
+ * Throws, saying what to do, when that cannot be done.
+ */
+export async function restorePoolIngress(probe: string): Promise<void> {
+  const now = await swarmIngress();
+  const subnets = now?.IPAM.Config?.map((c) => c.Subnet) ?? [];
+  const labelled = Object.keys(now?.Labels ?? {}).some((label) => label.startsWith('io.netform.'));
+  if (
+    now?.Name === POOL_INGRESS.name &&
+    subnets.length === 1 &&
+    subnets[0] === POOL_INGRESS.subnet &&
+    !labelled
+  ) {
+    return usableIngress(probe);
+  }
+  if (now) {
+    await waitFor(
+      `no task on the ingress network ${now.Name} on either node`,
+      async () => {
+        for (const node of [SWARM.manager, SWARM.worker]) {
+          const inspected = await dockerOn(node, ['network', 'inspect', now.Id]);
+          if (inspected.code !== 0) continue;
+          const [network] = JSON.parse(inspected.stdout) as IngressInspect[];
+          if (Object.keys(network?.Containers ?? {}).some((key) => key !== 'ingress-sbox')) return undefined;
+        }
+        return true;
+      },
+      120,
+    );
+    // `docker network rm` asks before it removes the routing mesh (`-f` does not skip that).
+    const removed = await dockerOn(SWARM.manager, ['network', 'rm', now.Id], 'y\n');
+    if (removed.code !== 0) {
+      throw new Error(
+        `removing the ingress network ${now.Name} failed: ${removed.stderr.trim()}; ${FORM_ANEW}`,
+      );
+    }
+    await waitFor(`the manager to let go of the ingress network ${now.Name}`, async () => {
+      const left = await dockerOnOk(SWARM.manager, ['network', 'ls', '-q', '--filter', `id=${now.Id}`]);
+      return left.trim() === '' ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}: the swarm keeps listing the removed ingress network (docs/swarm.md, "The ingress network"); ${FORM_ANEW}`,
+      );
+    });
+  }
+  const created = await dockerOn(SWARM.manager, [
+    'network',
+    'create',
+    '--driver',
+    'overlay',
+    '--ingress',
+    '--subnet',
+    POOL_INGRESS.subnet,
+    '--gateway',
+    POOL_INGRESS.gateway,
+    POOL_INGRESS.name,
+  ]);
+  if (created.code !== 0) {
+    throw new Error(
+      `making the test swarm's ingress network again failed: ${created.stderr.trim()}; ${FORM_ANEW}`,
+    );
+  }
+  return usableIngress(probe);
+}
+
+/**
+ * Checks that the swarm has an ingress network services can publish through: a service of no
+ * task publishing a port is made (its virtual IP allocated on the ingress network), then removed.
+ * The manager refuses it ("service needs ingress network, but no ingress network is present")
+ * when the ingress network it lists is one the swarm no longer has (measured on Docker 28.5, after
+ * the ingress network was removed while tasks were on it: docs/swarm.md).
+ */
+async function usableIngress(probe: string): Promise<void> {
+  const created = await dockerOn(SWARM.manager, [
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    probe,
+    '--replicas',
+    '0',
+    '--publish',
+    'published=18099,target=80',
+    TEST_IMAGE,
+  ]);
+  if (created.code !== 0) {
+    throw new Error(
+      `the test swarm's ingress network is not usable: a service publishing a port was refused (${created.stderr.trim()}); ${FORM_ANEW}`,
+    );
+  }
+  await dockerOnOk(SWARM.manager, ['service', 'rm', probe]);
+}
+
+/**
  * One test file's slice of the swarm: a name prefix and the run label on what it makes, subnets
  * of the swarm's range by index, and a cleanup that removes services, containers, swarm networks and each node's
  * local networks (config-only ones after the swarm networks made from them, retried while the

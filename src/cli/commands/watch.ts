@@ -3,7 +3,7 @@ import { NetformError } from '../../model/errors.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../../watch/http.js';
 import type { WatchMode } from '../../watch/reconcile.js';
 import type { CliContext } from '../context.js';
-import { loadDesired, requireOneEngine } from '../load-desired.js';
+import { loadDesired } from '../load-desired.js';
 import { collect, parseDuration } from '../options.js';
 
 interface WatchCommandOptions {
@@ -50,7 +50,6 @@ export function registerWatch(command: Command, ctx: CliContext): void {
       // At info unless --log-level says otherwise: defaultLogLevel in src/cli/logger.ts.
       const logger = await ctx.logger();
       const desired = await loadDesired(ctx, options.file);
-      requireOneEngine(desired, 'watch');
       const { startWatch } = await import('../../watch/controller.js');
       const watcher = await startWatch({
         files: options.file ?? [],

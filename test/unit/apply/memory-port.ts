@@ -6,8 +6,10 @@ import type {
   ObservedEndpoint,
   ObservedNetwork,
   ObservedState,
+  ObservedSwarmNode,
+  SwarmRole,
 } from '../../../src/model/observed.js';
-import type { DockerPort, NetworkCreateRequest } from '../../../src/model/port.js';
+import type { DockerPort, NetworkCreateRequest, NetworkEndpoint } from '../../../src/model/port.js';
 
 /**
  * An in-memory DockerPort for driving the apply session's and the executor's own control flow in
@@ -29,6 +31,17 @@ export class MemoryPort implements DockerPort {
   readonly containers = new Map<string, ObservedContainer>();
   /** Called before each recorded call is carried out (e.g. to abort a session mid-way). */
   onCall?: (call: string) => void;
+  /**
+   * What a network lists beside the containers attached to it (networkEndpoints), by network
+   * name: a sandbox (`ingress-sbox`), a task the swarm reports on another node. Set by a test.
+   */
+  readonly listed = new Map<string, NetworkEndpoint[]>();
+  /** Called on each networkEndpoints read, before it answers (not recorded in `calls`). */
+  onEndpointsRead?: (network: string) => void;
+  /** The swarm role `swarmRole()` answers, set by a test; absent: not a swarm node. */
+  role?: SwarmRole;
+  /** The swarm's nodes `observe()` reports (ObservedState.swarmNodes), set by a test; absent: not read. */
+  swarmNodes?: ObservedSwarmNode[];
   private readonly faults: { match: (call: string) => boolean; skip: number; kind: EngineErrorKind }[] = [];
   private hangPrefix: string | undefined;
   /** Resolves when a call matched `hangOn` and now hangs. */
@@ -115,12 +128,19 @@ export class MemoryPort implements DockerPort {
     return Promise.resolve(this.engine);
   }
 
+  swarmRole(): Promise<SwarmRole> {
+    return Promise.resolve(
+      this.role ?? { localNodeState: 'inactive', nodeId: '', controlAvailable: false, remoteManagers: [] },
+    );
+  }
+
   observe(): Promise<ObservedState> {
     return Promise.resolve(
       structuredClone({
         engine: this.engine,
         networks: [...this.networks.values()],
         containers: [...this.containers.values()],
+        ...(this.swarmNodes ? { swarmNodes: this.swarmNodes } : {}),
       }),
     );
   }
@@ -135,6 +155,7 @@ export class MemoryPort implements DockerPort {
         attachable: request.attachable,
         internal: request.internal,
         configOnly: request.configOnly ?? false,
+        ingress: request.ingress ?? false,
         enableIPv6: request.enableIPv6,
         ipam: {
           driver: request.ipam.driver,
@@ -198,6 +219,17 @@ export class MemoryPort implements DockerPort {
         delete container.endpoints[network.name];
       },
     );
+  }
+
+  /** The containers attached to the network, then what the test set in `listed` (a read: not recorded). */
+  networkEndpoints(networkId: string): Promise<NetworkEndpoint[] | undefined> {
+    const network = this.networks.get(networkId);
+    if (!network) return Promise.resolve(undefined);
+    this.onEndpointsRead?.(network.name);
+    const attached = [...this.containers.values()]
+      .filter((c) => c.endpoints[network.name]?.networkId === network.id)
+      .map((c) => ({ key: c.id, name: c.name }));
+    return Promise.resolve([...attached, ...(this.listed.get(network.name) ?? [])]);
   }
 
   close(): Promise<void> {

@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { networkCreateBody } from '../../../src/docker/requests.js';
 import { isUpdateOutOfSequence, serviceNetworksUpdateSpec } from '../../../src/docker/services-request.js';
-import type { ApiService, ApiServiceSpec, ApiSwarmInfo, ApiTask } from '../../../src/docker/swarm-api.js';
-import { serviceFrom, swarmRoleFrom, taskFrom } from '../../../src/docker/swarm-convert.js';
+import type {
+  ApiNode,
+  ApiService,
+  ApiServiceSpec,
+  ApiSwarmInfo,
+  ApiTask,
+} from '../../../src/docker/swarm-api.js';
+import { serviceFrom, swarmNodeFrom, swarmRoleFrom, taskFrom } from '../../../src/docker/swarm-convert.js';
 
 /**
  * services-payloads.json was recorded from the two-node swarm of scripts/swarm.sh (Docker 28.5.2,
@@ -213,5 +219,53 @@ describe('networks made from config-only networks', () => {
       IPAM: { Config: [{ Subnet: '10.213.114.0/24', IPRange: '10.213.114.0/28' }] },
     });
     expect(body.ConfigFrom).toBeUndefined();
+  });
+});
+
+describe('swarmNodeFrom', () => {
+  // GET /nodes on the manager of scripts/swarm.sh's swarm (Docker 28.5.2), the fields netform reads
+  // (both nodes share one hostname: one UTS namespace).
+  const nodes: ApiNode[] = [
+    {
+      ID: 'ijbg2jwilk631lnox7sdryq9a',
+      Spec: { Role: 'manager' },
+      Description: { Hostname: 'vm' },
+      Status: { State: 'ready', Addr: '10.213.251.1' },
+    },
+    {
+      ID: 'j368mw5rnymh4o8zl0bs1mkg7',
+      Spec: { Role: 'worker' },
+      Description: { Hostname: 'vm' },
+      Status: { State: 'ready', Addr: '10.213.251.2' },
+    },
+  ];
+
+  it("reads each node, marking the listing engine's own by its node ID", () => {
+    expect(nodes.map((node) => swarmNodeFrom(node, 'ijbg2jwilk631lnox7sdryq9a'))).toEqual([
+      {
+        id: 'ijbg2jwilk631lnox7sdryq9a',
+        hostname: 'vm',
+        addr: '10.213.251.1',
+        role: 'manager',
+        state: 'ready',
+        self: true,
+      },
+      {
+        id: 'j368mw5rnymh4o8zl0bs1mkg7',
+        hostname: 'vm',
+        addr: '10.213.251.2',
+        role: 'worker',
+        state: 'ready',
+        self: false,
+      },
+    ]);
+    expect(swarmNodeFrom({}, '')).toEqual({
+      id: '',
+      hostname: '',
+      addr: '',
+      role: '',
+      state: '',
+      self: false,
+    });
   });
 });

@@ -10,6 +10,7 @@ const desired = {
   project: 'shop',
   networks: { web: {}, db: {} },
   containers: { app: {}, worker: {} },
+  services: { api: {} },
 } as unknown as DesiredState;
 
 function network(name: string, id: string, labels: Record<string, string> = {}): ObservedNetwork {
@@ -71,10 +72,22 @@ describe('which engine events concern the project', () => {
       event('container', 'start', 'c4', { name: 'app2' }),
       false,
     ],
-    ['any service update', event('service', 'update', 's1', { name: 'api' }), true],
+    ['an update of a service the spec lists', event('service', 'update', 's1', { name: 'api' }), true],
+    [
+      'an update of a service the spec does not list',
+      event('service', 'update', 's2', { name: 'billing', 'updatestate.new': 'updating' }),
+      false,
+    ],
   ])('%s: %s', (_what, e, expected) => {
     expect(concernsProject(e, scope)).toBe(expected);
   });
+});
+
+it('a spec without services: no service update concerns it', () => {
+  const noServices = { ...desired, services: undefined } as unknown as DesiredState;
+  expect(concernsProject(event('service', 'update', 's1', { name: 'api' }), projectScope(noServices))).toBe(
+    false,
+  );
 });
 
 describe('parseEvent (GET /events lines)', () => {
@@ -88,6 +101,13 @@ describe('parseEvent (GET /events lines)', () => {
       attributes: { container: '3a39', name: 'evtest', type: 'bridge' },
       time: 1796035544459,
     });
+  });
+  it('reads a service update as a swarm manager sends it', () => {
+    const line =
+      '{"Type":"service","Action":"update","Actor":{"ID":"k3j2","Attributes":{"name":"api","updatestate.new":"updating"}},"scope":"swarm","time":1796035544,"timeNano":1796035544459808000}';
+    const e = parseEvent(line)!;
+    expect(e).toMatchObject({ type: 'service', action: 'update', id: 'k3j2', attributes: { name: 'api' } });
+    expect(concernsProject(e, projectScope(desired))).toBe(true);
   });
   it.each(['', '   ', 'not json', '{"Type":"image","Action":"pull"}', '{"Type":"network"}'])(
     'ignores %j',
