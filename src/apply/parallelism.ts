@@ -10,9 +10,7 @@ export const DEFAULT_PARALLELISM: Readonly<Record<ExecutionPhase, number>> = {
   replace: 4,
   disconnect: 4,
   reconnect: 4,
-  // 1 until the bench's sweep (docs/apply.md, "Concurrency"): connects to running containers
-  // took 73 ms each one at a time, 49-54 ms at 2 to 16 in flight.
-  connect: 4,
+  connect: 1,
   // One rolling update per service; the manager serialises them on its store anyway.
   'service-update': 1,
   remove: 4,
