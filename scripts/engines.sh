@@ -83,8 +83,16 @@ cmd_up() {
   local suite ns=nf-$name run=$RUN_ROOT/$name
   suite=$(suite_of "$version")
   if answers "$name"; then
-    say "$name already answers (Docker $(DOCKER_HOST="unix://$(sock_of "$name")" docker version --format '{{.Server.Version}}')) at unix://$(sock_of "$name")"
-    return 0
+    local running
+    running=$(DOCKER_HOST="unix://$(sock_of "$name")" docker version --format '{{.Server.Version}}')
+    if [[ "$running" == "$version".* ]]; then
+      say "$name already answers (Docker $running) at unix://$(sock_of "$name")"
+      return 0
+    fi
+    # Same name, another version (an earlier `up NAME OTHER`): what is asked for is VERSION, and
+    # a test that needs two versions side by side would otherwise compare one with itself.
+    say "$name answers with Docker $running, not $version: removing it to start $version"
+    down_one "$name"
   fi
   ensure_host_packages
   local path=/usr/sbin:/usr/bin:/sbin:/bin
