@@ -85,6 +85,12 @@ export function fleetSummary(plans: readonly { plan: Plan }[]): PlanSummary {
   return total;
 }
 
+/** The plan a fleet session carried out (or was blocked on): each engine's plan, summed. */
+export function fleetPlanOf(result: FleetResult): FleetPlan {
+  const engines = result.engines.map(({ engine, host, result: r }) => ({ engine, host, plan: r.plan }));
+  return { project: result.project, engines, summary: fleetSummary(engines) };
+}
+
 /**
  * Observes and plans every engine concurrently, each on its projection of the spec (as
  * `netform plan` does for a spec with engines:). No lock is taken: a plan changes nothing.

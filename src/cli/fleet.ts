@@ -3,7 +3,7 @@ import { renderFleetApplyJson, renderFleetApplyText } from '../apply/fleet-repor
 import {
   applyEngines,
   destroyEngines,
-  fleetSummary,
+  fleetPlanOf,
   planEngines,
   type FleetResult,
   type FleetSessionOptions,
@@ -285,9 +285,7 @@ async function runFleetChangeCommand(
   const verb = cli.command === 'apply' ? 'Apply' : 'Destroy';
   switch (result.status) {
     case 'blocked': {
-      const engines = result.engines.map(({ engine, host, result: r }) => ({ engine, host, plan: r.plan }));
-      const plan: FleetPlan = { project: result.project, engines, summary: fleetSummary(engines) };
-      io.stderr(renderFleetPlan(plan, 'text', { color: false }));
+      io.stderr(renderFleetPlan(fleetPlanOf(result), 'text', { color: false }));
       throw new NetformError('the plan has errors (listed above); nothing was changed on any engine');
     }
     case 'cancelled':

@@ -1,6 +1,6 @@
 import {
   applyEngines,
-  fleetSummary,
+  fleetPlanOf,
   planEngines,
   type EnginePorts,
   type FleetResult,
@@ -182,8 +182,7 @@ export async function reconcileEngines(
         if (event.type === 'engine' && event.event.type === 'restored') restored += 1;
       },
     });
-    const engines = applied.engines.map(({ engine, host, result }) => ({ engine, host, plan: result.plan }));
-    const appliedPlan: FleetPlan = { project: applied.project, engines, summary: fleetSummary(engines) };
+    const appliedPlan = fleetPlanOf(applied);
     const base = { plan: appliedPlan, observed, applied };
     switch (applied.status) {
       case 'applied':
