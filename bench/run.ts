@@ -77,7 +77,7 @@ async function main(options: BenchOptions): Promise<void> {
   let cleaning: Promise<void> | undefined;
   // The in-process sweep's requests in flight: the cleanup waits for them, so nothing it would
   // remove is created after it has listed the run's networks.
-  let sweeping: Promise<unknown> | undefined;
+  let sweeping: Promise<SweepResult> | undefined;
   let interrupted = false;
   // One cleanup however many ways the run ends (signal, failure, normal end), awaited by all.
   const cleanup = (): Promise<void> =>
@@ -186,7 +186,7 @@ async function main(options: BenchOptions): Promise<void> {
         log,
         stop: stopIfInterrupted,
       });
-      results.sweep = (await sweeping) as SweepResult;
+      results.sweep = await sweeping;
       sweeping = undefined;
       await proxy?.take();
       const clean = await checkEngine(scenario, EMPTY_STATE, engineHost);
