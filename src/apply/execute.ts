@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { connectPriority } from '../core/order.js';
+import { hasStaticAddress } from '../core/order.js';
 import type { Action, Plan, ServiceNetworkState, ServiceUpdateAction } from '../model/plan.js';
 import type { DockerPort, ServiceNetworkAttachment } from '../model/port.js';
 import { removeNetworkOf } from './network-removal.js';
@@ -102,14 +102,14 @@ export async function executePlan(
     // with all the others, so a failure would find them all "in flight" and stop nothing.
     const requests = pLimit(parallelism[phase]);
     const actions = pLimit(parallelism[phase]);
-    const after = inPriorityOrder(plan.actions, indexes);
+    const waitsFor = predecessors(plan.actions, indexes, parallelism[phase]);
     const done = new Map<number, Promise<void>>();
-    // An action that waits for another starts after it, wherever the two stand in the plan.
+    // An action that waits for others starts once they have all ended. Every wait points to an
+    // earlier index in the plan (predecessors), so the recursion ends and nothing waits in a cycle.
     const start = (index: number): Promise<void> => {
       const started = done.get(index);
       if (started) return started;
-      const previous = after.get(index);
-      const promise = (previous === undefined ? Promise.resolve() : start(previous)).then(() =>
+      const promise = Promise.all((waitsFor.get(index) ?? []).map(start)).then(() =>
         actions(async () => {
           const outcome = outcomes[index]!;
           const run = new ActionRun(outcome, execution, requests);
@@ -138,33 +138,75 @@ export async function executePlan(
 }
 
 /**
- * For a container whose connects (or reconnects) carry a Compose `priority`, each such action
- * waits for the one before it in the plan (which orders them highest first: src/core/order.ts),
- * so the order holds at any parallelism. Maps an action's index to the index it waits for.
+ * What each action of one phase waits for: the indexes (of the same phase) that must end before
+ * it starts; the rest of the phase runs side by side up to the phase's parallelism, and at
+ * parallelism 1 every action waits for the one before it. Every wait
+ * goes from a later index in the plan to an earlier one, so there is never a cycle (and the
+ * executor's recursion over waits always ends): keep it that way when adding one.
  */
-function inPriorityOrder(actions: readonly Action[], indexes: readonly number[]): Map<number, number> {
-  const after = configOnlyOrder(actions, indexes);
-  const byContainer = new Map<string, number[]>();
+function predecessors(
+  actions: readonly Action[],
+  indexes: readonly number[],
+  parallelism: number,
+): Map<number, number[]> {
+  const waitsFor = new Map<number, number[]>();
+  const wait = (index: number, before: number): void => {
+    if (before >= index) throw new Error(`internal: action ${index} would wait for a later one (${before})`);
+    const list = waitsFor.get(index);
+    if (list) list.push(before);
+    else waitsFor.set(index, [before]);
+  };
+  // One at a time: in the plan's order exactly, so a log reads as the plan (the plan's order
+  // already keeps every order below).
+  if (parallelism === 1) {
+    for (let n = 1; n < indexes.length; n++) wait(indexes[n]!, indexes[n - 1]!);
+    return waitsFor;
+  }
+  configOnlyOrder(actions, indexes, wait);
+  endpointOrder(actions, indexes, wait);
+  return waitsFor;
+}
+
+/**
+ * The two orders the plan gives connects and reconnects (src/core/order.ts; docs/apply.md,
+ * "Concurrency"), kept at any parallelism:
+ * - on one network, an endpoint the daemon gives an address to waits for every endpoint with a
+ *   static address listed before it, so it cannot take one of their addresses;
+ * - one container's connects (and its reconnects) run one after another in plan order, so its
+ *   interfaces come in the order the plan says (Compose's `priority`, highest first).
+ * `indexes` are in plan order; each wait is for an earlier one.
+ */
+function endpointOrder(
+  actions: readonly Action[],
+  indexes: readonly number[],
+  wait: (index: number, before: number) => void,
+): void {
+  const staticOn = new Map<string, number[]>();
+  const lastOf = new Map<string, number>();
   for (const index of indexes) {
     const action = actions[index]!;
     if (action.kind !== 'connect' && action.kind !== 'reconnect') continue;
-    byContainer.set(action.container, [...(byContainer.get(action.container) ?? []), index]);
+    const previous = lastOf.get(action.container);
+    if (previous !== undefined) wait(index, previous);
+    lastOf.set(action.container, index);
+    let statics = staticOn.get(action.network);
+    if (!statics) staticOn.set(action.network, (statics = []));
+    if (hasStaticAddress(action.after)) statics.push(index);
+    else for (const before of statics) if (before !== previous) wait(index, before);
   }
-  for (const chain of byContainer.values()) {
-    if (chain.every((index) => connectPriority(actions[index]!) === 0)) continue;
-    for (let n = 1; n < chain.length; n++) after.set(chain[n]!, chain[n - 1]!);
-  }
-  return after;
 }
 
 /**
  * Within one phase, the order the engine accepts for networks made from config-only networks
  * (docs/swarm.md): a create of such a network waits for the create of its config-only network
  * (the engine looks it up by name), and the removal of a config-only network waits for the
- * removal of the network made from it. Maps an action's index to the index it waits for.
+ * removal of the network made from it. The plan lists each pair in that order (order.ts).
  */
-function configOnlyOrder(actions: readonly Action[], indexes: readonly number[]): Map<number, number> {
-  const after = new Map<number, number>();
+function configOnlyOrder(
+  actions: readonly Action[],
+  indexes: readonly number[],
+  wait: (index: number, before: number) => void,
+): void {
   const configOnly = new Map<string, number>();
   for (const index of indexes) {
     const action = actions[index]!;
@@ -179,14 +221,13 @@ function configOnlyOrder(actions: readonly Action[], indexes: readonly number[])
     const action = actions[index]!;
     if (action.kind === 'create' && action.after.configFrom !== undefined) {
       const config = configOnly.get(`create\u0000${action.after.configFrom}`);
-      if (config !== undefined) after.set(index, config);
+      if (config !== undefined) wait(index, config);
     }
     if (action.kind === 'remove' && action.before.configFrom !== undefined) {
       const config = configOnly.get(`remove\u0000${action.before.configFrom}`);
-      if (config !== undefined) after.set(config, index);
+      if (config !== undefined) wait(config, index);
     }
   }
-  return after;
 }
 
 async function runAction(run: ActionRun, action: Action): Promise<void> {
