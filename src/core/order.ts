@@ -74,27 +74,74 @@ export const connectPriority = (action: Action): number =>
 
 /**
  * Compose's `priority` (docs/spec.md): one container's connects, and its reconnects, go highest
- * priority first. Each container's actions of a kind are reordered among the places they already
- * hold, so a plan without priorities keeps the order above; apply runs them one after another.
+ * priority first, and still, on each network, the endpoints with a static address before those
+ * the daemon gives one. Each kind's actions are merged in the order above (a topological order of
+ * both rules, taking the earliest action in that order whenever several are free to go), so a
+ * plan without priorities keeps it unchanged. Apply keeps both orders at any parallelism
+ * (src/apply/execute.ts). Only when the two rules contradict each other (container A's priority
+ * puts its dynamic endpoint on N before its static one on M, container B's the other way round)
+ * does an endpoint go before a static one on its network: the one earliest in the order above.
  */
 function byConnectPriority(actions: Action[]): Action[] {
-  const slots = new Map<string, number[]>();
-  actions.forEach((action, index) => {
-    if (action.kind !== 'connect' && action.kind !== 'reconnect') return;
-    const key = `${action.kind}\u0000${action.container}`;
-    slots.set(key, [...(slots.get(key) ?? []), index]);
-  });
   const out = [...actions];
-  for (const indexes of slots.values()) {
-    if (indexes.every((i) => connectPriority(actions[i]!) === 0)) continue;
-    const mine = indexes
-      .map((i) => actions[i] as Extract<Action, { kind: 'connect' | 'reconnect' }>)
-      .sort((a, b) => connectPriority(b) - connectPriority(a) || compareText(a.network, b.network));
-    indexes.forEach((slot, n) => {
-      out[slot] = mine[n]!;
+  for (const kind of ['connect', 'reconnect'] as const) {
+    const first = actions.findIndex((a) => a.kind === kind);
+    if (first < 0) continue;
+    let end = first;
+    while (end < actions.length && actions[end]!.kind === kind) end += 1;
+    const block = actions.slice(first, end) as Extract<Action, { kind: 'connect' | 'reconnect' }>[];
+    if (block.every((a) => connectPriority(a) === 0)) continue;
+    mergeEndpointOrders(block).forEach((n, k) => {
+      out[first + k] = block[n]!;
     });
   }
   return out;
+}
+
+/**
+ * The positions of `block` (endpoint actions of one kind, in the order orderActions sorts them) in
+ * the order that keeps each container's actions highest priority first and each network's static
+ * endpoints before its dynamic ones, by Kahn's algorithm, smallest position first.
+ */
+function mergeEndpointOrders(block: readonly Extract<Action, { kind: 'connect' | 'reconnect' }>[]): number[] {
+  // Each container's actions, highest priority first (then by network: their order in block).
+  const chains = new Map<string, number[]>();
+  block.forEach((action, n) => chains.set(action.container, [...(chains.get(action.container) ?? []), n]));
+  const next = new Array<number | undefined>(block.length);
+  const waitsForChain = new Array<boolean>(block.length).fill(false);
+  for (const chain of chains.values()) {
+    chain.sort((x, y) => connectPriority(block[y]!) - connectPriority(block[x]!) || x - y);
+    for (let k = 1; k < chain.length; k++) {
+      next[chain[k - 1]!] = chain[k]!;
+      waitsForChain[chain[k]!] = true;
+    }
+  }
+  // Each network's static endpoints not yet placed, and its dynamic endpoints waiting for them.
+  const staticsLeft = new Map<string, number>();
+  const dynamicsOn = new Map<string, number[]>();
+  block.forEach((action, n) => {
+    if (hasStaticAddress(action.after))
+      staticsLeft.set(action.network, (staticsLeft.get(action.network) ?? 0) + 1);
+    else dynamicsOn.set(action.network, [...(dynamicsOn.get(action.network) ?? []), n]);
+  });
+  const free = (n: number): boolean =>
+    !waitsForChain[n] && (hasStaticAddress(block[n]!.after) || !staticsLeft.get(block[n]!.network));
+  const placed = new Array<boolean>(block.length).fill(false);
+  const order: number[] = [];
+  while (order.length < block.length) {
+    // The smallest position free to go; when the two rules contradict each other, the smallest
+    // one that waits only for statics.
+    let pick = -1;
+    for (let n = 0; n < block.length && pick < 0; n++) if (!placed[n] && free(n)) pick = n;
+    for (let n = 0; n < block.length && pick < 0; n++) if (!placed[n] && !waitsForChain[n]) pick = n;
+    placed[pick] = true;
+    order.push(pick);
+    const after = next[pick];
+    if (after !== undefined) waitsForChain[after] = false;
+    const action = block[pick]!;
+    if (hasStaticAddress(action.after)) staticsLeft.set(action.network, staticsLeft.get(action.network)! - 1);
+  }
+  return order;
 }
 
 export function summarizeActions(actions: readonly Action[]): PlanSummary {

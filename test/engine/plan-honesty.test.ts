@@ -225,6 +225,93 @@ describe('planHonesty: endpoints', () => {
   });
 });
 
+describe('planHonesty: connects side by side', () => {
+  it('keeps static addresses their own at the default parallelism, inside the range the daemon hands out', async () => {
+    // b24's lower three quarters: two /26s. On `plain` (no ip_range) the statics are .2 to .4,
+    // the very addresses the daemon gives first; on `ranged` the ip_range (.64/27) covers the
+    // statics (.66, .67). Every container joins both networks, the dynamic ones in the order of
+    // Compose's priority too, so one container's connects, the statics of a network and the
+    // dynamic endpoints all meet in one connect phase.
+    const plain = scope.name('side-plain');
+    const ranged = scope.name('side-ranged');
+    const statics = [await scope.createContainer('side-s1'), await scope.createContainer('side-s2')];
+    const s3 = await scope.createContainer('side-s3', { start: false });
+    const dynamics: string[] = [];
+    for (const n of [1, 2, 3, 4, 5, 6]) dynamics.push(await scope.createContainer(`side-d${n}`));
+    const want: Record<string, { plain: string; ranged?: string }> = {
+      [statics[0]!]: { plain: `${b24}.2`, ranged: `${b24}.66` },
+      [statics[1]!]: { plain: `${b24}.3`, ranged: `${b24}.67` },
+      [s3]: { plain: `${b24}.4` },
+    };
+    const containers: Record<string, { networks: Record<string, object> }> = {};
+    for (const [name, at] of Object.entries(want)) {
+      containers[name] = {
+        networks: {
+          [plain]: { ipv4_address: at.plain },
+          [ranged]: at.ranged !== undefined ? { ipv4_address: at.ranged } : {},
+        },
+      };
+    }
+    dynamics.forEach((name, n) => {
+      containers[name] = {
+        networks: { [plain]: { priority: n % 2 }, [ranged]: { priority: 1 - (n % 2), aliases: [`d${n}`] } },
+      };
+    });
+    const spec = await writeSpec(
+      {
+        networks: {
+          [plain]: { subnet: `${b24}.0/26` },
+          [ranged]: { subnet: `${b24}.64/26`, ip_range: `${b24}.64/27` },
+        },
+        containers,
+      },
+      'side-by-side.yaml',
+    );
+    const applied = await runCli(['apply', '-f', spec, '--auto-approve']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/Verified/);
+
+    // The independent read: each container's own inspect, and each network's list.
+    const onPlain = await endpointsOn(plain);
+    const onRanged = await endpointsOn(ranged);
+    for (const [name, at] of Object.entries(want)) {
+      const stopped = name === s3;
+      // A container never started has no address yet: its inspect keeps the one asked for.
+      const entry = await entryOf(name, plain);
+      expect(entry?.IPAMConfig?.IPv4Address, name).toBe(at.plain);
+      if (!stopped) {
+        expect(entry?.IPAddress, name).toBe(at.plain);
+        expect(onPlain[name]).toBe(`${at.plain}/26`);
+        expect(onRanged[name]).toBe(`${at.ranged}/26`);
+      }
+    }
+    const addresses = (on: Record<string, string>) => dynamics.map((name) => on[name]);
+    for (const [on, within] of [
+      [onPlain, /^\d+\.\d+\.\d+\.(\d+)\/26$/],
+      [onRanged, /^\d+\.\d+\.\d+\.(\d+)\/26$/],
+    ] as const) {
+      const mine = addresses(on);
+      expect(
+        mine.every((a) => a !== undefined && within.test(a)),
+        JSON.stringify(on),
+      ).toBe(true);
+      expect(new Set(mine).size).toBe(dynamics.length);
+    }
+    // None took an address a running static endpoint holds. (s3's is not held until it starts:
+    // the engine may give it to a dynamic endpoint meanwhile, as with `docker network connect`.)
+    const staticAddresses = Object.entries(want).flatMap(([name, at]) =>
+      name === s3 ? [] : [at.plain, at.ranged],
+    );
+    for (const name of dynamics) {
+      expect(staticAddresses).not.toContain(onPlain[name]!.split('/')[0]);
+      expect(staticAddresses).not.toContain(onRanged[name]!.split('/')[0]);
+      expect((await entryOf(name, plain))?.IPAddress).toBe(onPlain[name]!.split('/')[0]);
+    }
+    const again = await runCli(['plan', '-f', spec, '--detailed-exitcode']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+});
+
 /** A control character other than a newline: what a human output must never print (finding 9). */
 // eslint-disable-next-line no-control-regex -- what must not be printed
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
