@@ -196,9 +196,12 @@ describe('applyFailures', () => {
       },
       'interrupt.yaml',
     );
+    // One request at a time, so that connects are still to come when the signal arrives: at the
+    // default (8 connects at a time) the ten connects of never-started containers can all end
+    // before it does. What stops them does not depend on the parallelism (execute.ts).
     const child = spawn(
       process.execPath,
-      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
