@@ -327,6 +327,14 @@ export function renderMarkdown(results: BenchResults): string {
       );
     }
   }
+  if (results.startupProfile) {
+    lines.push(
+      '',
+      `**Where the quickstart-size no-op plan's time goes** (one more run, untimed, \`--cpu-prof\`, the bundle; ` +
+        `${results.startupProfile.wallMs.toFixed(0)} ms under the profiler)`,
+      ...fence(results.startupProfile.summary),
+    );
+  }
   lines.push(...subBenchSections(results));
   for (const note of results.notes) lines.push('', note);
   return `${lines.join('\n')}\n`;

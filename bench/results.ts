@@ -83,6 +83,8 @@ export interface BenchResults {
    * network, what a lease that makes a bridge would cost.
    */
   lock?: { configOnlyMs: number[]; bridgeMs: number[] };
+  /** One profiled, untimed no-op plan of the quickstart-size spec (the bundle): where start-up goes. */
+  startupProfile?: { wallMs: number; summary: string };
   /** One profiled, untimed netform run per phase (the tsc-built CLI): where the time goes. */
   profiles?: { phase: PhaseName; wallMs: number; summary: string }[];
   /** `bench:scale`'s figures from this run (bench/subbench.ts). */
