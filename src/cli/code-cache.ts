@@ -8,21 +8,20 @@ import { Script } from 'node:vm';
  * A V8 code cache for the CLI's bundle (docs/architecture.md, "Start-up"). Node 20 has no
  * `module.enableCompileCache` (Node 22.1+), and its ESM loader takes no cached data, so the CLI is
  * bundled as one CommonJS file (dist/netform.cjs) that the `netform` executable compiles here
- * with `vm.Script`, handing V8 the code it compiled last time. The cache is made right after the
- * compile, before the bundle runs: it holds the bundle's top level, so V8 no longer parses the
- * whole file at every start, and each function a command calls is still compiled when first
- * called. (A cache made after a command had run, holding every function it ran, was measured
- * too: it was 0.6-0.8 MB against 0.14 MB, and reading it back cost as much as it saved;
- * docs/benchmark.md, "Start-up".) Anything wrong with the
+ * with `vm.Script`, handing V8 the code it compiled last time. The cache is written after a
+ * command has run (`script.createCachedData()`), so it holds the bytecode of every function that
+ * command ran, not only the bundle's top level, one file per command. Anything wrong with the
  * cache (no HOME, a cache dir that cannot be made or written, a file V8 rejects) only means
  * compiling from source, as without a cache; it never fails the command.
  */
 
-/** What names the cache file: the bundle's content, netform's and Node's versions. */
+/** What names one cache file: the bundle's content, netform's and Node's versions, the command. */
 export interface CodeCacheKey {
   netformVersion: string;
   /** Hash of the bundle's content, computed when it was built (scripts/bundle.mjs). */
   bundleHash: string;
+  /** The command the arguments name (`plan`), or `cli` for the rest (`--version`, `--help`). */
+  command: string;
 }
 
 /** `$XDG_CACHE_HOME/netform`, else `~/.cache/netform`; undefined when neither can be named. */
@@ -49,10 +48,20 @@ const PREFIX = 'v8-';
  * same length from being paired with the old one's code.
  */
 export function codeCacheFile(dir: string, key: CodeCacheKey): string {
-  return join(
-    dir,
-    `${PREFIX}${key.netformVersion}-node${process.versions.node}-${process.arch}-${key.bundleHash}.bin`,
-  );
+  return join(dir, `${keyPrefix(key)}${key.command}.bin`);
+}
+
+function keyPrefix(key: CodeCacheKey): string {
+  return `${PREFIX}${key.netformVersion}-node${process.versions.node}-${process.arch}-${key.bundleHash}-`;
+}
+
+/** The command whose cache fits these arguments: the first of `commands` among them, else `cli`. */
+export function cacheCommand(argv: readonly string[], commands: readonly string[]): string {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (commands.includes(arg)) return arg;
+  }
+  return 'cli';
 }
 
 export interface LoadedBundle {
@@ -63,8 +72,11 @@ export interface LoadedBundle {
    * cache file to read (or no cache dir).
    */
   cache: 'used' | 'rejected' | 'none';
-  /** Whether the cache file was written (this start had none, or V8 refused it). */
-  saved: boolean;
+  /**
+   * Writes the cache for the next start if this one had none or V8 refused it: the code of every
+   * function run so far. Best effort: returns whether a file was written, never throws.
+   */
+  saveCache: () => boolean;
 }
 
 /** CommonJS's wrapper, on a line of its own so that the bundle's lines keep their numbers. */
@@ -85,7 +97,6 @@ export function loadBundle(file: string, cacheFile: string | undefined): LoadedB
     ...(cachedData ? { cachedData } : {}),
   });
   const cache = !cachedData ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used';
-  const saved = cacheFile !== undefined && cache !== 'used' && writeCache(cacheFile, script);
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (
     exports: unknown,
@@ -95,7 +106,16 @@ export function loadBundle(file: string, cacheFile: string | undefined): LoadedB
     dirname: string,
   ) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  return { exports: module.exports, cache, saved };
+  let saved = false;
+  return {
+    exports: module.exports,
+    cache,
+    saveCache: () => {
+      if (cacheFile === undefined || cache === 'used' || saved) return false;
+      saved = true;
+      return writeCache(cacheFile, script);
+    },
+  };
 }
 
 function readCache(file: string): Buffer | undefined {
@@ -107,9 +127,9 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /**
- * Writes the cache under a temporary name and renames it into place, so that a start running at
- * the same time reads a whole file or none. Removes the cache files of other bundles (an older
- * build or version), whose keys no start will ask for again. Best effort: never throws.
+ * Writes the cache next to a temporary name and renames it into place, so that a start running
+ * at the same time reads a whole file or none. Removes the cache files of other bundles (an older
+ * build or version), whose keys no start will ask for again.
  */
 function writeCache(file: string, script: Script): boolean {
   const dir = dirname(file);
@@ -127,9 +147,10 @@ function writeCache(file: string, script: Script): boolean {
     return false;
   }
   try {
-    const current = file.slice(dir.length + 1);
+    // The key's part of the name: all but the command.
+    const current = file.slice(dir.length + 1, file.lastIndexOf('-') + 1);
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(PREFIX) && name.endsWith('.bin') && name !== current) {
+      if (name.startsWith(PREFIX) && name.endsWith('.bin') && !name.startsWith(current)) {
         rmSync(join(dir, name), { force: true });
       }
     }

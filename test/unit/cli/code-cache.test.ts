@@ -2,7 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeCacheDir, codeCacheFile, loadBundle, type CodeCacheKey } from '../../../src/cli/code-cache.js';
+import {
+  cacheCommand,
+  codeCacheDir,
+  codeCacheFile,
+  loadBundle,
+  type CodeCacheKey,
+} from '../../../src/cli/code-cache.js';
 import { sourceMappedStack } from '../../../src/cli/stack.js';
 
 /*
@@ -33,7 +39,11 @@ function bundleFile(body = ''): string {
   return file;
 }
 
-const key = (bundleHash = '0123456789abcdef'): CodeCacheKey => ({ netformVersion: '9.9.9', bundleHash });
+const key = (command: string, bundleHash = '0123456789abcdef'): CodeCacheKey => ({
+  netformVersion: '9.9.9',
+  bundleHash,
+  command,
+});
 
 describe('loadBundle', () => {
   it('runs the file as CommonJS: module.exports, require, __filename, __dirname, this', () => {
@@ -50,15 +60,15 @@ describe('loadBundle', () => {
     expect(exports.self).toBe(file);
     expect(exports.thisIsExports).toBe(true);
     expect(loaded.cache).toBe('none');
-    expect(loaded.saved).toBe(false);
+    expect(loaded.saveCache()).toBe(false);
   });
 
-  it('writes the cache at the first load, uses it at the next, and does not write it again', () => {
+  it('writes the cache after the first load, uses it at the next, and does not write it again', () => {
     const file = bundleFile();
-    const cacheFile = codeCacheFile(join(dir, 'cache-a', 'netform'), key());
+    const cacheFile = codeCacheFile(join(dir, 'cache-a', 'netform'), key('plan'));
     const first = loadBundle(file, cacheFile);
     expect(first.cache).toBe('none');
-    expect(first.saved).toBe(true);
+    expect(first.saveCache()).toBe(true);
     const written = readFileSync(cacheFile);
     expect(written.length).toBeGreaterThan(0);
     expect(statSync(join(dir, 'cache-a', 'netform')).mode & 0o777).toBe(0o700);
@@ -66,20 +76,21 @@ describe('loadBundle', () => {
     const second = loadBundle(bundleFile(), cacheFile);
     expect(second.cache).toBe('used');
     expect((second.exports as { twice: (n: number) => number }).twice(4)).toBe(8);
-    expect(second.saved).toBe(false);
+    expect(second.saveCache()).toBe(false);
     expect(readFileSync(cacheFile).equals(written)).toBe(true);
   });
 
   it('replaces a cache V8 refuses (garbage, or made for another source)', () => {
     const file = bundleFile();
-    const cacheFile = codeCacheFile(join(dir, 'cache-b'), key());
-    expect(loadBundle(file, cacheFile).saved).toBe(true);
+    const cacheFile = codeCacheFile(join(dir, 'cache-b'), key('validate'));
+    const made = loadBundle(file, cacheFile);
+    made.saveCache();
 
     writeFileSync(cacheFile, 'not a code cache at all, not even close');
     const garbage = loadBundle(bundleFile(), cacheFile);
     expect(garbage.cache).toBe('rejected');
     expect((garbage.exports as { twice: (n: number) => number }).twice(1)).toBe(2);
-    expect(garbage.saved).toBe(true);
+    expect(garbage.saveCache()).toBe(true);
     expect(loadBundle(bundleFile(), cacheFile).cache).toBe('used');
 
     // Another file's cache (a different length of source): V8 checks the source and refuses it.
@@ -92,21 +103,24 @@ describe('loadBundle', () => {
   it('a cache dir that cannot be made or written only means no cache', () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, '');
-    const cacheFile = codeCacheFile(join(blocker, 'netform'), key());
+    const cacheFile = codeCacheFile(join(blocker, 'netform'), key('plan'));
     const loaded = loadBundle(bundleFile(), cacheFile);
     expect(loaded.cache).toBe('none');
-    expect(loaded.saved).toBe(false);
+    expect(loaded.saveCache()).toBe(false);
     expect((loaded.exports as { twice: (n: number) => number }).twice(3)).toBe(6);
   });
 
-  it("removes other bundles' cache files when it writes one", () => {
+  it("removes other bundles' cache files when it writes one, and keeps its own commands'", () => {
     const cacheDir = join(dir, 'cache-c');
-    expect(loadBundle(bundleFile(), codeCacheFile(cacheDir, key('oldbuild00000000'))).saved).toBe(true);
+    const file = bundleFile();
+    loadBundle(file, codeCacheFile(cacheDir, key('plan', 'oldbuild0000000'))).saveCache();
+    loadBundle(file, codeCacheFile(cacheDir, key('cli'))).saveCache();
     writeFileSync(join(cacheDir, 'unrelated.txt'), 'kept');
-    expect(loadBundle(bundleFile(), codeCacheFile(cacheDir, key())).saved).toBe(true);
+    loadBundle(file, codeCacheFile(cacheDir, key('plan'))).saveCache();
     expect(readdirSync(cacheDir).sort()).toEqual([
       'unrelated.txt',
-      `v8-9.9.9-node${process.versions.node}-${process.arch}-0123456789abcdef.bin`,
+      `v8-9.9.9-node${process.versions.node}-${process.arch}-0123456789abcdef-cli.bin`,
+      `v8-9.9.9-node${process.versions.node}-${process.arch}-0123456789abcdef-plan.bin`,
     ]);
   });
 
@@ -136,5 +150,17 @@ describe('codeCacheDir', () => {
     expect(codeCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.cache/netform');
     expect(codeCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/netform');
     expect(codeCacheDir({ HOME: 'relative/home' })).toBeUndefined();
+  });
+});
+
+describe('cacheCommand', () => {
+  const commands = ['validate', 'plan', 'apply'];
+  it('the first argument that names a command, else cli', () => {
+    expect(cacheCommand(['plan', '-f', 'x.yaml'], commands)).toBe('plan');
+    expect(cacheCommand(['--host', 'unix:///s', 'apply', '--auto-approve'], commands)).toBe('apply');
+    expect(cacheCommand(['--version'], commands)).toBe('cli');
+    expect(cacheCommand(['help'], commands)).toBe('cli');
+    expect(cacheCommand(['--', 'plan'], commands)).toBe('cli');
+    expect(cacheCommand([], commands)).toBe('cli');
   });
 });
