@@ -167,13 +167,12 @@ summary=(unit)
 # watch-image builds and runs the watch container image; random-apply walks random specs through
 # the apply path every other file tests on each engine; fleet-context reads docker contexts;
 # watch-engines follows two engines with one watch (the watch of each engine's own events is
-# watch.test.ts, run on every engine); bundle runs the built executable and its code cache, which
-# do not change with the engine. With
+# watch.test.ts, run on every engine). With
 # several runs they go to the runs after the first, in turn, heaviest first (measured with three:
 # watch-image 35 s, compose-config 29 s, random-apply 27 s, fleet-context 1 s), because the first
 # run, the host's 20.10, is the slowest (its Compose differential alone took 226 s against 120-138
 # s on 26.1 and 28.5) and had been the last to end by about as long as they take.
-ONCE=(watch-image compose-config random-apply fleet-context watch-engines bundle)
+ONCE=(watch-image compose-config random-apply fleet-context watch-engines)
 # once_of LEG: the --exclude arguments of run LEG (0-based) of the ${#legs[@]} runs.
 once_of() {
   local leg=$1 k

@@ -45,6 +45,4 @@ export const SHARED_BLOCKS = {
   engineVersions: { id: 22, block: 13, first: 0 },
   // Name prefix only: watch-engines.test.ts takes watchSubnet(5) and (7) (watch-harness.ts).
   watchEngines: { id: 23, block: 13, first: 0 },
-  // Name prefix only: bundle.test.ts plans a network it never creates, without a subnet.
-  bundle: { id: 24, block: 13, first: 0 },
 } as const;
