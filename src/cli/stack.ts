@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A stack frame's location in a built file: `file:///…/x.js:LINE:COLUMN` or `/…/x.js:LINE:COLUMN`. */
-const LOCATION = /(file:\/\/\/[^\s()]+?\.c?js|\/[^\s():]+?\.c?js):(\d+):(\d+)/g;
+const LOCATION = /(file:\/\/\/[^\s()]+?\.js|\/[^\s():]+?\.js):(\d+):(\d+)/g;
 
 /**
  * `stack` with every location in a built file that has a source map beside it (`x.js.map`: the
