@@ -19,18 +19,26 @@
  * apply, against the sum of them alone (what applying them one after another would cost). Every run is checked with an independent read of each engine
  * (the docker CLI): the networks and the container attachments with their aliases.
  *
+ * While each cold apply runs, the machine's CPU (all cores, /proc/stat) is sampled: the share of
+ * it that was busy says whether the engines had the cores to run side by side. With `--profile`,
+ * one more apply to all the engines together runs under `--cpu-prof` (untimed, the tsc-built CLI so
+ * the profile names functions) and its summary is printed and written: where netform's own time
+ * goes when the goal is missed.
+ *
  * Resources: names `nfb-<run>-…` (containers also the label io.netform.bench=<run>); all removed at the end, also on
- * failure (the engines themselves only with --down).
+ * failure and on Ctrl-C or SIGTERM (the engines themselves only with --down).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { TEST_IMAGE } from '../test/support/engine.js';
+import { busyShare, machineCpu } from './measure.js';
+import { profileSummary } from './profile.js';
 import { BENCH_LABEL } from './scenario.js';
 
 const exec = promisify(execFile);
@@ -42,10 +50,14 @@ const USAGE = `usage: npm run bench:fleet -- [options]
   --containers M     running containers per engine (default 20)
   --attachments K    networks per container (default 2)
   --repeats R        runs of each measurement, median reported (default 3)
+  --profile          one more apply to all the engines under --cpu-prof (untimed), summarised
+  --out FILE         write the results there (default bench/results/fleet-<date>-<run>.json)
   --down             stop the engines at the end`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NETFORM = join(ROOT, 'dist/netform.js');
+// The tsc-built CLI: the same code module by module, so a profile names functions and files.
+const NETFORM_UNBUNDLED = join(ROOT, 'dist/cli/bin.js');
 const ENGINES_SH = join(ROOT, 'scripts/engines.sh');
 
 const { values } = parseArgs({
@@ -56,6 +68,8 @@ const { values } = parseArgs({
     containers: { type: 'string', default: '20' },
     attachments: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
     down: { type: 'boolean', default: false },
     help: { type: 'boolean' },
   },
@@ -97,10 +111,11 @@ async function netform(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  node: string[] = [NETFORM],
 ): Promise<{ ms: number; code: number; out: string }> {
   const start = performance.now();
   try {
-    const { stdout, stderr } = await exec(process.execPath, [NETFORM, ...args], {
+    const { stdout, stderr } = await exec(process.execPath, [...node, ...args], {
       cwd,
       env: { ...process.env, ...env },
       maxBuffer: 64 << 20,
@@ -174,14 +189,21 @@ interface Measured {
   destroy: number;
 }
 
+/** A measurement with the share of the machine's cores that was busy during its cold applies. */
+interface MeasuredBusy extends Measured {
+  coldBusy: number;
+}
+
 /** cold, noop, destroy on `hosts` (one engine without engines:, or several with it), R times. */
-async function measure(dir: string, hosts: Record<string, string>, single: boolean): Promise<Measured> {
+async function measure(dir: string, hosts: Record<string, string>, single: boolean): Promise<MeasuredBusy> {
   const spec = join(dir, 'netform.yaml');
   await writeFile(spec, specFor(single ? undefined : hosts));
   const env = single ? { DOCKER_HOST: Object.values(hosts)[0] } : {};
-  const all: Measured[] = [];
+  const all: MeasuredBusy[] = [];
   for (let r = 0; r < repeats; r++) {
+    const before = await machineCpu();
     const cold = await netform(['apply', '--auto-approve'], dir, env);
+    const coldBusy = busyShare(before, await machineCpu());
     if (cold.code !== 0) throw new Error(`apply failed (${cold.code}):\n${cold.out}`);
     for (const host of Object.values(hosts)) await checkEngine(host, true);
     const noop = await netform(['plan', '--detailed-exitcode'], dir, env);
@@ -189,13 +211,36 @@ async function measure(dir: string, hosts: Record<string, string>, single: boole
     const destroy = await netform(['destroy', '--auto-approve'], dir, env);
     if (destroy.code !== 0) throw new Error(`destroy failed (${destroy.code}):\n${destroy.out}`);
     for (const host of Object.values(hosts)) await checkEngine(host, false);
-    all.push({ cold: cold.ms, noop: noop.ms, destroy: destroy.ms });
+    all.push({ cold: cold.ms, noop: noop.ms, destroy: destroy.ms, coldBusy });
   }
   return {
     cold: median(all.map((m) => m.cold)),
     noop: median(all.map((m) => m.noop)),
     destroy: median(all.map((m) => m.destroy)),
+    coldBusy: median(all.map((m) => m.coldBusy)),
   };
+}
+
+/**
+ * One more cold apply to all `hosts` together under `--cpu-prof` (untimed), then its destroy;
+ * the engines are checked after each. Resolves with the profile's summary.
+ */
+async function profileApply(dir: string, hosts: Record<string, string>): Promise<string> {
+  await writeFile(join(dir, 'netform.yaml'), specFor(hosts));
+  const profiles = join(dir, 'profiles');
+  const cold = await netform(['apply', '--auto-approve'], dir, {}, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profiles}`,
+    '--cpu-prof-name=apply.cpuprofile',
+    NETFORM_UNBUNDLED,
+  ]);
+  if (cold.code !== 0) throw new Error(`the profiled apply failed (${cold.code}):\n${cold.out}`);
+  for (const host of Object.values(hosts)) await checkEngine(host, true);
+  const destroy = await netform(['destroy', '--auto-approve'], dir, {});
+  if (destroy.code !== 0) throw new Error(`destroy failed (${destroy.code}):\n${destroy.out}`);
+  for (const host of Object.values(hosts)) await checkEngine(host, false);
+  const summary = await profileSummary(join(profiles, 'apply.cpuprofile'), 10);
+  return `apply to ${Object.keys(hosts).length} engines, ${(cold.ms / 1000).toFixed(2)} s under the profiler:\n${summary}`;
 }
 
 async function cleanup(hosts: string[]): Promise<void> {
@@ -221,6 +266,18 @@ async function main(): Promise<void> {
     hosts[name] = (await sh('bash', [ENGINES_SH, 'host', name])).trim();
   }
   const dir = await mkdtemp(join(tmpdir(), 'netform-bench-fleet-'));
+  let cleaning: Promise<void> | undefined;
+  const done = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      await cleanup(Object.values(hosts));
+      await rm(dir, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals): void => {
+    console.error(`\n${signal}: bench:fleet removing everything of run ${run}…`);
+    void done().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const host of Object.values(hosts)) {
       await sh(process.execPath, [join(ROOT, 'scripts/busybox-image.mjs'), TEST_IMAGE], {
@@ -238,12 +295,12 @@ async function main(): Promise<void> {
         ]);
       }
     }
-    const alone: Record<string, Measured> = {};
+    const alone: Record<string, MeasuredBusy> = {};
     for (const name of engineNames) {
       console.error(`bench:fleet: ${name} alone`);
       alone[name] = await measure(dir, { [name]: hosts[name]! }, true);
     }
-    const together: Record<number, Measured & { slowestAlone: Measured }> = {};
+    const together: Record<number, MeasuredBusy & { slowestAlone: Measured }> = {};
     for (const n of sets) {
       console.error(`bench:fleet: ${n} engine${n === 1 ? '' : 's'} in one spec`);
       const names = engineNames.slice(0, n);
@@ -253,6 +310,11 @@ async function main(): Promise<void> {
         ...m,
         slowestAlone: { cold: slowest('cold'), noop: slowest('noop'), destroy: slowest('destroy') },
       };
+    }
+    let profile: string | undefined;
+    if (values.profile) {
+      console.error(`bench:fleet: one more apply to ${engineCount} engines under --cpu-prof (untimed)`);
+      profile = await profileApply(dir, hosts);
     }
     const server = (
       await docker(hosts[engineNames[0]!]!, ['version', '--format', '{{.Server.Version}}'])
@@ -267,35 +329,33 @@ async function main(): Promise<void> {
         .length,
       alone,
       together,
+      profile,
     };
-    const out = join(
-      ROOT,
-      'bench',
-      'results',
-      `fleet-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`,
-    );
-    await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+    const out =
+      values.out ??
+      join(ROOT, 'bench', 'results', `fleet-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
+    await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const lines = [
       `netform across engines: ${networks} networks and ${containers} containers x ${attachments} per engine, ${result.engine}, median of ${repeats}, load ${result.load}, ${result.cores} cores`,
       '',
-      '| engines | cold apply | vs slowest alone | vs sum alone | no-op plan | vs slowest alone | destroy | vs slowest alone |',
-      '| ------: | ---------: | ---------------: | -----------: | ---------: | ---------------: | ------: | ---------------: |',
+      '| engines | cold apply | vs slowest alone | vs sum alone | cores busy | no-op plan | vs slowest alone | destroy | vs slowest alone |',
+      '| ------: | ---------: | ---------------: | -----------: | ---------: | ---------: | ---------------: | ------: | ---------------: |',
       ...sets.map((n) => {
         const t = together[n]!;
         const r = (k: keyof Measured) => `${(t[k] / t.slowestAlone[k]).toFixed(2)}x`;
         const sum = engineNames.slice(0, n).reduce((total, e) => total + alone[e]!.cold, 0);
-        return `| ${n} | ${s(t.cold)} | ${r('cold')} | ${(t.cold / sum).toFixed(2)}x | ${s(t.noop)} | ${r('noop')} | ${s(t.destroy)} | ${r('destroy')} |`;
+        return `| ${n} | ${s(t.cold)} | ${r('cold')} | ${(t.cold / sum).toFixed(2)}x | ${(t.coldBusy * 100).toFixed(0)}% | ${s(t.noop)} | ${r('noop')} | ${s(t.destroy)} | ${r('destroy')} |`;
       }),
       '',
-      `alone: ${engineNames.map((e) => `${e} cold ${s(alone[e]!.cold)}, no-op ${s(alone[e]!.noop)}`).join('; ')}`,
+      `alone: ${engineNames.map((e) => `${e} cold ${s(alone[e]!.cold)} (cores ${(alone[e]!.coldBusy * 100).toFixed(0)}% busy), no-op ${s(alone[e]!.noop)}`).join('; ')}`,
+      ...(profile ? ['', profile] : []),
       `written to ${out}`,
     ];
     console.log(lines.join('\n'));
   } finally {
-    await cleanup(Object.values(hosts));
-    await rm(dir, { recursive: true, force: true });
+    await done();
   }
 }
 

@@ -87,3 +87,18 @@ export function median(values: readonly number[]): number {
 export function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
+
+/** The machine's CPU time so far, all cores, in clock ticks (the `cpu` line of /proc/stat). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  // user nice system idle iowait irq softirq steal …: idle and iowait are the time nobody ran.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+/** The share of all cores that was busy between two `machineCpu()` reads (0–1). */
+export function busyShare(before: { busy: number; total: number }, after: { busy: number; total: number }) {
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}

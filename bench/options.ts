@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ScenarioSize } from './scenario.js';
+import type { SubBenchName } from './subbench.js';
 
 export interface BenchOptions {
   sizeName: string;
@@ -26,8 +27,12 @@ export interface BenchOptions {
   profileCycle: boolean;
   /** Passes of the concurrency sweep for the raw-best floor (bench/sweep.ts). */
   sweepPasses: number;
-  /** Also run the start-up and plan-only figures (skipped with --only-phases). */
+  /** Also run the start-up and plan-only figures (skipped with --no-extras). */
   extras: boolean;
+  /** The other bench commands run from this one for their goals (bench/subbench.ts). */
+  subBenches: SubBenchName[];
+  /** More arguments for each of them (`--scale-args='--repeats 3'`), after the run's own. */
+  subBenchArgs: Record<SubBenchName, string[]>;
   engineSocket: string;
 }
 
@@ -40,21 +45,31 @@ export const SIZES: Record<string, { size: ScenarioSize; planNetworks: number; p
   },
   // What the issue's known figures were measured on.
   medium: { size: { networks: 40, containers: 80, attachments: 3 }, planNetworks: 1000, planOnEngine: false },
-  large: { size: { networks: 200, containers: 300, attachments: 3 }, planNetworks: 1000, planOnEngine: true },
+  // The 1,000-network plan on the engine is bench:scale's, run from every `npm run bench`.
+  large: {
+    size: { networks: 200, containers: 300, attachments: 3 },
+    planNetworks: 1000,
+    planOnEngine: false,
+  },
 };
 
 export const ALL_PEERS = ['raw-1', 'raw-8', 'raw-best', 'cli', 'ansible', 'netform'];
 
 export const USAGE = `usage: npm run bench -- [options]
   --size default|medium|large   scenario size (default: 20 networks, 40 containers, 3 attachments each;
-                                medium: 40/80/3; large: 200/300/3 plus a 1,000-network plan on the engine)
+                                medium: 40/80/3; large: 200/300/3)
   --networks N --containers M --attachments K    override the size
   --repeats R                   runs of each phase per peer (default 3); medians are reported;
                                 0 runs only the start-up and plan-only figures
   --peers a,b,...               among ${ALL_PEERS.join(', ')} (default: all)
   --plan-networks N             networks for the plan-only figures (default 1000)
-  --plan-on-engine              build the plan-only scenario on the engine (default only with --size large)
-  --no-extras                   skip the start-up and plan-only figures
+  --plan-on-engine              also build the plan-only scenario on the engine here (bench:scale does it anyway)
+  --no-extras                   skip the start-up and plan-only figures, and the other bench commands below
+  --no-scale                    skip bench:scale (no-op plan at 1,000 networks + 1,000 containers x 3, profiled)
+  --no-fleet                    skip bench:fleet (4 engines against the slowest alone, profiled; starts 4 dockerds)
+  --no-watch                    skip bench:watch (watch's repair latency and idle CPU)
+  --scale-args='ARGS' (and --fleet-args=, --watch-args=)
+                                more arguments for that command (see npm run bench:NAME -- --help)
   --no-proxy                    talk to the engine directly (no API call counts)
   --profile                     write netform CPU profiles of every timed run to bench/results/tmp/<run>/profiles
   --no-profile-cycle            skip the one profiled, untimed netform cycle after the repeats
@@ -75,6 +90,12 @@ export function parseOptions(argv: string[]): BenchOptions {
       'plan-networks': { type: 'string' },
       'plan-on-engine': { type: 'boolean' },
       'no-extras': { type: 'boolean', default: false },
+      'no-scale': { type: 'boolean', default: false },
+      'no-fleet': { type: 'boolean', default: false },
+      'no-watch': { type: 'boolean', default: false },
+      'scale-args': { type: 'string', default: '' },
+      'fleet-args': { type: 'string', default: '' },
+      'watch-args': { type: 'string', default: '' },
       'no-proxy': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'no-profile-cycle': { type: 'boolean', default: false },
@@ -119,6 +140,16 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCycle: !values['no-profile-cycle'],
     sweepPasses: int(values['sweep-passes'], 2, 'sweep-passes'),
     extras: !values['no-extras'],
+    subBenches: values['no-extras']
+      ? []
+      : (['scale', 'fleet', 'watch'] as const).filter((name) => !values[`no-${name}`]),
+    subBenchArgs: {
+      scale: words(values['scale-args']),
+      fleet: words(values['fleet-args']),
+      watch: words(values['watch-args']),
+    },
     engineSocket: engineHost.slice('unix://'.length),
   };
 }
+
+const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);

@@ -83,7 +83,60 @@ export interface BenchResults {
    * network, what a lease that makes a bridge would cost.
    */
   lock?: { configOnlyMs: number[]; bridgeMs: number[] };
+  /** One profiled, untimed no-op plan of the quickstart-size spec (the bundle): where start-up goes. */
+  startupProfile?: { wallMs: number; summary: string };
   /** One profiled, untimed netform run per phase (the tsc-built CLI): where the time goes. */
   profiles?: { phase: PhaseName; wallMs: number; summary: string }[];
+  /** `bench:scale`'s figures from this run (bench/subbench.ts). */
+  scale?: ScaleFigures;
+  /** `bench:fleet`'s figures from this run. */
+  fleet?: FleetFigures;
+  /** `bench:watch`'s figures from this run. */
+  watch?: WatchFigures;
   notes: string[];
+}
+
+/** What bench/scale.ts writes: netform's no-op plan at scale beside the raw reads it needs. */
+export interface ScaleFigures {
+  size: ScenarioSize;
+  repeats: number;
+  ratio: number;
+  netformPlan: {
+    medianMs: number;
+    medianCpuMs?: number;
+    maxRssKb?: number;
+    medianCalls?: number;
+    loadavg: { min: number; max: number };
+  };
+  rawReads: { medianMs: number; medianCalls?: number };
+  profileSummary?: string;
+}
+
+interface FleetMeasured {
+  cold: number;
+  noop: number;
+  destroy: number;
+  /** Share of the machine's cores busy during the cold applies (median, 0–1). */
+  coldBusy?: number;
+}
+
+/** What bench/fleet.ts writes: netform across 1, 2, 4 … engines against each engine alone. */
+export interface FleetFigures {
+  engine: string;
+  size: { networks: number; containers: number; attachments: number; repeats: number };
+  load: string;
+  cores: number;
+  alone: Record<string, FleetMeasured>;
+  together: Record<string, FleetMeasured & { slowestAlone: { cold: number; noop: number; destroy: number } }>;
+  profile?: string;
+}
+
+/** What bench/watch.ts writes: `netform watch`'s repair latency and idle CPU. */
+export interface WatchFigures {
+  engine: string;
+  debounce: string;
+  runs: number;
+  repairMs: { median: number; p95: number; min: number; max: number };
+  idle: { seconds: number; cpuSeconds: number; cpuPercent: number };
+  load: string;
 }

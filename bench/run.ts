@@ -25,6 +25,7 @@ import { writeReport } from './report.js';
 import type { BenchResults, PeerPhaseResult } from './results.js';
 import { EMPTY_STATE, buildScenario, type BenchState, type Scenario } from './scenario.js';
 import { profileSummary } from './profile.js';
+import { runSubBenches, stopSubBench } from './subbench.js';
 import { sweepConcurrency, type SweepResult } from './sweep.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -79,10 +80,12 @@ async function main(options: BenchOptions): Promise<void> {
   // remove is created after it has listed the run's networks.
   let sweeping: Promise<SweepResult> | undefined;
   let interrupted = false;
+  let sub: Promise<void> | undefined;
   // One cleanup however many ways the run ends (signal, failure, normal end), awaited by all.
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       await sweeping?.catch(() => undefined);
+      await sub;
       proxy?.stop();
       const problems = await removeRun(api, run, scenario.prefix);
       for (const p of problems) log(`cleanup: ${p}`);
@@ -91,6 +94,8 @@ async function main(options: BenchOptions): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted = true;
     log(`\n${signal}: removing everything of run ${run}…`);
+    // A sub-benchmark cleans up after itself: it gets the signal and the cleanup waits for it.
+    sub = stopSubBench();
     const pid = currentChild();
     if (pid !== undefined) {
       try {
@@ -272,6 +277,16 @@ async function main(options: BenchOptions): Promise<void> {
 
     if (options.extras)
       await runExtras({ options, results, api, install, proxy, workDir, engineHost, run, log });
+    if (options.subBenches.length > 0)
+      await runSubBenches({
+        names: options.subBenches,
+        args: options.subBenchArgs,
+        engineHost,
+        workDir,
+        results,
+        log,
+        stop: stopIfInterrupted,
+      });
 
     results.finishedAt = new Date().toISOString();
     await cleanup();

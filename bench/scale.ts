@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTestImage } from '../test/support/engine.js';
@@ -30,6 +30,7 @@ import { median } from './measure.js';
 import { diffOps } from './ops.js';
 import { renderSpec, runNetform, snapshotNetform } from './peers/netform.js';
 import { applyOps, rawApiPeer } from './peers/raw-api.js';
+import { profileSummary } from './profile.js';
 import { CountingProxy, totalCalls, type CallCounts } from './proxy.js';
 import { createContainers, removeRun } from './resources.js';
 import { EMPTY_STATE, buildScenario } from './scenario.js';
@@ -39,7 +40,8 @@ const USAGE = `usage: npm run bench:scale -- [options]
   --containers M    created containers (default 1000)
   --attachments K   networks per container, each with an alias (default 3)
   --repeats R       samples of each peer, median reported (default 5)
-  --profile         one more netform run with a CPU profile (untimed)
+  --profile         one more netform run with a CPU profile (untimed), summarised
+  --out FILE        write the results there (default bench/results/scale-<date>-<run>.json)
   --no-proxy        talk to the engine directly (no call counts)
   --keep            leave the scenario on the engine and print its run id
   --reuse RUN       measure the scenario a --keep run left (same sizes)`;
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     attachments: { type: 'string', default: '3' },
     repeats: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
     'no-proxy': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
@@ -135,13 +138,14 @@ async function main(): Promise<void> {
     const socketPath = proxy?.socketPath ?? engineSocket;
     const raw = rawApiPeer(8);
 
-    const measureNetform = async (nodeArgs: string[] = []): Promise<Sample> => {
+    const measureNetform = async (nodeArgs: string[] = [], bin?: string): Promise<Sample> => {
       await proxy?.take();
       const load = loadavg()[0] ?? 0;
       const result = await runNetform(install, ['plan', '-f', spec, '--detailed-exitcode'], {
         socketPath,
         workDir,
         nodeArgs,
+        bin,
       });
       const calls = proxy ? await proxy.take() : undefined;
       if (result.code !== 0) {
@@ -188,12 +192,18 @@ async function main(): Promise<void> {
       }
     }
     let profile: string | undefined;
+    let profileText: string | undefined;
     if (values.profile) {
       const dir = join(workDir, 'profiles');
       const name = `plan-${Date.now()}.cpuprofile`;
-      await measureNetform(['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
+      // The tsc-built CLI, module by module: the profile names functions and files.
+      await measureNetform(
+        ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
+        join(install.dist, 'cli', 'bin.js'),
+      );
       profile = join(dir, name);
-      log(`profile: ${profile}\n  summarise: npx tsx bench/profile-summary.ts ${profile}`);
+      profileText = await profileSummary(profile, 10);
+      log(`profile: ${profile}\n${profileText}`);
     }
 
     const summary = (list: Sample[]) => ({
@@ -230,8 +240,11 @@ async function main(): Promise<void> {
       netformPlan: netform,
       rawReads: rawSummary,
       profile,
+      profileSummary: profileText,
     };
-    const out = join(RESULTS, `scale-${results.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
+    const out =
+      values.out ?? join(RESULTS, `scale-${results.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
+    await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const mb = (kb?: number): string => (kb ? `${(kb / 1024).toFixed(0)} MB` : '—');

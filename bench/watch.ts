@@ -11,13 +11,13 @@
  *   period with no events that concern its project.
  *
  * Resources: names `nfw-<run>-…`, the label io.netform.bench=<run>, subnet 10.213.250.0/24 (in
- * the benchmark's 10.213.128.0/17); all removed at the end, also on failure.
+ * the benchmark's 10.213.128.0/17); all removed at the end, also on failure and on Ctrl-C or SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -27,10 +27,11 @@ import type { DockerPort, EngineEvent } from '../src/model/port.js';
 import { TEST_IMAGE } from '../test/support/engine.js';
 import { BENCH_LABEL } from './scenario.js';
 
-const USAGE = `usage: npm run bench:watch -- [--runs N] [--idle SECONDS] [--debounce DURATION]
+const USAGE = `usage: npm run bench:watch -- [--runs N] [--idle SECONDS] [--debounce DURATION] [--out FILE]
   --runs N           disconnects to repair (default 20)
   --idle SECONDS     idle period for the CPU figure (default 60)
-  --debounce D       the watch's --debounce (default: its own default, 500ms)`;
+  --debounce D       the watch's --debounce (default: its own default, 500ms)
+  --out FILE         write the results there (default bench/results/watch-<date>-<run>.json)`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SUBNET = '10.213.250.0/24';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     idle: { type: 'string', default: '60' },
     debounce: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -111,7 +113,15 @@ async function main(): Promise<void> {
   const port: DockerPort = await connectDocker({ env: process.env });
   const dir = await mkdtemp(join(tmpdir(), 'netform-bench-watch-'));
   let watch: Awaited<ReturnType<typeof startWatch>> | undefined;
-  const cleanup = async () => {
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => (cleaning ??= removeAll());
+  const onSignal = (signal: NodeJS.Signals): void => {
+    console.error(`\n${signal}: bench:watch removing everything of run ${run}…`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const removeAll = async (): Promise<void> => {
     if (watch && watch.child.exitCode === null) {
       watch.child.kill('SIGTERM');
       await new Promise((r) => watch!.child.once('exit', r));
@@ -222,13 +232,10 @@ async function main(): Promise<void> {
       },
       load: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
     };
-    const out = join(
-      ROOT,
-      'bench',
-      'results',
-      `watch-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`,
-    );
-    await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+    const out =
+      values.out ??
+      join(ROOT, 'bench', 'results', `watch-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
+    await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(
       [
