@@ -6,7 +6,7 @@
 #   bash scripts/swarm.sh up       start both engines, join their namespaces, form the swarm
 #   bash scripts/swarm.sh down     leave the swarm, remove the veth pair, stop both engines
 #   bash scripts/swarm.sh status   the engines, the link and the swarm's nodes (by node ID)
-#   bash scripts/swarm.sh env      print NETFORM_SWARM_MANAGER=… and NETFORM_SWARM_WORKER=…
+#   bash scripts/swarm.sh env      print export lines for NETFORM_SWARM_MANAGER, _WORKER and DOCKER_HOST (the manager), for eval
 #
 # Idempotent: what already stands is checked and left as it is; what is missing or half-made is
 # made again. Every step says what it does on stderr.
@@ -215,9 +215,12 @@ cmd_status() {
   fi
 }
 
+# Lines for `eval`: the two nodes, and DOCKER_HOST at the manager, exported so that the test
+# runner (a child process) sees them. Without DOCKER_HOST the suite would reach another engine.
 cmd_env() {
-  echo "NETFORM_SWARM_MANAGER=$(host_of "$MANAGER")"
-  echo "NETFORM_SWARM_WORKER=$(host_of "$WORKER")"
+  echo "export NETFORM_SWARM_MANAGER=$(host_of "$MANAGER")"
+  echo "export NETFORM_SWARM_WORKER=$(host_of "$WORKER")"
+  echo "export DOCKER_HOST=$(host_of "$MANAGER")"
 }
 
 case "${1:-}" in

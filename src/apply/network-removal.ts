@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isClusterNetwork } from '../core/swarm-fleet.js';
 import type { DesiredNetwork } from '../model/desired.js';
 import { EngineError } from '../model/errors.js';
+import type { ObservedTask } from '../model/observed.js';
 import type { DockerPort, NetworkEndpoint } from '../model/port.js';
 import type { ActionRun } from './action-run.js';
 
@@ -18,6 +19,9 @@ export const TASK_IN_USE = /is in use by task/;
  * replace is undone), waiting as the engine needs (docs/swarm.md):
  * - the swarm's ingress network first waits until no task is on it on any swarm node the
  *   session reaches (waitUntilIngressFree);
+ * - a cluster network that `servicesOff` were taken off (a replace, which makes a network of the
+ *   same name next) first waits until no task of theirs is left on it on any node
+ *   (waitUntilTasksLeft);
  * - a config-only network is retried while its node has not let go of the swarm network made
  *   from it, a cluster network while the tasks of services taken off it are still leaving it
  *   (removeNetworkWhenFree).
@@ -28,15 +32,24 @@ export async function removeNetworkOf(
   name: string,
   networkId: string,
   network: DesiredNetwork,
-  options: { rollback?: boolean } = {},
+  options: { rollback?: boolean; servicesOff?: readonly TakenOff[] } = {},
 ): Promise<void> {
   const cluster = isClusterNetwork(network);
+  const { servicesOff = [], ...requestOptions } = options;
+  if (cluster && !network.ingress && servicesOff.length > 0) {
+    await run.request(
+      'wait-for-tasks',
+      `network ${name}`,
+      () => waitUntilTasksLeft(run.port, servicesOff, name, networkId),
+      requestOptions,
+    );
+  }
   if (cluster && network.ingress) {
     await run.request(
       'wait-for-tasks',
       `network ${name}`,
       () => waitUntilIngressFree(run.swarmNodes(), name, networkId),
-      options,
+      requestOptions,
     );
   }
   const retryWhile = network.configOnly ? CONFIG_IN_USE : cluster ? TASK_IN_USE : undefined;
@@ -45,7 +58,86 @@ export async function removeNetworkOf(
     `network ${name}`,
     () =>
       retryWhile ? removeNetworkWhenFree(run.port, networkId, retryWhile) : run.port.removeNetwork(networkId),
-    options,
+    requestOptions,
+  );
+}
+
+/** A service a replace took off the network it removes. */
+export interface TakenOff {
+  service: string;
+  serviceId: string;
+}
+
+/** Task states after which a task's container holds nothing on its node any more. */
+const TASK_ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
+
+/** How often waitUntilTasksLeft reads the tasks again. */
+export const TASKS_POLL_MS = 500;
+
+/**
+ * Waits (every TASKS_POLL_MS, up to NETWORK_IN_USE_WAIT_MS) until no task of `services` (the
+ * services a replace took off the network) is on the network on any node: each task the manager
+ * keeps whose attachments name the network's ID has ended (shutdown, failed, rejected, …) or was
+ * never given to a node. Read from the manager, so it covers the nodes the session does not reach.
+ *
+ * Why (docs/swarm.md, "Replacing a swarm network that services use"): the manager accepts the
+ * network's removal as soon as the tasks' desired state is `shutdown`, while their containers are
+ * still stopping on their nodes, and each node keeps its copy of the network until they have.
+ * A node finds a task's network by name when it makes the task's container, so a task of the new
+ * network of the same name that lands there meanwhile is checked against the old one's subnet and
+ * rejected ("no configured subnet or ip-range contain the IP address …", an address of the new
+ * subnet), and the service's rollout pauses. Measured on Docker 28.5. On time-out, throws an
+ * EngineError naming each task left; nothing has been removed.
+ */
+export async function waitUntilTasksLeft(
+  port: DockerPort,
+  services: readonly TakenOff[],
+  network: string,
+  networkId: string,
+): Promise<void> {
+  if (!port.listServiceTasks) return;
+  const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
+  for (;;) {
+    const left = await tasksLeftOn(port, services, networkId);
+    if (left.length === 0) return;
+    if (Date.now() >= deadline) throw tasksStillOn(network, left);
+    await sleep(TASKS_POLL_MS);
+  }
+}
+
+async function tasksLeftOn(
+  port: DockerPort,
+  services: readonly TakenOff[],
+  networkId: string,
+): Promise<{ service: string; task: ObservedTask }[]> {
+  const read = await Promise.all(
+    services.map(async ({ service, serviceId }) =>
+      (await port.listServiceTasks!(serviceId))
+        .filter((task) => task.nodeId !== '' && !TASK_ENDED.has(task.state))
+        .filter((task) => task.networkIds.includes(networkId))
+        .map((task) => ({ service, task })),
+    ),
+  );
+  return read.flat();
+}
+
+function tasksStillOn(
+  network: string,
+  left: readonly { service: string; task: ObservedTask }[],
+): EngineError {
+  const each = left
+    .map(
+      ({ service, task }) =>
+        `task ${task.id} of service ${service} on node ${task.nodeId} (${task.state}, desired ${task.desiredState})`,
+    )
+    .join('; ');
+  return new EngineError(
+    `network ${network}: after ${NETWORK_IN_USE_WAIT_MS / 1000} s, tasks of the services taken off it are still on it ` +
+      `(${each}); nothing was removed. Made again under the same name while a node still holds the old network, ` +
+      'the new tasks there would be refused (docs/swarm.md, "Replacing a swarm network that services use"). ' +
+      "A task stops within its service's stop grace period; see `docker service ps` for one that does not, " +
+      'then run netform again',
+    { kind: 'refused' },
   );
 }
 

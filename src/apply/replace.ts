@@ -98,11 +98,12 @@ async function replaceSteps(run: ActionRun, action: ReplaceNetworkAction): Promi
     });
   }
 
-  // 2. Remove the old network: a cluster network retried while the tasks of the services taken off
-  // (the engine accepts the update at once and stops them later) or a node's containers leave it;
-  // the ingress network once no task is left on it on any node.
+  // 2. Remove the old network: a cluster network once no task of the services taken off is left
+  // on it on any node (the engine accepts the update at once and stops them later; a node still
+  // holding the old network would refuse the new one's tasks), and retried while a node's
+  // containers leave it; the ingress network once no task is left on it on any node.
   try {
-    await removeNetworkOf(run, network, action.networkId, action.before);
+    await removeNetworkOf(run, network, action.networkId, action.before, { servicesOff: off });
   } catch (error) {
     return undo(run, action, errorMessage(error), {
       oldNetworkId: action.networkId,
@@ -221,7 +222,10 @@ async function undo(
         );
         const failure = firstRejection(out);
         if (failure !== undefined) throw failure;
-        await removeNetworkOf(run, network, newId, action.after, rollback);
+        await removeNetworkOf(run, network, newId, action.after, {
+          ...rollback,
+          servicesOff: state.servicesBack ?? [],
+        });
       }
       const configFailures = await restoreConfigOnlyNetworks(run, state.configOnly ?? []);
       if (configFailures.length > 0) throw new Error(configFailures.join('; '));

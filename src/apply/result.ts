@@ -17,7 +17,9 @@ export interface OperationRecord {
   /**
    * `create-network`, `remove-network`, `connect`, `disconnect`, `update-service`; and
    * `wait-for-tasks`: before the swarm's ingress network is removed, the wait until no task is
-   * left on it on any node (reads only; docs/swarm.md, "The ingress network").
+   * left on it on any node (reads only; docs/swarm.md, "The ingress network"), and before a
+   * replace removes a swarm network it took services off, the wait until none of their tasks is
+   * left on it (docs/swarm.md, "Replacing a swarm network that services use").
    */
   operation:
     'create-network' | 'remove-network' | 'connect' | 'disconnect' | 'update-service' | 'wait-for-tasks';

@@ -104,9 +104,11 @@ function serviceNetworkFrom(
 
 export function taskFrom(api: ApiTask): ObservedTask {
   const addresses: Record<string, string[]> = {};
+  const networkIds: string[] = [];
   for (const attachment of api.NetworksAttachments ?? []) {
     const name = attachment.Network?.Spec?.Name ?? attachment.Network?.ID;
     if (name) addresses[name] = [...(attachment.Addresses ?? [])];
+    if (attachment.Network?.ID) networkIds.push(attachment.Network.ID);
   }
   const containerId = api.Status?.ContainerStatus?.ContainerID;
   return {
@@ -120,6 +122,7 @@ export function taskFrom(api: ApiTask): ObservedTask {
     ...(containerId ? { containerId } : {}),
     ...(api.CreatedAt ? { createdAt: api.CreatedAt } : {}),
     addresses,
+    networkIds,
   };
 }
 

@@ -222,4 +222,9 @@ export interface ObservedTask {
   createdAt?: string;
   /** The overlay addresses the manager allocated, by network name (local-scope IPAM leaves these empty). */
   addresses: Record<string, string[]>;
+  /**
+   * The IDs of the networks it is attached to (`NetworksAttachments`): a network replaced under
+   * the same name is told from the new one by ID only.
+   */
+  networkIds: string[];
 }

@@ -75,12 +75,16 @@ function writeSpec(project: string, net: string, subnet: string, services: Recor
 const onManager = { DOCKER_HOST: SWARM.manager.host };
 const throughProxy = (): NodeJS.ProcessEnv => ({ DOCKER_HOST: proxy.dockerHost });
 
-/** The overlay made by netform, then services on it with an alias each, made by the docker CLI. */
+/**
+ * The overlay made by netform, then services on it with an alias each, made by the docker CLI
+ * (each task's stop grace period `stopGrace`; `extra`: more `docker service create` options).
+ */
 async function overlayWithServices(
   project: string,
   net: string,
   subnet: string,
   services: Record<string, string>,
+  { stopGrace = '1s', extra = [] }: { stopGrace?: string; extra?: string[] } = {},
 ): Promise<{ oldId: string; ids: Record<string, string> }> {
   const first = await runCli(['apply', '-f', writeSpec(project, net, subnet, {}), '--auto-approve'], {
     env: onManager,
@@ -95,7 +99,8 @@ async function overlayWithServices(
       '--update-monitor',
       '1s',
       '--stop-grace-period',
-      '1s',
+      stopGrace,
+      ...extra,
       '--network',
       `name=${net},alias=${alias}`,
     ]);
@@ -516,6 +521,90 @@ describe('a service with network changes of its own besides the replace', () => 
     expect(again.code, again.stdout + again.stderr).toBe(0);
 
     await rolloutsSettled(web);
+    const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
+      env: onManager,
+      timeoutMs: 300_000,
+    });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+  });
+});
+
+describe('a replace of an overlay whose service’s old task takes its stop grace period to leave it', () => {
+  beforeAll(() => scope.cleanup());
+
+  interface TaskInspect {
+    ID: string;
+    NodeID: string;
+    Status: { State: string };
+    NetworksAttachments?: { Network: { ID: string }; Addresses: string[] }[];
+  }
+
+  it('removes the old network only once the task is gone: the new tasks start on the new network (on the node that held the old one)', async () => {
+    const project = scope.name('gr');
+    const net = scope.name('grnet');
+    const web = scope.name('grweb');
+    const { workerNodeId } = await requireSwarm();
+    // The test image's sleep ignores SIGTERM: each old task stops only at the end of its 10 s
+    // grace period, while the manager already accepts the network's removal. On the worker, so
+    // the node that still holds the old network is the one the new task lands on.
+    const { oldId } = await overlayWithServices(
+      project,
+      net,
+      scope.subnet(9).v4,
+      { [web]: 'www' },
+      { stopGrace: '10s', extra: ['--constraint', `node.id==${workerNodeId}`] },
+    );
+    const file = writeSpec(project, net, scope.subnet(10).v4, { [web]: ['www'] });
+    proxy.clearRules();
+    const seen = proxy.requests.length;
+    const started = Date.now();
+    const applied = await runCli(['apply', '-f', file, '--auto-approve'], {
+      env: throughProxy(),
+      timeoutMs: 300_000,
+    });
+    const tookMs = Date.now() - started;
+    console.info(`[apply] ${applied.stdout}${applied.stderr}`);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // Without the wait, the worker refused the new task ("no configured subnet or ip-range
+    // contain the IP address" of the new subnet) and the rollout paused: rolloutsSettled throws then.
+    await rolloutsSettled(web);
+    const now = await inspectOn<NetworkInspect>(SWARM.manager, 'network', net);
+    expect(now.Id).not.toBe(oldId);
+    expect(await serviceNetworks(web)).toEqual([{ Target: now.Id, Aliases: ['www'] }]);
+    // Independent reads: the running task on the new network with an address of its subnet, and
+    // the worker's own copy of the network is the new one.
+    const taskIds = (
+      await dockerOnOk(SWARM.manager, [
+        'service',
+        'ps',
+        '-q',
+        '--no-trunc',
+        '--filter',
+        'desired-state=running',
+        web,
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(taskIds).toHaveLength(1);
+    const [task] = JSON.parse(await dockerOnOk(SWARM.manager, ['inspect', taskIds[0]!])) as TaskInspect[];
+    expect(task?.Status.State).toBe('running');
+    expect(task?.NodeID).toBe(workerNodeId);
+    const attachment = task?.NetworksAttachments?.find((a) => a.Network.ID === now.Id);
+    expect(attachment?.Addresses[0]).toMatch(
+      new RegExp(`^${scope.subnet(10).v4Prefix.replace(/\./g, '\\.')}\\.`),
+    );
+    expect((await inspectOn<NetworkInspect>(SWARM.worker, 'network', net)).Id).toBe(now.Id);
+    // The old network was removed after the tasks were read (the wait), not at once.
+    const sent = proxy.requests.slice(seen).map((r) => `${r.method} ${r.path.replace(/\?.*$/, '')}`);
+    const removal = sent.indexOf(`DELETE /networks/${oldId}`);
+    expect(removal, sent.join('\n')).toBeGreaterThan(0);
+    expect(sent.slice(0, removal).filter((r) => r === 'GET /tasks').length).toBeGreaterThan(0);
+
+    console.info(
+      `[measured] replace of ${net} with ${web}'s old task stopping for 10 s: the apply took ${tookMs} ms`,
+    );
+
     const destroyed = await runCli(['destroy', '--project', project, '--auto-approve'], {
       env: onManager,
       timeoutMs: 300_000,

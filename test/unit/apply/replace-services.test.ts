@@ -4,7 +4,7 @@ import { planForEngine } from '../../../src/apply/plan-engine.js';
 import { describeRestore, restoreInterruptedReplaces } from '../../../src/apply/restore-point.js';
 import { renderPlanText } from '../../../src/render/plan-text.js';
 import { EngineError, ServiceVersionConflictError } from '../../../src/model/errors.js';
-import type { ObservedService, ObservedState } from '../../../src/model/observed.js';
+import type { ObservedService, ObservedState, ObservedTask } from '../../../src/model/observed.js';
 import type { Plan, ReplaceNetworkAction } from '../../../src/model/plan.js';
 import type { ServiceNetworkAttachment, ServiceUpdateOutcome } from '../../../src/model/port.js';
 import { callsOf, managed, spec } from './fixtures.js';
@@ -94,10 +94,43 @@ class SwarmPort extends MemoryPort {
   }
 }
 
+/**
+ * A manager whose services' tasks a replace waits for (src/apply/network-removal.ts,
+ * waitUntilTasksLeft): each service taken off keeps one task on the old network, desired
+ * `shutdown` and still `running` (stopping on its node, as the manager reports it) for `reads`
+ * reads of its tasks, then `shutdown`; a task of the new network is left out, as is one that was
+ * never given to a node. Like the real manager, it accepts the old network's removal meanwhile:
+ * only the order of the calls shows the wait.
+ */
+class StoppingTasksPort extends SwarmPort {
+  reads = 2;
+  oldNetworkId = '';
+
+  listServiceTasks(id: string): Promise<ObservedTask[]> {
+    const service = this.services.get(id)!;
+    const running = this.reads-- > 0;
+    this.calls.push(`list-tasks ${service.name}${running ? ' (one still stopping on the old network)' : ''}`);
+    const task = (n: number, networkIds: string[], state: string, nodeId = 'node-1'): ObservedTask => ({
+      id: `t${n}-${service.name}`,
+      serviceId: id,
+      nodeId,
+      desiredState: state === 'running' ? 'shutdown' : state,
+      state,
+      addresses: {},
+      networkIds,
+    });
+    return Promise.resolve([
+      task(1, [this.oldNetworkId], running ? 'running' : 'shutdown'),
+      task(2, [], 'running'),
+      task(3, [this.oldNetworkId], 'pending', ''),
+    ]);
+  }
+}
+
 async function scenario(
-  options: { sideAliases?: string[]; zed?: boolean } = {},
+  options: { sideAliases?: string[]; zed?: boolean; stoppingTasks?: boolean } = {},
 ): Promise<{ port: SwarmPort; plan: Plan; replace: ReplaceNetworkAction }> {
-  const port = new SwarmPort();
+  const port = options.stoppingTasks ? new StoppingTasksPort() : new SwarmPort();
   const overlay = { driver: 'overlay', scope: 'swarm', attachable: true };
   port.addNetwork({
     name: 'mesh',
@@ -233,6 +266,40 @@ describe('a replace of a swarm network that services are on', () => {
       DROP_POINT,
     ]);
     expect(port.services.get('svc-web')!.networks.map((n) => n.networkId)).toContain(oldId);
+  });
+
+  it('removes the old network only once no task of the services taken off is left on it on any node', async () => {
+    const { port, plan } = await scenario({ stoppingTasks: true });
+    const stopping = port as StoppingTasksPort;
+    stopping.oldNetworkId = port.network('mesh')!.id;
+    const result = await executePlan(plan, port, { parallelism: 1 });
+    expect(result.status).toBe('applied');
+    // The tasks read again (500 ms later) while one is still stopping on the old network.
+    expect(callsOf(port)).toEqual([
+      POINT,
+      'update-service api v10 []',
+      'update-service web v10 [side]',
+      'list-tasks api (one still stopping on the old network)',
+      'list-tasks web (one still stopping on the old network)',
+      'list-tasks api',
+      'list-tasks web',
+      'remove-network mesh',
+      'create-network mesh',
+      'update-service api v11 [mesh a]',
+      'update-service web v11 [side; mesh www]',
+      DROP_POINT,
+    ]);
+    expect(result.actions[0]!.operations.map((o) => o.operation)).toEqual([
+      'create-network',
+      'update-service',
+      'update-service',
+      'wait-for-tasks',
+      'remove-network',
+      'create-network',
+      'update-service',
+      'update-service',
+      'remove-network',
+    ]);
   });
 
   it('re-reads a service that moved on since the plan, once', async () => {
