@@ -13,11 +13,12 @@ export const INSPECT_CONCURRENCY = 16;
  * Reads the engine in as few calls as the API allows: the network list (which carries
  * everything but the network's Containers), the container list with all states (whose
  * NetworkSettings hold the attachments of created and stopped containers too), and an inspect of
- * only those containers whose endpoints matter, because the list does not carry aliases.
+ * only those containers whose endpoints matter, because the list does not carry aliases. The
+ * engine's info may still be on its way (a promise): the reads do not wait for it.
  */
 export async function observeEngine(
   client: EngineClient,
-  engine: EngineInfo,
+  engine: EngineInfo | Promise<EngineInfo>,
   options: ObserveOptions = {},
 ): Promise<ObservedState> {
   const [networks, containers] = await Promise.all([
@@ -49,7 +50,7 @@ export async function observeEngine(
       }),
     ),
   );
-  return observedStateFrom(engine, { networks, containers, inspects, vanished });
+  return observedStateFrom(await engine, { networks, containers, inspects, vanished });
 }
 
 /** The container's inspect, or undefined when it was removed since the list was read. */
