@@ -96,12 +96,28 @@ export async function waitUntilTasksLeft(
   networkId: string,
 ): Promise<void> {
   if (!port.listServiceTasks) return;
+  await untilNoneLeft(
+    () => tasksLeftOn(port, services, networkId),
+    (left) => tasksStillOn(network, left),
+    TASKS_POLL_MS,
+  );
+}
+
+/**
+ * Reads what is left (every `pollMs`, up to NETWORK_IN_USE_WAIT_MS) until nothing is; on
+ * time-out, throws what `timedOut` makes of the last read.
+ */
+async function untilNoneLeft<T>(
+  read: () => Promise<T[]>,
+  timedOut: (left: T[]) => Error,
+  pollMs: number,
+): Promise<void> {
   const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
   for (;;) {
-    const left = await tasksLeftOn(port, services, networkId);
+    const left = await read();
     if (left.length === 0) return;
-    if (Date.now() >= deadline) throw tasksStillOn(network, left);
-    await sleep(TASKS_POLL_MS);
+    if (Date.now() >= deadline) throw timedOut(left);
+    await sleep(pollMs);
   }
 }
 
@@ -159,13 +175,11 @@ export async function waitUntilIngressFree(
   network: string,
   networkId: string,
 ): Promise<void> {
-  const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
-  for (;;) {
-    const left = await tasksOnIngress(nodes, networkId);
-    if (left.length === 0) return;
-    if (Date.now() >= deadline) throw ingressStillInUse(network, left);
-    await sleep(1000);
-  }
+  await untilNoneLeft(
+    () => tasksOnIngress(nodes, networkId),
+    (left) => ingressStillInUse(network, left),
+    1000,
+  );
 }
 
 /** What is on the ingress network, by the engine that lists it (its own, or the swarm's report). */
