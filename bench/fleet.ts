@@ -28,6 +28,7 @@
  * Resources: names `nfb-<run>-…` (containers also the label io.netform.bench=<run>); all removed at the end, also on
  * failure and on Ctrl-C or SIGTERM (the engines themselves only with --down).
  */
+import type { FleetFigures } from './results.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -331,11 +332,13 @@ async function main(): Promise<void> {
       together,
       profile,
     };
+    // Written as what `npm run bench` reads back (bench/subbench.ts): held to the reader's type.
+    const figures: FleetFigures = result;
     const out =
       values.out ??
       join(ROOT, 'bench', 'results', `fleet-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const lines = [
       `netform across engines: ${networks} networks and ${containers} containers x ${attachments} per engine, ${result.engine}, median of ${repeats}, load ${result.load}, ${result.cores} cores`,

@@ -136,7 +136,7 @@ export interface WatchFigures {
   engine: string;
   debounce: string;
   runs: number;
-  repairMs: { median: number; p95: number; min: number; max: number };
+  repairMs: { median: number; p95: number; min?: number; max?: number };
   idle: { seconds: number; cpuSeconds: number; cpuPercent: number };
   load: string;
 }

@@ -18,6 +18,7 @@
  * Resources: `nfb-<run>-…`, label io.netform.bench=<run>; removed at the end, on failure and on
  * Ctrl-C (bench/resources.ts). `--keep` leaves them for another `--reuse <run>`.
  */
+import type { ScaleFigures } from './results.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -242,10 +243,12 @@ async function main(): Promise<void> {
       profile,
       profileSummary: profileText,
     };
+    // Written as what `npm run bench` reads back (bench/subbench.ts): held to the reader's type.
+    const figures: ScaleFigures = results;
     const out =
       values.out ?? join(RESULTS, `scale-${results.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const mb = (kb?: number): string => (kb ? `${(kb / 1024).toFixed(0)} MB` : '—');
     process.stdout.write(

@@ -13,6 +13,7 @@
  * Resources: names `nfw-<run>-…`, the label io.netform.bench=<run>, subnet 10.213.250.0/24 (in
  * the benchmark's 10.213.128.0/17); all removed at the end, also on failure and on Ctrl-C or SIGTERM.
  */
+import type { WatchFigures } from './results.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -232,11 +233,13 @@ async function main(): Promise<void> {
       },
       load: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
     };
+    // Written as what `npm run bench` reads back (bench/subbench.ts): held to the reader's type.
+    const figures: WatchFigures = result;
     const out =
       values.out ??
       join(ROOT, 'bench', 'results', `watch-${result.date.slice(0, 16).replace(/[:T]/g, '-')}-${run}.json`);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
     console.log(
       [
         `netform watch on ${result.engine}, debounce ${result.debounce}, load ${result.load}`,
