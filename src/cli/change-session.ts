@@ -10,6 +10,7 @@ import { NetformError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { renderPlanText } from '../render/plan-text.js';
 import type { CliContext } from './context.js';
+import { exitCodeOf, SignalStop } from './signal-stop.js';
 
 /** What `apply` and `destroy` were told on the command line about how to run the session. */
 export interface ChangeCommandOptions {
@@ -36,54 +37,17 @@ export async function runChangeCommand(
   const color = ctx.globals().color;
   const text = cli.format === 'text';
   const progress = new ProgressDisplay(io.stderr, io.stderrIsTTY);
-  const abort = new AbortController();
   const inFlight = new Map<number, string>();
-  let executing = false;
   let releaseLock: (() => Promise<void>) | undefined;
-  let firstSignal: NodeJS.Signals | undefined;
   // Signals are handled from the start: whatever the session is doing (waiting for the lock,
   // planning, asking), the first one ends it and the lock is released (docs/apply.md, "Stopping").
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (firstSignal === undefined) {
-      firstSignal = signal;
-      io.stderr(
-        executing
-          ? '\nStopping: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n'
-          : '\nStopping: nothing was sent to the engine; releasing the lock.\n',
-      );
-      abort.abort();
-      return;
-    }
-    void quitAtOnce(signal);
-  };
-  const quitAtOnce = async (signal: NodeJS.Signals): Promise<void> => {
-    progress.stop();
-    const left = [...inFlight.values()];
-    io.stderr(
-      left.length === 0
-        ? '\nQuitting at once.\n'
-        : `\nQuitting at once, leaving in flight: ${left.join(', ')}.\n` +
-            (left.some((a) => a.startsWith('replace'))
-              ? 'A replace in flight recorded what it must restore on the engine (a netform-restore-* network): ' +
-                'the next `netform apply` (or `netform unlock`) puts every endpoint back, and every Swarm service it took off.\n'
-              : '') +
-            'Run the same command again: it plans from what the engine is now.\n',
-    );
-    // Best effort, bounded: a lock left behind is reported, never waited for.
-    const released = releaseLock
-      ? await Promise.race([
-          releaseLock().then(
-            () => true,
-            () => false,
-          ),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
-        ])
-      : true;
-    if (!released) io.stderr(`The lock was left: break it with \`netform unlock\`.\n`);
-    process.exit(exitCodeOf(signal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = new SignalStop({
+    stderr: io.stderr,
+    engines: 'one',
+    inFlight: () => [...inFlight.values()].map((description) => ({ description })),
+    locks: () => (releaseLock ? [{ release: releaseLock }] : []),
+    beforeQuit: () => progress.stop(),
+  });
   const onEvent = (event: SessionEvent): void => {
     switch (event.type) {
       case 'lock-wait':
@@ -103,7 +67,7 @@ export async function runChangeCommand(
         }
         return;
       case 'executing':
-        executing = true;
+        stop.markExecuting();
         return;
       case 'action-start':
         inFlight.set(event.outcome.index, event.outcome.description);
@@ -129,23 +93,19 @@ export async function runChangeCommand(
   try {
     result = await run({
       onEvent,
-      signal: abort.signal,
+      signal: stop.signal,
       logger: await ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
       ...(cli.autoApprove
         ? {}
-        : { confirm: (plan, engine) => confirm(ctx, cli.command, plan, engine.host, abort.signal) }),
+        : { confirm: (plan, engine) => confirm(ctx, cli.command, plan, engine.host, stop.signal) }),
     });
   } catch (error) {
-    if (firstSignal !== undefined && error instanceof NetformError) {
-      throw new NetformError(error.message, { ...error.options, exitCode: exitCodeOf(firstSignal) });
-    }
-    throw error;
+    throw stop.withExitCode(error);
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stop.dispose();
   }
 
   switch (result.status) {
@@ -159,7 +119,7 @@ export async function runChangeCommand(
     case 'cancelled':
       throw result.by === 'signal'
         ? new NetformError(`${cli.command} interrupted before it started; nothing was changed`, {
-            exitCode: exitCodeOf(firstSignal ?? 'SIGINT'),
+            exitCode: exitCodeOf(stop.received ?? 'SIGINT'),
           })
         : new NetformError(`${cli.command} cancelled; nothing was changed`);
     case 'no-changes':
@@ -174,9 +134,6 @@ export async function runChangeCommand(
       if (result.status !== 'applied') ctx.setExitCode(1);
   }
 }
-
-/** The shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143). */
-export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
 
 const hasErrors = (plan: Plan): boolean => plan.diagnostics.some((d) => d.severity === 'error');
 

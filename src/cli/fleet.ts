@@ -21,9 +21,10 @@ import type { PlanOptions } from '../model/plan.js';
 import type { DockerPort } from '../model/port.js';
 import { renderFleetPlan } from '../render/fleet-plan.js';
 import type { PlanFormat } from '../render/plan-formats.js';
-import { askToCarryOut, exitCodeOf, type ChangeCommandOptions } from './change-session.js';
+import { askToCarryOut, type ChangeCommandOptions } from './change-session.js';
 import type { CliContext } from './context.js';
 import { collect } from './options.js';
+import { exitCodeOf, SignalStop } from './signal-stop.js';
 
 /**
  * The CLI across the engines of a spec with `engines:` (docs/spec.md#engines): `plan`, `apply`
@@ -181,43 +182,19 @@ async function runFleetChangeCommand(
     }
     return display;
   };
-  // As for one engine (change-session.ts): the first signal stops the session on every engine
-  // (nothing new starts; before execution nothing is sent) and the locks are released; a second
-  // one quits at once, releasing the locks it can within 3 s.
-  const abort = new AbortController();
+  // As for one engine (change-session.ts), one stop for every engine: src/cli/signal-stop.ts.
   const releases = new Map<string, () => Promise<void>>();
-  let executing = false;
-  let firstSignal: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (firstSignal === undefined) {
-      firstSignal = signal;
-      io.stderr(
-        executing
-          ? '\nStopping on every engine: operations in flight finish, nothing new starts (press Ctrl-C again to quit at once).\n'
-          : '\nStopping: nothing was sent to any engine; releasing the locks.\n',
-      );
-      abort.abort();
-      return;
-    }
-    void (async () => {
-      io.stderr('\nQuitting at once. Run the same command again: it plans from what the engines are now.\n');
-      const released = await Promise.race([
-        Promise.all([...releases.values()].map((release) => release())).then(
-          () => true,
-          () => false,
-        ),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
-      ]);
-      if (!released) io.stderr('A lock was left: break it with `netform unlock` on that engine.\n');
-      process.exit(exitCodeOf(signal));
-    })();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const inFlight = new Map<string, { engine: string; description: string }>();
+  const stop = new SignalStop({
+    stderr: io.stderr,
+    engines: 'several',
+    inFlight: () => [...inFlight.values()],
+    locks: () => [...releases].map(([engine, release]) => ({ engine, release })),
+  });
   let result: FleetResult;
   try {
     result = await run({
-      signal: abort.signal,
+      signal: stop.signal,
       logger: await ctx.logger(),
       lockTimeoutMs: cli.lockTimeoutMs,
       ...(cli.parallelism !== undefined ? { parallelism: cli.parallelism } : {}),
@@ -230,7 +207,7 @@ async function runFleetChangeCommand(
                 cli.command,
                 plan.engines.reduce((n, e) => n + e.plan.actions.length, 0),
                 `for project ${plan.project} on ${plan.engines.map((e) => e.engine).join(', ')}`,
-                abort.signal,
+                stop.signal,
               ),
           }),
       onEvent: (fleetEvent) => {
@@ -255,10 +232,17 @@ async function runFleetChangeCommand(
             io.stderr(`engine ${engine}: ${describeRestore(event.report)}\n`);
             return;
           case 'executing':
-            executing = true;
+            stop.markExecuting();
             return;
           case 'action-start':
+            inFlight.set(`${engine}\0${event.outcome.index}`, {
+              engine,
+              description: event.outcome.description,
+            });
+            progressOf(engine).onEvent(event);
+            return;
           case 'action-end':
+            inFlight.delete(`${engine}\0${event.outcome.index}`);
             progressOf(engine).onEvent(event);
             return;
           case 'lock-release-failed':
@@ -273,13 +257,9 @@ async function runFleetChangeCommand(
       },
     });
   } catch (error) {
-    if (firstSignal !== undefined && error instanceof NetformError) {
-      throw new NetformError(error.message, { ...error.options, exitCode: exitCodeOf(firstSignal) });
-    }
-    throw error;
+    throw stop.withExitCode(error);
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stop.dispose();
   }
 
   const verb = cli.command === 'apply' ? 'Apply' : 'Destroy';
@@ -289,11 +269,11 @@ async function runFleetChangeCommand(
       throw new NetformError('the plan has errors (listed above); nothing was changed on any engine');
     }
     case 'cancelled':
-      throw firstSignal !== undefined
+      throw stop.received !== undefined
         ? new NetformError(
             `${cli.command} interrupted before it started; nothing was changed on any engine`,
             {
-              exitCode: exitCodeOf(firstSignal),
+              exitCode: exitCodeOf(stop.received),
             },
           )
         : new NetformError(`${cli.command} cancelled; nothing was changed on any engine`);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { actionSubject } from '../../src/core/order.js';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { SHARED_BLOCKS } from '../support/blocks.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 import { dockerInspect, dockerOk, EngineScope, networkNames, run } from '../support/engine.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
@@ -398,6 +399,86 @@ describe('plan, apply, verify and destroy across two engines from the CLI', () =
     // The project's lock leases are gone from both engines.
     for (const host of [hostA, hostB])
       expect(await networksOn(host)).not.toContain(`netform-lock-${project}`);
+  });
+});
+
+describe('Ctrl-C during an apply across two engines', () => {
+  const project = scopeA.name('fleet-stop');
+  const nets = [scopeA.name('st-one'), scopeA.name('st-two')];
+
+  it('the first signal stops every engine, a second quits at once, releasing both locks; the next apply converges', async () => {
+    writeFileSync(
+      join(specDir, 'netform.yaml'),
+      stringify({
+        version: 1,
+        project,
+        engines: { a: { host: hostA }, b: { context } },
+        networks: { [nets[0]!]: { subnet: s0.v4 }, [nets[1]!]: { subnet: s1.v4 } },
+        containers: {
+          [ct.webA]: { engines: ['a'], networks: nets },
+          [ct.webB]: { engines: ['b'], networks: nets },
+          [ct.agent]: { engines: 'all', networks: nets },
+        },
+      }),
+    );
+    // One operation at a time on each engine, so connects are still to come when the signals
+    // arrive. SIGINT then SIGTERM at once: two different signals are both delivered (a second
+    // SIGINT sent before the first is handled would be merged with it by the kernel), and the
+    // quit exits with the second one's code.
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
+      { cwd: specDir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      let sent = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (!sent && /"operation":"connect".*"msg":"done"/.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+          child.kill('SIGTERM');
+        }
+      });
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    expect(code, stdout + stderr).toBe(143);
+    expect(stderr).toContain('Stopping on every engine: operations in flight finish, nothing new starts');
+    // What was in flight when it quit, if anything, is named with its engine.
+    expect(stderr).toMatch(/Quitting at once(\.|, leaving in flight: (\S.* on engine [ab](, )?)+\.)\n/);
+    expect(stderr).toContain('Run the same command again: it plans from what the engines are now.');
+    expect(stderr).not.toContain('was left');
+    // The independent read: neither engine keeps the project's lock, and not every connect was made.
+    const attached = async (host: string, container: string): Promise<number> =>
+      Object.keys(
+        (await dockerInspect<ContainerInspect>('container', container, host)).NetworkSettings.Networks,
+      ).filter((n) => nets.includes(n)).length;
+    const made = [
+      await attached(hostA, ct.webA),
+      await attached(hostA, ct.agent),
+      await attached(hostB, ct.webB),
+      await attached(hostB, ct.agent),
+    ];
+    expect(made.reduce((a, b) => a + b, 0)).toBeLessThan(8);
+    for (const host of [hostA, hostB]) {
+      expect(
+        (
+          await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`], host)
+        ).trim(),
+      ).toBe('');
+    }
+
+    const again = await runCli(['apply', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
+    expect(await attached(hostA, ct.webA)).toBe(2);
+    expect(await attached(hostB, ct.agent)).toBe(2);
+    const destroyed = await runCli(['destroy', '--auto-approve'], { cwd: specDir, env: env() });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    for (const host of [hostA, hostB]) expect(await networkNames(host)).not.toContain(nets[0]);
   });
 });
 

@@ -5,6 +5,7 @@ import type { WatchMode } from '../../watch/reconcile.js';
 import type { CliContext } from '../context.js';
 import { loadDesired } from '../load-desired.js';
 import { collect, parseDuration } from '../options.js';
+import { exitCodeOf } from '../signal-stop.js';
 
 interface WatchCommandOptions {
   file?: string[];
@@ -74,10 +75,10 @@ export function registerWatch(command: Command, ctx: CliContext): void {
  */
 function untilStopSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    const onSignal = (): void => {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      const now = (): never => process.exit(signal === 'SIGINT' ? 130 : 143);
+      const now = (second: NodeJS.Signals): never => process.exit(exitCodeOf(second));
       process.once('SIGINT', now);
       process.once('SIGTERM', now);
       resolve();
