@@ -1,5 +1,5 @@
 import type { EndpointSettings } from '../model/desired.js';
-import type { Action, ActionKind, PlanSummary } from '../model/plan.js';
+import type { Action, ActionKind, PlanNote, PlanSummary } from '../model/plan.js';
 import { compareText } from './normalize-observed.js';
 
 /**
@@ -142,6 +142,48 @@ function mergeEndpointOrders(block: readonly Extract<Action, { kind: 'connect' |
     if (hasStaticAddress(action.after)) staticsLeft.set(action.network, staticsLeft.get(action.network)! - 1);
   }
   return order;
+}
+
+/**
+ * A note for each endpoint without a static address that an ordered plan connects (or
+ * reconnects) before a static address asked for on the same network, which the daemon could hand
+ * it (`dynamic(network, address)`: the address is in the range the daemon gives addresses from).
+ * That happens only where Compose priorities contradict the static-first order
+ * (byConnectPriority), and apply keeps the plan's order.
+ */
+export function staticsOvertakenNotes(
+  ordered: readonly Action[],
+  dynamic: (network: string, address: string) => boolean,
+): PlanNote[] {
+  const notes: PlanNote[] = [];
+  // From the last action back: the static addresses the daemon could hand out that are asked for
+  // after the current action, by kind and network.
+  const after = new Map<string, string[]>();
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const action = ordered[i]!;
+    if (action.kind !== 'connect' && action.kind !== 'reconnect') continue;
+    const key = `${action.kind}\0${action.network}`;
+    if (hasStaticAddress(action.after)) {
+      const exposed = [action.after.ipv4Address, action.after.ipv6Address]
+        .filter((a): a is string => a !== undefined && dynamic(action.network, a))
+        .map((address) => `${address} (${action.container})`);
+      if (exposed.length > 0) after.set(key, [...exposed, ...(after.get(key) ?? [])]);
+      continue;
+    }
+    const exposed = after.get(key);
+    if (!exposed) continue;
+    notes.unshift({
+      network: action.network,
+      container: action.container,
+      message:
+        `${action.kind} ${action.container} to ${action.network} goes before the static address${exposed.length === 1 ? '' : 'es'} ` +
+        `${exposed.join(', ')} there: the containers' Compose priorities contradict the order that connects static ` +
+        `addresses first (docs/plan.md, "Reading a plan"). If the daemon hands ${action.container} one of them, that ` +
+        `connect fails with "Address already in use"; give ${action.network} an ip_range that leaves the static ` +
+        `addresses out, or change a priority.`,
+    });
+  }
+  return notes;
 }
 
 export function summarizeActions(actions: readonly Action[]): PlanSummary {

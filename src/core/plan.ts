@@ -14,7 +14,7 @@ import type {
 import { isDefaultIpamDriver } from '../model/docker-rules.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
 import { addressInUseProblems } from './address-in-use.js';
-import { compareCidrText, parseCidr } from './cidr.js';
+import { compareCidrText, containsAddress, parseAddress, parseCidr } from './cidr.js';
 import {
   decideNetworks,
   type NetworkDecision,
@@ -25,7 +25,7 @@ import { indexEndpoints, observedNetworkAsCreatable, type EndpointIndex } from '
 import { privateNetworkModeProblems } from './network-mode.js';
 import { ingressInUse, ingressNodesUnreached } from './plan-diagnostics.js';
 import { planReplacedServices, planServices } from './plan-services.js';
-import { orderActions, summarizeActions } from './order.js';
+import { orderActions, staticsOvertakenNotes, summarizeActions } from './order.js';
 import {
   planAttachmentChanges,
   planReplacementEndpoints,
@@ -175,6 +175,9 @@ export function planChanges(
   }
 
   const ordered = orderActions(actions);
+  notes.push(
+    ...staticsOvertakenNotes(ordered, (network, address) => inDynamicRange(desired, network, address)),
+  );
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     project: desired.project,
@@ -395,4 +398,21 @@ export function planNetworkRemoval(
     disconnect: recordEndpoints(endpoints, current),
     reason: `managed by project ${desired.project} and no longer declared in the spec`,
   };
+}
+
+/**
+ * True when the daemon may give `address` to an endpoint without a static one on `network`: no
+ * pool of the spec's network holds it behind an ip_range that leaves it out. A network whose
+ * subnets the daemon picks gives out any address it holds.
+ */
+function inDynamicRange(desired: DesiredState, network: string, address: string): boolean {
+  const parsed = parseAddress(address);
+  if (!parsed) return true;
+  for (const pool of desired.networks[network]?.ipam.config ?? []) {
+    const subnet = parseCidr(pool.subnet);
+    if (!subnet || !containsAddress(subnet, parsed)) continue;
+    const range = pool.ipRange === undefined ? undefined : parseCidr(pool.ipRange);
+    return range === undefined || containsAddress(range, parsed);
+  }
+  return true;
 }

@@ -354,5 +354,32 @@ containers:
     const order = await connects(twoNetworks(), spec(text));
     expect(order).toEqual(['b m', 'b n', 'a n', 'a m']);
     expect(await connects(twoNetworks(), spec(text))).toEqual(order);
+    // The plan says so, naming the address the early endpoint could take, and what to do.
+    const notes = planForEngine(spec(text), await twoNetworks().observe()).notes.map((n) => n.message);
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^connect b to m goes before the static address 10\.1\.0\.2 \(a\) there: the containers' Compose priorities contradict .* give m an ip_range that leaves the static addresses out, or change a priority\.$/,
+      ),
+    ]);
+  });
+
+  it('says nothing of the contradiction when an ip_range keeps the static addresses out of the daemon’s hands', async () => {
+    const text = `
+version: 1
+project: shop
+networks:
+  m: { subnet: 10.1.0.0/24, ip_range: 10.1.0.128/25 }
+  n: { subnet: 10.1.1.0/24 }
+containers:
+  a:
+    networks: { m: { ipv4_address: 10.1.0.2, priority: 1 }, n: { priority: 9 } }
+  b:
+    networks: { m: { priority: 9 }, n: { ipv4_address: 10.1.1.2, priority: 1 } }
+`;
+    const plan = planForEngine(spec(text), await twoNetworks().observe());
+    expect(
+      plan.actions.flatMap((a) => (a.kind === 'connect' ? [`${a.container} ${a.network}`] : [])),
+    ).toEqual(['b m', 'b n', 'a n', 'a m']);
+    expect(plan.notes).toEqual([]);
   });
 });
