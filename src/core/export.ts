@@ -96,32 +96,46 @@ function projectOf(networks: ObservedNetwork[], requested: string | undefined): 
   return [...projects][0];
 }
 
-/** One network in spec form, with the daemon's defaults left out (normalizeObservedNetwork without a spec). */
-export function exportNetwork(network: ObservedNetwork): Record<string, unknown> {
+/**
+ * One network in spec form, with the daemon's defaults left out (normalizeObservedNetwork without
+ * a spec). A network made from a config-only network (a swarm macvlan/ipvlan, docs/swarm.md) has
+ * no settings of its own: its subnet, range, parent, labels and options are those of
+ * `configOnly`, the config-only network it is made from on this engine, written on it as the spec
+ * writes them, with `config_from` when the name is not the default `<name>-config`.
+ */
+export function exportNetwork(
+  network: ObservedNetwork,
+  configOnly?: ObservedNetwork,
+): Record<string, unknown> {
   const comparable = normalizeObservedNetwork(network);
+  const settings =
+    comparable.configFrom !== undefined && configOnly ? normalizeObservedNetwork(configOnly) : comparable;
   const out: Record<string, unknown> = {};
   if (comparable.driver !== DEFAULT_NETWORK_DRIVER) out.driver = comparable.driver;
   if (comparable.scope !== undefined) out.scope = comparable.scope;
+  if (comparable.configFrom !== undefined && comparable.configFrom !== `${network.name}-config`) {
+    out.config_from = comparable.configFrom;
+  }
   if (comparable.attachable) out.attachable = true;
   if (comparable.internal) out.internal = true;
-  if (!comparable.enableIPv4) out.enable_ipv4 = false;
-  if (comparable.enableIPv6) out.enable_ipv6 = true;
+  if (!settings.enableIPv4) out.enable_ipv4 = false;
+  if (settings.enableIPv6) out.enable_ipv6 = true;
   if (comparable.ingress) out.ingress = true;
-  const pools = comparable.ipam.config.map(poolInSpecForm);
+  const pools = settings.ipam.config.map(poolInSpecForm);
   const plainIpam =
-    isDefaultIpamDriver(comparable.ipam.driver) && Object.keys(comparable.ipam.options).length === 0;
+    isDefaultIpamDriver(settings.ipam.driver) && Object.keys(settings.ipam.options).length === 0;
   if (plainIpam && pools.length === 1) Object.assign(out, pools[0]);
   else if (!plainIpam || pools.length > 1) {
     out.ipam = {
-      ...(!isDefaultIpamDriver(comparable.ipam.driver) && { driver: comparable.ipam.driver }),
-      ...(Object.keys(comparable.ipam.options).length > 0 && {
-        options: sortedRecord(comparable.ipam.options),
+      ...(!isDefaultIpamDriver(settings.ipam.driver) && { driver: settings.ipam.driver }),
+      ...(Object.keys(settings.ipam.options).length > 0 && {
+        options: sortedRecord(settings.ipam.options),
       }),
       ...(pools.length > 0 && { config: pools }),
     };
   }
-  if (Object.keys(comparable.labels).length > 0) out.labels = sortedRecord(comparable.labels);
-  if (Object.keys(comparable.driverOpts).length > 0) out.driver_opts = sortedRecord(comparable.driverOpts);
+  if (Object.keys(settings.labels).length > 0) out.labels = sortedRecord(settings.labels);
+  if (Object.keys(settings.driverOpts).length > 0) out.driver_opts = sortedRecord(settings.driverOpts);
   return out;
 }
 
@@ -200,7 +214,11 @@ export function exportSpec(observed: ObservedState, options: ExportOptions = {})
   const containers: NonNullable<ExportedSpec['containers']> = {};
   const endpoints = indexEndpoints(observed);
   for (const network of networks) {
-    spec.networks[network.name] = exportNetwork(network);
+    const configOnly =
+      network.configFrom === undefined
+        ? undefined
+        : observed.networks.find((n) => n.configOnly && n.name === network.configFrom);
+    spec.networks[network.name] = exportNetwork(network, configOnly);
     for (const { container, endpoint } of endpoints.on(network)) {
       const entry = (containers[container.name] ??= { networks: {} });
       entry.networks[network.name] = endpointInSpecForm(normalizeObservedEndpoint(endpoint, container));

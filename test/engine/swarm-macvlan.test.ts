@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { canonicalAddress } from '../../src/core/cidr.js';
 import { containsAddress, parseAddress, parseCidr } from '../../src/core/cidr.js';
 import { EngineRequestError } from '../../src/docker/errors.js';
@@ -352,6 +353,35 @@ describe('a swarm macvlan declared in a spec, through the several-engines sessio
     expect(again.stderr).toBe('');
     expect(again.stdout).toContain('No changes');
     expect(again.code).toBe(0);
+
+    // Export from the manager: the swarm network written with the settings of the manager's own
+    // config-only network (before, the export had no subnet, range, parent or config_from, and a
+    // plan of it replaced the network); a plan of the export against the manager alone is empty.
+    const exported = await cli(['--host', SWARM.manager.host, 'export', '--project', project]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((parse(exported.stdout) as { networks: unknown }).networks).toEqual({
+      [network]: {
+        driver: 'macvlan',
+        scope: 'swarm',
+        config_from: config,
+        subnet,
+        ip_range: ranges.manager,
+        gateway,
+        labels: { tier: 'sensors' },
+        driver_opts: { parent: parents.manager },
+      },
+    });
+    writeFileSync(join(dir, 'exported.yaml'), exported.stdout);
+    const replanned = await cli([
+      '--host',
+      SWARM.manager.host,
+      'plan',
+      '-f',
+      'exported.yaml',
+      '--detailed-exitcode',
+    ]);
+    expect(replanned.stdout + replanned.stderr).toContain('No changes');
+    expect(replanned.code).toBe(0);
 
     // Destroy: the service taken off, the swarm network removed, then each node's config-only network.
     const destroyed = await cli(['destroy', '--auto-approve']);

@@ -88,6 +88,72 @@ describe('exportSpec', () => {
     });
   });
 
+  it('writes a swarm macvlan with the settings of the config-only network it is made from on this engine', () => {
+    const { observed } = readGoldenCase('engine-28-defaults-not-drift');
+    const owned = { 'io.netform.managed': 'true', 'io.netform.project': 'shop' };
+    const base = { attachable: false, internal: false, ingress: false, enableIPv6: false, options: {} };
+    const swarm = {
+      ...observed,
+      networks: [
+        {
+          ...base,
+          id: 'c1',
+          name: 'lan-cfg',
+          driver: 'null',
+          scope: 'local',
+          configOnly: true,
+          ipam: {
+            driver: 'default',
+            options: {},
+            config: [
+              { subnet: '10.9.0.0/24', ipRange: '10.9.0.32/28', gateway: '10.9.0.254', auxAddresses: {} },
+            ],
+          },
+          options: { parent: 'eth1' },
+          labels: { ...owned, tier: 'sensors' },
+        },
+        {
+          ...base,
+          id: 's1',
+          name: 'lan',
+          driver: 'macvlan',
+          scope: 'swarm',
+          configOnly: false,
+          configFrom: 'lan-cfg',
+          // The manager's inspect once a task runs there: its own config-only network's settings.
+          ipam: { driver: 'default', options: {}, config: [] },
+          labels: owned,
+        },
+      ],
+      containers: [],
+    };
+    const result = exportSpec(swarm, { project: 'shop' });
+    expect(result.spec.networks).toEqual({
+      lan: {
+        driver: 'macvlan',
+        scope: 'swarm',
+        config_from: 'lan-cfg',
+        subnet: '10.9.0.0/24',
+        ip_range: '10.9.0.32/28',
+        gateway: '10.9.0.254',
+        labels: { tier: 'sensors' },
+        driver_opts: { parent: 'eth1' },
+      },
+    });
+    // The default name is left to the default; and planned against the same engine, nothing to do.
+    const renamed = exportSpec(
+      {
+        ...swarm,
+        networks: swarm.networks.map((n) =>
+          n.name === 'lan-cfg' ? { ...n, name: 'lan-config' } : { ...n, configFrom: 'lan-config' },
+        ),
+      },
+      { project: 'shop' },
+    );
+    expect(renamed.spec.networks.lan).not.toHaveProperty('config_from');
+    expect(roundTrip(renderExportYaml(result, 'test'), swarm).actions).toEqual([]);
+  });
+
   it('selects networks by exact name and rejects unknown or predefined ones', () => {
     const { observed } = readGoldenCase('exact-names-foo-vs-foobar');
     expect(Object.keys(exportSpec(observed, { networks: ['foobar'] }).spec.networks)).toEqual(['foobar']);
