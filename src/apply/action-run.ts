@@ -166,7 +166,7 @@ export class Execution {
   readonly networkIds = new Map<string, string>();
   /** Services whose own update a replace's put-back update carried (ActionRun). */
   readonly carriedServiceUpdates = new Set<string>();
-  private finished = 0;
+  private finished: number;
 
   constructor(
     readonly plan: Plan,
@@ -175,7 +175,10 @@ export class Execution {
     private readonly onEvent: ((event: ExecutionEvent) => void) | undefined,
     readonly enginePorts?: ReadonlyMap<string, DockerPort>,
     readonly swarmNodes?: ReadonlyMap<string, DockerPort>,
-  ) {}
+    finishedBefore = 0,
+  ) {
+    this.finished = finishedBefore;
+  }
 
   emitStart(outcome: ActionOutcome): void {
     this.onEvent?.({ type: 'action-start', outcome, total: this.plan.actions.length });

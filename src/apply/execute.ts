@@ -39,6 +39,11 @@ export interface ExecuteOptions {
    */
   only?: ReadonlySet<number>;
   /**
+   * How many of the plan's actions earlier stages finished (a swarm node's plan run in two
+   * stages, src/apply/swarm-fleet.ts): the progress events count on from there.
+   */
+  finishedBefore?: number;
+  /**
    * The session's engines by name (a session across engines on a swarm): the replace of a swarm
    * network made from config-only networks replaces those on the other nodes through these
    * (docs/swarm.md).
@@ -73,6 +78,7 @@ export async function executePlan(
     options.onEvent,
     options.enginePorts,
     options.swarmNodes,
+    options.finishedBefore,
   );
   const stop = (): void => {
     execution.stopping = true;

@@ -418,6 +418,7 @@ async function runFleet(
     const stagesLeft = new Map<string, number>();
     for (const { engine } of waves.flat()) stagesLeft.set(engine, (stagesLeft.get(engine) ?? 0) + 1);
     const executions = new Map<string, ExecutionResult[]>();
+    const finishedSoFar = new Map<string, number>();
     const runStage = async ({ engine, actions }: Stage): Promise<EngineResult | undefined> => {
       const { port, change } = byEngine.get(engine)!;
       const host = port.host;
@@ -427,8 +428,11 @@ async function runFleet(
       const options = { ...engineOptions(engine), enginePorts, ...(swarmNodes ? { swarmNodes } : {}) };
       const earlier = executions.get(engine) ?? [];
       if (earlier.length === 0) options.onEvent?.({ type: 'executing', plan: change.plan });
-      const only = actions ? new Set(actions) : undefined;
-      const execution = await onEngine(engine, executeStage(port, change, options, only));
+      // A stage's progress counts on from the actions the engine's earlier stages finished.
+      const finishedBefore = finishedSoFar.get(engine) ?? 0;
+      finishedSoFar.set(engine, finishedBefore + (actions?.length ?? change.plan.actions.length));
+      const stage = actions ? { only: new Set(actions), finishedBefore } : undefined;
+      const execution = await onEngine(engine, executeStage(port, change, options, stage));
       executions.set(engine, [...earlier, execution]);
       const left = stagesLeft.get(engine)! - 1;
       stagesLeft.set(engine, left);

@@ -226,7 +226,7 @@ export function executeStage(
   port: DockerPort,
   { plan }: PreparedChange,
   options: SessionOptions,
-  only?: ReadonlySet<number>,
+  stage?: { only: ReadonlySet<number>; finishedBefore: number },
 ): Promise<ExecutionResult> {
   const { logger, onEvent, signal } = options;
   return executePlan(plan, port, {
@@ -234,7 +234,7 @@ export function executeStage(
     ...(logger ? { logger } : {}),
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
-    ...(only ? { only } : {}),
+    ...(stage ? { only: stage.only, finishedBefore: stage.finishedBefore } : {}),
     ...(options.enginePorts ? { enginePorts: options.enginePorts } : {}),
     ...(options.swarmNodes ? { swarmNodes: options.swarmNodes } : {}),
   });

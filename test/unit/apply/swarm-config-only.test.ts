@@ -206,8 +206,16 @@ describe('a swarm macvlan from config-only networks, in the swarm session', () =
 containers:
   app: { engines: [w], networks: [ov] }
 `;
-    const applied = await applyEngines(spec(text), ports);
+    // The worker's progress counts on across its two stages (not 1/2, then 1/2 again).
+    const progress: string[] = [];
+    const applied = await applyEngines(spec(text), ports, {
+      onEvent: (e) => {
+        if (e.type !== 'planned-all' && e.engine === 'w' && e.event.type === 'action-end')
+          progress.push(`${e.event.finished}/${e.event.total}`);
+      },
+    });
     expect(applied.status).toBe('applied');
+    expect(progress).toEqual(['1/2', '2/2']);
     const at = (entry: string): number =>
       log.findIndex((line) => line === entry || line.startsWith(`${entry} `));
     expect(at('w create lan-config')).toBeLessThan(at('m create lan'));
