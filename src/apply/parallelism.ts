@@ -4,14 +4,17 @@ import type { ExecutionPhase } from './result.js';
  * Concurrent engine requests per phase when `--parallelism` is not given, chosen by measurement
  * on Engine 20.10 (two cores): see docs/apply.md, "Concurrency". The engine serialises most
  * network writes behind its own locks, so more requests in flight mostly add contention; connects
- * to running containers gain from them (the executor keeps their orders itself: execute.ts).
+ * and disconnects of running containers gain from them (the executor keeps the connects' orders
+ * itself: execute.ts).
  */
 export const DEFAULT_PARALLELISM: Readonly<Record<ExecutionPhase, number>> = {
   create: 4,
   replace: 4,
-  disconnect: 4,
+  // The bench's sweeps (bench/sweep.ts) put disconnects and connects fastest at 16 in flight in
+  // every pass, at 120 and at 900 of them (docs/apply.md).
+  disconnect: 16,
   reconnect: 4,
-  connect: 8,
+  connect: 16,
   // One rolling update per service; the manager serialises them on its store anyway.
   'service-update': 1,
   remove: 4,

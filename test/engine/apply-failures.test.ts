@@ -197,7 +197,7 @@ describe('applyFailures', () => {
       'interrupt.yaml',
     );
     // One request at a time, so that connects are still to come when the signal arrives: at the
-    // default (8 connects at a time) the ten connects of never-started containers can all end
+    // default (16 connects at a time) the ten connects of never-started containers can all end
     // before it does. What stops them does not depend on the parallelism (execute.ts).
     const child = spawn(
       process.execPath,
