@@ -46,8 +46,9 @@ export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGTE
  * (docs/apply.md, "Stopping"): from the moment it is made, the first signal aborts the session
  * (`signal`): before execution nothing is sent and the locks are released; during it, operations
  * in flight finish and nothing new starts. A second signal quits at once: it names what is left in
- * flight (and, for a replace, where its restore point is), releases the locks it can within 3 s,
- * says which were left, and exits 130 (SIGINT) or 143 (SIGTERM).
+ * flight (and, for a replace, where its restore point is), sends the locks' releases and waits
+ * at most 3 s for their answers, names each lock not released (or not yet answered for), and
+ * exits 130 (SIGINT) or 143 (SIGTERM).
  */
 export class SignalStop {
   private readonly abort = new AbortController();
@@ -128,29 +129,34 @@ export class SignalStop {
           : '') +
         `Run the same command again: it plans from what the engine${one ? ' is' : 's are'} now.\n`,
     );
-    const deadline = new Promise<false>((resolve) =>
-      setTimeout(() => resolve(false), RELEASE_BOUND_MS).unref(),
+    // Each release is sent; its answer is waited for until one shared deadline. A release the
+    // engine has not answered by then may still be carried out there after the process is gone.
+    const deadline = new Promise<'no answer'>((resolve) =>
+      setTimeout(() => resolve('no answer'), RELEASE_BOUND_MS).unref(),
     );
     const locks = this.options.locks();
-    const released = await Promise.all(
+    const outcomes = await Promise.all(
       locks.map((lock) =>
         Promise.race([
           lock.release().then(
-            () => true,
-            () => false,
+            () => 'released' as const,
+            (error: unknown) => (error instanceof Error ? error.message : String(error)),
           ),
           deadline,
         ]),
       ),
     );
-    const leftLocks = locks.filter((_, i) => !released[i]);
-    for (const lock of leftLocks) {
+    locks.forEach((lock, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome === 'released') return;
+      const on = lock.engine === undefined ? '' : ` on engine ${lock.engine}`;
       stderr(
-        lock.engine === undefined
-          ? 'The lock was left: break it with `netform unlock`.\n'
-          : `The lock on engine ${lock.engine} was left: break it with \`netform unlock\` on that engine.\n`,
+        outcome === 'no answer'
+          ? `The lock's release${on} got no answer within ${RELEASE_BOUND_MS / 1000} s: if the next run waits for it, ` +
+              `break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`
+          : `The lock${on} could not be released (${outcome}): break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`,
       );
-    }
+    });
     (this.options.exit ?? process.exit)(exitCodeOf(signal));
   }
 }

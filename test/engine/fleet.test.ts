@@ -16,7 +16,7 @@ import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { SHARED_BLOCKS } from '../support/blocks.js';
 import { CLI_BIN, runCli } from '../support/cli.js';
-import { dockerInspect, dockerOk, EngineScope, networkNames, run } from '../support/engine.js';
+import { docker, dockerInspect, dockerOk, EngineScope, networkNames, run } from '../support/engine.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
 
@@ -406,79 +406,108 @@ describe('Ctrl-C during an apply across two engines', () => {
   const project = scopeA.name('fleet-stop');
   const nets = [scopeA.name('st-one'), scopeA.name('st-two')];
 
-  it('the first signal stops every engine, a second quits at once, releasing both locks; the next apply converges', async () => {
-    writeFileSync(
-      join(specDir, 'netform.yaml'),
-      stringify({
-        version: 1,
-        project,
-        engines: { a: { host: hostA }, b: { context } },
-        networks: { [nets[0]!]: { subnet: s0.v4 }, [nets[1]!]: { subnet: s1.v4 } },
-        containers: {
-          [ct.webA]: { engines: ['a'], networks: nets },
-          [ct.webB]: { engines: ['b'], networks: nets },
-          [ct.agent]: { engines: 'all', networks: nets },
-        },
-      }),
-    );
-    // One operation at a time on each engine, so connects are still to come when the signals
-    // arrive. SIGINT then SIGTERM at once: two different signals are both delivered (a second
-    // SIGINT sent before the first is handled would be merged with it by the kernel), and the
-    // quit exits with the second one's code.
-    const child = spawn(
-      process.execPath,
-      [CLI_BIN, 'apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
-      { cwd: specDir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => {
-      let sent = false;
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (!sent && /"operation":"connect".*"msg":"done"/.test(stderr)) {
-          sent = true;
-          child.kill('SIGINT');
-          child.kill('SIGTERM');
-        }
+  it('the first signal stops every engine, a second quits at once, releasing both locks or naming each one it could not; the next apply converges', async () => {
+    const leases = async (host: string): Promise<string> =>
+      (await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`], host)).trim();
+    // Whatever happens, nothing of this test is left for the next ones (they use the same subnets).
+    const clearOn = async (host: string): Promise<void> => {
+      for (const network of nets) {
+        for (const container of [ct.webA, ct.webB, ct.agent])
+          await docker(['network', 'disconnect', '-f', network, container], host);
+        await docker(['network', 'rm', network], host);
+      }
+      const left = await leases(host);
+      if (left !== '') await docker(['network', 'rm', ...left.split('\n')], host);
+    };
+    try {
+      writeFileSync(
+        join(specDir, 'netform.yaml'),
+        stringify({
+          version: 1,
+          project,
+          engines: { a: { host: hostA }, b: { context } },
+          networks: { [nets[0]!]: { subnet: s0.v4 }, [nets[1]!]: { subnet: s1.v4 } },
+          containers: {
+            [ct.webA]: { engines: ['a'], networks: nets },
+            [ct.webB]: { engines: ['b'], networks: nets },
+            [ct.agent]: { engines: 'all', networks: nets },
+          },
+        }),
+      );
+      // One operation at a time on each engine, so connects are still to come when the signals
+      // arrive. SIGINT then SIGTERM at once: two different signals are both delivered (a second
+      // SIGINT sent before the first is handled would be merged with it by the kernel), and the
+      // quit exits with the second one's code.
+      const child = spawn(
+        process.execPath,
+        [CLI_BIN, 'apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
+        { cwd: specDir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        let sent = false;
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (!sent && /"operation":"connect".*"msg":"done"/.test(stderr)) {
+            sent = true;
+            child.kill('SIGINT');
+            child.kill('SIGTERM');
+          }
+        });
+        child.once('exit', (exitCode) => resolve(exitCode));
       });
-      child.once('exit', (exitCode) => resolve(exitCode));
-    });
-    expect(code, stdout + stderr).toBe(143);
-    expect(stderr).toContain('Stopping on every engine: operations in flight finish, nothing new starts');
-    // What was in flight when it quit, if anything, is named with its engine.
-    expect(stderr).toMatch(/Quitting at once(\.|, leaving in flight: (\S.* on engine [ab](, )?)+\.)\n/);
-    expect(stderr).toContain('Run the same command again: it plans from what the engines are now.');
-    expect(stderr).not.toContain('was left');
-    // The independent read: neither engine keeps the project's lock, and not every connect was made.
-    const attached = async (host: string, container: string): Promise<number> =>
-      Object.keys(
-        (await dockerInspect<ContainerInspect>('container', container, host)).NetworkSettings.Networks,
-      ).filter((n) => nets.includes(n)).length;
-    const made = [
-      await attached(hostA, ct.webA),
-      await attached(hostA, ct.agent),
-      await attached(hostB, ct.webB),
-      await attached(hostB, ct.agent),
-    ];
-    expect(made.reduce((a, b) => a + b, 0)).toBeLessThan(8);
-    for (const host of [hostA, hostB]) {
-      expect(
-        (
-          await dockerOk(['network', 'ls', '-q', '--filter', `label=io.netform.lock=${project}`], host)
-        ).trim(),
-      ).toBe('');
-    }
+      expect(code, stdout + stderr).toBe(143);
+      expect(stderr).toContain('Stopping on every engine: operations in flight finish, nothing new starts');
+      // What was in flight when it quit, if anything, is named with its engine.
+      expect(stderr).toMatch(/Quitting at once(\.|, leaving in flight: (\S.* on engine [ab](, )?)+\.)\n/);
+      expect(stderr).toContain('Run the same command again: it plans from what the engines are now.');
+      // The independent read: not every connect was made.
+      const attached = async (host: string, container: string): Promise<number> =>
+        Object.keys(
+          (await dockerInspect<ContainerInspect>('container', container, host)).NetworkSettings.Networks,
+        ).filter((n) => nets.includes(n)).length;
+      const made = [
+        await attached(hostA, ct.webA),
+        await attached(hostA, ct.agent),
+        await attached(hostB, ct.webB),
+        await attached(hostB, ct.agent),
+      ];
+      expect(made.reduce((a, b) => a + b, 0)).toBeLessThan(8);
+      // Each lock: released, or named as not (yet) released, within the 3 s the quit waits. On a
+      // loaded engine a network write can take longer (CI saw creates of 2.5 s on 26.1 and 28.5);
+      // the user then breaks it as the message says, with `netform unlock` on that engine.
+      for (const [engine, host, reach] of [
+        ['a', hostA, ['--host', hostA]],
+        ['b', hostB, ['--context', context]],
+      ] as const) {
+        const named = new RegExp(
+          `The lock('s release)? on engine ${engine} (got no answer|could not be released)`,
+        );
+        if (!named.test(stderr)) {
+          expect(await leases(host), `engine ${engine}'s lock, not named as left`).toBe('');
+          continue;
+        }
+        const unlocked = await runCli([...reach, 'unlock', '--project', project, '--auto-approve'], {
+          env: env(),
+        });
+        expect(unlocked.code, unlocked.stdout + unlocked.stderr).toBe(0);
+        expect(await leases(host)).toBe('');
+      }
 
-    const again = await runCli(['apply', '--auto-approve'], { cwd: specDir, env: env() });
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(again.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
-    expect(await attached(hostA, ct.webA)).toBe(2);
-    expect(await attached(hostB, ct.agent)).toBe(2);
-    const destroyed = await runCli(['destroy', '--auto-approve'], { cwd: specDir, env: env() });
-    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
-    for (const host of [hostA, hostB]) expect(await networkNames(host)).not.toContain(nets[0]);
+      const again = await runCli(['apply', '--auto-approve'], { cwd: specDir, env: env() });
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toContain('Apply across 2 engines: done and verified on a, b.');
+      expect(await attached(hostA, ct.webA)).toBe(2);
+      expect(await attached(hostB, ct.agent)).toBe(2);
+      const destroyed = await runCli(['destroy', '--auto-approve'], { cwd: specDir, env: env() });
+      expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+      for (const host of [hostA, hostB]) expect(await networkNames(host)).not.toContain(nets[0]);
+    } finally {
+      await clearOn(hostA);
+      await clearOn(hostB);
+    }
   });
 });
 

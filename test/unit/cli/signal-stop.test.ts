@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NetformError } from '../../../src/model/errors.js';
 import { exitCodeOf, SignalStop, type HeldLock, type InFlight } from '../../../src/cli/signal-stop.js';
 
@@ -81,10 +81,10 @@ describe('SignalStop', () => {
     expect(text).toContain('A replace in flight recorded what it must restore on its engine');
     expect(text).toContain('Run the same command again: it plans from what the engines are now.');
     expect(released.sort()).toEqual(['a', 'b']);
-    expect(text).not.toContain('was left');
+    expect(text).not.toContain('The lock');
   });
 
-  it('says which lock was left when its release fails', async () => {
+  it('names the lock whose release failed, with the engine’s words', async () => {
     const { stderr, exited } = setUp('several', {
       locks: [
         { engine: 'a', release: () => Promise.resolve() },
@@ -96,8 +96,26 @@ describe('SignalStop', () => {
     expect(await exited).toBe(130);
     const text = stderr.join('');
     expect(text).toContain('Quitting at once.\n');
-    expect(text).toContain('The lock on engine b was left: break it with `netform unlock` on that engine.');
-    expect(text).not.toContain('engine a was left');
+    expect(text).toContain(
+      'The lock on engine b could not be released (engine b went away): break it with `netform unlock` on that engine.',
+    );
+    expect(text).not.toContain('on engine a');
+  });
+
+  it('says so when a release gets no answer within 3 s, and quits then', async () => {
+    vi.useFakeTimers();
+    try {
+      const { stderr, exited } = setUp('one', { locks: [{ release: () => new Promise<void>(() => {}) }] });
+      signal('SIGINT');
+      signal('SIGINT');
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(await exited).toBe(130);
+      expect(stderr.join('')).toContain(
+        "The lock's release got no answer within 3 s: if the next run waits for it, break it with `netform unlock`.",
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('on one engine, a lock that cannot be released is named without an engine', async () => {
@@ -111,7 +129,7 @@ describe('SignalStop', () => {
     const text = stderr.join('');
     expect(text).toContain('Quitting at once, leaving in flight: replace network web.');
     expect(text).toContain('restore on the engine');
-    expect(text).toContain('The lock was left: break it with `netform unlock`.');
+    expect(text).toContain('The lock could not be released (gone): break it with `netform unlock`.');
     expect(text).toContain('from what the engine is now');
   });
 
