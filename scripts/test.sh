@@ -9,9 +9,10 @@
 #
 # By default, as CI runs it, all three (docs/engines.md, "The engine matrix", for how they fit in
 # CI's 15 minutes on two cores); NETFORM_TEST_ENGINES=host runs the host's engine alone. The engines
-# start in the background while the static checks run. The unit tests run first; then the engine
-# runs and the Swarm tests go at the same time (two test files at a time each, the Swarm tests one
-# at a time), each printing its own report when it ends. The last lines are one per run and
+# start in the background while the static checks run, the first run's engine and the swarm
+# first. The Swarm tests (one file at a time), the longest run, start as soon as those answer; the
+# unit tests run beside them; then the engine runs (two test files at a time each), each run
+# printing its own report when it ends. The last lines are one per run and
 # `tests: N passed, N failed` for all of them.
 #
 # A few files run on one engine only (ONCE below: what they test does not change with the
@@ -52,22 +53,29 @@ if [ -n "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ] && [ ${#specs[@]} -gt 1 ]; then
 fi
 # Another version than the run's own for its second engine: 28.5, or 20.10 beside a 28.5.
 second_version_of() { case $1 in 28.5*) echo 20.10 ;; *) echo 28.5 ;; esac; }
+# start_spec SPEC: the engine of one run, then its second engine.
+start_spec() {
+  local spec=$1 name version
+  if [ "$spec" = host ]; then
+    bash scripts/ensure-docker.sh
+    name=host version=$(docker version --format '{{.Server.Version}}')
+  else
+    name=${spec%%:*} version=${spec#*:}
+    bash scripts/engines.sh up "$name" "$version"
+  fi
+  if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
+    bash scripts/engines.sh up "$name-b" "$(second_version_of "$version")"
+  fi
+}
+# The first run's engines and the swarm first: the Swarm tests, the longest run, start as soon as
+# those answer (their global setup needs the first run's engine), before the unit tests.
 start_engines() {
-  local spec name version
-  for spec in "${specs[@]}"; do
-    if [ "$spec" = host ]; then
-      bash scripts/ensure-docker.sh
-      name=host version=$(docker version --format '{{.Server.Version}}')
-    else
-      name=${spec%%:*} version=${spec#*:}
-      bash scripts/engines.sh up "$name" "$version"
-    fi
-    if [ -z "${NETFORM_TEST_SECOND_DOCKER_HOST:-}" ]; then
-      bash scripts/engines.sh up "$name-b" "$(second_version_of "$version")"
-    fi
-  done
+  local spec
+  start_spec "${specs[0]}"
   # The Swarm engine tests (test/engine/swarm*.test.ts) run on a two-node swarm of their own.
   if [ "$(id -u)" -eq 0 ]; then bash scripts/swarm.sh up; fi
+  touch "$out/swarm-up"
+  for spec in "${specs[@]:1}"; do start_spec "$spec"; done
 }
 step "starting the engines in the background: ${specs[*]}, a second engine for each, the two-node swarm"
 start_engines >"$out/engines.log" 2>&1 &
@@ -92,34 +100,11 @@ done
 [ "$static_failed" = 0 ] || exit 1
 ensure_build
 
-step "waiting for the engines (scripts/engines.sh, scripts/swarm.sh)"
-if ! wait "$engines_pid"; then
+engines_failed() {
   cat "$out/engines.log" >&2
   echo "the engines did not come up (above): the engine tests need them" >&2
   exit 1
-fi
-cat "$out/engines.log" >&2
-
-legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
-started=()
-for spec in "${specs[@]}"; do
-  if [ "$spec" = host ]; then
-    name=host host=${DOCKER_HOST:-}
-    version=$(docker version --format '{{.Server.Version}}')
-  else
-    name=${spec%%:*}
-    started+=("$name")
-    host=$(bash scripts/engines.sh host "$name")
-    version=$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')
-  fi
-  second=${NETFORM_TEST_SECOND_DOCKER_HOST:-}
-  if [ -z "$second" ]; then
-    started+=("$name-b")
-    second=$(bash scripts/engines.sh host "$name-b")
-  fi
-  legs+=("$name|$version|$host|$second")
-done
-
+}
 # --- the tests ----------------------------------------------------------------------------------
 export NETFORM_TEST_BUILT=1  # built above: the engine runs must not all rebuild dist/ at once
 jobs_pids=()
@@ -156,12 +141,63 @@ finish_job() {
   cat "$out/$1.log"
 }
 
-# The unit tests first and alone: their property tests are CPU-bound and would compete with the
-# engine runs for the two cores.
+# The Swarm tests (their engines are the swarm's two Docker 28.5 engines, whatever the run's engine)
+# run once, in a run of their own beside the others: they spend most of their time waiting for the
+# swarm (tasks converging, "in use" retries), which leaves the cores to the others. They are the
+# longest run, so they start first, as soon as the swarm and the first run's engine answer (their
+# global setup needs an engine to answer too: the first run's; without root there is no swarm, and
+# they fail saying so), while the other engines are still starting and the unit tests run.
+step "waiting for the first run's engine and the swarm (scripts/engines.sh, scripts/swarm.sh)"
+engines_waited=0
+until [ -e "$out/swarm-up" ]; do
+  if ! kill -0 "$engines_pid" 2>/dev/null; then
+    engines_waited=1
+    wait "$engines_pid" || engines_failed
+    [ -e "$out/swarm-up" ] || engines_failed
+  fi
+  sleep 1
+done
+case ${specs[0]} in
+  host) first_host=${DOCKER_HOST:-} ;;
+  *) first_host=$(bash scripts/engines.sh host "${specs[0]%%:*}") ;;
+esac
+# The filter is a path prefix: every test/engine/swarm*.test.ts.
+NETFORM_TEST_ENGINE_WORKERS=1 start_job swarm "$first_host" --project engine test/engine/swarm
+swarm_pid=
+if [ ${#jobs_pids[@]} -gt 0 ]; then swarm_pid=${jobs_pids[0]}; fi
+jobs_pids=()
+jobs_names=()
+
+# The unit tests before the engine runs: their property tests are CPU-bound and would compete with
+# them for the two cores (the Swarm run beside them mostly waits).
 step "tests: unit"
 run_job unit "" --project unit || true
 cat "$out/unit.log"
 summary=(unit)
+step "waiting for the other engines"
+if [ "$engines_waited" = 0 ]; then wait "$engines_pid" || engines_failed; fi
+cat "$out/engines.log" >&2
+
+legs=()  # "NAME|VERSION|DOCKER_HOST|SECOND_DOCKER_HOST" (an empty DOCKER_HOST: the local socket)
+started=()
+for spec in "${specs[@]}"; do
+  if [ "$spec" = host ]; then
+    name=host host=${DOCKER_HOST:-}
+    version=$(docker version --format '{{.Server.Version}}')
+  else
+    name=${spec%%:*}
+    started+=("$name")
+    host=$(bash scripts/engines.sh host "$name")
+    version=$(DOCKER_HOST=$host docker version --format '{{.Server.Version}}')
+  fi
+  second=${NETFORM_TEST_SECOND_DOCKER_HOST:-}
+  if [ -z "$second" ]; then
+    started+=("$name-b")
+    second=$(bash scripts/engines.sh host "$name-b")
+  fi
+  legs+=("$name|$version|$host|$second")
+done
+
 # Engine tests that run on one engine only (NETFORM_TEST_ONCE=0 runs them on all): compose-config
 # compares netform's reading of Compose files with `docker compose config` (no engine involved);
 # watch-image builds and runs the watch container image; random-apply walks random specs through
@@ -181,11 +217,9 @@ once_of() {
     [ "$leg" -eq $((1 + k % (${#legs[@]} - 1))) ] || printf '%s\n' --exclude "test/engine/${ONCE[$k]}.test.ts"
   done
 }
-# The Swarm tests (their engines are the swarm's two Docker 28.5 engines, whatever the run's engine)
-# run once, in a run of their own beside the engine runs: they spend most of their time waiting
-# for the swarm (tasks converging, "in use" retries), which leaves the cores to the others.
+# The Swarm tests run apart (above).
 swarm_excluded=(--exclude 'test/engine/swarm*.test.ts')
-step "tests: engine tests on ${#legs[@]} engine(s) and the Swarm tests, at the same time"
+step "tests: engine tests on ${#legs[@]} engine(s), beside the Swarm tests"
 for i in "${!legs[@]}"; do
   IFS='|' read -r name version host second <<<"${legs[$i]}"
   excluded=("${swarm_excluded[@]}")
@@ -204,10 +238,12 @@ for i in "${!legs[@]}"; do
   done
   summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host}), without ${without[*]}")
 done
-# Their global setup needs an engine to answer too: the first run's. (Without root there is no
-# swarm, and they fail saying so.) The filter is a path prefix: every test/engine/swarm*.test.ts.
-IFS='|' read -r name version host second <<<"${legs[0]}"
-NETFORM_TEST_ENGINE_WORKERS=1 start_job swarm "$host" --project engine test/engine/swarm
+# The Swarm run, started above, is reported last.
+# (With NETFORM_TEST_SERIAL=1 it ran, and was reported, before the unit tests.)
+if [ -n "$swarm_pid" ]; then
+  jobs_pids+=("$swarm_pid")
+  jobs_names+=(swarm)
+fi
 summary+=("swarm|Swarm tests on the two-node swarm (scripts/swarm.sh)")
 for i in "${!jobs_pids[@]}"; do
   wait "${jobs_pids[$i]}" || true
