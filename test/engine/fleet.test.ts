@@ -436,8 +436,7 @@ describe('Ctrl-C during an apply across two engines', () => {
       );
       // One operation at a time on each engine, so connects are still to come when the signals
       // arrive. SIGINT then SIGTERM at once: two different signals are both delivered (a second
-      // SIGINT sent before the first is handled would be merged with it by the kernel), and the
-      // quit exits with the second one's code.
+      // SIGINT sent before the first is handled would be merged with it by the kernel).
       const child = spawn(
         process.execPath,
         [CLI_BIN, 'apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
@@ -458,7 +457,9 @@ describe('Ctrl-C during an apply across two engines', () => {
         });
         child.once('exit', (exitCode) => resolve(exitCode));
       });
-      expect(code, stdout + stderr).toBe(143);
+      // The second signal's code; which of the two the process handles second is not fixed (CI saw
+      // both orders: node may take the two on different threads).
+      expect([130, 143], stdout + stderr).toContain(code);
       expect(stderr).toContain('Stopping on every engine: operations in flight finish, nothing new starts');
       // What was in flight when it quit, if anything, is named with its engine.
       expect(stderr).toMatch(/Quitting at once(\.|, leaving in flight: (\S.* on engine [ab](, )?)+\.)\n/);
