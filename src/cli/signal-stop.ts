@@ -1,3 +1,4 @@
+import { printable } from '../core/printable.js';
 import { NetformError } from '../model/errors.js';
 
 /** A lock the session holds on one engine, released at a quit. */
@@ -117,7 +118,7 @@ export class SignalStop {
     this.options.beforeQuit?.();
     const left = this.options.inFlight();
     const named = left.map((a) =>
-      a.engine === undefined ? a.description : `${a.description} on engine ${a.engine}`,
+      printable(a.engine === undefined ? a.description : `${a.description} on engine ${a.engine}`),
     );
     stderr(
       (left.length === 0
@@ -154,7 +155,7 @@ export class SignalStop {
         outcome === 'no answer'
           ? `The lock's release${on} got no answer within ${RELEASE_BOUND_MS / 1000} s: if the next run waits for it, ` +
               `break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`
-          : `The lock${on} could not be released (${outcome}): break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`,
+          : `The lock${on} could not be released (${printable(outcome)}): break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`,
       );
     });
     (this.options.exit ?? process.exit)(exitCodeOf(signal));
