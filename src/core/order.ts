@@ -167,11 +167,18 @@ export function staticsOvertakenNotes(
       const exposed = [action.after.ipv4Address, action.after.ipv6Address]
         .filter((a): a is string => a !== undefined && dynamic(action.network, a))
         .map((address) => `${address} (${action.container})`);
-      if (exposed.length > 0) after.set(key, [...exposed, ...(after.get(key) ?? [])]);
+      // Gathered last first; read back in plan order.
+      if (exposed.length > 0) {
+        const list = after.get(key) ?? [];
+        list.push(...exposed.reverse());
+        after.set(key, list);
+      }
       continue;
     }
-    const exposed = after.get(key);
-    if (!exposed) continue;
+    const gathered = after.get(key);
+    if (!gathered) continue;
+    const exposed = gathered.slice(-5).reverse();
+    if (gathered.length > 5) exposed.push(`${gathered.length - 5} more`);
     notes.unshift({
       network: action.network,
       container: action.container,
