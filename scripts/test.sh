@@ -10,7 +10,7 @@
 # By default, as CI runs it, all three (docs/engines.md, "The engine matrix", for how they fit in
 # CI's 15 minutes on two cores); NETFORM_TEST_ENGINES=host runs the host's engine alone. The engines
 # start in the background while the static checks run, the first run's engine and the swarm
-# first. The Swarm tests (two runs of one file at a time), the longest, start as soon as those answer; the
+# first. The Swarm tests (one file at a time), the longest run, start as soon as those answer; the
 # unit tests run beside them; then the engine runs (two test files at a time each), each run
 # printing its own report when it ends. The last lines are one per run and
 # `tests: N passed, N failed` for all of them.
@@ -161,16 +161,10 @@ case ${specs[0]} in
   host) first_host=${DOCKER_HOST:-} ;;
   *) first_host=$(bash scripts/engines.sh host "${specs[0]%%:*}") ;;
 esac
-# Two runs side by side on the one swarm, each one file at a time, like two users of one swarm:
-# every file names and labels its own resources, and no other file publishes a port, so the
-# ingress network swarm-ingress replaces carries none of their tasks. swarm-replace, the longest
-# file (~330 s), and swarm-ingress in one; the other five (~390 s) in the other.
-SWARM_A=(test/engine/swarm-replace.test.ts test/engine/swarm-ingress.test.ts)
-NETFORM_TEST_ENGINE_WORKERS=1 start_job swarm "$first_host" --project engine "${SWARM_A[@]}"
-# The filter is a path prefix: every other test/engine/swarm*.test.ts.
-NETFORM_TEST_ENGINE_WORKERS=1 start_job swarm-b "$first_host" --project engine test/engine/swarm \
-  --exclude "${SWARM_A[0]}" --exclude "${SWARM_A[1]}"
-swarm_pids=("${jobs_pids[@]}")
+# The filter is a path prefix: every test/engine/swarm*.test.ts.
+NETFORM_TEST_ENGINE_WORKERS=1 start_job swarm "$first_host" --project engine test/engine/swarm
+swarm_pid=
+if [ ${#jobs_pids[@]} -gt 0 ]; then swarm_pid=${jobs_pids[0]}; fi
 jobs_pids=()
 jobs_names=()
 
@@ -245,13 +239,12 @@ for i in "${!legs[@]}"; do
   summary+=("engine-$name|engine tests on Docker $version ($name${host:+, $host}), without ${without[*]}")
 done
 # The Swarm run, started above, is reported last.
-# (With NETFORM_TEST_SERIAL=1 they ran, and were reported, before the unit tests.)
-if [ ${#swarm_pids[@]} -eq 2 ]; then
-  jobs_pids+=("${swarm_pids[@]}")
-  jobs_names+=(swarm swarm-b)
+# (With NETFORM_TEST_SERIAL=1 it ran, and was reported, before the unit tests.)
+if [ -n "$swarm_pid" ]; then
+  jobs_pids+=("$swarm_pid")
+  jobs_names+=(swarm)
 fi
-summary+=("swarm|Swarm tests on the two-node swarm (scripts/swarm.sh): swarm-replace, swarm-ingress")
-summary+=("swarm-b|Swarm tests on the two-node swarm: the other five files, beside them")
+summary+=("swarm|Swarm tests on the two-node swarm (scripts/swarm.sh)")
 for i in "${!jobs_pids[@]}"; do
   wait "${jobs_pids[$i]}" || true
   finish_job "${jobs_names[$i]}"
