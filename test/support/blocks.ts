@@ -45,4 +45,6 @@ export const SHARED_BLOCKS = {
   engineVersions: { id: 22, block: 13, first: 0 },
   // Name prefix only: watch-engines.test.ts takes watchSubnet(5) and (7) (watch-harness.ts).
   watchEngines: { id: 23, block: 13, first: 0 },
+  // Name prefix only: leftovers.test.ts makes config-only networks, which take no subnet.
+  leftovers: { id: 24, block: 13, first: 0 },
 } as const;

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
 import { docker, ensureTestImage, removeLabelled, run, RUN_LABEL } from './engine.js';
+import { SECOND_HOST_VARIABLE } from './fleet.js';
+import { registerRun, sweepLeftovers } from './leftovers.js';
+import { SWARM } from './swarm.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,8 +48,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await ensureTestImage();
   const runId = `r${randomBytes(3).toString('hex')}`;
   project.provide('runId', runId);
+  const unregister = registerRun(runId);
+  // What killed runs left on the engines this run may use (test/support/leftovers.ts): their
+  // networks would overlap this run's subnets. The engines of other live runs' are left alone.
+  const second = process.env[SECOND_HOST_VARIABLE];
+  const swept = await sweepLeftovers([
+    { name: process.env.DOCKER_HOST ?? 'the local socket', host: undefined },
+    ...(second ? [{ name: second, host: second }] : []),
+    { name: `the swarm's manager (${SWARM.manager.host})`, host: SWARM.manager.host },
+    { name: `the swarm's worker (${SWARM.worker.host})`, host: SWARM.worker.host },
+  ]);
+  for (const line of swept) console.log(`[setup] removed what killed test runs left on ${line}`);
   return async () => {
     // Every test file cleans up after itself; this catches what a crashed worker left behind.
     await removeLabelled(`${RUN_LABEL}=${runId}`);
+    unregister();
   };
 }

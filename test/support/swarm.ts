@@ -199,7 +199,7 @@ export async function waitFor<T>(
 /**
  * The test swarm's own range, 10.213.240.0/20, outside the blocks of test/support/blocks.ts (which
  * other test files use on whatever engine they run on): 10.213.240.0/24 to 10.213.250.0/24 for the
- * Swarm tests' subnets (indexes 0-10; swarm-target and swarm-validate split index 7 into /27s), 10.213.251.0/30 for the link between the nodes and
+ * Swarm tests' subnets (indexes 0-10; swarm-target, swarm-validate and swarm-leftovers split index 7 into /27s: 0-3, 4-5 and 7), 10.213.251.0/30 for the link between the nodes and
  * 10.213.252.0/22 for the swarm's address pool (scripts/swarm.sh).
  */
 export function swarmTestSubnet(index: number): { v4: string; v4Prefix: string } {
