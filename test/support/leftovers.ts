@@ -120,7 +120,8 @@ export interface SweptEngine {
  * Removes, from each engine that answers, what dead test runs left (see above): services first
  * (through the managers), then containers, then networks, retried for up to `waitSeconds` while
  * they are still in use (a service's tasks leave asynchronously; a config-only network is in use
- * until the swarm network made from it is gone). Returns a line per engine it removed something
+ * until the swarm network made from it is gone) and until what was removed is no longer listed on
+ * any engine. Returns a line per engine it removed something
  * from. An engine that does not answer is left alone: the tests on it say so themselves.
  */
 export async function sweepLeftovers(
@@ -171,6 +172,9 @@ export async function sweepLeftovers(
     let left = 0;
     for (const engine of answering) {
       const networks = await engineJson<Listed[]>('/networks', engine.host);
+      // A removed swarm network stays listed for a moment on the manager, and on a worker until
+      // its tasks there are gone: its subnet is not free until it is no longer listed anywhere.
+      left += networks.filter((n) => gone.has(n.Id)).length;
       // The ingress network is swarm-ingress.test.ts's to put back (restorePoolIngress); a swarm
       // network's copy on a worker goes when the manager removes it.
       const removable = networks.filter(
@@ -186,12 +190,26 @@ export async function sweepLeftovers(
         const result = await docker(['network', 'rm', network.Id], engine.host);
         if (result.code === 0 || /no such network|not found/i.test(result.stderr)) {
           gone.add(network.Id);
-          if (result.code === 0) done.push(network.Name);
+          if (result.code === 0) {
+            done.push(network.Name);
+            left += 1; // until it is no longer listed (above)
+          }
         } else left += 1;
       }
       if (done.length > 0) note(engine, `networks ${done.join(', ')}`);
     }
-    if (left === 0 || Date.now() > deadline) break;
+    if (left === 0) break;
+    if (Date.now() > deadline) {
+      for (const engine of answering) {
+        const still = (await engineJson<Listed[]>('/networks', engine.host)).filter(
+          (n) => gone.has(n.Id) || (deadRunOfNetwork(n, live) !== undefined && n.Ingress !== true),
+        );
+        if (still.length > 0) {
+          note(engine, `still there after ${waitSeconds} s: networks ${still.map((n) => n.Name).join(', ')}`);
+        }
+      }
+      break;
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return [...removed].map(([name, what]) => `${name}: ${what.join('; ')}`);
