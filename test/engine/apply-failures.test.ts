@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BLOCKS } from '../support/blocks.js';
-import { CLI_BIN, runCli } from '../support/cli.js';
+import { runCli, signalBundleWhen } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope } from '../support/engine.js';
 import type { ContainerInspect } from '../support/inspect.js';
 
@@ -199,27 +198,15 @@ describe('applyFailures', () => {
     // One request at a time, so that connects are still to come when the signal arrives: at the
     // default (16 connects at a time) the ten connects of never-started containers can all end
     // before it does. What stops them does not depend on the parallelism (execute.ts).
-    const child = spawn(
-      process.execPath,
-      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const {
+      code,
+      stdout,
+      stderr: log,
+    } = await signalBundleWhen(
+      ['apply', '-f', spec, '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
+      (sofar) => /"operation":"connect".*"msg":"done"/.test(sofar),
+      ['SIGINT'],
     );
-    let stdout = '';
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => {
-      let sent = false;
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (!sent && /"operation":"connect".*"msg":"done"/.test(log)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
-      });
-      child.once('exit', (exitCode) => resolve(exitCode));
-    });
     expect(code).toBe(1);
     expect(stdout, log).toMatch(/Apply interrupted: \d+ done, \d+ not attempted/);
     expect(stdout).toMatch(/not attempted\s+connect/);
@@ -245,26 +232,12 @@ describe('applyFailures', () => {
         ]),
       ),
     });
-    const child = spawn(
-      process.execPath,
-      [CLI_BIN, 'apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+    // Killed once a few connects are done: creates finished, most connects not yet.
+    await signalBundleWhen(
+      ['apply', '-f', spec, '--auto-approve', '--log-level', 'info'],
+      (log) => (log.match(/"operation":"connect".*"msg":"done"/g) ?? []).length >= 5,
+      ['SIGKILL'],
     );
-    let log = '';
-    const killedHalfWay = new Promise<void>((resolve) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        // Kill once a few connects are done: creates finished, most connects not yet.
-        if ((log.match(/"operation":"connect".*"msg":"done"/g) ?? []).length >= 5) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.once('exit', () => resolve());
-    });
-    await killedHalfWay;
     const attached = async () =>
       (await Promise.all(containers.map(networksOf))).reduce(
         (sum, eps) => sum + nets.filter((n) => n.name in eps).length,

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { actionSubject } from '../../src/core/order.js';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { Action, Plan } from '../../src/model/plan.js';
 import type { DockerPort } from '../../src/model/port.js';
 import { SHARED_BLOCKS } from '../support/blocks.js';
-import { CLI_BIN, runCli } from '../support/cli.js';
+import { runCli, signalBundleWhen } from '../support/cli.js';
 import { docker, dockerInspect, dockerOk, EngineScope, networkNames, run } from '../support/engine.js';
 import type { ContainerInspect, NetworkInspect } from '../support/inspect.js';
 import { ensureTestImageOn, firstEngineHost, secondEngineHost } from '../support/fleet.js';
@@ -437,26 +436,12 @@ describe('Ctrl-C during an apply across two engines', () => {
       // One operation at a time on each engine, so connects are still to come when the signals
       // arrive. SIGINT then SIGTERM at once: two different signals are both delivered (a second
       // SIGINT sent before the first is handled would be merged with it by the kernel).
-      const child = spawn(
-        process.execPath,
-        [CLI_BIN, 'apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
-        { cwd: specDir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      const { code, stdout, stderr } = await signalBundleWhen(
+        ['apply', '--auto-approve', '--log-level', 'info', '--parallelism', '1'],
+        (log) => /"operation":"connect".*"msg":"done"/.test(log),
+        ['SIGINT', 'SIGTERM'],
+        { cwd: specDir, env: env() },
       );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => {
-        let sent = false;
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (!sent && /"operation":"connect".*"msg":"done"/.test(stderr)) {
-            sent = true;
-            child.kill('SIGINT');
-            child.kill('SIGTERM');
-          }
-        });
-        child.once('exit', (exitCode) => resolve(exitCode));
-      });
       // The second signal's code; which of the two the process handles second is not fixed (CI saw
       // both orders: node may take the two on different threads).
       expect([130, 143], stdout + stderr).toContain(code);

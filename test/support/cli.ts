@@ -54,14 +54,40 @@ export function runBundle(args: string[], options: Omit<CliOptions, 'process'> =
 export function startBundle(
   args: string[],
   env: NodeJS.ProcessEnv,
+  cwd?: string,
 ): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...env },
+    ...(cwd !== undefined ? { cwd } : {}),
   });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { child, output, exited };
+}
+
+/**
+ * Runs the built bundle and, the first time its log so far (stderr) satisfies `when`, sends it
+ * `signals`, all at once, in that order; resolves once it has exited, with its exit code (null when
+ * a signal ended it) and its whole output. For a test of what a signal does midway through an
+ * apply: `when` waits for the work to have started (a log line of a finished operation).
+ */
+export async function signalBundleWhen(
+  args: string[],
+  when: (stderr: string) => boolean,
+  signals: NodeJS.Signals[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { child, output, exited } = startBundle(args, options.env ?? {}, options.cwd);
+  let sent = false;
+  // After startBundle's own listener, so `output.stderr` already has the chunk.
+  child.stderr?.on('data', () => {
+    if (sent || !when(output.stderr)) return;
+    sent = true;
+    for (const signal of signals) child.kill(signal);
+  });
+  const code = await exited;
+  return { code, stdout: output.stdout, stderr: output.stderr };
 }
