@@ -3,6 +3,7 @@
 # bridges, iptables rules and default networks never meet the host's (docs/engines.md).
 #
 #   bash scripts/engines.sh up NAME VERSION   start engine NAME (VERSION: 20.10, 26.1 or 28.5)
+#   bash scripts/engines.sh stop NAME         stop its dockerd, keeping its namespace and data
 #   bash scripts/engines.sh down NAME...      stop them and remove their namespaces and data
 #   bash scripts/engines.sh down --all        the same for every engine this script started
 #   bash scripts/engines.sh host NAME         print its DOCKER_HOST (unix:///run/netform-engines/NAME/docker.sock)
@@ -74,6 +75,15 @@ ensure_suite_binaries() {
 
 sock_of() { echo "$RUN_ROOT/$1/docker.sock"; }
 answers() { DOCKER_HOST="unix://$(sock_of "$1")" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# The engine's dockerd, if its pid file names a live one: after a machine restart or a kill -9 the
+# file can name a process that is gone, a zombie, or an unrelated process given the same ID.
+running_pid() {
+  local pid
+  pid=$(cat "$RUN_ROOT/$1/dockerd.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  echo "$pid"
+}
 
 cmd_up() {
   local name=${1:-} version=${2:-}
@@ -107,8 +117,8 @@ cmd_up() {
   ip -n "$ns" link set lo up
   mkdir -p "$run" "$DATA_ROOT/$name"
   # A dockerd that died leaves its pid file and socket behind.
-  if [ -f "$run/dockerd.pid" ] && kill -0 "$(cat "$run/dockerd.pid")" 2>/dev/null; then
-    say "$name: dockerd $(cat "$run/dockerd.pid") is running but does not answer yet; waiting"
+  if running_pid "$name" >/dev/null; then
+    say "$name: dockerd $(running_pid "$name") is running but does not answer yet; waiting"
   else
     rm -f "$run/dockerd.pid" "$(sock_of "$name")"
     local log=/var/log/netform-engine-$name.log
@@ -146,16 +156,7 @@ down_one() {
   local name=$1
   [[ "$name" =~ ^[a-z0-9][a-z0-9-]{0,11}$ ]] || die "engine name '$name': lower-case letters, digits and '-', at most 12"
   local run=$RUN_ROOT/$name ns=nf-$name
-  if [ -f "$run/dockerd.pid" ]; then
-    local pid
-    pid=$(cat "$run/dockerd.pid")
-    if kill -0 "$pid" 2>/dev/null; then
-      say "stopping $name (dockerd $pid)"
-      kill "$pid"
-      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    fi
-  fi
+  stop_one "$name"
   if ip netns list | grep -qw "$ns"; then
     say "removing namespace $ns"
     ip netns delete "$ns"
@@ -164,6 +165,16 @@ down_one() {
   { grep -oE " ($run|$DATA_ROOT/$name)[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$run" "$DATA_ROOT/$name"
   say "$name removed"
+}
+
+# Stops the engine's dockerd (SIGTERM, then SIGKILL after 30 s); its namespace and data stay.
+stop_one() {
+  local name=$1 pid
+  pid=$(running_pid "$name") || return 0
+  say "stopping $name (dockerd $pid)"
+  kill "$pid"
+  for _ in $(seq 1 30); do running_pid "$name" >/dev/null || break; sleep 1; done
+  if running_pid "$name" >/dev/null; then kill -9 "$pid"; fi
 }
 
 cmd_status() {
@@ -183,7 +194,8 @@ cmd_status() {
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
+  stop) [ -n "${2:-}" ] || die "usage: engines.sh stop NAME"; need_root; stop_one "$2" ;;
   host) [ -n "${2:-}" ] || die "usage: engines.sh host NAME"; echo "unix://$(sock_of "$2")" ;;
   status) cmd_status ;;
-  *) die "usage: engines.sh up NAME VERSION | down NAME... | down --all | host NAME | status" ;;
+  *) die "usage: engines.sh up NAME VERSION | stop NAME | down NAME... | down --all | host NAME | status" ;;
 esac

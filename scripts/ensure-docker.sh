@@ -60,13 +60,15 @@ wait_for_engine() { # seconds; true once the engine answers
 
 # A dockerd that is starting (or still shutting down) owns the socket and pid file: a second one
 # would fail, so give it time first.
-if pgrep -x dockerd >/dev/null 2>&1; then
+# (Not the engines of scripts/engines.sh and swarm.sh: their dockerds run with roots of their own.)
+host_dockerd_running() { pgrep -a -x dockerd 2>/dev/null | grep -qv netform-engines; }
+if host_dockerd_running; then
   say "a dockerd is running but does not answer yet; waiting for it"
   if wait_for_engine 60; then
     say "dockerd is up (Docker $(docker info --format '{{.ServerVersion}}'))"
     exit 0
   fi
-  for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null 2>&1 || break; sleep 1; done
+  for _ in $(seq 1 30); do host_dockerd_running || break; sleep 1; done
 fi
 
 log=/var/log/dockerd.log

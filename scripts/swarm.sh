@@ -94,8 +94,26 @@ ensure_link() {
   say "link up: $ADDR_MANAGER/$LINK_PREFIX ($ns1) reaches $ADDR_WORKER ($ns2)"
 }
 
+# A node whose engine started before its end of the link existed (the machine restarted, the
+# engines' data kept: their namespaces, and so the link, are made again) cannot listen on its swarm
+# address ("failed to listen on remote API address … cannot assign requested address"): its state
+# stays 'error' until dockerd starts again with the link up. Stops it (its data stays) and starts it.
+restart_if_errored() {
+  local engine=$1
+  [ "$(node_state "$engine")" = error ] || return 0
+  say "$engine's swarm state is 'error' ($(on "$engine" info --format '{{.Swarm.Error}}' 2>/dev/null)): restarting its engine now that the link is up (its data is kept)"
+  bash scripts/engines.sh stop "$engine"
+  bash scripts/engines.sh up "$engine" "$VERSION"
+  # The swarm's components start a moment after the API answers.
+  for _ in $(seq 1 30); do
+    [ "$(node_state "$engine")" = pending ] || break
+    sleep 1
+  done
+}
+
 ensure_manager() {
   local state
+  restart_if_errored "$MANAGER"
   state=$(node_state "$MANAGER")
   case "$state" in
     inactive)
@@ -121,8 +139,15 @@ worker_joined() {
 
 ensure_worker() {
   local state
+  restart_if_errored "$WORKER"
   state=$(node_state "$WORKER")
   if [ "$state" = active ] || [ "$state" = pending ]; then
+    # After its manager restarted, a worker takes some seconds to be listed as ready again.
+    local waited=0
+    until worker_joined || [ "$waited" -ge 20 ]; do
+      sleep 1
+      waited=$((waited + 1))
+    done
     if worker_joined; then
       say "$WORKER is already a worker of $MANAGER's swarm"
       return 0
