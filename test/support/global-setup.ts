@@ -50,15 +50,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('runId', runId);
   const unregister = registerRun(runId);
   // What killed runs left on the engines this run may use (test/support/leftovers.ts): their
-  // networks would overlap this run's subnets. The engines of other live runs' are left alone.
+  // networks would overlap this run's subnets. What live runs made is left alone. Best effort: if
+  // the sweep itself fails, the run goes on and says so (a leftover then fails its test by name).
   const second = process.env[SECOND_HOST_VARIABLE];
-  const swept = await sweepLeftovers([
-    { name: process.env.DOCKER_HOST ?? 'the local socket', host: undefined },
-    ...(second ? [{ name: second, host: second }] : []),
-    { name: `the swarm's manager (${SWARM.manager.host})`, host: SWARM.manager.host },
-    { name: `the swarm's worker (${SWARM.worker.host})`, host: SWARM.worker.host },
-  ]);
-  for (const line of swept) console.log(`[setup] removed what killed test runs left on ${line}`);
+  try {
+    const swept = await sweepLeftovers([
+      { name: process.env.DOCKER_HOST ?? 'the local socket', host: undefined },
+      ...(second ? [{ name: second, host: second }] : []),
+      { name: `the swarm's manager (${SWARM.manager.host})`, host: SWARM.manager.host },
+      { name: `the swarm's worker (${SWARM.worker.host})`, host: SWARM.worker.host },
+    ]);
+    for (const line of swept) console.log(`[setup] removed what killed test runs left on ${line}`);
+  } catch (error) {
+    console.log(`[setup] could not remove what killed test runs left: ${String(error)}`);
+  }
   return async () => {
     // Every test file cleans up after itself; this catches what a crashed worker left behind.
     await removeLabelled(`${RUN_LABEL}=${runId}`);

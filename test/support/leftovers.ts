@@ -121,8 +121,7 @@ export interface SweptEngine {
  * (through the managers), then containers, then networks, retried for up to `waitSeconds` while
  * they are still in use (a service's tasks leave asynchronously; a config-only network is in use
  * until the swarm network made from it is gone) and until what was removed is no longer listed on
- * any engine. Returns a line per engine it removed something
- * from. An engine that does not answer is left alone: the tests on it say so themselves.
+ * any engine. Returns a line per engine it removed something from. An engine that does not answer is left alone: the tests on it say so themselves.
  */
 export async function sweepLeftovers(
   engines: SweptEngine[],
@@ -162,8 +161,13 @@ export async function sweepLeftovers(
     const containers = await engineJson<{ Names: string[] }[]>('/containers/json?all=1', engine.host);
     const dead = containers.map((c) => (c.Names[0] ?? '').replace(/^\//, '')).filter(deadName);
     if (dead.length > 0) {
-      await docker(['rm', '-f', ...dead], engine.host);
-      note(engine, `containers ${dead.join(', ')}`);
+      const result = await docker(['rm', '-f', ...dead], engine.host);
+      note(
+        engine,
+        result.code === 0
+          ? `containers ${dead.join(', ')}`
+          : `containers ${dead.join(', ')} (not all removed: ${result.stderr.trim()})`,
+      );
     }
   }
   const deadline = Date.now() + waitSeconds * 1000;
