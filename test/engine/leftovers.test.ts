@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SHARED_BLOCKS } from '../support/blocks.js';
 import { containerNames, dockerOk, EngineScope, networkNames } from '../support/engine.js';
-import { liveRuns, registerRun, sweepLeftovers } from '../support/leftovers.js';
+import { registerRun, sweepLeftovers, unusedRunId } from '../support/leftovers.js';
 
 /*
  * The global setup's sweep of what killed test runs left (test/support/leftovers.ts), on
@@ -12,15 +11,8 @@ import { liveRuns, registerRun, sweepLeftovers } from '../support/leftovers.js';
  */
 
 const live = inject('runId');
-/** A run id no run has: `r` and six hex digits, as the global setup makes them. */
-function unusedRunId(): string {
-  for (;;) {
-    const id = `r${randomBytes(3).toString('hex')}`;
-    if (id !== live && !liveRuns().has(id)) return id;
-  }
-}
-const deadRun = unusedRunId();
-const otherLiveRun = unusedRunId();
+const deadRun = unusedRunId(live);
+const otherLiveRun = unusedRunId(live);
 const dead = new EngineScope(deadRun, SHARED_BLOCKS.leftovers);
 const alive = new EngineScope(otherLiveRun, SHARED_BLOCKS.leftovers);
 const notOurs = `keep-${deadRun}-leftovers`;

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { liveRuns, sweepLeftovers } from '../support/leftovers.js';
+import { sweepLeftovers, unusedRunId } from '../support/leftovers.js';
 import {
   dockerOnOk,
   requireSwarm,
@@ -22,14 +21,7 @@ import {
 vi.setConfig({ testTimeout: SWARM_TEST_TIMEOUT_MS, hookTimeout: SWARM_TEST_TIMEOUT_MS });
 
 const live = inject('runId');
-/** A run id no run has: `r` and six hex digits, as the global setup makes them. */
-function unusedRunId(): string {
-  for (;;) {
-    const id = `r${randomBytes(3).toString('hex')}`;
-    if (id !== live && !liveRuns().has(id)) return id;
-  }
-}
-const deadRun = unusedRunId();
+const deadRun = unusedRunId(live);
 const dead = new SwarmScope(deadRun, 'l');
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,14 @@ const RUN_NAME = /^nft-(r[0-9a-f]{6})-/;
 /** The run id in a test resource's name (or a lease's or restore point's project), if it is one. */
 export function runOfName(name: string | undefined): string | undefined {
   return name === undefined ? undefined : RUN_NAME.exec(name)?.[1];
+}
+
+/** A run id no run has (not `current`, not a live one): `r` and six hex digits, as the global setup makes them. */
+export function unusedRunId(current: string): string {
+  for (;;) {
+    const id = `r${randomBytes(3).toString('hex')}`;
+    if (id !== current && !liveRuns().has(id)) return id;
+  }
 }
 
 interface RunRecord {
