@@ -151,11 +151,11 @@ export class SignalStop {
       const outcome = outcomes[i]!;
       if (outcome === 'released') return;
       const on = lock.engine === undefined ? '' : ` on engine ${lock.engine}`;
+      const unlock = `break it with \`netform unlock\`${lock.engine === undefined ? '' : ' on that engine'}`;
       stderr(
         outcome === 'no answer'
-          ? `The lock's release${on} got no answer within ${RELEASE_BOUND_MS / 1000} s: if the next run waits for it, ` +
-              `break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`
-          : `The lock${on} could not be released (${printable(outcome)}): break it with \`netform unlock\`${on === '' ? '' : ' on that engine'}.\n`,
+          ? `The lock's release${on} got no answer within ${RELEASE_BOUND_MS / 1000} s: if the next run waits for it, ${unlock}.\n`
+          : `The lock${on} could not be released (${printable(outcome)}): ${unlock}.\n`,
       );
     });
     (this.options.exit ?? process.exit)(exitCodeOf(signal));
